@@ -1,0 +1,170 @@
+"""SD-JWT-based Verifiable Credentials (draft-ietf-oauth-sd-jwt-vc).
+
+https://datatracker.ietf.org/doc/draft-ietf-oauth-sd-jwt-vc/ — the ``dc+sd-jwt`` media type
+(§3.2.1), the registered claims that are never selectively disclosed (§3.2.2.2: ``iss``,
+``nbf``, ``exp``, ``cnf``, ``vct``, ``status``), the validity checks (§3.4), and JWT VC Issuer
+Metadata at ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path (§4).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Final
+from urllib.parse import urlsplit
+
+from core import jose
+from core.errors import IntygError
+
+TYP_SD_JWT_VC: Final = "dc+sd-jwt"
+WELL_KNOWN_JWT_VC_ISSUER: Final = "/.well-known/jwt-vc-issuer"
+NEVER_SELECTIVE: Final = frozenset({"iss", "iat", "nbf", "exp", "cnf", "vct", "status"})
+
+
+class SdJwtVcError(IntygError):
+    code = "sd_jwt_vc_invalid"
+    title = "The credential is not a valid SD-JWT VC"
+
+
+class CredentialExpired(SdJwtVcError):
+    code = "credential_expired"
+    title = "The credential has expired"
+
+
+class CredentialNotYetValid(SdJwtVcError):
+    code = "credential_not_yet_valid"
+    title = "The credential is not valid yet"
+
+
+class MissingClaim(SdJwtVcError):
+    code = "sd_jwt_vc_missing_claim"
+    title = "The credential lacks a required claim"
+
+
+class IssuerMetadataInvalid(SdJwtVcError):
+    code = "jwt_vc_issuer_metadata_invalid"
+    status = 502
+    title = "The issuer's JWT VC Issuer Metadata is not valid"
+
+
+@dataclass(frozen=True)
+class StatusReference:
+    idx: int
+    uri: str
+
+
+def credential_payload(
+    claims: Mapping[str, object],
+    *,
+    issuer: str,
+    vct: str,
+    iat: int,
+    exp: int,
+    holder_jwk: Mapping[str, object],
+    status: StatusReference,
+    nbf: int | None = None,
+) -> dict[str, object]:
+    """The plain payload (before selective disclosure) of a key-bound SD-JWT VC."""
+    clash = NEVER_SELECTIVE.intersection(claims)
+    if clash:
+        raise SdJwtVcError(f"registered claims cannot be supplied as credential claims: {clash}")
+    payload: dict[str, object] = {
+        "iss": issuer,
+        "iat": iat,
+        "exp": exp,
+        "vct": vct,
+        "cnf": {"jwk": {k: holder_jwk[k] for k in ("kty", "crv", "x", "y") if k in holder_jwk}},
+        "status": {"status_list": {"idx": status.idx, "uri": status.uri}},
+    }
+    if nbf is not None:
+        payload["nbf"] = nbf
+    payload.update(claims)
+    return payload
+
+
+def check_validity(payload: Mapping[str, object], *, now: int, skew: int) -> None:
+    """§3.4 validity window with bounded clock skew; ``exp`` is required by Intyg's profile."""
+    exp, nbf, iat = payload.get("exp"), payload.get("nbf"), payload.get("iat")
+    if not _is_time(exp):
+        raise MissingClaim("the credential has no exp")
+    assert isinstance(exp, int)
+    if exp <= now - skew:
+        raise CredentialExpired("the credential's exp has passed")
+    if nbf is not None:
+        if not _is_time(nbf):
+            raise SdJwtVcError("nbf must be a NumericDate")
+        assert isinstance(nbf, int)
+        if nbf > now + skew:
+            raise CredentialNotYetValid("the credential's nbf is in the future")
+    if iat is not None:
+        if not _is_time(iat):
+            raise SdJwtVcError("iat must be a NumericDate")
+        assert isinstance(iat, int)
+        if iat > now + skew:
+            raise CredentialNotYetValid("the credential's iat is in the future")
+
+
+def _is_time(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def required_string(payload: Mapping[str, object], name: str) -> str:
+    value = payload.get(name)
+    if not isinstance(value, str) or not value:
+        raise MissingClaim(f"the credential has no {name}")
+    return value
+
+
+def holder_key(payload: Mapping[str, object]) -> jose.PublicKey:
+    """The holder's key from ``cnf.jwk`` (RFC 7800 §3.2), for key binding."""
+    cnf = payload.get("cnf")
+    jwk = cnf.get("jwk") if isinstance(cnf, Mapping) else None
+    if not isinstance(jwk, Mapping):
+        raise MissingClaim("the credential has no cnf.jwk holder key")
+    return jose.PublicKey.from_jwk(jwk)
+
+
+def status_reference(payload: Mapping[str, object]) -> StatusReference | None:
+    status = payload.get("status")
+    if status is None:
+        return None
+    entry = status.get("status_list") if isinstance(status, Mapping) else None
+    if not isinstance(entry, Mapping):
+        raise SdJwtVcError("status must hold a status_list reference")
+    idx, uri = entry.get("idx"), entry.get("uri")
+    if not _is_time(idx) or not isinstance(uri, str) or not uri:
+        raise SdJwtVcError("status_list needs a non-negative integer idx and a uri")
+    assert isinstance(idx, int)
+    if idx < 0:
+        raise SdJwtVcError("status_list idx must not be negative")
+    return StatusReference(idx=idx, uri=uri)
+
+
+def issuer_metadata_url(issuer: str) -> str:
+    parts = urlsplit(issuer)
+    return f"{parts.scheme}://{parts.netloc}{WELL_KNOWN_JWT_VC_ISSUER}{parts.path.rstrip('/')}"
+
+
+def issuer_metadata(issuer: str, jwks: list[Mapping[str, object]]) -> dict[str, object]:
+    return {"issuer": issuer, "jwks": {"keys": [dict(k) for k in jwks]}}
+
+
+def keys_from_issuer_metadata(
+    document: object, *, expected_issuer: str
+) -> dict[str, jose.PublicKey]:
+    """§4.3: the metadata's ``issuer`` must equal the credential's ``iss``; keys by ``kid``."""
+    if not isinstance(document, Mapping) or document.get("issuer") != expected_issuer:
+        raise IssuerMetadataInvalid("the metadata's issuer does not match the credential's iss")
+    jwks = document.get("jwks")
+    keys = jwks.get("keys") if isinstance(jwks, Mapping) else None
+    if not isinstance(keys, list):
+        raise IssuerMetadataInvalid("the metadata carries no inline jwks")
+    found: dict[str, jose.PublicKey] = {}
+    for jwk in keys:
+        if not isinstance(jwk, Mapping) or not isinstance(jwk.get("kid"), str):
+            continue
+        try:
+            found[str(jwk["kid"])] = jose.PublicKey.from_jwk(jwk)
+        except jose.JoseError:
+            continue  # keys of algorithms we do not accept are ignored, not trusted
+    return found

@@ -1,0 +1,123 @@
+"""HTTP plumbing shared by the roles: RFC 9457 problem details, OAuth error bodies, limits.
+
+One handler renders every ``IntygError`` (STYLE habit 2): routes never build error responses.
+OAuth-family errors (``OAuthError``) keep the body their specs define (RFC 6749 §5.2,
+OpenID4VCI 1.0 §8.3.1); everything else is ``application/problem+json`` with a stable
+``code``. Nothing unexpected escapes as a stack trace: it is logged by class name only and
+answered with a generic 500 problem.
+"""
+
+from __future__ import annotations
+
+import logging
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from core.errors import IntygError, OAuthError, PayloadTooLarge
+
+log = logging.getLogger("intyg.web")
+
+PROBLEM_JSON = "application/problem+json"
+ERROR_DOCS = "/docs/errors#"
+MAX_BODY_BYTES = 1024 * 1024
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:
+    body: dict[str, object] = {
+        "type": f"https://intyg.se/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+def render_error(exc: IntygError) -> JSONResponse:
+    if isinstance(exc, OAuthError):
+        headers = {"Cache-Control": "no-store"}
+        if exc.status == 401:
+            headers["WWW-Authenticate"] = f'Bearer error="{exc.code}"'
+        return JSONResponse(
+            {"error": exc.code, "error_description": exc.detail},
+            status_code=exc.status,
+            headers=headers,
+        )
+    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
+    response = problem(exc.status, exc.code, exc.title, exc.detail)
+    if headers:
+        response.headers.update(headers)
+    return response
+
+
+def _field_path(loc: tuple[object, ...]) -> str:
+    return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def on_intyg_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, IntygError)
+        return render_error(exc)
+
+    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        # Messages and field paths only: pydantic's "input" may hold personal data.
+        errors = [
+            {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
+        return problem(422, "invalid_input", "The input is not valid", detail, errors=errors)
+
+    async def on_http_error(_request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        response = problem(exc.status_code, code, str(exc.detail), str(exc.detail))
+        if exc.headers:
+            response.headers.update(exc.headers)
+        return response
+
+    async def on_unexpected(_request: Request, exc: Exception) -> Response:
+        log.error("unexpected error: %s", type(exc).__name__)
+        return problem(500, "internal_error", "Internal error", "An unexpected error occurred")
+
+    app.add_exception_handler(IntygError, on_intyg_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)
+
+
+class BodyLimitMiddleware:
+    """Refuse request bodies past a bound before the application reads them."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers", [])).get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
+            await render_error(PayloadTooLarge(f"at most {self.max_bytes} bytes"))(
+                scope, receive, send
+            )
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            seen += len(message.get("body", b""))
+            if seen > self.max_bytes:
+                raise PayloadTooLarge(f"at most {self.max_bytes} bytes")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+

@@ -1,0 +1,3 @@
+from intyg.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""The composition root: one FastAPI app hosting the roles that this process serves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import FastAPI
+
+from core.clock import Clock
+from core.config import Settings
+from core.runtime import Runtime
+from core.web import BodyLimitMiddleware, install_error_handlers
+from intyg.runtime import build_runtime
+from issuer.app import issuer_router
+
+ALL_ROLES = ("issuer",)
+
+DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
+
+Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`, except
+at OAuth-family endpoints (token, credential), which answer `{"error", "error_description"}`
+as their specifications require. The codes are listed in `docs/errors.md`."""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    runtime: Runtime | None = None,
+    roles: Iterable[str] = ALL_ROLES,
+) -> FastAPI:
+    """Build the app; settings are read here (never at import), from the environment if not
+    given. ``uvicorn --factory intyg.app:create_app`` calls it with no arguments."""
+    rt = runtime or build_runtime(settings or Settings(), clock=clock)
+    app = FastAPI(title="Intyg", version="0.1.0", description=DESCRIPTION)
+    app.state.runtime = rt
+    install_error_handlers(app)
+    app.add_middleware(BodyLimitMiddleware)
+    chosen = set(roles)
+    if "issuer" in chosen:
+        app.include_router(issuer_router())
+
+    @app.get("/healthz", tags=["operations"], include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app

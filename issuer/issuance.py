@@ -1,0 +1,349 @@
+"""OpenID4VCI 1.0 endpoints of the issuer: token (pre-authorized code), nonce, credential.
+
+Each request is one transaction: every check runs before anything is written, and single use
+(code, access token, ``c_nonce``, DPoP ``jti``, status index) is enforced by conditional
+updates and unique keys, so a replay or a concurrent duplicate fails cleanly instead of
+issuing twice.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import uuid
+from array import array
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core import jose
+from core.runtime import Runtime
+from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
+from core.standards.status_list import unpack_indices
+from core.tokens import hash_secret, new_secret
+from issuer import repository, service, signing
+from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
+from issuer.models import IssuerAccessToken, IssuerDpopJti, IssuerNonce, IssuerTenant
+from schemas.skill_credential import SD_PATHS
+
+SKILL_SD_SPEC = sd_jwt.SdSpec.of(
+    *(tuple(sd_jwt.ANY_ELEMENT if step is None else step for step in path) for path in SD_PATHS)
+)
+
+_permutations: dict[str, array[int]] = {}
+_permutations_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class TokenRequest:
+    form: Mapping[str, str]
+    dpop_proof: str | None
+
+
+# --- token endpoint (§6) ---------------------------------------------------------------------
+
+
+def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> dict[str, object]:
+    tenant = _tenant_or_invalid_client(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    form = request.form
+    if form.get("grant_type") != oid4vci.PRE_AUTHORIZED_GRANT:
+        raise oid4vci.UnsupportedGrantType("grant_type must be the pre-authorized code grant")
+    code = form.get("pre-authorized_code")
+    if not code:
+        raise oid4vci.InvalidRequest("pre-authorized_code is missing")
+    jkt = _dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
+    now = rt.clock.now()
+    offer = repository.offer_by_code_hash(session, tenant.id, hash_secret(code))
+    if offer is None or offer.state != "offered" or offer.expires_at <= now:
+        raise oid4vci.InvalidGrant("the pre-authorized code is unknown, used or expired")
+    _check_tx_code(session, offer.id, offer.tx_code_hash, form.get("tx_code"))
+    if not repository.mark_offer_redeemed(session, offer.id, now):
+        raise oid4vci.InvalidGrant("the pre-authorized code was already used")
+    access_token = new_secret()
+    session.add(
+        IssuerAccessToken(
+            token_hash=hash_secret(access_token),
+            offer_id=offer.id,
+            dpop_jkt=jkt,
+            expires_at=now + rt.settings.access_token_ttl_seconds,
+        )
+    )
+    session.commit()
+    return {
+        "access_token": access_token,
+        "token_type": "DPoP" if jkt else "Bearer",
+        "expires_in": rt.settings.access_token_ttl_seconds,
+    }
+
+
+def _tenant_or_invalid_client(session: Session, slug: str) -> IssuerTenant:
+    tenant = repository.tenant_by_slug(session, slug)
+    if tenant is None:
+        raise service.IssuerNotFound(f"no issuer {slug!r}")
+    return tenant
+
+
+def _check_tx_code(
+    session: Session, offer_id: str, expected_hash: str | None, given: str | None
+) -> None:
+    """§6.1: a wrong ``tx_code`` is ``invalid_grant``; five wrong ones kill the code."""
+    if expected_hash is None:
+        if given is not None:
+            raise oid4vci.InvalidRequest("this offer has no transaction code")
+        return
+    if not given:
+        raise oid4vci.InvalidRequest("this offer needs its transaction code (tx_code)")
+    if secrets.compare_digest(hash_secret(f"{offer_id}:{given}"), expected_hash):
+        return
+    failures = repository.count_tx_code_failure(session, offer_id, service.TX_CODE_MAX_FAILURES)
+    session.commit()  # the failed attempt must count even though this request fails
+    left = max(service.TX_CODE_MAX_FAILURES - failures, 0)
+    raise oid4vci.InvalidGrant(
+        f"the transaction code is wrong; {left} attempt(s) left"
+        if left
+        else "the transaction code was wrong too many times; the offer is void"
+    )
+
+
+def _dpop_for_token(
+    session: Session, rt: Runtime, tenant: IssuerTenant, proof: str | None, uri: str
+) -> str | None:
+    if proof is None:
+        if tenant.require_dpop:
+            raise dpop.InvalidDpopProof("this issuer requires a DPoP proof at the token endpoint")
+        return None
+    verified = _verify_dpop(rt, proof, uri, access_token=None)
+    _remember_jti(session, rt, verified)
+    return verified.jkt
+
+
+def _verify_dpop(rt: Runtime, proof: str, uri: str, access_token: str | None) -> dpop.DpopProof:
+    return dpop.verify_proof(
+        proof,
+        method="POST",
+        uri=uri,
+        now=rt.clock.now(),
+        max_age=rt.settings.proof_max_age_seconds,
+        skew=rt.settings.clock_skew_seconds,
+        access_token=access_token,
+    )
+
+
+def _remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
+    """RFC 9449 §11.1: a proof's ``jti`` is accepted once while its ``iat`` is fresh."""
+    expires = proof.iat + rt.settings.proof_max_age_seconds + rt.settings.clock_skew_seconds
+    try:
+        with session.begin_nested():
+            session.add(IssuerDpopJti(jti_hash=hash_secret(proof.jti), expires_at=expires))
+    except IntegrityError:
+        raise dpop.InvalidDpopProof("the DPoP proof was already used (jti replay)") from None
+
+
+# --- nonce endpoint (§7) ---------------------------------------------------------------------
+
+
+def nonce(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    tenant = _tenant_or_invalid_client(session, slug)
+    value = new_secret()
+    now = rt.clock.now()
+    if secrets.randbelow(100) == 0:
+        repository.purge_expired(session, now)
+    session.add(
+        IssuerNonce(
+            nonce_hash=hash_secret(value),
+            issuer_id=tenant.id,
+            expires_at=now + rt.settings.c_nonce_ttl_seconds,
+        )
+    )
+    session.commit()
+    return {"c_nonce": value}
+
+
+# --- credential endpoint (§8) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CredentialRequest:
+    authorization: str | None
+    dpop_proof: str | None
+    body: object
+
+
+def credential(
+    session: Session, rt: Runtime, slug: str, request: CredentialRequest
+) -> dict[str, object]:
+    tenant = _tenant_or_invalid_client(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    access_token, token_row = _access_token(session, rt, request, urls.credential)
+    proofs = _proofs(request.body)
+    now = rt.clock.now()
+    holder_keys = _verified_holder_keys(session, rt, tenant, proofs, urls.issuer, now)
+    if not repository.use_access_token(session, hash_secret(access_token), now):
+        raise oid4vci.InvalidToken("the access token was already used or has expired")
+    offer = repository.offer_by_id(session, tenant.id, token_row.offer_id)
+    if offer is None or offer.state != "redeemed":
+        raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
+    claims = service.decode_offer_claims(rt, offer)
+    credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)
+    repository.finish_offer(session, offer.id)
+    session.commit()
+    return {"credentials": [{"credential": c} for c in credentials]}
+
+
+def _access_token(
+    session: Session, rt: Runtime, request: CredentialRequest, uri: str
+) -> tuple[str, IssuerAccessToken]:
+    scheme, _, value = (request.authorization or "").partition(" ")
+    value = value.strip()
+    if scheme.lower() not in ("bearer", "dpop") or not value:
+        raise oid4vci.InvalidToken("an access token is required (Authorization: DPoP or Bearer)")
+    row = repository.access_token(session, hash_secret(value))
+    if row is None or row.expires_at <= rt.clock.now() or row.used_at is not None:
+        raise oid4vci.InvalidToken("the access token is unknown, used or expired")
+    if row.dpop_jkt is None:
+        if scheme.lower() != "bearer":
+            raise oid4vci.InvalidToken("this access token is a Bearer token")
+        return value, row
+    if scheme.lower() != "dpop" or request.dpop_proof is None:
+        raise oid4vci.InvalidToken("this access token is DPoP-bound: send it with a DPoP proof")
+    proof = _verify_dpop(rt, request.dpop_proof, uri, access_token=value)
+    if not secrets.compare_digest(proof.jkt, row.dpop_jkt):
+        raise dpop.InvalidDpopProof("the DPoP proof is signed by another key than the token's")
+    _remember_jti(session, rt, proof)
+    return value, row
+
+
+def _proofs(body: object) -> list[object]:
+    if not isinstance(body, dict):
+        raise oid4vci.InvalidCredentialRequest("the request body must be a JSON object")
+    if "credential_identifier" in body:
+        raise oid4vci.InvalidCredentialRequest("use credential_configuration_id")
+    if body.get("credential_configuration_id") != CONFIGURATION_ID:
+        raise oid4vci.UnknownCredentialConfiguration(f"this issuer offers {CONFIGURATION_ID!r}")
+    if "proof" in body:
+        raise oid4vci.InvalidCredentialRequest("OpenID4VCI 1.0 takes proofs, not proof")
+    proofs = body.get("proofs")
+    jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
+    if not isinstance(proofs, dict) or set(proofs) != {"jwt"} or not isinstance(jwts, list):
+        raise oid4vci.InvalidProof("proofs must be {\"jwt\": [...]}")
+    if not 1 <= len(jwts) <= BATCH_SIZE:
+        raise oid4vci.InvalidProof(f"between 1 and {BATCH_SIZE} proofs per request")
+    return jwts
+
+
+def _verified_holder_keys(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    proofs: Sequence[object],
+    audience: str,
+    now: int,
+) -> list[jose.PublicKey]:
+    verified = [
+        oid4vci.verify_proof(
+            proof,
+            audience=audience,
+            now=now,
+            max_age=rt.settings.proof_max_age_seconds,
+            skew=rt.settings.clock_skew_seconds,
+        )
+        for proof in proofs
+    ]
+    nonces = {v.nonce for v in verified}
+    if len(nonces) != 1:
+        raise oid4vci.InvalidNonce("every proof of a batch carries the same c_nonce")
+    if not repository.consume_nonce(session, tenant.id, hash_secret(nonces.pop()), now):
+        raise oid4vci.InvalidNonce("the c_nonce is unknown, used or expired; get a new one")
+    keys = [v.holder_key for v in verified]
+    if len({k.kid for k in keys}) != len(keys):
+        raise oid4vci.InvalidProof("each proof of a batch must use a different holder key")
+    return keys
+
+
+# --- building credentials (the benchmarked hot path) -----------------------------------------
+
+
+def issue_batch(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    claims: Mapping[str, object],
+    holder_keys: Sequence[jose.PublicKey],
+    *,
+    offer_id: str | None,
+) -> list[str]:
+    """Sign one SD-JWT VC per holder key, each with its own random status index; store
+    the metadata rows. The caller commits."""
+    key = signing.signing_key(session, rt, tenant)
+    urls = IssuerUrls(rt.settings.public_url, tenant.slug)
+    vct = skill_vct(rt.settings.public_url)
+    now = rt.clock.now()
+    exp = _expiry(claims, now, rt.settings.credential_ttl_days)
+    slots = allocate_indices(session, rt, tenant, len(holder_keys))
+    issued: list[str] = []
+    rows: list[dict[str, object]] = []
+    for holder, (list_id, idx) in zip(holder_keys, slots, strict=True):
+        payload = sd_jwt_vc.credential_payload(
+            claims,
+            issuer=urls.issuer,
+            vct=vct,
+            iat=now,
+            exp=exp,
+            holder_jwk=holder.jwk,
+            status=sd_jwt_vc.StatusReference(idx=idx, uri=urls.status_list(list_id)),
+        )
+        issued.append(sd_jwt.issue(payload, SKILL_SD_SPEC, key, typ=sd_jwt_vc.TYP_SD_JWT_VC))
+        rows.append(
+            {
+                "id": str(uuid.uuid4()),
+                "issuer_id": tenant.id,
+                "offer_id": offer_id,
+                "vct": vct,
+                "status_list_id": list_id,
+                "status_idx": idx,
+                "status": 0,
+                "holder_jkt": holder.kid,
+                "issued_at": now,
+                "expires_at": exp,
+            }
+        )
+    repository.insert_credentials(session, rows)
+    return issued
+
+
+def _expiry(claims: Mapping[str, object], now: int, ttl_days: int) -> int:
+    """The credential's ``exp``: the end of ``date_of_expiry`` if given, else now + TTL."""
+    expiry = claims.get("date_of_expiry")
+    if isinstance(expiry, str):
+        return int(datetime.combine(date.fromisoformat(expiry), time.max, UTC).timestamp())
+    return now + ttl_days * 86_400
+
+
+def allocate_indices(
+    session: Session, rt: Runtime, tenant: IssuerTenant, count: int
+) -> list[tuple[str, int]]:
+    """``count`` unused indices from an open list, in the list's random order."""
+    bits = rt.settings.status_list_bits
+    for row in repository.open_status_lists(session, tenant.id, bits):
+        end = repository.reserve_indices(session, row.id, count)
+        if end is not None:
+            order = _permutation(row.id, row.permutation)
+            return [(row.id, order[i]) for i in range(end - count, end)]
+    row = service.new_status_list(session, rt, tenant)
+    end = repository.reserve_indices(session, row.id, count)
+    assert end is not None, "a new list has room for a batch"
+    order = _permutation(row.id, row.permutation)
+    return [(row.id, order[i]) for i in range(end - count, end)]
+
+
+def _permutation(list_id: str, packed: bytes) -> array[int]:
+    order = _permutations.get(list_id)
+    if order is None:
+        order = unpack_indices(packed)
+        with _permutations_lock:
+            _permutations[list_id] = order
+    return order

@@ -1,0 +1,118 @@
+"""The issuer's published documents and the URLs they are built from.
+
+- Credential Issuer Metadata (OpenID4VCI 1.0 §12.2), path-inserted well-known URL;
+- OAuth 2.0 Authorization Server Metadata (RFC 8414) for the token endpoint — the credential
+  issuer is its own authorization server, so ``authorization_servers`` is omitted (§12.2.4);
+- JWT VC Issuer Metadata (draft-ietf-oauth-sd-jwt-vc §4) with the JWKS inline;
+- the skill credential's Type Metadata at its ``vct`` URL, and its JSON Schema.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core import jose
+from core.standards.oid4vci import FORMAT_SD_JWT_VC, PRE_AUTHORIZED_GRANT
+from schemas.type_metadata import CLAIM_TEXTS, LOCALES
+
+CONFIGURATION_ID = "skill_credential_sd_jwt"
+BATCH_SIZE = 10
+SKILL_TYPE_PATH = "/types/skill-credential"
+
+
+def skill_vct(public_url: str) -> str:
+    return f"{public_url}{SKILL_TYPE_PATH}"
+
+
+def skill_schema_uri(public_url: str) -> str:
+    return f"{public_url}{SKILL_TYPE_PATH}/schema.json"
+
+
+@dataclass(frozen=True)
+class IssuerUrls:
+    public_url: str
+    slug: str
+
+    @property
+    def issuer(self) -> str:
+        return f"{self.public_url}/issuers/{self.slug}"
+
+    @property
+    def token(self) -> str:
+        return f"{self.issuer}/token"
+
+    @property
+    def nonce(self) -> str:
+        return f"{self.issuer}/nonce"
+
+    @property
+    def credential(self) -> str:
+        return f"{self.issuer}/credential"
+
+    def offer(self, offer_id: str) -> str:
+        return f"{self.issuer}/offers/{offer_id}"
+
+    def status_list(self, list_id: str) -> str:
+        return f"{self.issuer}/status-lists/{list_id}"
+
+
+def credential_issuer_metadata(
+    urls: IssuerUrls, display_name: str, require_dpop: bool
+) -> dict[str, object]:
+    del require_dpop  # announced in the AS metadata, where RFC 9449 §5.1 puts it
+    return {
+        "credential_issuer": urls.issuer,
+        "credential_endpoint": urls.credential,
+        "nonce_endpoint": urls.nonce,
+        "batch_credential_issuance": {"batch_size": BATCH_SIZE},
+        "display": [{"name": display_name, "locale": locale} for locale in LOCALES],
+        "credential_configurations_supported": {
+            CONFIGURATION_ID: _skill_configuration(urls.public_url)
+        },
+    }
+
+
+def _skill_configuration(public_url: str) -> dict[str, object]:
+    return {
+        "format": FORMAT_SD_JWT_VC,
+        "vct": skill_vct(public_url),
+        "scope": CONFIGURATION_ID,
+        "cryptographic_binding_methods_supported": ["jwk"],
+        "credential_signing_alg_values_supported": [jose.ES256],
+        "proof_types_supported": {
+            "jwt": {"proof_signing_alg_values_supported": sorted(jose.ALLOWED_ALGORITHMS)}
+        },
+        "credential_metadata": {
+            "display": [
+                {"name": "Kompetensintyg", "locale": "sv-SE", "background_color": "#1f4e79",
+                 "text_color": "#ffffff"},
+                {"name": "Skill credential", "locale": "en-US", "background_color": "#1f4e79",
+                 "text_color": "#ffffff"},
+            ],
+            "claims": [
+                {
+                    "path": list(path),
+                    "display": [
+                        {"name": text.sv, "locale": "sv-SE"},
+                        {"name": text.en, "locale": "en-US"},
+                    ],
+                }
+                for path, text in CLAIM_TEXTS.items()
+            ],
+        },
+    }
+
+
+def authorization_server_metadata(urls: IssuerUrls, require_dpop: bool) -> dict[str, object]:
+    document: dict[str, object] = {
+        "issuer": urls.issuer,
+        "token_endpoint": urls.token,
+        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
+        "response_types_supported": [],
+        "token_endpoint_auth_methods_supported": ["none"],
+        "pre-authorized_grant_anonymous_access_supported": True,
+        "dpop_signing_alg_values_supported": sorted(jose.ALLOWED_ALGORITHMS),
+    }
+    if require_dpop:
+        document["dpop_bound_access_tokens_required"] = True
+    return document

@@ -1,0 +1,121 @@
+"""The issuer's tables (all prefixed ``issuer_``; no other role reads them).
+
+Secrets are never stored in the clear: API keys, pre-authorized codes, ``tx_code``s, access
+tokens and nonces as SHA-256 hashes; signing keys and the learner's claims of a pending offer
+sealed under the master key (``core.crypto``). Single use is enforced by the database:
+unique constraints and conditional updates, so a retried or concurrent request cannot
+redeem, issue or allocate twice.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlmodel import JSON, Field, SQLModel
+
+
+class IssuerTenant(SQLModel, table=True):
+    __tablename__ = "issuer_tenant"
+
+    id: str = Field(primary_key=True, max_length=36)
+    slug: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=200)
+    organisation_number: str = Field(max_length=10)
+    api_key_hash: str = Field(unique=True, index=True, max_length=64)
+    require_dpop: bool = False
+    created_at: int
+
+
+class IssuerSigningKey(SQLModel, table=True):
+    __tablename__ = "issuer_signing_key"
+    __table_args__ = (UniqueConstraint("issuer_id", "kid"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    kid: str = Field(max_length=64)
+    alg: str = Field(max_length=16)
+    public_jwk: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
+    sealed_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: int
+    retired_at: int | None = None
+
+
+class IssuerOffer(SQLModel, table=True):
+    """A credential offer: pending until its pre-authorized code is redeemed."""
+
+    __tablename__ = "issuer_offer"
+    __table_args__ = (UniqueConstraint("issuer_id", "idempotency_key"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    code_hash: str = Field(unique=True, index=True, max_length=64)
+    sealed_code: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sealed_claims: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    tx_code_hash: str | None = Field(default=None, max_length=64)
+    tx_code_failures: int = 0
+    state: str = Field(default="offered", max_length=16, index=True)
+    created_at: int
+    expires_at: int
+    redeemed_at: int | None = None
+
+
+class IssuerAccessToken(SQLModel, table=True):
+    __tablename__ = "issuer_access_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    offer_id: str = Field(foreign_key="issuer_offer.id", index=True, max_length=36)
+    dpop_jkt: str | None = Field(default=None, max_length=64)
+    expires_at: int
+    used_at: int | None = None
+
+
+class IssuerNonce(SQLModel, table=True):
+    """A ``c_nonce`` from the nonce endpoint; consumed by exactly one credential request."""
+
+    __tablename__ = "issuer_nonce"
+
+    nonce_hash: str = Field(primary_key=True, max_length=64)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    expires_at: int = Field(index=True)
+
+
+class IssuerDpopJti(SQLModel, table=True):
+    """Seen DPoP proof ``jti`` values (RFC 9449 §11.1 replay detection), kept until expiry."""
+
+    __tablename__ = "issuer_dpop_jti"
+
+    jti_hash: str = Field(primary_key=True, max_length=64)
+    expires_at: int = Field(index=True)
+
+
+class IssuerStatusList(SQLModel, table=True):
+    """A Token Status List; ``permutation`` is the random order its indices are handed out."""
+
+    __tablename__ = "issuer_status_list"
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    bits: int
+    size: int
+    permutation: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    allocated: int = 0
+    created_at: int
+
+
+class IssuerCredential(SQLModel, table=True):
+    """An issued credential: metadata only, never the learner's claims."""
+
+    __tablename__ = "issuer_credential"
+    __table_args__ = (UniqueConstraint("status_list_id", "status_idx"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    offer_id: str | None = Field(default=None, foreign_key="issuer_offer.id", index=True)
+    vct: str = Field(max_length=300)
+    status_list_id: str = Field(foreign_key="issuer_status_list.id", max_length=36)
+    status_idx: int
+    status: int = Field(default=0, index=True)
+    holder_jkt: str = Field(max_length=64)
+    issued_at: int
+    expires_at: int
+    status_changed_at: int | None = None

@@ -1,0 +1,249 @@
+"""SQL for the issuer role, and nothing else (no policy, no HTTP)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, insert, update
+from sqlmodel import Session, col, select
+
+from issuer.models import (
+    IssuerAccessToken,
+    IssuerCredential,
+    IssuerDpopJti,
+    IssuerNonce,
+    IssuerOffer,
+    IssuerSigningKey,
+    IssuerStatusList,
+    IssuerTenant,
+)
+
+# --- tenants and keys ------------------------------------------------------------------------
+
+
+def tenant_by_slug(session: Session, slug: str) -> IssuerTenant | None:
+    return session.exec(select(IssuerTenant).where(IssuerTenant.slug == slug)).first()
+
+
+def tenant_by_api_key_hash(session: Session, key_hash: str) -> IssuerTenant | None:
+    return session.exec(
+        select(IssuerTenant).where(IssuerTenant.api_key_hash == key_hash)
+    ).first()
+
+
+def active_key(session: Session, issuer_id: str) -> IssuerSigningKey | None:
+    return session.exec(
+        select(IssuerSigningKey)
+        .where(IssuerSigningKey.issuer_id == issuer_id, col(IssuerSigningKey.retired_at).is_(None))
+        .order_by(col(IssuerSigningKey.created_at).desc(), col(IssuerSigningKey.id).desc())
+    ).first()
+
+
+def all_keys(session: Session, issuer_id: str) -> Sequence[IssuerSigningKey]:
+    return session.exec(
+        select(IssuerSigningKey)
+        .where(IssuerSigningKey.issuer_id == issuer_id)
+        .order_by(col(IssuerSigningKey.created_at).desc(), col(IssuerSigningKey.id).desc())
+    ).all()
+
+
+def retire_keys(session: Session, issuer_id: str, now: int) -> None:
+    session.execute(
+        update(IssuerSigningKey)
+        .where(
+            col(IssuerSigningKey.issuer_id) == issuer_id,
+            col(IssuerSigningKey.retired_at).is_(None),
+        )
+        .values(retired_at=now)
+    )
+
+
+# --- offers, tokens, nonces ------------------------------------------------------------------
+
+
+def offer_by_id(session: Session, issuer_id: str, offer_id: str) -> IssuerOffer | None:
+    return session.exec(
+        select(IssuerOffer).where(IssuerOffer.id == offer_id, IssuerOffer.issuer_id == issuer_id)
+    ).first()
+
+
+def offer_by_idempotency_key(session: Session, issuer_id: str, key: str) -> IssuerOffer | None:
+    return session.exec(
+        select(IssuerOffer).where(
+            IssuerOffer.issuer_id == issuer_id, IssuerOffer.idempotency_key == key
+        )
+    ).first()
+
+
+def offer_by_code_hash(session: Session, issuer_id: str, code_hash: str) -> IssuerOffer | None:
+    return session.exec(
+        select(IssuerOffer).where(
+            IssuerOffer.code_hash == code_hash, IssuerOffer.issuer_id == issuer_id
+        )
+    ).first()
+
+
+def mark_offer_redeemed(session: Session, offer_id: str, now: int) -> bool:
+    """Single use by construction: only one transaction can move ``offered`` on."""
+    result = session.execute(
+        update(IssuerOffer)
+        .where(col(IssuerOffer.id) == offer_id, col(IssuerOffer.state) == "offered")
+        .values(state="redeemed", redeemed_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def count_tx_code_failure(session: Session, offer_id: str, limit: int) -> int:
+    """Add one failure; kill the offer when it reaches ``limit``. Returns the new count."""
+    session.execute(
+        update(IssuerOffer)
+        .where(col(IssuerOffer.id) == offer_id)
+        .values(tx_code_failures=IssuerOffer.tx_code_failures + 1)
+    )
+    session.execute(
+        update(IssuerOffer)
+        .where(
+            col(IssuerOffer.id) == offer_id,
+            col(IssuerOffer.tx_code_failures) >= limit,
+            col(IssuerOffer.state) == "offered",
+        )
+        .values(state="dead", sealed_claims=None)
+    )
+    failures = session.exec(
+        select(IssuerOffer.tx_code_failures).where(IssuerOffer.id == offer_id)
+    ).one()
+    return int(failures)
+
+
+def finish_offer(session: Session, offer_id: str) -> None:
+    """After issuance the learner's claims are no longer needed: erase them."""
+    session.execute(
+        update(IssuerOffer)
+        .where(col(IssuerOffer.id) == offer_id)
+        .values(state="issued", sealed_claims=None)
+    )
+
+
+def access_token(session: Session, token_hash: str) -> IssuerAccessToken | None:
+    return session.get(IssuerAccessToken, token_hash)
+
+
+def use_access_token(session: Session, token_hash: str, now: int) -> bool:
+    result = session.execute(
+        update(IssuerAccessToken)
+        .where(
+            col(IssuerAccessToken.token_hash) == token_hash,
+            col(IssuerAccessToken.used_at).is_(None),
+            col(IssuerAccessToken.expires_at) > now,
+        )
+        .values(used_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def consume_nonce(session: Session, issuer_id: str, nonce_hash: str, now: int) -> bool:
+    result = session.execute(
+        delete(IssuerNonce).where(
+            col(IssuerNonce.nonce_hash) == nonce_hash,
+            col(IssuerNonce.issuer_id) == issuer_id,
+            col(IssuerNonce.expires_at) > now,
+        )
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+def purge_expired(session: Session, now: int) -> None:
+    session.execute(delete(IssuerNonce).where(col(IssuerNonce.expires_at) <= now))
+    session.execute(delete(IssuerDpopJti).where(col(IssuerDpopJti.expires_at) <= now))
+
+
+# --- status lists and credentials ------------------------------------------------------------
+
+
+def open_status_lists(session: Session, issuer_id: str, bits: int) -> Sequence[IssuerStatusList]:
+    return session.exec(
+        select(IssuerStatusList)
+        .where(
+            IssuerStatusList.issuer_id == issuer_id,
+            IssuerStatusList.bits == bits,
+            col(IssuerStatusList.allocated) < col(IssuerStatusList.size),
+        )
+        .order_by(col(IssuerStatusList.created_at))
+    ).all()
+
+
+def reserve_indices(session: Session, list_id: str, count: int) -> int | None:
+    """Atomically take ``count`` positions of the list's permutation; the new ``allocated``."""
+    result = session.execute(
+        update(IssuerStatusList)
+        .where(
+            col(IssuerStatusList.id) == list_id,
+            col(IssuerStatusList.allocated) + count <= col(IssuerStatusList.size),
+        )
+        .values(allocated=IssuerStatusList.allocated + count)
+        .returning(IssuerStatusList.allocated)
+    )
+    row = result.first()
+    return None if row is None else int(row[0])
+
+
+def status_list(session: Session, issuer_id: str, list_id: str) -> IssuerStatusList | None:
+    return session.exec(
+        select(IssuerStatusList).where(
+            IssuerStatusList.id == list_id, IssuerStatusList.issuer_id == issuer_id
+        )
+    ).first()
+
+
+def non_valid_entries(session: Session, list_id: str) -> dict[int, int]:
+    rows = session.exec(
+        select(IssuerCredential.status_idx, IssuerCredential.status).where(
+            IssuerCredential.status_list_id == list_id, IssuerCredential.status != 0
+        )
+    ).all()
+    return {int(idx): int(status) for idx, status in rows}
+
+
+def insert_credentials(session: Session, rows: list[dict[str, object]]) -> None:
+    session.execute(insert(IssuerCredential), rows)
+
+
+def credentials_page(
+    session: Session, issuer_id: str, *, limit: int, after: str | None
+) -> Sequence[IssuerCredential]:
+    query = select(IssuerCredential).where(IssuerCredential.issuer_id == issuer_id)
+    if after is not None:
+        query = query.where(IssuerCredential.id > after)
+    return session.exec(query.order_by(col(IssuerCredential.id)).limit(limit)).all()
+
+
+def count_credentials(session: Session, issuer_id: str) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(IssuerCredential).where(
+                IssuerCredential.issuer_id == issuer_id
+            )
+        ).one()
+    )
+
+
+def credential(session: Session, issuer_id: str, credential_id: str) -> IssuerCredential | None:
+    return session.exec(
+        select(IssuerCredential).where(
+            IssuerCredential.id == credential_id, IssuerCredential.issuer_id == issuer_id
+        )
+    ).first()
+
+
+def set_status(
+    session: Session, issuer_id: str, credential_id: str, status: int, now: int
+) -> bool:
+    result = session.execute(
+        update(IssuerCredential)
+        .where(
+            col(IssuerCredential.id) == credential_id,
+            col(IssuerCredential.issuer_id) == issuer_id,
+        )
+        .values(status=status, status_changed_at=now)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]

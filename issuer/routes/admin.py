@@ -1,0 +1,176 @@
+"""Admin API: the service admin creates issuers; each issuer manages its offers and credentials."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, status
+
+from core.errors import IntygError, InvalidInput
+from core.qr import qr_svg
+from core.standards.status_list import StatusValue
+from issuer import service, signing
+from issuer.deps import RuntimeDep, ServiceAdmin, SessionDep, TenantDep
+from issuer.models import IssuerCredential
+from schemas import issuer_api as wire
+
+router = APIRouter()
+
+
+@router.post(
+    "/admin/issuers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=wire.CreatedIssuer,
+    dependencies=[ServiceAdmin],
+    tags=["service admin"],
+    summary="Create an issuer tenant (its API key is shown once)",
+)
+def create_issuer(body: wire.CreateIssuer, session: SessionDep, rt: RuntimeDep) -> wire.CreatedIssuer:
+    created = service.create_issuer(
+        session, rt, slug=body.slug, name=body.name, organisation_number=body.organisation_number
+    )
+    return wire.CreatedIssuer(slug=created.slug, issuer=created.issuer, api_key=created.api_key)
+
+
+def _offer_out(created: service.CreatedOffer) -> wire.CreatedOffer:
+    return wire.CreatedOffer(
+        offer_id=created.offer_id,
+        credential_offer=created.credential_offer,
+        credential_offer_uri=created.credential_offer_uri,
+        tx_code=created.tx_code,
+        qr_svg=qr_svg(created.credential_offer),
+        created=created.created,
+    )
+
+
+@router.post(
+    "/issuers/{slug}/admin/offers",
+    status_code=status.HTTP_201_CREATED,
+    response_model=wire.CreatedOffer,
+    response_model_exclude_none=True,
+    tags=["issuer admin"],
+    summary="Offer a skill credential to a learner",
+)
+def create_offer(
+    body: wire.CreateOffer,
+    tenant: TenantDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+    idempotency_key: Annotated[str | None, Header(max_length=200)] = None,
+) -> wire.CreatedOffer:
+    created = service.create_offer(
+        session,
+        rt,
+        tenant,
+        body.claims,
+        with_tx_code=body.tx_code,
+        idempotency_key=body.idempotency_key or idempotency_key,
+    )
+    return _offer_out(created)
+
+
+@router.post(
+    "/issuers/{slug}/admin/offers/batch",
+    response_model=wire.BatchResult,
+    response_model_exclude_none=True,
+    tags=["issuer admin"],
+    summary="Offer credentials to many learners; each item succeeds or fails on its own",
+)
+def create_offers_batch(
+    body: Annotated[list[wire.CreateOffer], ...],
+    tenant: TenantDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+) -> wire.BatchResult:
+    if len(body) > 1000:
+        raise InvalidInput("at most 1000 offers per batch")
+    results: list[wire.BatchItemResult] = []
+    for index, item in enumerate(body):
+        try:
+            created = service.create_offer(
+                session, rt, tenant, item.claims,
+                with_tx_code=item.tx_code, idempotency_key=item.idempotency_key,
+            )
+        except IntygError as exc:
+            session.rollback()
+            error = wire.BatchItemError(code=exc.code, detail=exc.detail)
+            results.append(wire.BatchItemResult(index=index, error=error))
+        else:
+            results.append(wire.BatchItemResult(index=index, offer=_offer_out(created)))
+    return wire.BatchResult(
+        created=sum(1 for r in results if r.offer and r.offer.created),
+        replayed=sum(1 for r in results if r.offer and not r.offer.created),
+        failed=sum(1 for r in results if r.error),
+        results=results,
+    )
+
+
+def _credential_out(row: IssuerCredential) -> wire.CredentialMetadata:
+    return wire.CredentialMetadata(
+        id=row.id,
+        vct=row.vct,
+        status=StatusValue(row.status).name,
+        status_list=row.status_list_id,
+        status_idx=row.status_idx,
+        offer_id=row.offer_id,
+        issued_at=row.issued_at,
+        expires_at=row.expires_at,
+        status_changed_at=row.status_changed_at,
+    )
+
+
+@router.get(
+    "/issuers/{slug}/admin/credentials",
+    response_model=wire.CredentialPage,
+    tags=["issuer admin"],
+    summary="List issued credentials (metadata only, no personal data)",
+)
+def list_credentials(
+    tenant: TenantDep,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    after: Annotated[str | None, Query(max_length=36)] = None,
+) -> wire.CredentialPage:
+    rows, total = service.list_credentials(session, tenant, limit=limit, after=after)
+    return wire.CredentialPage(
+        total=total,
+        credentials=[_credential_out(r) for r in rows],
+        next_after=rows[-1].id if len(rows) == limit else None,
+    )
+
+
+_TRANSITIONS = {
+    "revoke": StatusValue.INVALID,
+    "suspend": StatusValue.SUSPENDED,
+    "reinstate": StatusValue.VALID,
+}
+
+
+def _status_route(action: str, value: StatusValue) -> None:
+    def change(
+        credential_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+    ) -> wire.CredentialMetadata:
+        return _credential_out(service.change_status(session, rt, tenant, credential_id, value))
+
+    router.add_api_route(
+        f"/issuers/{{slug}}/admin/credentials/{{credential_id}}/{action}",
+        change,
+        methods=["POST"],
+        response_model=wire.CredentialMetadata,
+        tags=["issuer admin"],
+        summary=f"{action.capitalize()} a credential (visible in its status list at once)",
+        name=f"{action}_credential",
+    )
+
+
+for _action, _value in _TRANSITIONS.items():
+    _status_route(_action, _value)
+
+
+@router.post(
+    "/issuers/{slug}/admin/keys/rotate",
+    tags=["issuer admin"],
+    summary="Rotate the signing key; earlier keys stay published",
+)
+def rotate_key(tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> dict[str, str]:
+    return {"kid": signing.rotate(session, rt, tenant)}

@@ -1,0 +1,142 @@
+"""The issuer's public, standard endpoints: metadata, offers, token, nonce, credential,
+status lists and the skill credential's type metadata."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Header, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from core.standards import oid4vci
+from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER, issuer_metadata
+from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
+from issuer import issuance, metadata, service, signing
+from issuer.deps import RuntimeDep, SessionDep, Slug
+from schemas.type_metadata import schema_bytes, type_metadata
+
+router = APIRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _public_json(document: object, max_age: int = 300) -> JSONResponse:
+    return JSONResponse(document, headers={"Cache-Control": f"public, max-age={max_age}"})
+
+
+@router.get(oid4vci.WELL_KNOWN_ISSUER + "/issuers/{slug}", tags=["OpenID4VCI"])
+def credential_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
+    tenant = service.tenant_by_slug(session, slug)
+    urls = metadata.IssuerUrls(rt.settings.public_url, slug)
+    return _public_json(metadata.credential_issuer_metadata(urls, tenant.name, tenant.require_dpop))
+
+
+@router.get(oid4vci.WELL_KNOWN_AS + "/issuers/{slug}", tags=["OpenID4VCI"])
+def authorization_server_metadata(
+    slug: Slug, session: SessionDep, rt: RuntimeDep
+) -> JSONResponse:
+    tenant = service.tenant_by_slug(session, slug)
+    urls = metadata.IssuerUrls(rt.settings.public_url, slug)
+    return _public_json(metadata.authorization_server_metadata(urls, tenant.require_dpop))
+
+
+@router.get(WELL_KNOWN_JWT_VC_ISSUER + "/issuers/{slug}", tags=["SD-JWT VC"])
+def jwt_vc_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
+    tenant = service.tenant_by_slug(session, slug)
+    urls = metadata.IssuerUrls(rt.settings.public_url, slug)
+    keys = signing.published_jwks(session, tenant)
+    return _public_json(issuer_metadata(urls.issuer, list(keys)))
+
+
+@router.get(metadata.SKILL_TYPE_PATH, tags=["SD-JWT VC"], summary="Type Metadata of the skill credential")
+def skill_type_metadata(rt: RuntimeDep) -> JSONResponse:
+    public = rt.settings.public_url
+    return _public_json(
+        type_metadata(metadata.skill_vct(public), metadata.skill_schema_uri(public)), 3600
+    )
+
+
+@router.get(metadata.SKILL_TYPE_PATH + "/schema.json", tags=["SD-JWT VC"])
+def skill_schema() -> Response:
+    return Response(
+        schema_bytes(),
+        media_type="application/schema+json",
+        headers={"Cache-Control": "public, max-age=3600"},
+    )
+
+
+@router.get("/issuers/{slug}/offers/{offer_id}", tags=["OpenID4VCI"])
+def credential_offer(
+    slug: Slug, offer_id: str, session: SessionDep, rt: RuntimeDep
+) -> JSONResponse:
+    return JSONResponse(service.offer_document(session, rt, slug, offer_id), headers=NO_STORE)
+
+
+async def form_body(request: Request) -> dict[str, str]:
+    """``application/x-www-form-urlencoded`` (RFC 6749 §3.2); no parameter twice (§3.1)."""
+    if not request.headers.get("content-type", "").startswith(
+        "application/x-www-form-urlencoded"
+    ):
+        raise oid4vci.InvalidRequest("the token request must be form-encoded")
+    try:
+        pairs = parse_qsl((await request.body()).decode("utf-8"), strict_parsing=False)
+    except UnicodeDecodeError:
+        raise oid4vci.InvalidRequest("the token request is not UTF-8") from None
+    form = dict(pairs)
+    if len(form) != len(pairs):
+        raise oid4vci.InvalidRequest("a parameter appears more than once")
+    return form
+
+
+@router.post("/issuers/{slug}/token", tags=["OpenID4VCI"], summary="Token endpoint (pre-authorized code)")
+async def token(
+    slug: Slug,
+    request: Request,
+    session: SessionDep,
+    rt: RuntimeDep,
+    dpop: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    form = await form_body(request)
+    result = await run_in_threadpool(
+        issuance.token, session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop)
+    )
+    return JSONResponse(result, headers=NO_STORE)
+
+
+@router.post("/issuers/{slug}/nonce", tags=["OpenID4VCI"], summary="Nonce endpoint")
+def nonce(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
+    return JSONResponse(issuance.nonce(session, rt, slug), headers=NO_STORE)
+
+
+@router.post("/issuers/{slug}/credential", tags=["OpenID4VCI"], summary="Credential endpoint")
+async def credential(
+    slug: Slug,
+    request: Request,
+    session: SessionDep,
+    rt: RuntimeDep,
+    authorization: Annotated[str | None, Header()] = None,
+    dpop: Annotated[str | None, Header()] = None,
+) -> JSONResponse:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise oid4vci.InvalidCredentialRequest("the body must be JSON") from None
+    result = await run_in_threadpool(
+        issuance.credential,
+        session,
+        rt,
+        slug,
+        issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body),
+    )
+    return JSONResponse(result, headers=NO_STORE)
+
+
+@router.get("/issuers/{slug}/status-lists/{list_id}", tags=["Token Status List"])
+def status_list(slug: Slug, list_id: str, session: SessionDep, rt: RuntimeDep) -> Response:
+    ttl = rt.settings.status_list_ttl_seconds
+    return Response(
+        service.status_list_token(session, rt, slug, list_id),
+        media_type=MEDIA_TYPE_STATUS_LIST_JWT,
+        headers={"Cache-Control": f"public, max-age={ttl}" if ttl else "no-cache"},
+    )

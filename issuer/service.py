@@ -1,0 +1,354 @@
+"""The issuer's use cases: tenants, offers, credential lifecycle, status lists.
+
+No FastAPI here; every function takes the session and the runtime and commits its own unit of
+work, so a failure leaves the database as it was. The OpenID4VCI endpoints are in
+``issuer.issuance``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from core import jose
+from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from core.runtime import Runtime
+from core.standards import oid4vci
+from core.standards.status_list import (
+    TYP_STATUS_LIST_JWT,
+    StatusValue,
+    encode_sparse,
+    pack_indices,
+    shuffled_indices,
+    status_list_token_payload,
+)
+from core.tokens import hash_secret, new_numeric_code, new_secret
+from issuer import repository, signing
+from issuer.metadata import CONFIGURATION_ID, IssuerUrls
+from issuer.models import IssuerCredential, IssuerOffer, IssuerStatusList, IssuerTenant
+from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
+from schemas.skill_credential import (
+    IssuingAuthority,
+    SkillClaimsInput,
+    credential_claims,
+    validate_claims,
+)
+
+SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+TX_CODE_LENGTH = 6
+TX_CODE_MAX_FAILURES = 5
+API_KEY_PREFIX = "intyg_issuer_"
+
+
+class IssuerExists(Conflict):
+    code = "issuer_exists"
+    title = "An issuer with this slug already exists"
+
+
+class IssuerNotFound(NotFound):
+    code = "issuer_not_found"
+    title = "No such issuer"
+
+
+class OfferNotFound(NotFound):
+    code = "offer_not_found"
+    title = "No such credential offer"
+
+
+class CredentialNotFound(NotFound):
+    code = "credential_not_found"
+    title = "No such credential"
+
+
+class IdempotencyConflict(Conflict):
+    code = "idempotency_key_reused"
+    title = "The idempotency key was used with different content"
+
+
+@dataclass(frozen=True)
+class CreatedIssuer:
+    slug: str
+    issuer: str
+    api_key: str
+
+
+@dataclass(frozen=True)
+class CreatedOffer:
+    offer_id: str
+    credential_offer: str
+    credential_offer_uri: str
+    tx_code: str | None
+    created: bool
+
+
+# --- tenants ---------------------------------------------------------------------------------
+
+
+def create_issuer(
+    session: Session, rt: Runtime, *, slug: str, name: str, organisation_number: str
+) -> CreatedIssuer:
+    if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
+        raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200:
+        raise InvalidInput("name: a display name of 1-200 characters")
+    try:
+        org_number = normalise_organisationsnummer(organisation_number)
+    except IdentityNumberError as exc:
+        raise InvalidInput(f"organisation_number: {exc}") from None
+    if repository.tenant_by_slug(session, slug) is not None:
+        raise IssuerExists(f"the slug {slug!r} is taken")
+    api_key = new_secret(API_KEY_PREFIX)
+    tenant = IssuerTenant(
+        id=str(uuid.uuid4()),
+        slug=slug,
+        name=name.strip(),
+        organisation_number=org_number,
+        api_key_hash=hash_secret(api_key),
+        require_dpop=rt.settings.require_dpop,
+        created_at=rt.clock.now(),
+    )
+    session.add(tenant)
+    session.flush()
+    signing.add_key(session, rt, tenant)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise IssuerExists(f"the slug {slug!r} is taken") from None
+    return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
+
+
+def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedIssuer:
+    tenant = tenant_by_slug(session, slug)
+    api_key = new_secret(API_KEY_PREFIX)
+    tenant.api_key_hash = hash_secret(api_key)
+    session.add(tenant)
+    session.commit()
+    return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
+
+
+def tenant_by_slug(session: Session, slug: str) -> IssuerTenant:
+    tenant = repository.tenant_by_slug(session, slug)
+    if tenant is None:
+        raise IssuerNotFound(f"no issuer {slug!r}")
+    return tenant
+
+
+def authenticate(session: Session, slug: str, api_key: str | None) -> IssuerTenant:
+    """The tenant whose API key this is, and only if it is the tenant named by the path."""
+    if not api_key:
+        raise Unauthenticated("an issuer API key is required (Authorization: Bearer)")
+    tenant = repository.tenant_by_api_key_hash(session, hash_secret(api_key))
+    if tenant is None or not secrets.compare_digest(tenant.slug, slug):
+        raise Unauthenticated("the API key is not valid for this issuer")
+    return tenant
+
+
+# --- offers ----------------------------------------------------------------------------------
+
+
+def create_offer(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    claims: object,
+    *,
+    with_tx_code: bool,
+    idempotency_key: str | None = None,
+) -> CreatedOffer:
+    """Validate the learner's claims and make a pre-authorized offer (sealed claims)."""
+    validated = validate_claims(claims, today=_date(rt.clock.now()))
+    if idempotency_key is not None:
+        existing = repository.offer_by_idempotency_key(session, tenant.id, idempotency_key)
+        if existing is not None:
+            return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
+    canonical = _sealable_claims(tenant, validated, _date(rt.clock.now()))
+    offer, code, tx_code = _new_offer(rt, tenant, canonical, with_tx_code, idempotency_key)
+    session.add(offer)
+    try:
+        session.commit()
+    except IntegrityError:  # a concurrent request with the same idempotency key won
+        session.rollback()
+        assert idempotency_key is not None
+        existing = repository.offer_by_idempotency_key(session, tenant.id, idempotency_key)
+        if existing is None:
+            raise
+        return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
+    return _created(rt, tenant, offer.id, tx_code, created=True)
+
+
+def _new_offer(
+    rt: Runtime,
+    tenant: IssuerTenant,
+    canonical: bytes,
+    with_tx_code: bool,
+    idempotency_key: str | None,
+) -> tuple[IssuerOffer, str, str | None]:
+    offer_id = str(uuid.uuid4())
+    code = new_secret()
+    tx_code = new_numeric_code(TX_CODE_LENGTH) if with_tx_code else None
+    now = rt.clock.now()
+    offer = IssuerOffer(
+        id=offer_id,
+        issuer_id=tenant.id,
+        idempotency_key=idempotency_key,
+        code_hash=hash_secret(code),
+        sealed_code=rt.master_key.seal(code.encode(), f"issuer-offer-code:{offer_id}"),
+        sealed_claims=rt.master_key.seal(canonical, f"issuer-offer-claims:{offer_id}"),
+        tx_code_hash=hash_secret(f"{offer_id}:{tx_code}") if tx_code else None,
+        created_at=now,
+        expires_at=now + rt.settings.offer_ttl_seconds,
+    )
+    return offer, code, tx_code
+
+
+def _date(timestamp: int) -> date:
+    return datetime.fromtimestamp(timestamp, UTC).date()
+
+
+def _sealable_claims(tenant: IssuerTenant, validated: SkillClaimsInput, today: date) -> bytes:
+    """The credential's claims as they will be issued, issuing authority included."""
+    authority = IssuingAuthority(
+        name=tenant.name, organisationsnummer=tenant.organisation_number
+    )
+    claims = credential_claims(validated, authority, today)
+    return json.dumps(claims, sort_keys=True, ensure_ascii=False).encode()
+
+
+def _replayed_offer(
+    rt: Runtime,
+    tenant: IssuerTenant,
+    offer: IssuerOffer,
+    validated: SkillClaimsInput,
+    with_tx_code: bool,
+) -> CreatedOffer:
+    """A retry with the same idempotency key returns the same offer (never a second one).
+
+    The ``tx_code`` is shown once, at creation; a replay cannot show it again.
+    """
+    canonical = _sealable_claims(tenant, validated, _date(offer.created_at))
+    same = offer.sealed_claims is None or secrets.compare_digest(
+        rt.master_key.open(offer.sealed_claims, f"issuer-offer-claims:{offer.id}"), canonical
+    )
+    if not same or (offer.tx_code_hash is not None) != with_tx_code:
+        raise IdempotencyConflict("this idempotency key was used for a different learner")
+    return _created(rt, tenant, offer.id, None, created=False)
+
+
+def _created(
+    rt: Runtime, tenant: IssuerTenant, offer_id: str, tx_code: str | None, *, created: bool
+) -> CreatedOffer:
+    uri = IssuerUrls(rt.settings.public_url, tenant.slug).offer(offer_id)
+    return CreatedOffer(
+        offer_id=offer_id,
+        credential_offer=oid4vci.offer_link_by_reference(uri),
+        credential_offer_uri=uri,
+        tx_code=tx_code,
+        created=created,
+    )
+
+
+def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> dict[str, object]:
+    """The credential offer behind ``credential_offer_uri`` (OID4VCI §4.1.3)."""
+    tenant = tenant_by_slug(session, slug)
+    offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
+    if offer is None or offer.state != "offered" or offer.expires_at <= rt.clock.now():
+        raise OfferNotFound("the offer does not exist, has expired or was already used")
+    code = rt.master_key.open(offer.sealed_code, f"issuer-offer-code:{offer.id}").decode()
+    tx_code = (
+        {"input_mode": "numeric", "length": TX_CODE_LENGTH,
+         "description": "Ange engångskoden du fick av utbildningsanordnaren"}
+        if offer.tx_code_hash
+        else None
+    )
+    urls = IssuerUrls(rt.settings.public_url, tenant.slug)
+    return oid4vci.offer_document(urls.issuer, [CONFIGURATION_ID], code, tx_code)
+
+
+def _uuid(value: str, error: type[NotFound]) -> str:
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise error("no such id") from None
+
+
+# --- lifecycle -------------------------------------------------------------------------------
+
+
+def list_credentials(
+    session: Session, tenant: IssuerTenant, *, limit: int, after: str | None
+) -> tuple[Sequence[IssuerCredential], int]:
+    page = repository.credentials_page(session, tenant.id, limit=limit, after=after)
+    return page, repository.count_credentials(session, tenant.id)
+
+
+def change_status(
+    session: Session, rt: Runtime, tenant: IssuerTenant, credential_id: str, status: StatusValue
+) -> IssuerCredential:
+    """Revoke (INVALID, final), suspend or reinstate (VALID) one credential."""
+    credential_id = _uuid(credential_id, CredentialNotFound)
+    current = repository.credential(session, tenant.id, credential_id)
+    if current is None:
+        raise CredentialNotFound(f"no credential {credential_id}")
+    if current.status == StatusValue.INVALID and status != StatusValue.INVALID:
+        raise Conflict("a revoked credential cannot be suspended or reinstated")
+    repository.set_status(session, tenant.id, credential_id, int(status), rt.clock.now())
+    session.commit()
+    updated = repository.credential(session, tenant.id, credential_id)
+    assert updated is not None
+    return updated
+
+
+def status_list_token(session: Session, rt: Runtime, slug: str, list_id: str) -> str:
+    """The signed ``statuslist+jwt``, built from the current statuses on every request."""
+    tenant = tenant_by_slug(session, slug)
+    row = repository.status_list(session, tenant.id, _uuid(list_id, StatusListNotFound))
+    if row is None:
+        raise StatusListNotFound(f"no status list {list_id}")
+    now = rt.clock.now()
+    ttl = rt.settings.status_list_ttl_seconds
+    encoded = encode_sparse(row.size, row.bits, repository.non_valid_entries(session, row.id))
+    uri = IssuerUrls(rt.settings.public_url, tenant.slug).status_list(row.id)
+    payload = status_list_token_payload(
+        uri, encoded, iat=now, exp=now + max(ttl, 60) * 2, ttl=ttl or None
+    )
+    return jose.sign(payload, signing.signing_key(session, rt, tenant), typ=TYP_STATUS_LIST_JWT)
+
+
+class StatusListNotFound(NotFound):
+    code = "status_list_not_found"
+    title = "No such status list"
+
+
+def new_status_list(session: Session, rt: Runtime, tenant: IssuerTenant) -> IssuerStatusList:
+    """A fresh list whose indices will be handed out in a random order (no reuse)."""
+    size = rt.settings.status_list_size
+    order = shuffled_indices(size, secrets.SystemRandom())
+    row = IssuerStatusList(
+        id=str(uuid.uuid4()),
+        issuer_id=tenant.id,
+        bits=rt.settings.status_list_bits,
+        size=size,
+        permutation=pack_indices(order),
+        created_at=rt.clock.now(),
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def decode_offer_claims(rt: Runtime, offer: IssuerOffer) -> dict[str, object]:
+    if offer.sealed_claims is None:
+        raise OfferNotFound("the offer's claims were erased")
+    data: dict[str, object] = json.loads(
+        rt.master_key.open(offer.sealed_claims, f"issuer-offer-claims:{offer.id}")
+    )
+    return data

@@ -1,0 +1,82 @@
+"""Wire models of the issuer's admin API (``extra="forbid"``: unknown fields are errors)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateIssuer(_Wire):
+    slug: str = Field(min_length=1, max_length=64, examples=["yh-akademin"])
+    name: str = Field(min_length=1, max_length=200, examples=["YH-akademin i Sundsvall"])
+    organisation_number: str = Field(min_length=10, max_length=13, examples=["556677-8899"])
+
+
+class CreatedIssuer(_Wire):
+    slug: str
+    issuer: str = Field(description="The issuer identifier URL: {INTYG_PUBLIC_URL}/issuers/{slug}")
+    api_key: str = Field(description="Shown once; stored only as a hash.")
+
+
+class CreateOffer(_Wire):
+    claims: dict[str, object] = Field(
+        description="The learner's skill-credential claims (schema: /types/skill-credential)."
+    )
+    tx_code: bool = Field(default=False, description="Protect the offer with a 6-digit code.")
+    idempotency_key: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A retry with the same key returns the same offer instead of a new one.",
+    )
+
+
+class CreatedOffer(_Wire):
+    offer_id: str
+    credential_offer: str = Field(description="openid-credential-offer://?credential_offer_uri=…")
+    credential_offer_uri: str
+    tx_code: str | None = Field(
+        default=None, description="Only when asked for, and only at creation: give it to the learner."
+    )
+    qr_svg: str = Field(description="The credential_offer link as an SVG QR code.")
+    created: bool = Field(description="False when an idempotent retry returned an earlier offer.")
+
+
+class BatchItemError(_Wire):
+    code: str
+    detail: str
+
+
+class BatchItemResult(_Wire):
+    index: int
+    offer: CreatedOffer | None = None
+    error: BatchItemError | None = None
+
+
+class BatchResult(_Wire):
+    created: int
+    replayed: int
+    failed: int
+    results: list[BatchItemResult]
+
+
+class CredentialMetadata(_Wire):
+    """What the issuer keeps of an issued credential: no personal data."""
+
+    id: str
+    vct: str
+    status: str = Field(examples=["VALID", "INVALID", "SUSPENDED"])
+    status_list: str
+    status_idx: int
+    offer_id: str | None
+    issued_at: int
+    expires_at: int
+    status_changed_at: int | None
+
+
+class CredentialPage(_Wire):
+    total: int
+    credentials: list[CredentialMetadata]
+    next_after: str | None = Field(description="Pass as ?after= to get the next page.")

@@ -1,0 +1,81 @@
+"""The Alembic migrations build exactly the tables of the models, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+from sqlalchemy.engine import Engine, make_url
+
+from core.db import create_db_engine
+from intyg import migrate
+from tests.conftest import is_postgres
+
+
+@pytest.fixture
+def empty_engine(database_url: str, tmp_sqlite_url: str) -> Iterator[Engine]:
+    """An empty database: a new SQLite file, or a new schema in the test PostgreSQL."""
+    if not is_postgres(database_url):
+        engine = create_db_engine(tmp_sqlite_url)
+        yield engine
+        engine.dispose()
+        return
+    schema = f"intyg_migration_test_{secrets.token_hex(4)}"
+    admin = create_db_engine(database_url)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = make_url(database_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    engine = create_db_engine(url.render_as_string(hide_password=False))
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def schema_diff(engine: Engine) -> list[object]:
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        return list(compare_metadata(context, migrate.target_metadata()))
+
+
+def test_upgrade_head_on_an_empty_database_builds_every_model_table(empty_engine: Engine) -> None:
+    assert migrate.current_revision(empty_engine) is None
+    assert not migrate.is_up_to_date(empty_engine)
+
+    before, after = migrate.upgrade(empty_engine)
+
+    assert (before, after) == (None, migrate.head_revision())
+    assert migrate.is_up_to_date(empty_engine)
+    tables = set(inspect(empty_engine).get_table_names())
+    assert set(migrate.target_metadata().tables) <= tables
+    assert schema_diff(empty_engine) == []
+
+
+def test_upgrade_is_idempotent(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    assert migrate.upgrade(empty_engine) == (migrate.head_revision(), migrate.head_revision())
+
+
+def test_downgrade_to_base_removes_every_table(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine)
+    migrate.downgrade(empty_engine, "base")
+    assert migrate.current_revision(empty_engine) is None
+    assert set(inspect(empty_engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_session_database_is_at_head(engine: Engine) -> None:
+    assert migrate.is_up_to_date(engine)
+    assert schema_diff(engine) == []
+
+
+def test_every_revision_is_known_and_single_headed() -> None:
+    head = migrate.head_revision()
+    assert migrate.is_known_revision(head)
+    assert not migrate.is_known_revision("ffffffffffff")
