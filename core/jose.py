@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final, Union
 
+import orjson
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
@@ -94,7 +95,10 @@ def b64url_encode(data: bytes) -> str:
 
 def b64url_decode(text: str | bytes) -> bytes:
     """Strict base64url without padding (RFC 7515 §2); anything else is malformed."""
-    raw = text.encode("ascii", "strict") if isinstance(text, str) else text
+    try:
+        raw = text.encode("ascii", "strict") if isinstance(text, str) else text
+    except UnicodeEncodeError:
+        raise MalformedJws("base64url data must be ASCII") from None
     if b"=" in raw or b"+" in raw or b"/" in raw:
         raise MalformedJws("base64url data must not contain '=', '+' or '/'")
     try:
@@ -113,9 +117,10 @@ def _reject_duplicates(pairs: list[tuple[str, object]]) -> JsonObject:
 
 
 def json_object(data: bytes, what: str) -> JsonObject:
-    """Parse a JSON object, rejecting duplicate member names (RFC 7515 §5.2 step 4)."""
+    """Parse a UTF-8 JSON object, rejecting duplicate member names (RFC 7515 §5.2 step 4)."""
     try:
-        value = json.loads(data, object_pairs_hook=_reject_duplicates)
+        # Decode as UTF-8 first: json.loads(bytes) would also accept UTF-16/32 and a BOM.
+        value = json.loads(data.decode("utf-8"), object_pairs_hook=_reject_duplicates)
     except MalformedJws:
         raise
     except (ValueError, RecursionError) as exc:
@@ -126,7 +131,12 @@ def json_object(data: bytes, what: str) -> JsonObject:
 
 
 def compact_json(value: object) -> bytes:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    """Compact UTF-8 JSON, as ``json.dumps(separators=(",", ":"), ensure_ascii=False)``
+    writes it, but ~20x faster (orjson): it is on every issuance's hot path."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError as exc:
+        raise TypeError(str(exc)) from None
 
 
 # --- keys ------------------------------------------------------------------------------------
@@ -315,13 +325,24 @@ def sign(
     include_kid: bool = True,
 ) -> str:
     """Sign ``payload`` as a compact JWS with explicit ``typ``; ``kid`` is the thumbprint."""
-    protected: JsonObject = {"alg": key.alg, "typ": typ}
-    if include_kid:
-        protected["kid"] = key.kid
     if header:
+        protected: JsonObject = {"alg": key.alg, "typ": typ}
+        if include_kid:
+            protected["kid"] = key.kid
         protected.update(header)
-    signing_input = f"{b64url_encode(compact_json(protected))}.{b64url_encode(compact_json(payload))}"
+        encoded_header = b64url_encode(compact_json(protected))
+    else:
+        encoded_header = _plain_header(key.alg, typ, key.kid if include_kid else None)
+    signing_input = f"{encoded_header}.{b64url_encode(compact_json(payload))}"
     return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
+
+
+@lru_cache(maxsize=1024)
+def _plain_header(alg: str, typ: str, kid: str | None) -> str:
+    protected: JsonObject = {"alg": alg, "typ": typ}
+    if kid is not None:
+        protected["kid"] = kid
+    return b64url_encode(compact_json(protected))
 
 
 @dataclass(frozen=True)

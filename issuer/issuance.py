@@ -81,10 +81,7 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
 
 
 def _tenant_or_invalid_client(session: Session, slug: str) -> IssuerTenant:
-    tenant = repository.tenant_by_slug(session, slug)
-    if tenant is None:
-        raise service.IssuerNotFound(f"no issuer {slug!r}")
-    return tenant
+    return service.tenant_by_slug(session, slug)
 
 
 def _check_tx_code(
@@ -134,13 +131,19 @@ def _verify_dpop(rt: Runtime, proof: str, uri: str, access_token: str | None) ->
 
 
 def _remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
-    """RFC 9449 §11.1: a proof's ``jti`` is accepted once while its ``iat`` is fresh."""
+    """RFC 9449 §11.1: a proof's ``jti`` is accepted once while its ``iat`` is fresh.
+
+    Committed at once, before anything else of the request is written: a proof is spent
+    even when the request then fails, so a captured proof cannot be replayed with another
+    body while the request it came with is still being retried.
+    """
     expires = proof.iat + rt.settings.proof_max_age_seconds + rt.settings.clock_skew_seconds
     try:
         with session.begin_nested():
             session.add(IssuerDpopJti(jti_hash=hash_secret(proof.jti), expires_at=expires))
     except IntegrityError:
         raise dpop.InvalidDpopProof("the DPoP proof was already used (jti replay)") from None
+    session.commit()
 
 
 # --- nonce endpoint (§7) ---------------------------------------------------------------------
@@ -222,6 +225,8 @@ def _proofs(body: object) -> list[object]:
         raise oid4vci.InvalidCredentialRequest("the request body must be a JSON object")
     if "credential_identifier" in body:
         raise oid4vci.InvalidCredentialRequest("use credential_configuration_id")
+    if "credential_configuration_id" not in body:
+        raise oid4vci.InvalidCredentialRequest("credential_configuration_id is missing")
     if body.get("credential_configuration_id") != CONFIGURATION_ID:
         raise oid4vci.UnknownCredentialConfiguration(f"this issuer offers {CONFIGURATION_ID!r}")
     if "proof" in body:
@@ -326,18 +331,41 @@ def _expiry(claims: Mapping[str, object], now: int, ttl_days: int) -> int:
 def allocate_indices(
     session: Session, rt: Runtime, tenant: IssuerTenant, count: int
 ) -> list[tuple[str, int]]:
-    """``count`` unused indices from an open list, in the list's random order."""
+    """``count`` unused status indices, in their list's random order.
+
+    One conditional ``UPDATE … RETURNING`` in the caller's transaction takes the next
+    positions of the list's stored permutation: a rollback gives them back, a commit makes
+    them the credential's for good, and no two transactions can take the same positions.
+    """
     bits = rt.settings.status_list_bits
+    cached = _open_list.get((tenant.id, bits))
+    if cached is not None:
+        taken = _take(session, cached, count)
+        if taken is not None:
+            return taken
     for row in repository.open_status_lists(session, tenant.id, bits):
-        end = repository.reserve_indices(session, row.id, count)
-        if end is not None:
-            order = _permutation(row.id, row.permutation)
-            return [(row.id, order[i]) for i in range(end - count, end)]
+        taken = _take(session, (row.id, row.permutation), count)
+        if taken is not None:
+            _open_list[(tenant.id, bits)] = (row.id, row.permutation)
+            return taken
     row = service.new_status_list(session, rt, tenant)
-    end = repository.reserve_indices(session, row.id, count)
-    assert end is not None, "a new list has room for a batch"
-    order = _permutation(row.id, row.permutation)
-    return [(row.id, order[i]) for i in range(end - count, end)]
+    taken = _take(session, (row.id, row.permutation), count)
+    assert taken is not None, "a new list has room for a batch"
+    _open_list[(tenant.id, bits)] = (row.id, row.permutation)
+    return taken
+
+
+# The list each tenant currently allocates from, per process (saves a query per issuance).
+_open_list: dict[tuple[str, int], tuple[str, bytes]] = {}
+
+
+def _take(session: Session, status_list: tuple[str, bytes], count: int) -> list[tuple[str, int]] | None:
+    list_id, packed = status_list
+    end = repository.reserve_indices(session, list_id, count)
+    if end is None:
+        return None
+    order = _permutation(list_id, packed)
+    return [(list_id, order[i]) for i in range(end - count, end)]
 
 
 def _permutation(list_id: str, packed: bytes) -> array[int]:

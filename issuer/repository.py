@@ -205,7 +205,8 @@ def non_valid_entries(session: Session, list_id: str) -> dict[int, int]:
 
 
 def insert_credentials(session: Session, rows: list[dict[str, object]]) -> None:
-    session.execute(insert(IssuerCredential), rows)
+    # Core executemany, not the ORM unit of work: this is the issuance hot path.
+    session.connection().execute(insert(IssuerCredential.__table__), rows)  # type: ignore[attr-defined]
 
 
 def credentials_page(

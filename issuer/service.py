@@ -97,8 +97,8 @@ def create_issuer(
 ) -> CreatedIssuer:
     if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
-    if not isinstance(name, str) or not name.strip() or len(name) > 200:
-        raise InvalidInput("name: a display name of 1-200 characters")
+    if not isinstance(name, str) or not name.strip() or len(name) > 200 or not name.isprintable():
+        raise InvalidInput("name: a display name of 1-200 printable characters")
     try:
         org_number = normalise_organisationsnummer(organisation_number)
     except IdentityNumberError as exc:
@@ -136,7 +136,8 @@ def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedIssuer:
 
 
 def tenant_by_slug(session: Session, slug: str) -> IssuerTenant:
-    tenant = repository.tenant_by_slug(session, slug)
+    # A slug that cannot exist is not looked up (PostgreSQL refuses e.g. NUL in text).
+    tenant = repository.tenant_by_slug(session, slug) if SLUG_RE.fullmatch(slug) else None
     if tenant is None:
         raise IssuerNotFound(f"no issuer {slug!r}")
     return tenant
@@ -166,6 +167,8 @@ def create_offer(
 ) -> CreatedOffer:
     """Validate the learner's claims and make a pre-authorized offer (sealed claims)."""
     validated = validate_claims(claims, today=_date(rt.clock.now()))
+    if idempotency_key is not None and not idempotency_key.isprintable():
+        raise InvalidInput("idempotency_key: printable characters only")
     if idempotency_key is not None:
         existing = repository.offer_by_idempotency_key(session, tenant.id, idempotency_key)
         if existing is not None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 from sqlmodel import Session
 
@@ -20,6 +21,10 @@ from issuer.models import IssuerSigningKey, IssuerTenant
 
 _cache: dict[tuple[str, str], jose.PrivateKey] = {}
 _cache_lock = threading.Lock()
+# Which key is active, per tenant, for a few seconds: a rotation made by another process is
+# picked up within ACTIVE_KEY_TTL; one made by this process at once.
+ACTIVE_KEY_TTL = 5.0
+_active: dict[str, tuple[float, jose.PrivateKey]] = {}
 
 
 def _aad(issuer_id: str, kid: str) -> str:
@@ -49,10 +54,20 @@ def rotate(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose.
     repository.retire_keys(session, tenant.id, rt.clock.now())
     kid = add_key(session, rt, tenant, alg)
     session.commit()
+    _active.pop(tenant.id, None)
     return kid
 
 
 def signing_key(session: Session, rt: Runtime, tenant: IssuerTenant) -> jose.PrivateKey:
+    active = _active.get(tenant.id)
+    if active is not None and active[0] > time.monotonic():
+        return active[1]
+    key = _load_active_key(session, rt, tenant)
+    _active[tenant.id] = (time.monotonic() + ACTIVE_KEY_TTL, key)
+    return key
+
+
+def _load_active_key(session: Session, rt: Runtime, tenant: IssuerTenant) -> jose.PrivateKey:
     row = repository.active_key(session, tenant.id)
     if row is None:
         raise Conflict("the issuer has no active signing key; rotate its keys")

@@ -124,7 +124,7 @@ def parse_offer_link(link: str) -> OfferLink:
         raise InvalidOffer("credential_offer appears more than once")
     try:
         offer = json.loads(by_value[0])
-    except ValueError:
+    except (ValueError, RecursionError):  # a deeply nested array raises RecursionError
         raise InvalidOffer("credential_offer is not JSON") from None
     return OfferLink(offer=check_offer(offer).raw, offer_uri=None)
 
@@ -228,7 +228,9 @@ def verify_proof(
         raise InvalidProof("the proof's iat is not fresh")
     nonce = claims.get("nonce")
     if not isinstance(nonce, str) or not nonce:
-        raise InvalidNonce("the proof carries no c_nonce")
+        # §8.3.1.2: a key proof without a c_nonce is invalid_proof (invalid_nonce is for a
+        # c_nonce that is present but not valid, which the caller's store decides).
+        raise InvalidProof("the proof carries no c_nonce")
     return VerifiedProof(holder_key=_proof_key(jws.header), nonce=nonce)
 
 

@@ -194,26 +194,12 @@ _URL_TO_STD = bytes.maketrans(b"-_", b"+/")
 _B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 
 
-def _not_json(value: object) -> object:
-    raise TypeError(f"a {type(value).__name__} is not JSON")
+def _encode_json(value: object) -> bytes:
+    """Compact UTF-8 JSON (what ``json.dumps(..., separators=(",", ":"), ensure_ascii=False)``
+    writes), from ``core.jose`` (orjson: the issuance hot path makes one per Disclosure)."""
+    return jose.compact_json(value)
 
 
-def _make_json_encoder() -> Callable[[object], str]:
-    """Compact, UTF-8, NaN-free JSON, as ``json.dumps(..., separators=(",", ":"),
-    ensure_ascii=False)`` writes it. ``JSONEncoder.encode`` builds a new C encoder on every
-    call; issuance makes one per Disclosure, so build it once (a test pins the output to
-    ``json.dumps``'s). Without the C accelerator, fall back to the plain encoder.
-    """
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # pragma: no cover - CPython always has it
-        return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
-    basestring = json.encoder.encode_basestring
-    chunks = make(None, _not_json, basestring, None, ":", ",", False, False, False)
-    join = "".join
-    return lambda value: join(chunks(value, 0))
-
-
-_encode_json = _make_json_encoder()
 _sha256 = hashlib.sha256
 _b2a = binascii.b2a_base64
 
@@ -422,7 +408,7 @@ class _Issuing:
         salt = _b2a(self.salt_source(SALT_BYTES), newline=False).translate(_STD_TO_URL)
         content[0] = salt.rstrip(b"=").decode("ascii")
         try:
-            text = _encode_json(content).encode("utf-8")
+            text = _encode_json(content)
         except (TypeError, ValueError, RecursionError) as exc:
             raise IssuanceInputInvalid("a claim value is not representable as JSON") from exc
         encoded = _b2a(text, newline=False).translate(_STD_TO_URL).rstrip(b"=")
@@ -799,7 +785,7 @@ def _path_exists(claims: object, path: ClaimPath) -> bool:
     node = claims
     for step in path:
         in_object = isinstance(step, str) and isinstance(node, dict) and step in node
-        in_array = isinstance(step, int) and isinstance(node, list) and 0 <= step < len(node)
+        in_array = type(step) is int and isinstance(node, list) and 0 <= step < len(node)
         if not (in_object or in_array):
             return False
         node = node[step]  # type: ignore[index]

@@ -129,7 +129,7 @@ def list_credentials(
     tenant: TenantDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    after: Annotated[str | None, Query(max_length=36)] = None,
+    after: Annotated[str | None, Query(max_length=36, pattern="^[0-9a-f-]+$")] = None,
 ) -> wire.CredentialPage:
     rows, total = service.list_credentials(session, tenant, limit=limit, after=after)
     return wire.CredentialPage(

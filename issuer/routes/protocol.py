@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from core.standards import dpop as dpop_std
 from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER, issuer_metadata
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
@@ -89,13 +90,25 @@ async def form_body(request: Request) -> dict[str, str]:
     return form
 
 
+def dpop_header(
+    request: Request, dpop: Annotated[str | None, Header()] = None
+) -> str | None:
+    """The ``DPoP`` header; RFC 9449 §4.3 check 1: not more than one of them."""
+    if len(request.headers.getlist("dpop")) > 1:
+        raise dpop_std.InvalidDpopProof("the request carries more than one DPoP header")
+    return dpop
+
+
+DpopHeader = Annotated[str | None, Depends(dpop_header)]
+
+
 @router.post("/issuers/{slug}/token", tags=["OpenID4VCI"], summary="Token endpoint (pre-authorized code)")
 async def token(
     slug: Slug,
     request: Request,
     session: SessionDep,
     rt: RuntimeDep,
-    dpop: Annotated[str | None, Header()] = None,
+    dpop: DpopHeader,
 ) -> JSONResponse:
     form = await form_body(request)
     result = await run_in_threadpool(
@@ -115,12 +128,12 @@ async def credential(
     request: Request,
     session: SessionDep,
     rt: RuntimeDep,
+    dpop: DpopHeader,
     authorization: Annotated[str | None, Header()] = None,
-    dpop: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     try:
         body = await request.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
         raise oid4vci.InvalidCredentialRequest("the body must be JSON") from None
     result = await run_in_threadpool(
         issuance.credential,

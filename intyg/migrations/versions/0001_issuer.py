@@ -41,9 +41,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_issuer_tenant"),
     )
     op.create_index("ix_issuer_tenant_slug", "issuer_tenant", ["slug"], unique=True)
-    op.create_index(
-        "ix_issuer_tenant_api_key_hash", "issuer_tenant", ["api_key_hash"], unique=True
-    )
+    op.create_index("ix_issuer_tenant_api_key_hash", "issuer_tenant", ["api_key_hash"], unique=True)
 
     op.create_table(
         "issuer_signing_key",

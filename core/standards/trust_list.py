@@ -1,0 +1,395 @@
+"""Signed lists of trusted entities, modelled on ETSI TS 119 602 (Lists of Trusted Entities).
+
+ETSI TS 119 602 V1.1.1 (2025-11), "Electronic Signatures and Trust Infrastructures (ESI); Lists
+of trusted entities; Data model" defines the LoTE: scheme information (operator name, issue
+date, next update, sequence number) and a list of trusted entities, each with its name and
+digital identities (X.509 certificates, keys), published in JSON and signed as a compact JWS
+(JAdES). Intyg keeps that model's shape and meaning but not its full vocabulary — it is not a
+conformant LoTE, and says so: its lists are produced and read only by Intyg deployments (the
+verifier's "which issuers for which ``vct``" and the wallet's "which verifiers"). The mapping:
+
+    Intyg member                 LoTE component (ETSI TS 119 602)
+    ``list_id``                  the list's URI / identity in the scheme
+    ``sequence_number``          LoTESequenceNumber (a reader refuses to go back: rollback)
+    ``issued_at``                ListIssueDateTime (here a NumericDate, RFC 7519 §2)
+    ``next_update``              NextUpdate — after it, the list is expired and unusable
+    ``operator.name``            SchemeOperatorName
+    ``entities[]``               TrustedEntitiesList
+    ``entities[].name``          TEName
+    ``entities[].id``            the entity's identifier (issuer URL, verifier client_id)
+    ``entities[].kind``          the service type: issuing credentials / relying party
+    ``entities[].vcts``          the credential types the issuer is trusted for (a service
+                                 restriction; LoTE leaves these to the scheme's rules)
+    ``entities[].x5c``           ServiceDigitalIdentity / X509Certificates (base64 DER)
+    ``entities[].certificate_thumbprints``  ServiceDigitalIdentity by digest (base64url SHA-256)
+
+The list is a JWS whose ``typ`` is ``trust-list+jwt`` (Intyg's choice, not a registered media
+type: explicit typing per RFC 8725 §3.11 keeps a trust list from being mistaken for any other
+token). It is signed by the list operator's key; readers are configured with the operator's
+public keys and nothing in the token chooses the key but a ``kid`` that must be one of them.
+The schema is closed: an unknown member is an error, because a list that means more than the
+reader understands must not be read as meaning less. Loading from a file or URL is the
+caller's job.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+from core import jose
+from core import x509 as certs
+from core.config import is_loopback_host
+from core.errors import IntygError, JoseError
+
+TYP_TRUST_LIST: Final = "trust-list+jwt"
+KIND_ISSUER: Final = "issuer"
+KIND_VERIFIER: Final = "verifier"
+PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
+MAX_TRUST_LIST_BYTES: Final = 4 * 1024 * 1024
+MAX_ENTITIES: Final = 10_000
+
+EntityKind = Literal["issuer", "verifier"]
+
+_TOP_MEMBERS: Final = frozenset(
+    {"list_id", "sequence_number", "issued_at", "next_update", "operator", "entities"}
+)
+_ENTITY_MEMBERS: Final = frozenset({"id", "name", "kind", "vcts", "x5c", "certificate_thumbprints"})
+_THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
+_DNS_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
+
+
+# --- errors ----------------------------------------------------------------------------------
+
+
+class TrustListError(IntygError):
+    code = "trust_list_invalid"
+    title = "The trust list is not valid"
+
+
+class TrustListMalformed(TrustListError):
+    code = "trust_list_malformed"
+    title = "The trust list does not follow its schema"
+
+
+class TrustListWrongTyp(TrustListError):
+    code = "trust_list_wrong_typ"
+    title = "The token is not a trust list"
+
+
+class TrustListUnknownKey(TrustListError):
+    code = "trust_list_unknown_key"
+    title = "The trust list is not signed by a configured operator key"
+
+
+class TrustListSignatureInvalid(TrustListError):
+    code = "trust_list_signature_invalid"
+    title = "The trust list's signature does not verify"
+
+
+class TrustListExpired(TrustListError):
+    code = "trust_list_expired"
+    title = "The trust list is past its next update"
+
+
+class TrustListNotYetValid(TrustListError):
+    code = "trust_list_not_yet_valid"
+    title = "The trust list is issued in the future"
+
+
+class TrustListRolledBack(TrustListError):
+    code = "trust_list_rolled_back"
+    title = "The trust list is older than one already seen"
+
+
+# --- the model -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrustedIssuer:
+    id: str
+    name: str
+    vcts: frozenset[str]
+    x5c: tuple[str, ...]
+    certificate_thumbprints: frozenset[str]
+
+    def allows(self, vct: str) -> bool:
+        """Is this issuer trusted to issue credentials of type ``vct``? (exact match)"""
+        return vct in self.vcts
+
+
+@dataclass(frozen=True)
+class TrustedVerifier:
+    id: str  # a client_id with its prefix, e.g. ``x509_san_dns:verifier.example.se``
+    name: str
+    x5c: tuple[str, ...]
+    certificate_thumbprints: frozenset[str]
+
+    def pins(self, thumbprint: str | None) -> bool:
+        """True when the list pins no certificate, or pins this one."""
+        return not self.certificate_thumbprints or thumbprint in self.certificate_thumbprints
+
+
+@dataclass(frozen=True)
+class TrustList:
+    list_id: str
+    sequence_number: int
+    issued_at: int
+    next_update: int
+    operator_name: str
+    issuers: Mapping[str, TrustedIssuer]
+    verifiers: Mapping[str, TrustedVerifier]
+    token_hash: str  # base64url SHA-256 of the signed list, for logs and evidence
+
+    def issuer(self, identifier: str) -> TrustedIssuer | None:
+        return self.issuers.get(identifier)
+
+    def verifier(self, client_id: str) -> TrustedVerifier | None:
+        try:
+            return self.verifiers.get(normalise_verifier_id(client_id))
+        except TrustListMalformed:
+            return None
+
+
+def normalise_verifier_id(identifier: str) -> str:
+    """A bare DNS name stands for ``x509_san_dns:<name>``; DNS names compare in lower case."""
+    prefix, colon, rest = identifier.partition(":")
+    if not colon:
+        prefix, rest = PREFIX_X509_SAN_DNS.rstrip(":"), identifier
+    if prefix + ":" == PREFIX_X509_SAN_DNS:
+        if not _DNS_NAME.fullmatch(rest.lower()):
+            raise TrustListMalformed(f"{identifier!r} is not a DNS name")
+        return PREFIX_X509_SAN_DNS + rest.lower()
+    return identifier
+
+
+# --- building and signing --------------------------------------------------------------------
+
+
+def issuer_entry(
+    identifier: str,
+    name: str,
+    vcts: Iterable[str],
+    *,
+    x5c: Sequence[str] = (),
+    certificate_thumbprints: Sequence[str] = (),
+) -> dict[str, object]:
+    entry: dict[str, object] = {
+        "id": identifier,
+        "name": name,
+        "kind": KIND_ISSUER,
+        "vcts": sorted(set(vcts)),
+    }
+    return _with_identities(entry, x5c, certificate_thumbprints)
+
+
+def verifier_entry(
+    client_id: str,
+    name: str,
+    *,
+    x5c: Sequence[str] = (),
+    certificate_thumbprints: Sequence[str] = (),
+) -> dict[str, object]:
+    entry: dict[str, object] = {"id": client_id, "name": name, "kind": KIND_VERIFIER}
+    return _with_identities(entry, x5c, certificate_thumbprints)
+
+
+def _with_identities(
+    entry: dict[str, object], x5c: Sequence[str], thumbprints: Sequence[str]
+) -> dict[str, object]:
+    if x5c:
+        entry["x5c"] = list(x5c)
+    if thumbprints:
+        entry["certificate_thumbprints"] = list(thumbprints)
+    return entry
+
+
+def build_trust_list(
+    *,
+    list_id: str,
+    operator_name: str,
+    entities: Sequence[Mapping[str, object]],
+    issued_at: int,
+    next_update: int,
+    sequence_number: int = 1,
+) -> dict[str, object]:
+    """The list document (validated with the same schema that ``verify_trust_list`` applies)."""
+    doc: dict[str, object] = {
+        "list_id": list_id,
+        "sequence_number": sequence_number,
+        "issued_at": issued_at,
+        "next_update": next_update,
+        "operator": {"name": operator_name},
+        "entities": [dict(e) for e in entities],
+    }
+    _parse_document(doc, token_hash="")
+    return doc
+
+
+def sign_trust_list(doc: Mapping[str, object], key: jose.PrivateKey) -> str:
+    _parse_document(doc, token_hash="")
+    return jose.sign(doc, key, typ=TYP_TRUST_LIST)
+
+
+# --- verifying -------------------------------------------------------------------------------
+
+
+def verify_trust_list(
+    token: str,
+    operator_keys: Sequence[jose.PublicKey],
+    now: int,
+    *,
+    skew: int = 0,
+    min_sequence_number: int | None = None,
+) -> TrustList:
+    """Signature by an operator key, ``typ``, schema, then time: the list or its error."""
+    try:
+        parsed = jose.parse(token, max_bytes=MAX_TRUST_LIST_BYTES)
+        jose.check_header(parsed.header, typ=TYP_TRUST_LIST)
+    except jose.TypeMismatch as exc:
+        raise TrustListWrongTyp(f"typ must be {TYP_TRUST_LIST!r}") from exc
+    except JoseError as exc:
+        raise TrustListMalformed(f"the trust list is not a valid JWS: {exc.detail}") from exc
+    _verify_signature(parsed, operator_keys)
+    trust_list = _parse_document(
+        parsed.payload, token_hash=jose.b64url_encode(hashlib.sha256(token.encode()).digest())
+    )
+    if trust_list.issued_at > now + skew:
+        raise TrustListNotYetValid(f"the list is issued at {trust_list.issued_at}, after now")
+    if now - skew >= trust_list.next_update:
+        raise TrustListExpired(
+            f"the list's next update was due at {trust_list.next_update}; fetch a fresh list"
+        )
+    if min_sequence_number is not None and trust_list.sequence_number < min_sequence_number:
+        raise TrustListRolledBack(
+            f"sequence number {trust_list.sequence_number} is below {min_sequence_number}"
+        )
+    return trust_list
+
+
+def _verify_signature(parsed: jose.Jws, operator_keys: Sequence[jose.PublicKey]) -> None:
+    kid = parsed.header.get("kid")
+    alg = parsed.header.get("alg")
+    if kid is not None:
+        candidates = [k for k in operator_keys if k.kid == kid]
+        if not candidates:
+            raise TrustListUnknownKey(f"kid {str(kid)[:64]!r} is not an operator key")
+    else:
+        candidates = [k for k in operator_keys if k.alg == alg]
+        if not candidates:
+            raise TrustListUnknownKey(f"no operator key is configured for {alg!r}")
+    for key in candidates:
+        try:
+            jose.verify(parsed, key, typ=TYP_TRUST_LIST)
+            return
+        except JoseError:
+            continue
+    raise TrustListSignatureInvalid("no configured operator key verifies the trust list")
+
+
+def _require(obj: Mapping[str, object], name: str, kind: type, what: str) -> object:
+    value = obj.get(name)
+    if not isinstance(value, kind) or isinstance(value, bool) or value in ("", []):
+        raise TrustListMalformed(f"{what}.{name} is required ({kind.__name__})")
+    return value
+
+
+def _strings(value: object, what: str) -> list[str]:
+    if not isinstance(value, list) or not value:
+        raise TrustListMalformed(f"{what} must be a non-empty array of strings")
+    if not all(isinstance(v, str) and v for v in value) or len(set(value)) != len(value):
+        raise TrustListMalformed(f"{what} must hold distinct non-empty strings")
+    return list(value)
+
+
+def _parse_document(doc: Mapping[str, object], *, token_hash: str) -> TrustList:
+    unknown = set(doc) - _TOP_MEMBERS
+    if unknown:
+        raise TrustListMalformed(f"unknown members {sorted(unknown)}")
+    list_id = str(_require(doc, "list_id", str, "list"))
+    sequence = _require(doc, "sequence_number", int, "list")
+    issued_at = _require(doc, "issued_at", int, "list")
+    next_update = _require(doc, "next_update", int, "list")
+    assert isinstance(sequence, int) and isinstance(issued_at, int)
+    assert isinstance(next_update, int)
+    if sequence < 1 or next_update <= issued_at:
+        raise TrustListMalformed("sequence_number ≥ 1 and next_update after issued_at")
+    operator = _require(doc, "operator", dict, "list")
+    assert isinstance(operator, dict)
+    if set(operator) != {"name"}:
+        raise TrustListMalformed("operator has exactly one member, name")
+    operator_name = str(_require(operator, "name", str, "operator"))
+    entities = _require(doc, "entities", list, "list")
+    assert isinstance(entities, list)
+    if len(entities) > MAX_ENTITIES:
+        raise TrustListMalformed(f"more than {MAX_ENTITIES} entities")
+    issuers: dict[str, TrustedIssuer] = {}
+    verifiers: dict[str, TrustedVerifier] = {}
+    for position, raw in enumerate(entities):
+        entity = _parse_entity(raw, f"entities[{position}]")
+        if entity.id in (issuers if isinstance(entity, TrustedIssuer) else verifiers):
+            raise TrustListMalformed(f"{entity.id!r} is listed twice")
+        if isinstance(entity, TrustedIssuer):
+            issuers[entity.id] = entity
+        else:
+            verifiers[entity.id] = entity
+    return TrustList(
+        list_id=list_id,
+        sequence_number=sequence,
+        issued_at=issued_at,
+        next_update=next_update,
+        operator_name=operator_name,
+        issuers=issuers,
+        verifiers=verifiers,
+        token_hash=token_hash,
+    )
+
+
+def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
+    if not isinstance(raw, dict):
+        raise TrustListMalformed(f"{what} must be an object")
+    unknown = set(raw) - _ENTITY_MEMBERS
+    if unknown:
+        raise TrustListMalformed(f"{what} has unknown members {sorted(unknown)}")
+    identifier = str(_require(raw, "id", str, what))
+    name = str(_require(raw, "name", str, what))
+    kind = raw.get("kind")
+    x5c: tuple[str, ...] = ()
+    if "x5c" in raw:
+        x5c = tuple(_strings(raw["x5c"], f"{what}.x5c"))
+        try:
+            certs.parse_x5c(list(x5c))
+        except certs.X509Error as exc:
+            raise TrustListMalformed(f"{what}.x5c: {exc.detail}") from None
+    thumbprints: frozenset[str] = frozenset()
+    if "certificate_thumbprints" in raw:
+        values = _strings(raw["certificate_thumbprints"], f"{what}.certificate_thumbprints")
+        if not all(_THUMBPRINT.fullmatch(v) for v in values):
+            raise TrustListMalformed(f"{what}: a thumbprint is base64url SHA-256 (43 chars)")
+        thumbprints = frozenset(values)
+    if kind == KIND_ISSUER:
+        _check_issuer_id(identifier, what)
+        vcts = frozenset(_strings(raw.get("vcts"), f"{what}.vcts"))
+        return TrustedIssuer(identifier, name, vcts, x5c, thumbprints)
+    if kind == KIND_VERIFIER:
+        if "vcts" in raw:
+            raise TrustListMalformed(f"{what}: a verifier has no vcts")
+        return TrustedVerifier(normalise_verifier_id(identifier), name, x5c, thumbprints)
+    raise TrustListMalformed(f"{what}.kind must be 'issuer' or 'verifier'")
+
+
+def _check_issuer_id(identifier: str, what: str) -> None:
+    """An issuer is an HTTPS URL (DESIGN: http only on loopback, for development lists)."""
+    try:
+        parts = urlsplit(identifier)
+        host = parts.hostname
+    except ValueError:
+        raise TrustListMalformed(f"{what}.id is not a URL") from None
+    if not host or parts.fragment or parts.query or parts.username is not None:
+        raise TrustListMalformed(f"{what}.id must be an issuer URL without query or fragment")
+    if parts.scheme != "https" and not (parts.scheme == "http" and is_loopback_host(host)):
+        raise TrustListMalformed(f"{what}.id must be an https URL")
