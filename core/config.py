@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     status_list_ttl_seconds: int = Field(default=300, ge=0)
     proof_max_age_seconds: int = Field(default=300, ge=10)
     clock_skew_seconds: int = Field(default=60, ge=0, le=300)
+    fetch_allowed_hosts: frozenset[str] = Field(
+        default=frozenset(),
+        description="Hosts that may be fetched even though they resolve to non-public "
+        "addresses (loopback hosts are added in development).",
+    )
 
     @field_validator("public_url")
     @classmethod

@@ -59,6 +59,16 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def before_network_call(session: Session) -> None:
+    """End the current transaction before waiting on another party over the network.
+
+    A transaction holds SQLite's write lock (see above), and on any engine a transaction left
+    open across a remote call ties up a connection for as long as the remote party takes.
+    Sessions do not expire on commit, so loaded objects stay usable afterwards.
+    """
+    session.commit()
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """A session whose work is rolled back unless the caller commits."""

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from core.clock import Clock
-from core.config import Settings
+from core.config import LOOPBACK_NAMES, Settings
 from core.crypto import MasterKey
+from core.http import Fetcher, FetchPolicy, HttpClientFactory, default_client_factory
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,11 @@ class Runtime:
     engine: Engine
     clock: Clock
     master_key: MasterKey
+    http: HttpClientFactory = default_client_factory
+
+    @property
+    def fetcher(self) -> Fetcher:
+        allowed = set(self.settings.fetch_allowed_hosts)
+        if self.settings.development:
+            allowed |= LOOPBACK_NAMES
+        return Fetcher(FetchPolicy(self.settings.development, frozenset(allowed)), self.http)

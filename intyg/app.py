@@ -12,8 +12,9 @@ from core.runtime import Runtime
 from core.web import BodyLimitMiddleware, install_error_handlers
 from intyg.runtime import build_runtime
 from issuer.app import issuer_router
+from wallet.app import wallet_router
 
-ALL_ROLES = ("issuer",)
+ALL_ROLES = ("issuer", "wallet")
 
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
 
@@ -39,6 +40,8 @@ def create_app(
     chosen = set(roles)
     if "issuer" in chosen:
         app.include_router(issuer_router())
+    if "wallet" in chosen:
+        app.include_router(wallet_router())
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)
     def healthz() -> dict[str, str]:

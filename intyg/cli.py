@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from core.config import Settings
-from core.db import session_scope
+from core.db import create_db_engine, session_scope
 from core.errors import IntygError
 from core.runtime import Runtime
 from intyg import migrate
@@ -141,8 +141,6 @@ def serve_app(host: str, port: int, workers: int) -> None:
 def db_upgrade() -> None:
     """Migrate INTYG_DATABASE_URL to this version's schema."""
     settings = load_settings()
-    from core.db import create_db_engine
-
     engine = create_db_engine(settings.database_url)
     try:
         before, after = run_upgrade(engine)

@@ -182,13 +182,15 @@ def credential(
     tenant = _tenant_or_invalid_client(session, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
     access_token, token_row = _access_token(session, rt, request, urls.credential)
+    offer = repository.offer_by_id(session, tenant.id, token_row.offer_id)
+    if offer is None:  # a token of another issuer on this host
+        raise oid4vci.InvalidToken("the access token was not issued by this issuer")
     proofs = _proofs(request.body)
     now = rt.clock.now()
     holder_keys = _verified_holder_keys(session, rt, tenant, proofs, urls.issuer, now)
     if not repository.use_access_token(session, hash_secret(access_token), now):
         raise oid4vci.InvalidToken("the access token was already used or has expired")
-    offer = repository.offer_by_id(session, tenant.id, token_row.offer_id)
-    if offer is None or offer.state != "redeemed":
+    if offer.state != "redeemed":
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     claims = service.decode_offer_claims(rt, offer)
     credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)

@@ -25,7 +25,8 @@ Matching is implemented for ``dc+sd-jwt`` (the format Intyg issues); ``mso_mdoc`
 ``jwt_vc_json`` queries are parsed and validated so that a request asking for them can be read,
 but they cannot be matched. Deliberate strictness beyond the text: a verifier MUST NOT point at
 the same claim twice (§6.1) and this parser rejects such a query rather than ignoring the
-duplicate; ``vct`` is matched exactly (no type-metadata ``extends`` resolution here).
+duplicate; an optional member sent as ``null`` is rejected (null is not the type the text
+names); ``vct`` is matched exactly (no type-metadata ``extends`` resolution here).
 
 Every failure is a ``DcqlError`` leaf with a stable ``code``. Details name locations in the
 query (``credentials[1].claims[0].path``) and claims paths, never claim values.
@@ -233,7 +234,7 @@ class DcqlQuery:
 def parse_query_json(text: str | bytes, *, limits: DcqlLimits = DEFAULT_LIMITS) -> DcqlQuery:
     """Parse the JSON text of a ``dcql_query`` parameter (duplicate members are rejected)."""
     if len(text) > limits.max_json_bytes:
-        raise DcqlTooLarge(f"the DCQL query is longer than {limits.max_json_bytes} bytes")
+        raise DcqlTooLarge(f"the DCQL query is larger than {limits.max_json_bytes}")
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeError included
@@ -679,7 +680,7 @@ def _claim_match(claim: ClaimsQuery, claims: Mapping[str, object]) -> ClaimMatch
 
 def _value_matches(value: object, allowed: tuple[ClaimValue, ...]) -> bool:
     """§6.3: type and value both match exactly, so ``true`` is not ``1`` nor ``"1"``."""
-    return any(value == candidate for candidate in allowed)
+    return any(type(value) is type(candidate) and value == candidate for candidate in allowed)
 
 
 def check_satisfied(query: CredentialQuery, claims: Mapping[str, object]) -> None:

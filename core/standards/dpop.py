@@ -95,7 +95,11 @@ def verify_proof(
     if claims.get("htm") != method:
         raise InvalidDpopProof("htm does not match the request method")
     htu = claims.get("htu")
-    if not isinstance(htu, str) or normalise_htu(htu) != normalise_htu(uri):
+    try:
+        same_uri = isinstance(htu, str) and normalise_htu(htu) == normalise_htu(uri)
+    except ValueError:  # urlsplit: e.g. an unbalanced "[" in the host
+        same_uri = False
+    if not same_uri:
         raise InvalidDpopProof("htu does not match the request URI")
     if not isinstance(iat, int) or isinstance(iat, bool):
         raise InvalidDpopProof("iat must be a number")

@@ -108,7 +108,10 @@ class OfferLink:
 def parse_offer_link(link: str) -> OfferLink:
     if not isinstance(link, str) or len(link) > MAX_OFFER_LINK:
         raise InvalidOffer("the offer link is missing or too long")
-    parts = urlsplit(link.strip())
+    try:
+        parts = urlsplit(link.strip())
+    except ValueError:  # e.g. an unbalanced "[" in the host
+        raise InvalidOffer("the offer link is not a URI") from None
     if parts.scheme not in (OFFER_SCHEME, "https", "http"):
         raise InvalidOffer("an offer link starts with openid-credential-offer://")
     params = parse_qs(parts.query, strict_parsing=False)

@@ -291,10 +291,13 @@ def _verify_signature(parsed: jose.Jws, operator_keys: Sequence[jose.PublicKey])
     raise TrustListSignatureInvalid("no configured operator key verifies the trust list")
 
 
+_KIND_NAMES: Final = {str: "a string", int: "an integer", dict: "an object", list: "an array"}
+
+
 def _require(obj: Mapping[str, object], name: str, kind: type, what: str) -> object:
     value = obj.get(name)
-    if not isinstance(value, kind) or isinstance(value, bool) or value in ("", []):
-        raise TrustListMalformed(f"{what}.{name} is required ({kind.__name__})")
+    if not isinstance(value, kind) or isinstance(value, bool) or value == "":
+        raise TrustListMalformed(f"{what}.{name} is required and must be {_KIND_NAMES[kind]}")
     return value
 
 
@@ -316,8 +319,10 @@ def _parse_document(doc: Mapping[str, object], *, token_hash: str) -> TrustList:
     next_update = _require(doc, "next_update", int, "list")
     assert isinstance(sequence, int) and isinstance(issued_at, int)
     assert isinstance(next_update, int)
-    if sequence < 1 or next_update <= issued_at:
-        raise TrustListMalformed("sequence_number ≥ 1 and next_update after issued_at")
+    if sequence < 1:
+        raise TrustListMalformed("sequence_number starts at 1")
+    if next_update <= issued_at:
+        raise TrustListMalformed("next_update must come after issued_at")
     operator = _require(doc, "operator", dict, "list")
     assert isinstance(operator, dict)
     if set(operator) != {"name"}:

@@ -128,9 +128,7 @@ class Protocol:
         self, form: dict[str, str] | None, *, dpop: str | None = None, **kwargs: object
     ) -> httpx.Response:
         headers = {"DPoP": dpop} if dpop is not None else {}
-        return self.client.post(
-            f"/issuers/{self.slug}/token", data=form, headers=headers, **kwargs
-        )
+        return self.client.post(f"/issuers/{self.slug}/token", data=form, headers=headers, **kwargs)
 
     def redeem(
         self, offer: dict[str, object], tx_code: str | None = None, *, dpop: bool = False
@@ -236,4 +234,3 @@ def problem(response: httpx.Response, status: int, code: str) -> dict[str, objec
     assert body["status"] == status and body["code"] == code, body
     assert {"type", "title", "detail"} <= set(body)
     return body
-

@@ -8,6 +8,7 @@ afterwards.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -31,7 +32,9 @@ def form(offer: dict[str, object], **extra: str) -> dict[str, str]:
     return {"grant_type": PRE_AUTH, "pre-authorized_code": str(offer["code"]), **extra}
 
 
-def still_redeemable(protocol: Protocol, offer: dict[str, object], tx_code: str | None = None) -> None:
+def still_redeemable(
+    protocol: Protocol, offer: dict[str, object], tx_code: str | None = None
+) -> None:
     assert protocol.offer_is_open(offer)
     response = protocol.redeem(offer, tx_code)
     assert response.status_code == 200, response.text
@@ -84,7 +87,9 @@ def test_missing_grant_type_is_unsupported_grant_type(protocol: Protocol) -> Non
 
 
 @pytest.mark.parametrize("code", [None, ""], ids=["absent", "empty"])
-def test_missing_pre_authorized_code_is_invalid_request(protocol: Protocol, code: str | None) -> None:
+def test_missing_pre_authorized_code_is_invalid_request(
+    protocol: Protocol, code: str | None
+) -> None:
     offer = protocol.offer()
     data = {"grant_type": PRE_AUTH}
     if code is not None:
@@ -96,15 +101,20 @@ def test_missing_pre_authorized_code_is_invalid_request(protocol: Protocol, code
 def test_unknown_code_is_invalid_grant(protocol: Protocol) -> None:
     offer = protocol.offer()
     oauth_error(protocol.token_request(form({"code": "not-a-code"})), 400, "invalid_grant")
-    oauth_error(protocol.token_request(form({"code": str(offer["code"]) + "x"})), 400, "invalid_grant")
+    oauth_error(
+        protocol.token_request(form({"code": str(offer["code"]) + "x"})), 400, "invalid_grant"
+    )
     still_redeemable(protocol, offer)
 
 
 def test_code_of_another_issuer_is_invalid_grant(protocol: Protocol, client: TestClient) -> None:
     other = create_issuer(client, "annan-skola")
     other_protocol = Protocol(
-        client, other["slug"], other["issuer"],
-        {"Authorization": f"Bearer {other['api_key']}"}, protocol.clock,
+        client,
+        other["slug"],
+        other["issuer"],
+        {"Authorization": f"Bearer {other['api_key']}"},
+        protocol.clock,
     )
     offer = other_protocol.offer()
     oauth_error(protocol.token_request(form(offer)), 400, "invalid_grant")
@@ -228,7 +238,7 @@ def test_non_form_content_type_is_invalid_request(
     offer = protocol.offer()
     headers = {"Content-Type": content_type} if content_type else {}
     content = (
-        '{"grant_type": "%s", "pre-authorized_code": "%s"}' % (PRE_AUTH, offer["code"])
+        json.dumps({"grant_type": PRE_AUTH, "pre-authorized_code": offer["code"]})
         if content_type == "application/json"
         else f"grant_type={PRE_AUTH}&pre-authorized_code={offer['code']}"
     )
@@ -264,38 +274,60 @@ def test_dpop_proof_binds_the_token(protocol: Protocol) -> None:
 def _other_signer(protocol: Protocol) -> str:
     """Signed by one key, claiming another in ``jwk``: the signature does not verify."""
     signer, claimed = new_key(), new_key()
-    payload = {"jti": "a-unique-jti-1", "htm": "POST", "htu": protocol.token_url,
-               "iat": protocol.clock.now()}
+    payload = {
+        "jti": "a-unique-jti-1",
+        "htm": "POST",
+        "htu": protocol.token_url,
+        "iat": protocol.clock.now(),
+    }
     header = {"typ": TYP_DPOP, "alg": "ES256", "jwk": public_jwk(claimed)}
     return sign_jwt(signer, header, payload)
 
 
 def _hs256_with_public_key(protocol: Protocol) -> str:
     key = protocol.dpop_key
-    payload = {"jti": "a-unique-jti-2", "htm": "POST", "htu": protocol.token_url,
-               "iat": protocol.clock.now()}
+    payload = {
+        "jti": "a-unique-jti-2",
+        "htm": "POST",
+        "htu": protocol.token_url,
+        "iat": protocol.clock.now(),
+    }
     header = {"typ": TYP_DPOP, "alg": "HS256", "jwk": public_jwk(key)}
     return hs256_jwt(header, payload, key.export_to_pem())
 
 
 def _alg_none(protocol: Protocol) -> str:
-    payload = {"jti": "a-unique-jti-3", "htm": "POST", "htu": protocol.token_url,
-               "iat": protocol.clock.now()}
-    return unsigned_jwt({"typ": TYP_DPOP, "alg": "none", "jwk": public_jwk(protocol.dpop_key)}, payload)
+    payload = {
+        "jti": "a-unique-jti-3",
+        "htm": "POST",
+        "htu": protocol.token_url,
+        "iat": protocol.clock.now(),
+    }
+    return unsigned_jwt(
+        {"typ": TYP_DPOP, "alg": "none", "jwk": public_jwk(protocol.dpop_key)}, payload
+    )
 
 
 def _private_jwk(protocol: Protocol) -> str:
     key = protocol.dpop_key
-    payload = {"jti": "a-unique-jti-4", "htm": "POST", "htu": protocol.token_url,
-               "iat": protocol.clock.now()}
+    payload = {
+        "jti": "a-unique-jti-4",
+        "htm": "POST",
+        "htu": protocol.token_url,
+        "iat": protocol.clock.now(),
+    }
     private = {k: v for k, v in key.export(as_dict=True).items()}
     return sign_jwt(key, {"typ": TYP_DPOP, "alg": "ES256", "jwk": private}, payload)
 
 
 def _without_jwk(protocol: Protocol) -> str:
     key = protocol.dpop_key
-    payload = {"jti": "a-unique-jti-5", "htm": "POST", "htu": protocol.token_url,
-               "iat": protocol.clock.now()}
+    payload = {
+        "jti": "a-unique-jti-5",
+        "htm": "POST",
+        "htu": protocol.token_url,
+        "iat": protocol.clock.now(),
+    }
     return sign_jwt(key, {"typ": TYP_DPOP, "alg": "ES256", "kid": key.thumbprint()}, payload)
 
 
@@ -377,7 +409,10 @@ def test_issuer_created_with_require_dpop_rejects_a_token_request_without_dpop(
     strict = client_with(require_dpop=True)
     made = create_issuer(strict, "kraver-dpop")
     protocol = Protocol(
-        strict, made["slug"], made["issuer"], {"Authorization": f"Bearer {made['api_key']}"},
+        strict,
+        made["slug"],
+        made["issuer"],
+        {"Authorization": f"Bearer {made['api_key']}"},
         clock,  # type: ignore[arg-type]
     )
     offer = protocol.offer()
@@ -400,8 +435,12 @@ def test_require_dpop_is_fixed_when_the_issuer_is_created(
 
 def test_dpop_with_an_ed25519_key_is_accepted(protocol: Protocol) -> None:
     key = jwk.JWK.generate(kty="OKP", crv="Ed25519")
-    payload = {"jti": "ed25519-proof-1", "htm": "POST", "htu": protocol.token_url,
-               "iat": protocol.clock.now()}
+    payload = {
+        "jti": "ed25519-proof-1",
+        "htm": "POST",
+        "htu": protocol.token_url,
+        "iat": protocol.clock.now(),
+    }
     proof = sign_jwt(key, {"typ": TYP_DPOP, "alg": "EdDSA", "jwk": public_jwk(key)}, payload)
     response = protocol.token_request(form(protocol.offer()), dpop=proof)
     assert response.status_code == 200, response.text

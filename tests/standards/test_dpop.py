@@ -330,3 +330,9 @@ def test_rejects_oversized_proof(key: jose.PrivateKey) -> None:
 @pytest.mark.parametrize("garbage", ["", "a.b", "a.b.c", "é.é.é", "eyJ9.eyJ9.AA"])
 def test_rejects_malformed_proof(garbage: str) -> None:
     rejected(garbage)
+
+
+@pytest.mark.parametrize("htu", ["https://[issuer.example.se/token", "https://issuer]/token"])
+def test_rfc9449_4_3_rejects_htu_that_is_not_a_uri(key: jose.PrivateKey, htu: str) -> None:
+    # An attacker signs whatever htu it likes with its own key: a bad URI is a bad proof.
+    rejected(proof_with(key, claims(htu=htu)))

@@ -9,10 +9,13 @@ proofs of type ``jwt`` (Appendix F.1, F.4), and well-known URLs (§12.2.2, RFC 8
 
 from __future__ import annotations
 
+import contextlib
 import json
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jwcrypto import jwk as jwcrypto_jwk
 from jwcrypto import jws as jwcrypto_jws
 
@@ -95,7 +98,8 @@ def test_oid4vci_4_1_1_published_authorization_code_offer_is_refused() -> None:
 
 
 def test_oid4vci_4_1_1_published_offers_survive_a_by_value_link() -> None:
-    for name in ("credential_offer_by_reference.json", "credential_offer_multiple_credentials.json"):
+    names = ("credential_offer_by_reference.json", "credential_offer_multiple_credentials.json")
+    for name in names:
         document = example(name)
         assert isinstance(document, dict)
         parsed = oid4vci.parse_offer_link(oid4vci.offer_link_by_value(document))
@@ -123,7 +127,8 @@ def test_oid4vci_4_1_2_offer_link_by_value_roundtrip() -> None:
 
 
 def test_oid4vci_4_1_2_by_value_roundtrip_with_non_ascii_text() -> None:
-    offer = oid4vci.offer_document(ISSUER, ["Färdighet"], "c0de", {"description": "Skriv koden åäö"})
+    tx_code = {"description": "Skriv koden åäö"}
+    offer = oid4vci.offer_document(ISSUER, ["Färdighet"], "c0de", tx_code)
     assert oid4vci.parse_offer_link(oid4vci.offer_link_by_value(offer)).offer == offer
 
 
@@ -255,7 +260,8 @@ def test_check_offer_rejects_tx_code_that_is_not_an_object(tx_code: object) -> N
 
 
 def test_check_offer_accepts_empty_tx_code_object_and_absent_tx_code() -> None:
-    assert oid4vci.check_offer(_with_grant(**{"pre-authorized_code": "c", "tx_code": {}})).tx_code == {}
+    empty = oid4vci.check_offer(_with_grant(**{"pre-authorized_code": "c", "tx_code": {}}))
+    assert empty.tx_code == {}
     assert oid4vci.check_offer(_with_grant(**{"pre-authorized_code": "c"})).tx_code is None
 
 
@@ -283,7 +289,9 @@ def verify(proof: object, **overrides: object) -> oid4vci.VerifiedProof:
     return oid4vci.verify_proof(proof, **options)  # type: ignore[arg-type]
 
 
-def proof_rejected(proof: object, error: type[Exception] = InvalidProof, **overrides: object) -> None:
+def proof_rejected(
+    proof: object, error: type[Exception] = InvalidProof, **overrides: object
+) -> None:
     with pytest.raises(error) as caught:
         verify(proof, **overrides)
     assert type(caught.value) is error
@@ -350,7 +358,9 @@ def test_oid4vci_f4_iat_window_edges_are_accepted(holder: jose.PrivateKey, iat: 
 
 
 @pytest.mark.parametrize("iat", [None, str(NOW), float(NOW), True])
-def test_oid4vci_f1_rejects_missing_or_non_integer_iat(holder: jose.PrivateKey, iat: object) -> None:
+def test_oid4vci_f1_rejects_missing_or_non_integer_iat(
+    holder: jose.PrivateKey, iat: object
+) -> None:
     payload: dict[str, object] = {"aud": ISSUER, "nonce": NONCE}
     if iat is not None:
         payload["iat"] = iat
@@ -454,8 +464,14 @@ def test_oid4vci_12_2_2_issuer_metadata_url_with_tenant_path() -> None:
 @pytest.mark.parametrize(
     ("identifier", "expected"),
     [
-        ("https://issuer.example.se", "https://issuer.example.se/.well-known/openid-credential-issuer"),
-        ("https://issuer.example.se/", "https://issuer.example.se/.well-known/openid-credential-issuer"),
+        (
+            "https://issuer.example.se",
+            "https://issuer.example.se/.well-known/openid-credential-issuer",
+        ),
+        (
+            "https://issuer.example.se/",
+            "https://issuer.example.se/.well-known/openid-credential-issuer",
+        ),
         (
             "https://issuer.example.se:8443/a/b/",
             "https://issuer.example.se:8443/.well-known/openid-credential-issuer/a/b",
@@ -464,3 +480,23 @@ def test_oid4vci_12_2_2_issuer_metadata_url_with_tenant_path() -> None:
 )
 def test_oid4vci_12_2_2_issuer_metadata_url_edges(identifier: str, expected: str) -> None:
     assert oid4vci.well_known_url(identifier, oid4vci.WELL_KNOWN_ISSUER) == expected
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "openid-credential-offer://[?credential_offer_uri=x",
+        "https://[wallet.example/?credential_offer_uri=x",
+    ],
+)
+def test_parse_offer_link_rejects_link_that_is_not_a_uri(link: str) -> None:
+    offer_rejected(link)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_parse_offer_link_of_random_text_raises_only_invalid_offer(text: str) -> None:
+    with contextlib.suppress(InvalidOffer):
+        oid4vci.parse_offer_link("openid-credential-offer://?credential_offer=" + text)
+    with contextlib.suppress(InvalidOffer):
+        oid4vci.parse_offer_link(text)

@@ -40,7 +40,9 @@ REQUEST_URI = f"https://{DNS}/oid4vp/request/7c2e"
 NONCE = "n-0S6_WzA2Mj"
 STATE = "af0ifjsldkj"
 DCQL = json.loads((EXAMPLES / "query_lang" / "simple.json").read_text())
-METADATA = json.loads((EXAMPLES / "client_metadata" / "sd_jwt_vc_verifier_metadata.json").read_text())
+METADATA = json.loads(
+    (EXAMPLES / "client_metadata" / "sd_jwt_vc_verifier_metadata.json").read_text()
+)
 
 CA_CERT, CA_KEY = X.create_dev_ca("Intyg Dev CA", NOW)
 KEY = jose.PrivateKey.generate()
@@ -161,9 +163,7 @@ def test_link_accepts_http_loopback_only_when_allowed() -> None:
     ],
 )
 def test_rejects_malformed_link(query: str) -> None:
-    link = "openid4vp://?" + urlencode(
-        [tuple(p.split("=", 1)) for p in query.split("&")], safe=""
-    )
+    link = "openid4vp://?" + urlencode([tuple(p.split("=", 1)) for p in query.split("&")], safe="")
     with pytest.raises(vp.RequestLinkInvalid) as excinfo:
         vp.parse_authorization_request_link(link)
     assert excinfo.value.code == "oid4vp_request_link_invalid"
@@ -259,7 +259,9 @@ def test_oid4vp_5_10_1_example_request_object_with_wallet_nonce() -> None:
     }
     token = vp.sign_request_object(claims, key, X.x5c_chain([leaf]))
     request = verify(
-        token, expected_client_id="x509_san_dns:client.example.org", wallet_nonce=claims["wallet_nonce"]
+        token,
+        expected_client_id="x509_san_dns:client.example.org",
+        wallet_nonce=claims["wallet_nonce"],
     )
     assert request.response_uri == "https://client.example.org/post"
     assert request.iat is None
@@ -269,9 +271,7 @@ def test_oid4vp_5_10_1_example_request_object_with_wallet_nonce() -> None:
         )
 
 
-@pytest.mark.parametrize(
-    "name", sorted(p.name for p in (EXAMPLES / "query_lang").glob("*.json"))
-)
+@pytest.mark.parametrize("name", sorted(p.name for p in (EXAMPLES / "query_lang").glob("*.json")))
 def test_oid4vp_6_published_dcql_queries_fit_a_request(name: str) -> None:
     query = json.loads((EXAMPLES / "query_lang" / name).read_text())
     token = signed(payload(dcql_query=query))
@@ -456,9 +456,9 @@ def test_accepts_typ_with_application_prefix() -> None:
         ({"nbf": NOW + SKEW + 1}, vp.RequestObjectInvalid),
         ({"transaction_data": ["eyJ0eXBlIjoiZXhhbXBsZSJ9"]}, vp.TransactionDataUnsupported),
     ],
-    ids=lambda v: next(iter(v)) + "=" + str(next(iter(v.values())))[:24]
-    if isinstance(v, dict)
-    else "",
+    ids=lambda v: (
+        next(iter(v)) + "=" + str(next(iter(v.values())))[:24] if isinstance(v, dict) else ""
+    ),
 )
 def test_rejects_request_claims(change: dict[str, object], error: type[vp.Oid4vpError]) -> None:
     with pytest.raises(error):
@@ -487,7 +487,9 @@ def test_rejects_a_request_object_that_is_not_a_jws() -> None:
 
 def test_builder_refuses_what_the_wallet_would_refuse() -> None:
     with pytest.raises(vp.RequestObjectInvalid):
-        vp.request_object_payload(CLIENT_ID, RESPONSE_URI, "bad nonce", None, DCQL, {}, NOW, NOW + 1)
+        vp.request_object_payload(
+            CLIENT_ID, RESPONSE_URI, "bad nonce", None, DCQL, {}, NOW, NOW + 1
+        )
     with pytest.raises(vp.RequestExpired):
         vp.request_object_payload(CLIENT_ID, RESPONSE_URI, NONCE, None, DCQL, {}, NOW, NOW)
 
@@ -533,7 +535,9 @@ def test_rejects_unsigned_request_with_wrong_typ() -> None:
     header = jose.b64url_encode(jose.compact_json({"alg": "none", "typ": "JWT"}))
     with pytest.raises(vp.RequestObjectInvalid):
         verify(
-            f"{header}.{claims}.", expected_client_id=DEV_CLIENT_ID, allow_unsigned_redirect_uri=True
+            f"{header}.{claims}.",
+            expected_client_id=DEV_CLIENT_ID,
+            allow_unsigned_redirect_uri=True,
         )
 
 
@@ -599,10 +603,15 @@ def test_object_presentations_are_allowed() -> None:
 
 
 def test_oid4vp_8_2_error_response_example() -> None:
-    body = json.loads((EXAMPLES / "digital_credentials_api" / "error_invalid_request.json").read_text())
+    body = json.loads(
+        (EXAMPLES / "digital_credentials_api" / "error_invalid_request.json").read_text()
+    )
     form = {**body, "error_description": "unsupported client_id_prefix", "state": "eyJhb...6-sVA"}
     parsed = vp.parse_direct_post(form)
-    assert (parsed.error, parsed.error_description) == ("invalid_request", form["error_description"])
+    assert (parsed.error, parsed.error_description) == (
+        "invalid_request",
+        form["error_description"],
+    )
     assert parsed.vp_token is None and parsed.state == "eyJhb...6-sVA"
 
 
@@ -652,7 +661,7 @@ def _subclasses(cls: type[IntygError]) -> list[type[vp.Oid4vpError]]:
         {"vp_token": '{"a":["x"]}', "state": "with space"},
         {"response": "eyJra...9t2LQ"},
         {"error": "bad\ncode"},
-        {"error": "access_denied", "error_description": "quote\"d"},
+        {"error": "access_denied", "error_description": 'quote"d'},
     ],
     ids=[
         "empty",

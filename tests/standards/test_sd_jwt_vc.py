@@ -79,16 +79,27 @@ def test_sd_jwt_vc_3_2_2_2_registered_claims_are_in_clear(holder: jose.PrivateKe
 def test_sd_jwt_vc_nbf_is_added_only_when_given(holder: jose.PrivateKey) -> None:
     assert "nbf" not in payload_for(holder)
     payload = vc.credential_payload(
-        {}, issuer=ISSUER, vct=VCT, iat=NOW, exp=NOW + 1, holder_jwk=holder.public.jwk,
-        status=STATUS, nbf=NOW,
+        {},
+        issuer=ISSUER,
+        vct=VCT,
+        iat=NOW,
+        exp=NOW + 1,
+        holder_jwk=holder.public.jwk,
+        status=STATUS,
+        nbf=NOW,
     )
     assert payload["nbf"] == NOW
 
 
 def test_rfc7800_3_2_cnf_jwk_carries_only_public_members(holder: jose.PrivateKey) -> None:
     payload = vc.credential_payload(
-        {}, issuer=ISSUER, vct=VCT, iat=NOW, exp=NOW + 1,
-        holder_jwk=holder.private_jwk(), status=STATUS,
+        {},
+        issuer=ISSUER,
+        vct=VCT,
+        iat=NOW,
+        exp=NOW + 1,
+        holder_jwk=holder.private_jwk(),
+        status=STATUS,
     )
     assert payload["cnf"] == {"jwk": {k: holder.public.jwk[k] for k in ("kty", "crv", "x", "y")}}
 

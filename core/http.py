@@ -1,0 +1,141 @@
+"""The one way Intyg makes outbound HTTP requests (STYLE habit 10).
+
+Every fetch of a remote party's document (issuer metadata, offers, request objects, status
+lists, trust lists) goes through ``fetch_json``/``fetch_text`` with a client from an
+``HttpClientFactory``. The default factory sets timeouts, refuses redirects, caps response
+sizes and guards against SSRF: a URL whose host resolves to a loopback, link-local, private
+or otherwise non-public address is refused unless its host is on the allow-list (the demo
+and tests allow ``localhost``). Tests pass a factory that routes to in-process apps.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import socket
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import httpx
+
+from core.config import is_loopback_host
+from core.errors import Forbidden, UpstreamError
+
+MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+
+HttpClientFactory = Callable[[], httpx.Client]
+
+
+class UrlNotAllowed(Forbidden):
+    code = "url_not_allowed"
+    title = "The URL may not be fetched"
+
+
+class FetchFailed(UpstreamError):
+    code = "fetch_failed"
+    title = "A remote document could not be fetched"
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Which URLs may be fetched: https, or http to an allow-listed loopback host in
+    development; and never a non-public address unless its host is allow-listed."""
+
+    development: bool
+    allowed_hosts: frozenset[str] = frozenset()
+
+    def check(self, url: str) -> None:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if not host or parts.username or parts.password:
+            raise UrlNotAllowed("the URL has no host, or carries credentials")
+        if parts.scheme == "http":
+            if not (self.development and is_loopback_host(host)):
+                raise UrlNotAllowed("plain http is allowed only for loopback in development")
+        elif parts.scheme != "https":
+            raise UrlNotAllowed("only https URLs are fetched")
+        if host in self.allowed_hosts:
+            return
+        for address in _resolve(host):
+            if not address.is_global:
+                raise UrlNotAllowed(f"{host} resolves to a non-public address")
+
+
+def _resolve(host: str) -> Iterable[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+    try:
+        return [ipaddress.ip_address(host.strip("[]"))]
+    except ValueError:
+        pass
+    try:
+        infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    except OSError:
+        raise FetchFailed(f"{host} does not resolve") from None
+    return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+def default_client_factory() -> httpx.Client:
+    return httpx.Client(
+        timeout=TIMEOUT,
+        follow_redirects=False,
+        headers={"User-Agent": "Intyg/0.1"},
+        limits=httpx.Limits(max_connections=20),
+    )
+
+
+@dataclass(frozen=True)
+class Fetcher:
+    """Outbound requests under a policy, with a client from the factory."""
+
+    policy: FetchPolicy
+    client_factory: HttpClientFactory = default_client_factory
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        json_body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        self.policy.check(url)
+        try:
+            with self.client_factory() as client:
+                with client.stream(
+                    method, url, data=data, json=json_body, headers=headers
+                ) as response:
+                    body = bytearray()
+                    for chunk in response.iter_bytes():
+                        body += chunk
+                        if len(body) > MAX_RESPONSE_BYTES:
+                            raise FetchFailed(f"the response from {_origin(url)} is too large")
+                    return httpx.Response(
+                        response.status_code, headers=response.headers, content=bytes(body)
+                    )
+        except httpx.HTTPError as exc:
+            raise FetchFailed(f"{_origin(url)} did not answer ({type(exc).__name__})") from None
+
+    def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> object:
+        response = self.request("GET", url, headers=headers)
+        if response.status_code != 200:
+            raise FetchFailed(f"{_origin(url)} answered {response.status_code}")
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise FetchFailed(f"{_origin(url)} did not answer with JSON") from None
+
+    def get_text(self, url: str, headers: Mapping[str, str] | None = None) -> str:
+        response = self.request("GET", url, headers=headers)
+        if response.status_code != 200:
+            raise FetchFailed(f"{_origin(url)} answered {response.status_code}")
+        try:
+            return response.content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise FetchFailed(f"{_origin(url)} did not answer with UTF-8 text") from None
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"

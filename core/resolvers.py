@@ -1,0 +1,129 @@
+"""Fetching what a credential points at, with bounded caches: issuer keys and status lists.
+
+Used by the wallet (checking a credential as it arrives, and its status later) and by the
+verifier (its pipeline). Each cache entry lives at most ``max_age`` seconds; a status list
+is kept no longer than its own ``ttl`` says (draft-ietf-oauth-status-list §13.7) nor past
+its ``exp``. Callers decide *which* URLs may be fetched (the verifier only trusted issuers);
+this module only fetches, verifies and caches.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from core import jose
+from core.http import Fetcher
+from core.standards import sd_jwt_vc, status_list
+from core.standards.status_list import StatusList
+
+
+@dataclass
+class _Entry:
+    value: object
+    expires_at: float
+
+
+@dataclass
+class _TtlCache:
+    entries: dict[str, _Entry] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    max_entries: int = 1024
+
+    def get(self, key: str, now: float) -> object | None:
+        entry = self.entries.get(key)
+        if entry is None or entry.expires_at <= now:
+            return None
+        return entry.value
+
+    def put(self, key: str, value: object, expires_at: float) -> None:
+        with self.lock:
+            if len(self.entries) >= self.max_entries:
+                self.entries.clear()  # bounded memory; a refetch is cheap
+            self.entries[key] = _Entry(value, expires_at)
+
+    def clear(self) -> None:
+        with self.lock:
+            self.entries.clear()
+
+
+@dataclass
+class IssuerKeys:
+    """JWT VC Issuer Metadata keys (draft-ietf-oauth-sd-jwt-vc §4), cached by issuer."""
+
+    max_age: int = 300
+    _cache: _TtlCache = field(default_factory=_TtlCache)
+
+    def keys(self, fetcher: Fetcher, issuer: str, now: int) -> Mapping[str, jose.PublicKey]:
+        cached = self._cache.get(issuer, now)
+        if isinstance(cached, dict):
+            return cached
+        document = fetcher.get_json(sd_jwt_vc.issuer_metadata_url(issuer))
+        keys = sd_jwt_vc.keys_from_issuer_metadata(document, expected_issuer=issuer)
+        self._cache.put(issuer, keys, now + self.max_age)
+        return keys
+
+    def key_for(
+        self, fetcher: Fetcher, issuer: str, header: Mapping[str, object], now: int
+    ) -> jose.PublicKey:
+        kid = header.get("kid")
+        if not isinstance(kid, str):
+            raise sd_jwt_vc.IssuerMetadataInvalid("the credential's header names no kid")
+        key = self.keys(fetcher, issuer, now).get(kid)
+        if key is None:  # perhaps rotated since we cached: look once more
+            self._cache.entries.pop(issuer, None)
+            key = self.keys(fetcher, issuer, now).get(kid)
+        if key is None:
+            raise sd_jwt_vc.IssuerMetadataInvalid(f"the issuer publishes no key {kid!r}")
+        return key
+
+
+@dataclass
+class StatusLists:
+    """Status List Tokens, verified with the issuer's keys, cached per their ``ttl``."""
+
+    max_age: int = 300
+    _cache: _TtlCache = field(default_factory=_TtlCache)
+
+    def status(
+        self,
+        fetcher: Fetcher,
+        reference: status_list.StatusListReference,
+        issuer_keys: Mapping[str, jose.PublicKey],
+        now: int,
+    ) -> int:
+        lst = self._cache.get(reference.uri, now)
+        if not isinstance(lst, StatusList):
+            lst = self._fetch(fetcher, reference.uri, issuer_keys, now)
+        return lst.get(reference.idx)
+
+    def _fetch(
+        self, fetcher: Fetcher, uri: str, issuer_keys: Mapping[str, jose.PublicKey], now: int
+    ) -> StatusList:
+        token = fetcher.get_text(uri, headers={"Accept": status_list.MEDIA_TYPE_STATUS_LIST_JWT})
+        jws = jose.verify(
+            token.strip(),
+            lambda header: _key_by_kid(issuer_keys, header),
+            typ=status_list.TYP_STATUS_LIST_JWT,
+        )
+        lst = status_list.verify_status_list_token_claims(
+            jws.header, jws.payload, expected_sub=uri, now=now
+        )
+        ttl = jws.payload.get("ttl")
+        lifetime = min(self.max_age, ttl) if isinstance(ttl, int) and ttl > 0 else self.max_age
+        exp = jws.payload.get("exp")
+        expires = min(now + lifetime, exp) if isinstance(exp, int) else now + lifetime
+        self._cache.put(uri, lst, expires)
+        return lst
+
+    def forget(self) -> None:
+        self._cache.clear()
+
+
+def _key_by_kid(keys: Mapping[str, jose.PublicKey], header: Mapping[str, object]) -> jose.PublicKey:
+    kid = header.get("kid")
+    key = keys.get(kid) if isinstance(kid, str) else None
+    if key is None:
+        raise status_list.StatusListClaimsInvalid("the status list is signed by an unknown key")
+    return key

@@ -1,0 +1,78 @@
+"""Wire models of the wallet API (``extra="forbid"``)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SignUp(_Wire):
+    username: str = Field(min_length=3, max_length=254, examples=["alva@example.se"])
+    password: str = Field(min_length=12, max_length=256)
+
+
+class Account(_Wire):
+    id: str
+    username: str
+    created_at: int
+
+
+class SignIn(_Wire):
+    username: str = Field(max_length=254)
+    password: str = Field(max_length=256)
+
+
+class SessionOut(_Wire):
+    token: str = Field(description="Send as Authorization: Bearer <token>. Shown once.")
+    expires_at: int
+
+
+class ReceiveOffer(_Wire):
+    offer: str = Field(
+        max_length=8192,
+        description="An openid-credential-offer:// link (by value or by reference).",
+    )
+    tx_code: str | None = Field(default=None, max_length=64)
+
+
+class Credential(_Wire):
+    """A credential as a card: who issued it, what it is, its decoded claims and status."""
+
+    id: str
+    issuer: str
+    issuer_name: str
+    vct: str
+    format: str
+    status: str = Field(examples=["VALID", "SUSPENDED", "INVALID"])
+    status_checked_at: int | None
+    received_at: int
+    expires_at: int | None
+    display: list[dict[str, object]]
+    claims: dict[str, object]
+    claim_labels: list[dict[str, object]]
+
+
+class CredentialSummary(_Wire):
+    id: str
+    issuer: str
+    issuer_name: str
+    vct: str
+    title: str | None
+    status: str
+    received_at: int
+    expires_at: int | None
+
+
+class CreateService(_Wire):
+    name: str = Field(min_length=1, max_length=200)
+    client_id: str = Field(min_length=1, max_length=500, description="The audience of its presentations.")
+
+
+class ServiceOut(_Wire):
+    id: str
+    name: str
+    client_id: str
+    api_key: str = Field(description="Shown once; stored only as a hash.")

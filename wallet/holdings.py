@@ -1,0 +1,107 @@
+"""The holder's credentials: list, view (as a card: display metadata and decoded claims),
+refresh status, delete. Every query is scoped to the signed-in holder; another holder's
+credential is "not found", exactly like one that does not exist."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlmodel import Session, col, select
+
+from core import jose
+from core.db import before_network_call
+from core.errors import IntygError, NotFound
+from core.runtime import Runtime
+from core.standards import sd_jwt, status_list
+from wallet import transparency, vault
+from wallet.models import WalletCredential, WalletHolder
+from wallet.receiving import ISSUER_KEYS, STATUS_LISTS
+from wallet.transparency import LogEvent
+
+
+class CredentialNotFound(NotFound):
+    code = "credential_not_found"
+    title = "No such credential"
+
+
+@dataclass(frozen=True)
+class OpenedCredential:
+    row: WalletCredential
+    serialized: str
+    verified: sd_jwt.VerifiedSdJwt
+    holder_key: jose.PrivateKey
+
+
+def list_credentials(session: Session, holder: WalletHolder) -> Sequence[WalletCredential]:
+    return session.exec(
+        select(WalletCredential)
+        .where(WalletCredential.holder_id == holder.id)
+        .order_by(col(WalletCredential.received_at).desc(), col(WalletCredential.id))
+    ).all()
+
+
+def get_credential(session: Session, holder: WalletHolder, credential_id: str) -> WalletCredential:
+    try:
+        credential_id = str(uuid.UUID(credential_id))
+    except ValueError:
+        raise CredentialNotFound() from None
+    row = session.exec(
+        select(WalletCredential).where(
+            WalletCredential.id == credential_id, WalletCredential.holder_id == holder.id
+        )
+    ).first()
+    if row is None:
+        raise CredentialNotFound()
+    return row
+
+
+def open_credential(rt: Runtime, holder: WalletHolder, row: WalletCredential) -> OpenedCredential:
+    """Decrypt a stored credential and its holder key, and process its disclosures.
+
+    The issuer signature was verified on arrival; it is checked again here against the
+    stored payload only structurally (the wallet trusts its own sealed storage)."""
+    serialized = vault.open_sealed(rt, holder, row.sealed_credential, f"credential:{row.id}").decode()
+    parts = sd_jwt.split(serialized)
+    jws = jose.parse(parts.issuer_jwt)
+    processed = sd_jwt.process_disclosures(
+        jws.payload, [sd_jwt.decode_disclosure(d) for d in parts.disclosures]
+    )
+    verified = sd_jwt.VerifiedSdJwt(parts, jws, processed.claims, processed.disclosed)
+    key_jwk = json.loads(vault.open_sealed(rt, holder, row.sealed_holder_key, f"holder-key:{row.id}"))
+    return OpenedCredential(row, serialized, verified, jose.PrivateKey.from_jwk(key_jwk))
+
+
+def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> WalletCredential:
+    """Look the credential up in its status list (cached per the list's ttl)."""
+    if row.status_uri is None or row.status_idx is None or row.status == "INVALID":
+        return row
+    now = rt.clock.now()
+    fetcher = rt.fetcher
+    before_network_call(session)
+    try:
+        keys = ISSUER_KEYS.keys(fetcher, row.issuer, now)
+        value = STATUS_LISTS.status(
+            fetcher, status_list.StatusListReference(row.status_idx, row.status_uri), keys, now
+        )
+        row.status = status_list.StatusValue(value).name if value in (0, 1, 2) else "UNKNOWN"
+    except IntygError:
+        return row  # keep the last known status; status_checked_at tells its age
+    except ValueError:
+        row.status = "UNKNOWN"
+    row.status_checked_at = now
+    session.add(row)
+    session.commit()
+    return row
+
+
+def delete_credential(session: Session, rt: Runtime, holder: WalletHolder, credential_id: str) -> None:
+    row = get_credential(session, holder, credential_id)
+    session.delete(row)
+    transparency.append(
+        session, holder.id, rt.clock.now(), LogEvent.CREDENTIAL_DELETED,
+        {"credential_id": row.id, "issuer": row.issuer, "vct": row.vct},
+    )
+    session.commit()

@@ -1,0 +1,383 @@
+"""Receiving credentials: the wallet as an OpenID4VCI 1.0 client (pre-authorized code flow).
+
+offer link → offer (by value or by reference) → issuer metadata (§12.2) and authorization
+server metadata (RFC 8414) → token (with a DPoP proof when the server supports DPoP, RFC 9449)
+→ ``c_nonce`` (§7) → credential with a key proof for a fresh holder key (§8, F.1) → the
+credential is verified as it arrives (issuer signature with the keys of its JWT VC Issuer
+Metadata, disclosures, ``cnf`` is our key, validity, status) → stored sealed.
+
+The offer is claimed in the database before the code is spent and released if anything
+fails, so a code is never redeemed twice and a failure stores nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col
+
+from core import jose
+from core.db import before_network_call
+from core.errors import Conflict, IntygError, UpstreamError
+from core.http import Fetcher
+from core.resolvers import IssuerKeys, StatusLists
+from core.runtime import Runtime
+from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
+from wallet import transparency, vault
+from wallet.models import WalletCredential, WalletHolder, WalletOfferRedemption
+from wallet.transparency import LogEvent
+
+ISSUER_KEYS = IssuerKeys()
+STATUS_LISTS = StatusLists()
+
+
+class OfferAlreadyRedeemed(Conflict):
+    code = "offer_already_redeemed"
+    title = "This credential offer was already redeemed"
+
+
+class OfferUnavailable(IntygError):
+    code = "offer_unavailable"
+    status = 410
+    title = "The credential offer is no longer available"
+
+
+class IssuerProtocolError(UpstreamError):
+    code = "issuer_protocol_error"
+    title = "The issuer did not answer as OpenID4VCI requires"
+
+
+class IssuerRefused(UpstreamError):
+    code = "issuer_refused"
+    status = 400
+    title = "The issuer refused the request"
+
+
+class CredentialRejected(UpstreamError):
+    code = "credential_rejected"
+    title = "The issuer sent a credential that does not verify"
+
+
+@dataclass(frozen=True)
+class IssuerEndpoints:
+    credential_issuer: str
+    token: str
+    nonce: str
+    credential: str
+    configuration_id: str
+    configuration: Mapping[str, object]
+    display_name: str
+    use_dpop: bool
+
+
+def receive_offer(
+    session: Session, rt: Runtime, holder: WalletHolder, link: str, tx_code: str | None
+) -> WalletCredential:
+    fetcher = rt.fetcher
+    before_network_call(session)
+    offer = _resolve_offer(fetcher, link)
+    offer_hash = _offer_hash(offer)
+    _claim_offer(session, rt, holder, offer_hash)  # commits: no lock held while we fetch
+    try:
+        credential = _redeem(session, rt, holder, offer, tx_code, fetcher)
+    except IntygError as exc:
+        session.rollback()
+        _release_offer(session, offer_hash)
+        transparency.append(
+            session, holder.id, rt.clock.now(), LogEvent.CREDENTIAL_RECEIPT_FAILED,
+            {"issuer": offer.credential_issuer, "reason": exc.code},
+        )
+        session.commit()
+        raise
+    return credential
+
+
+def _offer_hash(offer: oid4vci.CredentialOffer) -> str:
+    """Identifies an offer without keeping its code: issuer and pre-authorized code."""
+    return hashlib.sha256(f"{offer.credential_issuer}\n{offer.pre_authorized_code}".encode()).hexdigest()
+
+
+def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
+    parsed = oid4vci.parse_offer_link(link)
+    if parsed.offer is not None:
+        return oid4vci.check_offer(parsed.offer)
+    assert parsed.offer_uri is not None
+    response = fetcher.request("GET", parsed.offer_uri)
+    if response.status_code in (404, 410):
+        raise OfferUnavailable("the issuer no longer has this offer: it was used or has expired")
+    if response.status_code != 200:
+        raise IssuerProtocolError(f"the offer could not be fetched ({response.status_code})")
+    return oid4vci.check_offer(_json_body(response.content, parsed.offer_uri))
+
+
+def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash: str) -> None:
+    session.add(
+        WalletOfferRedemption(
+            offer_hash=offer_hash, holder_id=holder.id, state="pending", created_at=rt.clock.now()
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise OfferAlreadyRedeemed("the offer was redeemed before (or is being redeemed)") from None
+
+
+def _release_offer(session: Session, offer_hash: str) -> None:
+    session.execute(
+        delete(WalletOfferRedemption).where(
+            col(WalletOfferRedemption.offer_hash) == offer_hash,
+            col(WalletOfferRedemption.state) == "pending",
+        )
+    )
+
+
+def _redeem(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    offer: oid4vci.CredentialOffer,
+    tx_code: str | None,
+    fetcher: Fetcher,
+) -> WalletCredential:
+    endpoints = discover(fetcher, offer)
+    dpop_key = jose.PrivateKey.generate() if endpoints.use_dpop else None
+    token = _token(rt, fetcher, endpoints, offer, tx_code, dpop_key)
+    nonce = _post_json(fetcher, endpoints.nonce, {}, None).get("c_nonce")
+    if not isinstance(nonce, str):
+        raise IssuerProtocolError("the nonce endpoint returned no c_nonce")
+    holder_key = jose.PrivateKey.generate()
+    proof = oid4vci.make_proof(
+        holder_key, audience=endpoints.credential_issuer, nonce=nonce, iat=rt.clock.now()
+    )
+    body = {"credential_configuration_id": endpoints.configuration_id, "proofs": {"jwt": [proof]}}
+    response = _post_json(
+        fetcher, endpoints.credential, body, token, dpop_key, now=rt.clock.now(), json_body=True
+    )
+    credentials = response.get("credentials")
+    if not isinstance(credentials, list) or len(credentials) != 1:
+        raise IssuerProtocolError("the credential response holds no single credential")
+    first = credentials[0]
+    issued = first.get("credential") if isinstance(first, dict) else None
+    if not isinstance(issued, str):
+        raise IssuerProtocolError("the credential is not a string")
+    checked = check_credential(rt, fetcher, issued, endpoints.credential_issuer, holder_key.public)
+    return _store(session, rt, holder, endpoints, issued, holder_key, checked, offer)
+
+
+def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoints:
+    issuer = offer.credential_issuer
+    metadata = fetcher.get_json(oid4vci.well_known_url(issuer, oid4vci.WELL_KNOWN_ISSUER))
+    if not isinstance(metadata, dict) or metadata.get("credential_issuer") != issuer:
+        raise IssuerProtocolError("the issuer metadata does not name the offer's issuer")
+    configurations = metadata.get("credential_configurations_supported")
+    config_id = offer.credential_configuration_ids[0]
+    configuration = configurations.get(config_id) if isinstance(configurations, dict) else None
+    if not isinstance(configuration, dict) or configuration.get("format") != oid4vci.FORMAT_SD_JWT_VC:
+        raise IssuerProtocolError(f"the issuer does not describe {config_id!r} as dc+sd-jwt")
+    servers = metadata.get("authorization_servers") or [issuer]
+    server = servers[0] if isinstance(servers, list) and isinstance(servers[0], str) else issuer
+    as_metadata = fetcher.get_json(oid4vci.well_known_url(server, oid4vci.WELL_KNOWN_AS))
+    if not isinstance(as_metadata, dict) or as_metadata.get("issuer") != server:
+        raise IssuerProtocolError("the authorization server metadata does not name its issuer")
+    endpoints = {
+        "token": as_metadata.get("token_endpoint"),
+        "nonce": metadata.get("nonce_endpoint"),
+        "credential": metadata.get("credential_endpoint"),
+    }
+    for name, url in endpoints.items():
+        if not isinstance(url, str) or not url:
+            raise IssuerProtocolError(f"the metadata has no {name} endpoint")
+    display = metadata.get("display")
+    name = display[0].get("name") if isinstance(display, list) and display and isinstance(display[0], dict) else None
+    dpop_algs = as_metadata.get("dpop_signing_alg_values_supported")
+    return IssuerEndpoints(
+        credential_issuer=issuer,
+        token=str(endpoints["token"]),
+        nonce=str(endpoints["nonce"]),
+        credential=str(endpoints["credential"]),
+        configuration_id=config_id,
+        configuration=configuration,
+        display_name=name if isinstance(name, str) else urlsplit(issuer).netloc,
+        use_dpop=isinstance(dpop_algs, list) and jose.ES256 in dpop_algs,
+    )
+
+
+def _token(
+    rt: Runtime,
+    fetcher: Fetcher,
+    endpoints: IssuerEndpoints,
+    offer: oid4vci.CredentialOffer,
+    tx_code: str | None,
+    dpop_key: jose.PrivateKey | None,
+) -> str:
+    form = {"grant_type": oid4vci.PRE_AUTHORIZED_GRANT, "pre-authorized_code": offer.pre_authorized_code}
+    if offer.tx_code is not None:
+        if not tx_code:
+            raise IssuerRefused("this offer needs the transaction code (tx_code) you were given")
+        form["tx_code"] = tx_code
+    headers = {}
+    if dpop_key is not None:
+        headers["DPoP"] = dpop.make_proof(dpop_key, method="POST", uri=endpoints.token, iat=rt.clock.now())
+    response = fetcher.request("POST", endpoints.token, data=form, headers=headers)
+    body = _json_body(response.content, endpoints.token)
+    if response.status_code != 200:
+        raise IssuerRefused(f"the issuer refused the code: {body.get('error', response.status_code)}")
+    access_token = body.get("access_token")
+    if not isinstance(access_token, str):
+        raise IssuerProtocolError("the token response has no access_token")
+    expected_type = "dpop" if dpop_key is not None else "bearer"
+    if str(body.get("token_type", "")).lower() != expected_type:
+        raise IssuerProtocolError("the token type does not match the request")
+    return access_token
+
+
+def _post_json(
+    fetcher: Fetcher,
+    url: str,
+    body: Mapping[str, object],
+    access_token: str | None,
+    dpop_key: jose.PrivateKey | None = None,
+    *,
+    now: int = 0,
+    json_body: bool = False,
+) -> dict[str, object]:
+    headers: dict[str, str] = {}
+    if access_token is not None:
+        if dpop_key is not None:
+            headers["Authorization"] = f"DPoP {access_token}"
+            headers["DPoP"] = dpop.make_proof(
+                dpop_key, method="POST", uri=url, iat=now, access_token=access_token
+            )
+        else:
+            headers["Authorization"] = f"Bearer {access_token}"
+    response = fetcher.request("POST", url, json_body=dict(body) if json_body else None, headers=headers)
+    parsed = _json_body(response.content, url)
+    if response.status_code != 200:
+        raise IssuerRefused(f"the issuer answered {parsed.get('error', response.status_code)}")
+    return parsed
+
+
+def _json_body(content: bytes, url: str) -> dict[str, object]:
+    try:
+        parsed = json.loads(content)
+    except ValueError:
+        raise IssuerProtocolError(f"{urlsplit(url).netloc} did not answer with JSON") from None
+    if not isinstance(parsed, dict):
+        raise IssuerProtocolError(f"{urlsplit(url).netloc} did not answer with a JSON object")
+    return parsed
+
+
+@dataclass(frozen=True)
+class CheckedCredential:
+    claims: dict[str, object]
+    vct: str
+    expires_at: int | None
+    status: str
+    status_reference: status_list.StatusListReference | None
+
+
+def check_credential(
+    rt: Runtime,
+    fetcher: Fetcher,
+    credential: str,
+    expected_issuer: str,
+    holder_key: jose.PublicKey,
+) -> CheckedCredential:
+    """Verify what arrived before keeping it; a credential that fails is not stored."""
+    now = rt.clock.now()
+    try:
+        parts = sd_jwt.split(credential)
+        unverified = jose.parse(parts.issuer_jwt)
+        if unverified.payload.get("iss") != expected_issuer:
+            raise CredentialRejected("the credential's iss is not the issuer that offered it")
+        verified = sd_jwt.verify_sd_jwt(
+            parts,
+            lambda header: ISSUER_KEYS.key_for(fetcher, expected_issuer, header, now),
+            typ=sd_jwt_vc.TYP_SD_JWT_VC,
+        )
+        payload = verified.jws.payload
+        if sd_jwt_vc.holder_key(payload).kid != holder_key.kid:
+            raise CredentialRejected("the credential is not bound to the key we proved")
+        sd_jwt_vc.check_validity(payload, now=now, skew=rt.settings.clock_skew_seconds)
+        vct = sd_jwt_vc.required_string(payload, "vct")
+        reference = status_list.parse_status_claim(payload["status"]) if "status" in payload else None
+        status = "VALID"
+        if reference is not None:
+            keys = ISSUER_KEYS.keys(fetcher, expected_issuer, now)
+            status = status_list.StatusValue(STATUS_LISTS.status(fetcher, reference, keys, now)).name
+    except CredentialRejected:
+        raise
+    except (jose.JoseError, sd_jwt.SdJwtError, sd_jwt_vc.SdJwtVcError, status_list.StatusListError) as exc:
+        raise CredentialRejected(f"{exc.code}: {exc.detail}") from None
+    exp = payload.get("exp")
+    return CheckedCredential(
+        claims=verified.claims,
+        vct=vct,
+        expires_at=exp if isinstance(exp, int) else None,
+        status=status,
+        status_reference=reference,
+    )
+
+
+def _store(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    endpoints: IssuerEndpoints,
+    issued: str,
+    holder_key: jose.PrivateKey,
+    checked: CheckedCredential,
+    offer: oid4vci.CredentialOffer,
+) -> WalletCredential:
+    credential_id = str(uuid.uuid4())
+    now = rt.clock.now()
+    row = WalletCredential(
+        id=credential_id,
+        holder_id=holder.id,
+        issuer=endpoints.credential_issuer,
+        vct=checked.vct,
+        format=oid4vci.FORMAT_SD_JWT_VC,
+        sealed_credential=vault.seal(rt, holder, issued.encode(), f"credential:{credential_id}"),
+        sealed_holder_key=vault.seal(
+            rt, holder, json.dumps(holder_key.private_jwk()).encode(), f"holder-key:{credential_id}"
+        ),
+        display=_display(endpoints),
+        received_at=now,
+        expires_at=checked.expires_at,
+        status_uri=checked.status_reference.uri if checked.status_reference else None,
+        status_idx=checked.status_reference.idx if checked.status_reference else None,
+        status=checked.status,
+        status_checked_at=now,
+    )
+    session.add(row)
+    redemption = session.get(WalletOfferRedemption, _offer_hash(offer))
+    if redemption is not None:
+        redemption.state = "done"
+        session.add(redemption)
+    transparency.append(
+        session, holder.id, now, LogEvent.CREDENTIAL_RECEIVED,
+        {"issuer": endpoints.credential_issuer, "issuer_name": endpoints.display_name,
+         "vct": checked.vct, "credential_id": credential_id},
+    )
+    session.commit()
+    return row
+
+
+def _display(endpoints: IssuerEndpoints) -> dict[str, object]:
+    """What a card shows besides the claims: names and colours from the issuer metadata."""
+    metadata = endpoints.configuration.get("credential_metadata")
+    credential_display = metadata.get("display") if isinstance(metadata, dict) else None
+    claims = metadata.get("claims") if isinstance(metadata, dict) else None
+    return {
+        "issuer_name": endpoints.display_name,
+        "credential": credential_display if isinstance(credential_display, list) else [],
+        "claims": claims if isinstance(claims, list) else [],
+    }

@@ -1,0 +1,76 @@
+"""Receiving and holding credentials."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from wallet import holdings, receiving
+from wallet.deps import HolderDep, RuntimeDep, SessionDep
+from wallet.models import WalletCredential, WalletHolder
+from core.runtime import Runtime
+from schemas import wallet_api as wire
+
+router = APIRouter(tags=["wallet: credentials"])
+
+
+def _title(row: WalletCredential) -> str | None:
+    for entry in row.display.get("credential", []):  # type: ignore[union-attr]
+        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+            return str(entry["name"])
+    return None
+
+
+def _card(rt: Runtime, holder: WalletHolder, row: WalletCredential) -> wire.Credential:
+    opened = holdings.open_credential(rt, holder, row)
+    claims = {k: v for k, v in opened.verified.claims.items() if k not in ("cnf", "status", "_sd_alg")}
+    return wire.Credential(
+        id=row.id,
+        issuer=row.issuer,
+        issuer_name=str(row.display.get("issuer_name", row.issuer)),
+        vct=row.vct,
+        format=row.format,
+        status=row.status,
+        status_checked_at=row.status_checked_at,
+        received_at=row.received_at,
+        expires_at=row.expires_at,
+        display=list(row.display.get("credential", [])),  # type: ignore[arg-type]
+        claims=claims,
+        claim_labels=list(row.display.get("claims", [])),  # type: ignore[arg-type]
+    )
+
+
+@router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=wire.Credential)
+def receive(body: wire.ReceiveOffer, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> wire.Credential:
+    """Redeem a credential offer: the credential is verified on arrival and stored sealed."""
+    row = receiving.receive_offer(session, rt, holder, body.offer, body.tx_code)
+    return _card(rt, holder, row)
+
+
+@router.get("/credentials", response_model=list[wire.CredentialSummary])
+def list_credentials(holder: HolderDep, session: SessionDep) -> list[wire.CredentialSummary]:
+    return [
+        wire.CredentialSummary(
+            id=row.id,
+            issuer=row.issuer,
+            issuer_name=str(row.display.get("issuer_name", row.issuer)),
+            vct=row.vct,
+            title=_title(row),
+            status=row.status,
+            received_at=row.received_at,
+            expires_at=row.expires_at,
+        )
+        for row in holdings.list_credentials(session, holder)
+    ]
+
+
+@router.get("/credentials/{credential_id}", response_model=wire.Credential)
+def get_credential(credential_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> wire.Credential:
+    """The credential as a card; its status is refreshed from the issuer's status list."""
+    row = holdings.refresh_status(session, rt, holdings.get_credential(session, holder, credential_id))
+    return _card(rt, holder, row)
+
+
+@router.delete("/credentials/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_credential(credential_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> Response:
+    holdings.delete_credential(session, rt, holder, credential_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,118 @@
+"""The holder's transparency log: every transaction, failed ones included, append-only and
+hash-chained per holder (the EU wallet's "dashboard" requirement), so that a changed, removed
+or reordered row is detected by ``verify_chain``.
+
+Entry ``n`` stores ``hash_n = SHA-256(hash_{n-1} || canonical JSON of {seq, at, event,
+entry})`` with ``hash_0``'s predecessor being 64 zeros. Entries name counterparties, claim
+paths and purposes — never claim values.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func
+from sqlmodel import Session, col, select
+
+from wallet.models import WalletLogEntry
+
+GENESIS = "0" * 64
+
+
+class LogEvent:
+    CREDENTIAL_RECEIVED = "credential_received"
+    CREDENTIAL_RECEIPT_FAILED = "credential_receipt_failed"
+    CREDENTIAL_DELETED = "credential_deleted"
+    PRESENTATION_REQUESTED = "presentation_requested"
+    SHARED = "shared"
+    SHARE_FAILED = "share_failed"
+    DENIED = "denied"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    GRANT_REQUESTED = "grant_requested"
+    GRANT_APPROVED = "grant_approved"
+    GRANT_DENIED = "grant_denied"
+    PULLED = "pulled"
+    PULL_REFUSED = "pull_refused"
+
+
+def _entry_hash(prev: str, seq: int, at: int, event: str, entry: dict[str, object]) -> str:
+    canonical = json.dumps(
+        {"seq": seq, "at": at, "event": event, "entry": entry},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(prev.encode() + canonical.encode()).hexdigest()
+
+
+def append(
+    session: Session, holder_id: str, at: int, event: str, entry: dict[str, object]
+) -> WalletLogEntry:
+    """Add an entry (the caller commits; ``(holder_id, seq)`` is unique, so two concurrent
+    appends cannot fork the chain: one of them fails and its transaction rolls back)."""
+    last = session.exec(
+        select(WalletLogEntry)
+        .where(WalletLogEntry.holder_id == holder_id)
+        .order_by(col(WalletLogEntry.seq).desc())
+        .limit(1)
+    ).first()
+    seq = 1 if last is None else last.seq + 1
+    prev = GENESIS if last is None else last.hash
+    row = WalletLogEntry(
+        holder_id=holder_id,
+        seq=seq,
+        at=at,
+        event=event,
+        entry=entry,
+        prev_hash=prev,
+        hash=_entry_hash(prev, seq, at, event, entry),
+    )
+    session.add(row)
+    return row
+
+
+def entries(
+    session: Session, holder_id: str, *, limit: int, before: int | None
+) -> Sequence[WalletLogEntry]:
+    query = select(WalletLogEntry).where(WalletLogEntry.holder_id == holder_id)
+    if before is not None:
+        query = query.where(WalletLogEntry.seq < before)
+    return session.exec(query.order_by(col(WalletLogEntry.seq).desc()).limit(limit)).all()
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    valid: bool
+    entries: int
+    first_bad_seq: int | None
+    reason: str | None
+    head: str
+
+
+def verify_chain(session: Session, holder_id: str) -> ChainCheck:
+    rows = session.exec(
+        select(WalletLogEntry)
+        .where(WalletLogEntry.holder_id == holder_id)
+        .order_by(col(WalletLogEntry.seq))
+    ).all()
+    prev = GENESIS
+    for expected_seq, row in enumerate(rows, start=1):
+        if row.seq != expected_seq:
+            return ChainCheck(False, len(rows), expected_seq, "an entry is missing", prev)
+        if row.prev_hash != prev:
+            return ChainCheck(False, len(rows), row.seq, "the link to the previous entry is broken", prev)
+        if _entry_hash(prev, row.seq, row.at, row.event, row.entry) != row.hash:
+            return ChainCheck(False, len(rows), row.seq, "the entry was changed after it was written", prev)
+        prev = row.hash
+    return ChainCheck(True, len(rows), None, None, prev)
+
+
+def count(session: Session, holder_id: str) -> int:
+    return int(
+        session.exec(
+            select(func.count()).select_from(WalletLogEntry).where(WalletLogEntry.holder_id == holder_id)
+        ).one()
+    )
