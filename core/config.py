@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     status_list_ttl_seconds: int = Field(default=300, ge=0)
     proof_max_age_seconds: int = Field(default=300, ge=10)
     clock_skew_seconds: int = Field(default=60, ge=0, le=300)
+    wallet_trust_anchors: Path | None = Field(
+        default=None,
+        description="PEM file of the CA certificates the wallet accepts verifiers under "
+        "(x509_san_dns client identifiers).",
+    )
+    presentation_request_ttl_seconds: int = Field(default=600, ge=30)
     fetch_allowed_hosts: frozenset[str] = Field(
         default=frozenset(),
         description="Hosts that may be fetched even though they resolve to non-public "

@@ -76,3 +76,80 @@ class ServiceOut(_Wire):
     name: str
     client_id: str
     api_key: str = Field(description="Shown once; stored only as a hash.")
+
+
+class PresentationRequestIn(_Wire):
+    request: str = Field(max_length=4096, description="An openid4vp:// authorization request link.")
+
+
+class QueryChoice(_Wire):
+    credential_id: str = Field(max_length=36)
+    optional_claims: list[list[str | int]] = Field(
+        default_factory=list,
+        max_length=200,
+        description="Paths of the optional claims to include, as offered in the request view.",
+    )
+
+
+class Approval(_Wire):
+    credentials: dict[str, QueryChoice] = Field(
+        description="Per credential query id: the credential to present and optional claims."
+    )
+
+
+class PresentationRequestView(_Wire):
+    id: str
+    state: str
+    verifier: dict[str, object]
+    purpose: str
+    expires_at: int
+    queries: list[dict[str, object]]
+
+
+class ApprovalOut(_Wire):
+    consent_id: str
+    redirect_uri: str | None = None
+
+
+class DenialOut(_Wire):
+    consent_id: str
+
+
+class ConsentRecord(_Wire):
+    id: str
+    schema_: str = Field(alias="schema")
+    kind: str
+    state: str
+    holder: str
+    recipient: dict[str, object]
+    purpose: str
+    legal_basis: str
+    claims_requested: list[object]
+    claims_disclosed: list[object]
+    credential_ids: list[str]
+    evidence: dict[str, object]
+    created_at: int
+    expires_at: int | None
+    withdrawn_at: int | None
+    events: list[dict[str, object]]
+
+
+class LogEntryOut(_Wire):
+    seq: int
+    at: int
+    event: str
+    entry: dict[str, object]
+    hash: str
+
+
+class LogPage(_Wire):
+    entries: list[LogEntryOut]
+    next_before: int | None
+
+
+class ChainCheckOut(_Wire):
+    valid: bool
+    entries: int
+    first_bad_seq: int | None
+    reason: str | None
+    head: str

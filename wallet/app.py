@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from wallet.routes import accounts, credentials
+from wallet.routes import accounts, credentials, sharing
 
 PREFIX = "/wallet"
 
@@ -13,4 +13,5 @@ def wallet_router() -> APIRouter:
     router = APIRouter(prefix=PREFIX)
     router.include_router(accounts.router)
     router.include_router(credentials.router)
+    router.include_router(sharing.router)
     return router

@@ -2,28 +2,44 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from core.clock import FixedClock
 from core.runtime import Runtime
 from intyg.app import create_app
 from tests.helpers import create_issuer
+from tests.wallet.verifier_double import VerifierDouble, make_ca_and_leaf
 
 BASE = "http://localhost:8000"
 
 
 @pytest.fixture
-def app(runtime: Runtime) -> FastAPI:
-    """One process with every role; the wallet's outbound HTTP is routed back into it."""
+def double(tmp_path: Path, clock: FixedClock) -> VerifierDouble:
+    ca, leaf, leaf_key = make_ca_and_leaf(clock.now())
+    return VerifierDouble(ca=ca, leaf=leaf, leaf_key=leaf_key, iat=clock.now())
+
+
+@pytest.fixture
+def app(runtime: Runtime, double: VerifierDouble, tmp_path: Path) -> FastAPI:
+    """One process with every role (and the verifier double); the wallet's outbound HTTP is
+    routed back into it. The wallet trusts the double's CA."""
+    anchors = tmp_path / "wallet-anchors.pem"
+    anchors.write_bytes(double.ca_pem())
     holder: dict[str, FastAPI] = {}
 
     def in_process_client() -> httpx.Client:
         return TestClient(holder["app"], base_url=BASE)
 
-    application = create_app(runtime=dataclasses.replace(runtime, http=in_process_client))
+    settings = runtime.settings.model_copy(update={"wallet_trust_anchors": anchors})
+    application = create_app(
+        runtime=dataclasses.replace(runtime, settings=settings, http=in_process_client)
+    )
+    application.include_router(double.router())
     holder["app"] = application
     return application
 

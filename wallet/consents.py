@@ -1,0 +1,286 @@
+"""Consent records (modelled on ISO/IEC TS 27560), their events, receipts and withdrawal.
+
+A record names: the holder by a pairwise pseudonym (HMAC of the recipient under a per-holder
+secret: two recipients cannot link the holder by it, and it is never the personnummer); the
+recipient (verified client identifier, organisation, certificate thumbprint); purpose and
+legal basis; claims requested and disclosed as *paths*; the credentials used; events; and
+evidence (hash of the signed request object, the nonce, hash of the ``vp_token`` sent).
+The receipt is a JWT signed by the wallet's own key, published at ``/wallet/jwks.json``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import uuid
+from collections.abc import Sequence
+
+from sqlmodel import Session, col, select
+
+from core import jose
+from core.errors import Conflict, NotFound
+from core.runtime import Runtime
+from wallet import transparency, vault
+from wallet.models import (
+    WalletConsent,
+    WalletConsentEvent,
+    WalletHolder,
+    WalletPresentationRequest,
+    WalletSigningKey,
+)
+from wallet.selection import Chosen, QueryView, disclosed_paths
+from wallet.transparency import LogEvent
+
+TYP_RECEIPT = "consent-receipt+jwt"
+RECEIPT_SCHEMA = "ISO/IEC TS 27560:2023 (consent record information structure), Intyg profile 1"
+
+
+class ConsentNotFound(NotFound):
+    code = "consent_not_found"
+    title = "No such consent"
+
+
+class ConsentNotActive(Conflict):
+    code = "consent_not_active"
+    title = "The consent is not active"
+
+
+def pseudonym(rt: Runtime, holder: WalletHolder, recipient: str) -> str:
+    secret = vault.open_sealed(rt, holder, holder.sealed_pseudonym_secret, "pseudonym")
+    digest = hmac.new(secret, recipient.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"urn:intyg:pseudonym:{digest}"
+
+
+def _event(session: Session, consent_id: str, at: int, event: str, reason: str | None = None) -> None:
+    session.add(WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason))
+
+
+def _requested(views: Sequence[QueryView]) -> list[object]:
+    return [{"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]} for v in views]
+
+
+def record_presentation(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    request: WalletPresentationRequest,
+    views: Sequence[QueryView],
+    chosen: Sequence[Chosen],
+    vp_token_hash: str,
+) -> WalletConsent:
+    now = rt.clock.now()
+    consent = WalletConsent(
+        id=str(uuid.uuid4()),
+        holder_id=holder.id,
+        kind="single",
+        state="given",
+        pseudonym=pseudonym(rt, holder, request.client_id),
+        recipient=dict(request.verifier),
+        purpose=request.purpose,
+        legal_basis=str(request.verifier.get("legal_basis", "")),
+        claims_requested=_requested(views),
+        claims_disclosed=list(disclosed_paths(chosen)),
+        credential_ids=[c.credential_id for c in chosen],
+        evidence={
+            "request_object_hash": request.request_object_hash,
+            "nonce": request.nonce,
+            "vp_token_hash": vp_token_hash,
+            "response_uri": request.response_uri,
+        },
+        presentation_request_id=request.id,
+        created_at=now,
+    )
+    session.add(consent)
+    session.flush()
+    _event(session, consent.id, now, "given")
+    return consent
+
+
+def presented(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    consent: WalletConsent,
+    request: WalletPresentationRequest,
+    chosen: Sequence[Chosen],
+) -> None:
+    now = rt.clock.now()
+    _event(session, consent.id, now, "presented")
+    transparency.append(
+        session, holder.id, now, LogEvent.SHARED,
+        {"consent_id": consent.id, "recipient": request.verifier.get("name"),
+         "client_id": request.client_id, "purpose": request.purpose,
+         "claims": disclosed_paths(chosen)},
+    )
+
+
+def presentation_failed(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    consent: WalletConsent,
+    request: WalletPresentationRequest,
+    reason: str,
+) -> None:
+    now = rt.clock.now()
+    stored = session.get(WalletConsent, consent.id)
+    if stored is not None:
+        stored.state = "failed"
+        session.add(stored)
+    _event(session, consent.id, now, "failed", reason)
+    transparency.append(
+        session, holder.id, now, LogEvent.SHARE_FAILED,
+        {"consent_id": consent.id, "recipient": request.verifier.get("name"),
+         "client_id": request.client_id, "reason": reason},
+    )
+
+
+def record_refusal(
+    session: Session, rt: Runtime, holder: WalletHolder, request: WalletPresentationRequest
+) -> WalletConsent:
+    now = rt.clock.now()
+    consent = WalletConsent(
+        id=str(uuid.uuid4()),
+        holder_id=holder.id,
+        kind="single",
+        state="refused",
+        pseudonym=pseudonym(rt, holder, request.client_id),
+        recipient=dict(request.verifier),
+        purpose=request.purpose,
+        legal_basis=str(request.verifier.get("legal_basis", "")),
+        claims_requested=[],
+        claims_disclosed=[],
+        credential_ids=[],
+        evidence={"request_object_hash": request.request_object_hash, "nonce": request.nonce},
+        presentation_request_id=request.id,
+        created_at=now,
+    )
+    session.add(consent)
+    session.flush()
+    _event(session, consent.id, now, "refused")
+    transparency.append(
+        session, holder.id, now, LogEvent.DENIED,
+        {"consent_id": consent.id, "recipient": request.verifier.get("name"),
+         "client_id": request.client_id, "purpose": request.purpose},
+    )
+    return consent
+
+
+def list_consents(session: Session, holder: WalletHolder) -> Sequence[WalletConsent]:
+    return session.exec(
+        select(WalletConsent)
+        .where(WalletConsent.holder_id == holder.id)
+        .order_by(col(WalletConsent.created_at).desc(), col(WalletConsent.id))
+    ).all()
+
+
+def get_consent(session: Session, holder: WalletHolder, consent_id: str) -> WalletConsent:
+    row = session.exec(
+        select(WalletConsent).where(WalletConsent.id == consent_id, WalletConsent.holder_id == holder.id)
+    ).first()
+    if row is None:
+        raise ConsentNotFound()
+    return row
+
+
+def events(session: Session, consent_id: str) -> Sequence[WalletConsentEvent]:
+    return session.exec(
+        select(WalletConsentEvent)
+        .where(WalletConsentEvent.consent_id == consent_id)
+        .order_by(col(WalletConsentEvent.at), col(WalletConsentEvent.id))
+    ).all()
+
+
+def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[str, object]:
+    """The record as the holder sees it and as the receipt carries it."""
+    state = consent.state
+    if state == "active" and consent.expires_at is not None and consent.expires_at <= rt.clock.now():
+        state = "expired"
+    return {
+        "id": consent.id,
+        "schema": RECEIPT_SCHEMA,
+        "kind": consent.kind,
+        "state": state,
+        "holder": consent.pseudonym,
+        "recipient": consent.recipient,
+        "purpose": consent.purpose,
+        "legal_basis": consent.legal_basis,
+        "claims_requested": consent.claims_requested,
+        "claims_disclosed": consent.claims_disclosed,
+        "credential_ids": consent.credential_ids,
+        "evidence": consent.evidence,
+        "created_at": consent.created_at,
+        "expires_at": consent.expires_at,
+        "withdrawn_at": consent.withdrawn_at,
+        "events": [
+            {"at": e.at, "event": e.event, **({"reason": e.reason} if e.reason else {})}
+            for e in events(session, consent.id)
+        ],
+    }
+
+
+def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: str) -> WalletConsent:
+    consent = get_consent(session, holder, consent_id)
+    if consent.state not in ("given", "active"):
+        raise ConsentNotActive(f"a {consent.state} consent cannot be withdrawn")
+    now = rt.clock.now()
+    consent.state = "withdrawn"
+    consent.withdrawn_at = now
+    session.add(consent)
+    _event(session, consent.id, now, "withdrawn")
+    transparency.append(
+        session, holder.id, now, LogEvent.CONSENT_WITHDRAWN,
+        {"consent_id": consent.id, "recipient": consent.recipient.get("name"), "kind": consent.kind},
+    )
+    session.commit()
+    return consent
+
+
+# --- receipts --------------------------------------------------------------------------------
+
+
+def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
+    """The wallet's receipt-signing key, created on first use (sealed under the master key)."""
+    row = session.exec(
+        select(WalletSigningKey).where(col(WalletSigningKey.retired_at).is_(None)).order_by(
+            col(WalletSigningKey.created_at).desc()
+        )
+    ).first()
+    if row is not None:
+        jwk = json.loads(rt.master_key.open(row.sealed_private, f"wallet-signing-key:{row.kid}"))
+        return jose.PrivateKey.from_jwk(jwk)
+    key = jose.PrivateKey.generate()
+    session.add(
+        WalletSigningKey(
+            kid=key.kid,
+            alg=key.alg,
+            public_jwk={k: str(v) for k, v in key.public.jwk.items()},
+            sealed_private=rt.master_key.seal(
+                json.dumps(key.private_jwk()).encode(), f"wallet-signing-key:{key.kid}"
+            ),
+            created_at=rt.clock.now(),
+        )
+    )
+    session.commit()
+    return key
+
+
+def published_keys(session: Session) -> list[dict[str, str]]:
+    rows = session.exec(select(WalletSigningKey).order_by(col(WalletSigningKey.created_at).desc())).all()
+    return [{**row.public_jwk, "kid": row.kid, "alg": row.alg, "use": "sig"} for row in rows]
+
+
+def receipt(session: Session, rt: Runtime, holder: WalletHolder, consent_id: str) -> str:
+    consent = get_consent(session, holder, consent_id)
+    key = wallet_key(session, rt)
+    check = transparency.verify_chain(session, holder.id)
+    payload = {
+        "iss": f"{rt.settings.public_url}/wallet",
+        "sub": consent.pseudonym,
+        "iat": rt.clock.now(),
+        "jti": consent.id,
+        "consent": record_json(session, rt, consent),
+        "log_head": check.head,
+    }
+    return jose.sign(payload, key, typ=TYP_RECEIPT)

@@ -1,0 +1,208 @@
+"""What a holder is asked for, what they may choose, and the presentation that results.
+
+Shared by one-off sharing (OpenID4VP) and standing grants. For each DCQL credential query the
+holder sees the matching credentials and, per credential, the *required* claims (in every
+claim set the credential can satisfy) and the *optional* ones (in some sets only). The holder
+picks one credential and any optional claims; the pick must still satisfy one of the
+verifier's claim sets (DCQL §6.4.1). The presentation then carries exactly the disclosures
+for the chosen paths and a key binding JWT — never more (data minimisation).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from core import jose
+from core.errors import InvalidInput
+from core.standards import dcql, sd_jwt
+from wallet.holdings import OpenedCredential
+
+Path = tuple[str | int, ...]
+
+
+class ChoiceInvalid(InvalidInput):
+    code = "choice_invalid"
+    title = "The choice does not fit the request"
+
+
+@dataclass(frozen=True)
+class CandidateView:
+    credential_id: str
+    required: tuple[Path, ...]
+    optional: tuple[Path, ...]
+    claim_sets: tuple[frozenset[Path], ...]
+
+
+@dataclass(frozen=True)
+class QueryView:
+    query_id: str
+    required: bool
+    requested: tuple[Path, ...]
+    candidates: tuple[CandidateView, ...]
+
+
+def evaluate(query: dcql.DcqlQuery, credentials: Sequence[OpenedCredential]) -> tuple[QueryView, ...]:
+    candidates = [
+        dcql.CandidateCredential(c.row.id, c.row.format, c.verified.claims) for c in credentials
+    ]
+    evaluation = dcql.evaluate(query, candidates)
+    views = []
+    for credential_query in query.credentials:
+        matches = evaluation.matches.get(credential_query.id, ())
+        views.append(
+            QueryView(
+                query_id=credential_query.id,
+                required=credential_query.id not in evaluation.optional_ids,
+                requested=_requested_paths(credential_query),
+                candidates=tuple(_candidate(m) for m in matches),
+            )
+        )
+    return tuple(views)
+
+
+def _requested_paths(query: dcql.CredentialQuery) -> tuple[Path, ...]:
+    """The paths as the verifier wrote them (``null`` for "every element"), for the record."""
+    return tuple(tuple("*" if s is None else s for s in c.path) for c in query.claims or ())
+
+
+def _candidate(match: dcql.CandidateMatch) -> CandidateView:
+    sets = [frozenset(match.match.selection.paths)]
+    sets += [frozenset(s.paths) for s in match.match.alternatives]
+    required = frozenset.intersection(*sets)
+    everything = frozenset.union(*sets)
+    ordered = list(dict.fromkeys(p for s in [match.match.selection, *match.match.alternatives] for p in s.paths))
+    return CandidateView(
+        credential_id=match.candidate.ref,
+        required=tuple(p for p in ordered if p in required),
+        optional=tuple(p for p in ordered if p in everything - required),
+        claim_sets=tuple(sets),
+    )
+
+
+@dataclass(frozen=True)
+class Chosen:
+    query_id: str
+    credential_id: str
+    paths: tuple[Path, ...]
+
+
+def resolve_choice(
+    views: Sequence[QueryView], choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]]
+) -> tuple[Chosen, ...]:
+    """Check the holder's pick ``{query_id: (credential_id, optional paths)}`` against the
+    request; every required query must be answered, nothing unrequested may be added."""
+    by_id = {view.query_id: view for view in views}
+    unknown = set(choice) - set(by_id)
+    if unknown:
+        raise ChoiceInvalid(f"these credential queries were not asked for: {sorted(unknown)}")
+    chosen = []
+    for view in views:
+        if view.query_id not in choice:
+            if view.required:
+                raise ChoiceInvalid(f"the request requires an answer to {view.query_id!r}")
+            continue
+        credential_id, optional = choice[view.query_id]
+        candidate = next((c for c in view.candidates if c.credential_id == credential_id), None)
+        if candidate is None:
+            raise ChoiceInvalid(f"that credential does not match {view.query_id!r}")
+        picked = {_as_path(p) for p in optional}
+        extra = picked - set(candidate.optional)
+        if extra:
+            raise ChoiceInvalid(
+                f"{view.query_id!r}: not optional claims of this request: {sorted(map(list, extra), key=str)}"
+            )
+        paths = set(candidate.required) | picked
+        if not any(claim_set <= paths for claim_set in candidate.claim_sets):
+            raise ChoiceInvalid(f"{view.query_id!r}: the choice satisfies none of the claim sets")
+        ordered = tuple(p for p in (*candidate.required, *candidate.optional) if p in paths)
+        chosen.append(Chosen(view.query_id, credential_id, ordered))
+    if not chosen:
+        raise ChoiceInvalid("choose at least one credential")
+    return tuple(chosen)
+
+
+def _as_path(raw: Sequence[object]) -> Path:
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise ChoiceInvalid("a claim path is a non-empty list of names and indices")
+    steps: list[str | int] = []
+    for step in raw:
+        if isinstance(step, bool) or not isinstance(step, (str, int)):
+            raise ChoiceInvalid("a claim path holds only names and indices")
+        steps.append(step)
+    return tuple(steps)
+
+
+def build_vp_token(
+    chosen: Iterable[Chosen],
+    opened: Mapping[str, OpenedCredential],
+    *,
+    audience: str,
+    nonce: str,
+    now: int,
+) -> dict[str, list[str | dict[str, object]]]:
+    """One key-bound SD-JWT VC presentation per answered query, with exactly the chosen
+    disclosures (the KB-JWT's ``sd_hash`` covers them, so none can be added later)."""
+    vp_token: dict[str, list[str | dict[str, object]]] = {}
+    for item in chosen:
+        credential = opened[item.credential_id]
+        presentation = sd_jwt.present(credential.verified, item.paths)
+        vp_token[item.query_id] = [
+            sd_jwt.add_key_binding(
+                presentation, credential.holder_key, aud=audience, nonce=nonce, iat=now
+            )
+        ]
+    return vp_token
+
+
+def disclosed_paths(chosen: Iterable[Chosen]) -> list[dict[str, object]]:
+    """For the consent record: which claim paths of which credential went (no values)."""
+    return [
+        {"query": c.query_id, "credential_id": c.credential_id, "paths": [list(p) for p in c.paths]}
+        for c in chosen
+    ]
+
+
+def token_hash(vp_token_json: str) -> str:
+    return jose.b64url_encode(hashlib.sha256(vp_token_json.encode()).digest())
+
+
+def view_json(
+    views: Sequence[QueryView],
+    opened: Mapping[str, OpenedCredential],
+) -> list[dict[str, object]]:
+    """What the holder is shown: per query, candidates with their claims and values (the
+    holder's own data, shown only to them, so they can decide)."""
+    out: list[dict[str, object]] = []
+    for view in views:
+        candidates = []
+        for candidate in view.candidates:
+            credential = opened[candidate.credential_id]
+            claims = credential.verified.claims
+            candidates.append(
+                {
+                    "credential_id": candidate.credential_id,
+                    "issuer_name": credential.row.display.get("issuer_name"),
+                    "vct": credential.row.vct,
+                    "status": credential.row.status,
+                    "required_claims": [_claim(p, claims) for p in candidate.required],
+                    "optional_claims": [_claim(p, claims) for p in candidate.optional],
+                }
+            )
+        out.append(
+            {
+                "query_id": view.query_id,
+                "required": view.required,
+                "requested": [list(p) for p in view.requested],
+                "candidates": candidates,
+            }
+        )
+    return out
+
+
+def _claim(path: Path, claims: Mapping[str, object]) -> dict[str, object]:
+    value: object = claims
+    for step in path:
+        value = value[step] if isinstance(value, (dict, list)) else None  # type: ignore[index]
+    return {"path": list(path), "value": value}

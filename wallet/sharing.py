@@ -1,0 +1,264 @@
+"""Sharing under consent: the wallet as an OpenID4VP 1.0 wallet.
+
+1. ``receive_request``: the holder pastes (or scans) an ``openid4vp://`` link; the wallet
+   fetches the Request Object, authenticates the verifier (``x509_san_dns`` chain to the
+   wallet's trust anchors; an unsigned ``redirect_uri:`` request only in development, marked
+   unverified), evaluates the DCQL query against the holder's credentials and stores the
+   request. Nothing is sent.
+2. ``approve``: the holder's choice becomes a presentation with exactly those disclosures and
+   a KB-JWT (``aud`` = the verifier's client_id, its ``nonce``, ``sd_hash``), posted to the
+   ``response_uri`` (``direct_post``); a consent record and a log entry are written whether
+   the verifier accepts it or not.
+3. ``deny``: ``access_denied`` goes to the verifier; the refusal is recorded.
+A request is answered once: the move out of ``pending`` is a conditional update.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from cryptography import x509
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from core.db import before_network_call
+from core.errors import Conflict, IntygError, NotFound, UpstreamError
+from core.runtime import Runtime
+from core.standards import dcql, oid4vp
+from core.x509 import certificates_from_pem
+from wallet import consents, holdings, selection, transparency
+from wallet.models import WalletHolder, WalletPresentationRequest
+from wallet.transparency import LogEvent
+
+DEFAULT_LEGAL_BASIS = "consent (GDPR art. 6.1 a)"
+
+
+class RequestNotFound(NotFound):
+    code = "presentation_request_not_found"
+    title = "No such presentation request"
+
+
+class RequestNotPending(Conflict):
+    code = "presentation_request_not_pending"
+    title = "The request was already answered"
+
+
+class RequestExpired(IntygError):
+    code = "presentation_request_expired"
+    status = 410
+    title = "The request has expired"
+
+
+class VerifierRejected(UpstreamError):
+    code = "verifier_rejected_presentation"
+    title = "The verifier did not accept the presentation"
+
+
+@lru_cache(maxsize=8)
+def _anchors_from(path: Path, mtime: float) -> tuple[x509.Certificate, ...]:
+    del mtime  # part of the cache key: an edited file is read again
+    return tuple(certificates_from_pem(path.read_bytes()))
+
+
+def trust_anchors(rt: Runtime) -> tuple[x509.Certificate, ...]:
+    path = rt.settings.wallet_trust_anchors
+    if path is None or not path.exists():
+        return ()
+    return _anchors_from(path, path.stat().st_mtime)
+
+
+def receive_request(
+    session: Session, rt: Runtime, holder: WalletHolder, link: str
+) -> tuple[WalletPresentationRequest, list[dict[str, object]]]:
+    before_network_call(session)
+    dev = rt.settings.development
+    parsed = oid4vp.parse_authorization_request_link(link, allow_http_loopback=dev)
+    fetcher = rt.fetcher
+    if parsed.request_uri_method == "post":
+        response = fetcher.request("POST", parsed.request_uri, data={})
+    else:
+        response = fetcher.request(
+            "GET", parsed.request_uri, headers={"Accept": oid4vp.MEDIA_TYPE_REQUEST_OBJECT}
+        )
+    if response.status_code != 200:
+        raise RequestNotFound(f"the verifier's request could not be fetched ({response.status_code})")
+    verified = oid4vp.verify_request_object(
+        response.text.strip(),
+        expected_client_id=parsed.client_id,
+        trust_anchors=trust_anchors(rt),
+        now=rt.clock.now(),
+        skew=rt.settings.clock_skew_seconds,
+        allow_unsigned_redirect_uri=dev,
+        allow_http_loopback=dev,
+    )
+    query = dcql.parse_query(verified.dcql_query)
+    opened = _open_all(session, rt, holder)
+    views = selection.evaluate(query, list(opened.values()))
+    row = _store_request(session, rt, holder, verified)
+    return row, selection.view_json(views, opened)
+
+
+def _open_all(
+    session: Session, rt: Runtime, holder: WalletHolder
+) -> dict[str, holdings.OpenedCredential]:
+    """The holder's usable credentials: revoked and expired ones are never offered."""
+    now = rt.clock.now()
+    usable = [
+        row
+        for row in holdings.list_credentials(session, holder)
+        if row.status not in ("INVALID", "SUSPENDED") and (row.expires_at is None or row.expires_at > now)
+    ]
+    return {row.id: holdings.open_credential(rt, holder, row) for row in usable}
+
+
+def _store_request(
+    session: Session, rt: Runtime, holder: WalletHolder, verified: oid4vp.VerifiedRequest
+) -> WalletPresentationRequest:
+    now = rt.clock.now()
+    metadata = verified.client_metadata
+    purpose = verified.claims.get("purpose")
+    row = WalletPresentationRequest(
+        id=str(uuid.uuid4()),
+        holder_id=holder.id,
+        client_id=verified.client_id,
+        verifier={
+            "client_id": verified.client_id,
+            "name": metadata.get("client_name") or verified.organisation or verified.original_client_id,
+            "organisation": verified.organisation,
+            "verified": verified.verified,
+            "certificate_thumbprint": verified.certificate_thumbprint,
+            "logo_uri": metadata.get("logo_uri"),
+            "legal_basis": verified.claims.get("legal_basis") or DEFAULT_LEGAL_BASIS,
+        },
+        response_uri=verified.response_uri,
+        nonce=verified.nonce,
+        oauth_state=verified.state,
+        dcql_query=verified.dcql_query,
+        purpose=str(purpose)[:1000] if isinstance(purpose, str) else "",
+        request_object_hash=verified.request_hash,
+        created_at=now,
+        expires_at=min(verified.exp, now + rt.settings.presentation_request_ttl_seconds),
+    )
+    session.add(row)
+    transparency.append(
+        session, holder.id, now, LogEvent.PRESENTATION_REQUESTED,
+        {"request_id": row.id, "recipient": row.verifier["name"], "client_id": row.client_id,
+         "verified": verified.verified, "purpose": row.purpose},
+    )
+    session.commit()
+    return row
+
+
+def get_request(session: Session, holder: WalletHolder, request_id: str) -> WalletPresentationRequest:
+    row = session.exec(
+        select(WalletPresentationRequest).where(
+            WalletPresentationRequest.id == request_id,
+            WalletPresentationRequest.holder_id == holder.id,
+        )
+    ).first()
+    if row is None:
+        raise RequestNotFound()
+    return row
+
+
+def current_view(
+    session: Session, rt: Runtime, holder: WalletHolder, row: WalletPresentationRequest
+) -> list[dict[str, object]]:
+    opened = _open_all(session, rt, holder)
+    views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
+    return selection.view_json(views, opened)
+
+
+def _take(session: Session, rt: Runtime, row: WalletPresentationRequest, outcome: str) -> None:
+    """Move the request out of ``pending`` exactly once (a replayed answer fails here)."""
+    now = rt.clock.now()
+    if row.state == "pending" and row.expires_at <= now:
+        row.state = "expired"
+        session.add(row)
+        session.commit()
+    if row.state == "expired":
+        raise RequestExpired("ask the verifier for a new request")
+    moved = session.execute(
+        update(WalletPresentationRequest)
+        .where(col(WalletPresentationRequest.id) == row.id, col(WalletPresentationRequest.state) == "pending")
+        .values(state=outcome)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise RequestNotPending(f"this request was already {row.state}")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    consent_id: str
+    redirect_uri: str | None
+
+
+def approve(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    request_id: str,
+    choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]],
+) -> Outcome:
+    row = get_request(session, holder, request_id)
+    opened = _open_all(session, rt, holder)
+    views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
+    chosen = selection.resolve_choice(views, choice)
+    _take(session, rt, row, "approved")
+    now = rt.clock.now()
+    vp_token = selection.build_vp_token(chosen, opened, audience=row.client_id, nonce=row.nonce, now=now)
+    form = oid4vp.direct_post_form(vp_token, row.oauth_state)
+    consent = consents.record_presentation(
+        session, rt, holder, row, views, chosen, selection.token_hash(form["vp_token"])
+    )
+    session.commit()  # the consent is given before anything leaves the wallet
+    before_network_call(session)
+    try:
+        response = rt.fetcher.request("POST", row.response_uri, data=form)
+        if response.status_code != 200:
+            raise VerifierRejected(f"the verifier answered {response.status_code}: {_error_of(response.content)}")
+    except IntygError as exc:
+        consents.presentation_failed(session, rt, holder, consent, row, exc.code)
+        session.commit()
+        raise
+    consents.presented(session, rt, holder, consent, row, chosen)
+    session.commit()
+    return Outcome(consent.id, _redirect_of(response.content))
+
+
+def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> str:
+    row = get_request(session, holder, request_id)
+    _take(session, rt, row, "denied")
+    consent = consents.record_refusal(session, rt, holder, row)
+    session.commit()
+    before_network_call(session)
+    form = oid4vp.direct_post_error_form(oid4vp.ERROR_ACCESS_DENIED, "The holder declined", row.oauth_state)
+    try:
+        rt.fetcher.request("POST", row.response_uri, data=form)
+    except IntygError:
+        pass  # the refusal stands whether or not the verifier heard it
+    return consent.id
+
+
+def _error_of(content: bytes) -> str:
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return "no JSON body"
+    error = body.get("error") if isinstance(body, dict) else None
+    return str(error)[:100] if error else "no error code"
+
+
+def _redirect_of(content: bytes) -> str | None:
+    try:
+        body = json.loads(content)
+    except ValueError:
+        return None
+    redirect = body.get("redirect_uri") if isinstance(body, dict) else None
+    return redirect if isinstance(redirect, str) and redirect.startswith("https://") else None
