@@ -153,3 +153,24 @@ class ChainCheckOut(_Wire):
     first_bad_seq: int | None
     reason: str | None
     head: str
+
+
+class GrantRequestIn(_Wire):
+    holder: str = Field(max_length=254, description="The holder's wallet username, as they gave it to you.")
+    dcql_query: dict[str, object]
+    purpose: str = Field(min_length=1, max_length=1000)
+    duration_days: int = Field(ge=1, le=365)
+
+
+class GrantRequestOut(_Wire):
+    id: str = Field(description="Also the grant's id once approved: POST /wallet/grants/{id}/presentations.")
+    state: str
+
+
+class PullIn(_Wire):
+    nonce: str = Field(min_length=1, max_length=256, description="Your fresh nonce for the KB-JWT.")
+
+
+class PullOut(_Wire):
+    vp_token: dict[str, list[object]]
+    audience: str = Field(description="The KB-JWT aud: your registered client_id.")

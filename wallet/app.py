@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from wallet.routes import accounts, credentials, sharing
+from wallet.routes import accounts, credentials, grants, sharing
 
 PREFIX = "/wallet"
 
@@ -14,4 +14,5 @@ def wallet_router() -> APIRouter:
     router.include_router(accounts.router)
     router.include_router(credentials.router)
     router.include_router(sharing.router)
+    router.include_router(grants.router)
     return router

@@ -33,6 +33,7 @@ from wallet.selection import Chosen, QueryView, disclosed_paths
 from wallet.transparency import LogEvent
 
 TYP_RECEIPT = "consent-receipt+jwt"
+DEFAULT_LEGAL_BASIS = "consent (GDPR art. 6.1 a)"
 RECEIPT_SCHEMA = "ISO/IEC TS 27560:2023 (consent record information structure), Intyg profile 1"
 
 
@@ -52,7 +53,7 @@ def pseudonym(rt: Runtime, holder: WalletHolder, recipient: str) -> str:
     return f"urn:intyg:pseudonym:{digest}"
 
 
-def _event(session: Session, consent_id: str, at: int, event: str, reason: str | None = None) -> None:
+def add_event(session: Session, consent_id: str, at: int, event: str, reason: str | None = None) -> None:
     session.add(WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason))
 
 
@@ -93,7 +94,7 @@ def record_presentation(
     )
     session.add(consent)
     session.flush()
-    _event(session, consent.id, now, "given")
+    add_event(session, consent.id, now, "given")
     return consent
 
 
@@ -106,7 +107,7 @@ def presented(
     chosen: Sequence[Chosen],
 ) -> None:
     now = rt.clock.now()
-    _event(session, consent.id, now, "presented")
+    add_event(session, consent.id, now, "presented")
     transparency.append(
         session, holder.id, now, LogEvent.SHARED,
         {"consent_id": consent.id, "recipient": request.verifier.get("name"),
@@ -128,7 +129,7 @@ def presentation_failed(
     if stored is not None:
         stored.state = "failed"
         session.add(stored)
-    _event(session, consent.id, now, "failed", reason)
+    add_event(session, consent.id, now, "failed", reason)
     transparency.append(
         session, holder.id, now, LogEvent.SHARE_FAILED,
         {"consent_id": consent.id, "recipient": request.verifier.get("name"),
@@ -158,7 +159,7 @@ def record_refusal(
     )
     session.add(consent)
     session.flush()
-    _event(session, consent.id, now, "refused")
+    add_event(session, consent.id, now, "refused")
     transparency.append(
         session, holder.id, now, LogEvent.DENIED,
         {"consent_id": consent.id, "recipient": request.verifier.get("name"),
@@ -228,7 +229,7 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
     consent.state = "withdrawn"
     consent.withdrawn_at = now
     session.add(consent)
-    _event(session, consent.id, now, "withdrawn")
+    add_event(session, consent.id, now, "withdrawn")
     transparency.append(
         session, holder.id, now, LogEvent.CONSENT_WITHDRAWN,
         {"consent_id": consent.id, "recipient": consent.recipient.get("name"), "kind": consent.kind},

@@ -35,9 +35,6 @@ from wallet import consents, holdings, selection, transparency
 from wallet.models import WalletHolder, WalletPresentationRequest
 from wallet.transparency import LogEvent
 
-DEFAULT_LEGAL_BASIS = "consent (GDPR art. 6.1 a)"
-
-
 class RequestNotFound(NotFound):
     code = "presentation_request_not_found"
     title = "No such presentation request"
@@ -133,7 +130,7 @@ def _store_request(
             "verified": verified.verified,
             "certificate_thumbprint": verified.certificate_thumbprint,
             "logo_uri": metadata.get("logo_uri"),
-            "legal_basis": verified.claims.get("legal_basis") or DEFAULT_LEGAL_BASIS,
+            "legal_basis": verified.claims.get("legal_basis") or consents.DEFAULT_LEGAL_BASIS,
         },
         response_uri=verified.response_uri,
         nonce=verified.nonce,

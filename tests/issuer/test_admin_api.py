@@ -41,8 +41,15 @@ NEW_ISSUER = {"slug": "ny-skola", "name": "Ny skola", "organisation_number": "55
 
 @pytest.mark.parametrize(
     "authorization",
-    [None, "Bearer wrong-token", "Bearer", "Basic dGVzdC1hZG1pbi10b2tlbg==", "test-admin-token",
-     "Bearer test-admin-token-and-more", "Bearer TEST-ADMIN-TOKEN"],
+    [
+        None,
+        "Bearer wrong-token",
+        "Bearer",
+        "Basic dGVzdC1hZG1pbi10b2tlbg==",
+        "test-admin-token",
+        "Bearer test-admin-token-and-more",
+        "Bearer TEST-ADMIN-TOKEN",
+    ],
 )
 def test_create_issuer_needs_the_admin_token(client: TestClient, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
@@ -60,8 +67,11 @@ def test_admin_api_is_disabled_without_an_admin_token(
 ) -> None:
     closed = client_with(admin_token=admin_token)
     for headers in ({}, ADMIN, {"Authorization": "Bearer "}):
-        problem(closed.post("/admin/issuers", json=NEW_ISSUER, headers=headers), 403,
-                "admin_api_disabled")
+        problem(
+            closed.post("/admin/issuers", json=NEW_ISSUER, headers=headers),
+            403,
+            "admin_api_disabled",
+        )
 
 
 def test_create_issuer_answers_its_identifier_and_a_one_time_api_key(client: TestClient) -> None:
@@ -80,15 +90,27 @@ def test_duplicate_slug_is_409_issuer_exists(client: TestClient, issuer: dict[st
     problem(client.post("/admin/issuers", json=again, headers=ADMIN), 409, "issuer_exists")
     # the first issuer is untouched: its key still works, its name is unchanged
     own = {"Authorization": f"Bearer {issuer['api_key']}"}
-    assert client.get(f"/issuers/{issuer['slug']}/admin/credentials", headers=own).status_code == 200
+    assert (
+        client.get(f"/issuers/{issuer['slug']}/admin/credentials", headers=own).status_code == 200
+    )
     metadata = client.get(f"/.well-known/openid-credential-issuer/issuers/{issuer['slug']}")
     assert {d["name"] for d in metadata.json()["display"]} == {"YH-akademin"}
 
 
 @pytest.mark.parametrize(
     "slug",
-    ["Versaler", "-leading", "trailing-", "under_score", "skåne", "with space", "dot.ted",
-     "a" * 65, "", "../admin"],
+    [
+        "Versaler",
+        "-leading",
+        "trailing-",
+        "under_score",
+        "skåne",
+        "with space",
+        "dot.ted",
+        "a" * 65,
+        "",
+        "../admin",
+    ],
 )
 def test_bad_slug_is_422_naming_the_field(client: TestClient, slug: str) -> None:
     response = client.post("/admin/issuers", json={**NEW_ISSUER, "slug": slug}, headers=ADMIN)
@@ -99,8 +121,16 @@ def test_bad_slug_is_422_naming_the_field(client: TestClient, slug: str) -> None
 
 
 @pytest.mark.parametrize(
-    "number", ["556677-8898", "5566778898", "556677-889", "55667788990", "abcdefghij",
-               "000000-0000x", "199001010017"],
+    "number",
+    [
+        "556677-8898",
+        "5566778898",
+        "556677-889",
+        "55667788990",
+        "abcdefghij",
+        "000000-0000x",
+        "199001010017",
+    ],
 )
 def test_bad_organisation_number_is_422_without_echo(client: TestClient, number: str) -> None:
     body = {**NEW_ISSUER, "organisation_number": number}
@@ -121,8 +151,15 @@ def test_bad_organisation_number_is_422_without_echo(client: TestClient, number:
         ({**NEW_ISSUER, "name": "Nul\u0000skolan"}, "name"),
         ({**NEW_ISSUER, "name": 5}, "name"),
     ],
-    ids=["extra-api_key", "extra-require_dpop", "missing-field", "empty-name", "long-name",
-         "nul-in-name", "name-not-string"],
+    ids=[
+        "extra-api_key",
+        "extra-require_dpop",
+        "missing-field",
+        "empty-name",
+        "long-name",
+        "nul-in-name",
+        "name-not-string",
+    ],
 )
 def test_create_issuer_rejects_extra_missing_and_bad_fields(
     client: TestClient, body: dict[str, object], field: str
@@ -162,8 +199,8 @@ def test_api_key_of_issuer_a_is_refused_on_issuer_b(
 
 
 @pytest.mark.parametrize(
-    "authorization", [None, "Bearer ", "Bearer intyg_issuer_unknown", "Bearer test-admin-token",
-                      "Basic abc"],
+    "authorization",
+    [None, "Bearer ", "Bearer intyg_issuer_unknown", "Bearer test-admin-token", "Basic abc"],
 )
 def test_issuer_admin_paths_need_the_issuers_own_key(
     client: TestClient, issuer: dict[str, str], authorization: str | None
@@ -176,8 +213,11 @@ def test_issuer_admin_paths_need_the_issuers_own_key(
 def test_unknown_issuer_admin_path_is_401_not_a_slug_oracle(
     client: TestClient, issuer_auth: dict[str, str]
 ) -> None:
-    problem(client.get("/issuers/ingen-sadan/admin/credentials", headers=issuer_auth), 401,
-            "unauthenticated")
+    problem(
+        client.get("/issuers/ingen-sadan/admin/credentials", headers=issuer_auth),
+        401,
+        "unauthenticated",
+    )
 
 
 # --- offers -----------------------------------------------------------------------------------
@@ -195,11 +235,21 @@ def test_unknown_issuer_admin_path_is_401_not_a_slug_oracle(
         {"skills": [{"id": "not a uri", "label": {"sv": "x", "en": "x"}}]},
         {"unknown_claim": PNR},
     ],
-    ids=["bad-check-digit", "bad-check-digit-12", "eqf-9", "empty-name", "future-birthdate",
-         "bad-credit-unit", "bad-skill-id", "unknown-claim"],
+    ids=[
+        "bad-check-digit",
+        "bad-check-digit-12",
+        "eqf-9",
+        "empty-name",
+        "future-birthdate",
+        "bad-credit-unit",
+        "bad-skill-id",
+        "unknown-claim",
+    ],
 )
 def test_invalid_claims_are_422_and_never_echo_the_personnummer(
-    client: TestClient, issuer: dict[str, str], issuer_auth: dict[str, str],
+    client: TestClient,
+    issuer: dict[str, str],
+    issuer_auth: dict[str, str],
     overrides: dict[str, object],
 ) -> None:
     response = client.post(
@@ -217,7 +267,8 @@ def test_claims_that_are_not_an_object_are_422(
 ) -> None:
     for claims in ([PNR], PNR, None):
         response = client.post(
-            f"/issuers/{issuer['slug']}/admin/offers", json={"claims": claims},
+            f"/issuers/{issuer['slug']}/admin/offers",
+            json={"claims": claims},
             headers=issuer_auth,
         )
         problem(response, 422, "invalid_input")
@@ -226,7 +277,8 @@ def test_claims_that_are_not_an_object_are_422(
 
 def test_offer_shape_and_tx_code_only_when_asked(protocol: Protocol) -> None:
     plain = protocol.client.post(
-        f"/issuers/{protocol.slug}/admin/offers", json={"claims": learner_claims()},
+        f"/issuers/{protocol.slug}/admin/offers",
+        json={"claims": learner_claims()},
         headers=protocol.auth,
     )
     assert plain.status_code == 201
@@ -285,10 +337,12 @@ def test_idempotency_key_in_body_and_header_share_one_namespace(protocol: Protoc
 def test_idempotency_keys_are_per_issuer(protocol: Protocol, clock: object) -> None:
     other = other_tenant(protocol.client, clock)
     body = {"claims": learner_claims(), "idempotency_key": "samma"}
-    mine = protocol.client.post(f"/issuers/{protocol.slug}/admin/offers", json=body,
-                                headers=protocol.auth)
-    theirs = protocol.client.post(f"/issuers/{other.slug}/admin/offers", json=body,
-                                  headers=other.auth)
+    mine = protocol.client.post(
+        f"/issuers/{protocol.slug}/admin/offers", json=body, headers=protocol.auth
+    )
+    theirs = protocol.client.post(
+        f"/issuers/{other.slug}/admin/offers", json=body, headers=other.auth
+    )
     assert mine.status_code == theirs.status_code == 201
     assert mine.json()["offer_id"] != theirs.json()["offer_id"]
     assert theirs.json()["created"] is True
@@ -298,7 +352,8 @@ def test_idempotency_keys_are_per_issuer(protocol: Protocol, clock: object) -> N
 def test_bad_idempotency_key_is_422(protocol: Protocol, key: str) -> None:
     response = protocol.client.post(
         f"/issuers/{protocol.slug}/admin/offers",
-        json={"claims": learner_claims(), "idempotency_key": key}, headers=protocol.auth,
+        json={"claims": learner_claims(), "idempotency_key": key},
+        headers=protocol.auth,
     )
     assert "idempotency_key" in problem(response, 422, "invalid_input")["detail"]
 
@@ -307,8 +362,11 @@ def test_replayed_offer_after_redemption_is_still_the_same_offer(protocol: Proto
     body = {"claims": learner_claims(), "idempotency_key": "elev-7"}
     path = f"/issuers/{protocol.slug}/admin/offers"
     first = protocol.client.post(path, json=body, headers=protocol.auth).json()
-    offer = {"code": protocol.client.get(local(first["credential_offer_uri"])).json()["grants"][
-        "urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]}
+    offer = {
+        "code": protocol.client.get(local(first["credential_offer_uri"])).json()["grants"][
+            "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+        ]["pre-authorized_code"]
+    }
     token = protocol.redeem(offer).json()["access_token"]
     assert protocol.issue(token, [new_key()]).status_code == 200
     again = protocol.client.post(path, json=body, headers=protocol.auth)
@@ -322,7 +380,10 @@ def test_replayed_offer_after_redemption_is_still_the_same_offer(protocol: Proto
 def batch_items() -> list[dict[str, object]]:
     return [
         {"claims": learner_claims(), "idempotency_key": "b-0"},
-        {"claims": learner_claims(learner_identification="19900101-0018"), "idempotency_key": "b-1"},
+        {
+            "claims": learner_claims(learner_identification="19900101-0018"),
+            "idempotency_key": "b-1",
+        },
         {"claims": learner_claims(given_name="Bo"), "idempotency_key": "b-2", "tx_code": True},
         {"claims": learner_claims(eqf_level=12), "idempotency_key": "b-3"},
         {"claims": learner_claims(given_name="Cecilia"), "idempotency_key": "b-0"},
@@ -360,15 +421,19 @@ def test_batch_reports_each_bad_item_by_index_and_creates_the_good_ones(
 
 def test_batch_with_a_malformed_item_is_rejected_whole(protocol: Protocol) -> None:
     path = f"/issuers/{protocol.slug}/admin/offers/batch"
-    items = [{"claims": learner_claims(), "idempotency_key": "m-0"},
-             {"claims": learner_claims(), "tx_code": "ja", "surprise": 1}]
-    body = problem(protocol.client.post(path, json=items, headers=protocol.auth), 422,
-                   "invalid_input")
+    items = [
+        {"claims": learner_claims(), "idempotency_key": "m-0"},
+        {"claims": learner_claims(), "tx_code": "ja", "surprise": 1},
+    ]
+    body = problem(
+        protocol.client.post(path, json=items, headers=protocol.auth), 422, "invalid_input"
+    )
     assert "1" in body["detail"]
     assert PNR not in str(body)
     # nothing was created: the good item's key is still free
-    single = protocol.client.post(f"/issuers/{protocol.slug}/admin/offers", json=items[0],
-                                  headers=protocol.auth)
+    single = protocol.client.post(
+        f"/issuers/{protocol.slug}/admin/offers", json=items[0], headers=protocol.auth
+    )
     assert single.json()["created"] is True
 
 
@@ -412,8 +477,17 @@ def test_credentials_are_listed_in_pages_without_personal_data(protocol: Protoco
         rows = page["credentials"]
         sizes.append(len(rows))
         for row in rows:
-            assert set(row) == {"id", "vct", "status", "status_list", "status_idx", "offer_id",
-                                "issued_at", "expires_at", "status_changed_at"}
+            assert set(row) == {
+                "id",
+                "vct",
+                "status",
+                "status_list",
+                "status_idx",
+                "offer_id",
+                "issued_at",
+                "expires_at",
+                "status_changed_at",
+            }
             assert row["status"] == "VALID" and row["status_changed_at"] is None
         seen += [r["id"] for r in rows]
         after = page["next_after"]
@@ -434,8 +508,15 @@ def test_credentials_of_another_issuer_are_not_listed(protocol: Protocol, clock:
 
 
 @pytest.mark.parametrize(
-    "params", [{"limit": 0}, {"limit": 1001}, {"limit": "x"}, {"after": "x" * 37},
-               {"after": "ZZZ"}, {"after": "a\u0000"}],
+    "params",
+    [
+        {"limit": 0},
+        {"limit": 1001},
+        {"limit": "x"},
+        {"after": "x" * 37},
+        {"after": "ZZZ"},
+        {"after": "a\u0000"},
+    ],
     ids=["limit-0", "limit-1001", "limit-text", "after-long", "after-not-an-id", "after-nul"],
 )
 def test_bad_paging_parameters_are_422(protocol: Protocol, params: dict[str, object]) -> None:
@@ -459,9 +540,15 @@ def test_suspend_reinstate_revoke_and_revoked_is_final(protocol: Protocol) -> No
     protocol.credentials(1)
     (row,) = listing(protocol)["credentials"]  # type: ignore[misc]
     cid = row["id"]
-    for action, status in [("suspend", "SUSPENDED"), ("suspend", "SUSPENDED"),
-                           ("reinstate", "VALID"), ("reinstate", "VALID"),
-                           ("suspend", "SUSPENDED"), ("revoke", "INVALID"), ("revoke", "INVALID")]:
+    for action, status in [
+        ("suspend", "SUSPENDED"),
+        ("suspend", "SUSPENDED"),
+        ("reinstate", "VALID"),
+        ("reinstate", "VALID"),
+        ("suspend", "SUSPENDED"),
+        ("revoke", "INVALID"),
+        ("revoke", "INVALID"),
+    ]:
         response = change(protocol, cid, action)
         assert response.status_code == 200, response.text  # type: ignore[attr-defined]
         body = response.json()  # type: ignore[attr-defined]
@@ -540,6 +627,7 @@ def test_key_rotation_keeps_old_keys_published_and_signs_with_the_new_one(
     assert verify(status_token, keys, "statuslist+jwt")["kid"] == new_kid
 
     # a second rotation keeps every key published
-    again = protocol.client.post(f"/issuers/{protocol.slug}/admin/keys/rotate",
-                                 headers=protocol.auth).json()["kid"]
+    again = protocol.client.post(
+        f"/issuers/{protocol.slug}/admin/keys/rotate", headers=protocol.auth
+    ).json()["kid"]
     assert [k["kid"] for k in published_keys(protocol)] == [again, new_kid, old_key["kid"]]

@@ -20,6 +20,8 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
+from jwcrypto import jwk
+from sd_jwt.verifier import SDJWTVerifier
 
 from tests.helpers import ADMIN, PRE_AUTH, create_issuer, learner_claims
 from tests.issuer.support import Protocol, decode_part, problem
@@ -76,8 +78,13 @@ def test_credential_issuer_metadata(client: TestClient, issuer: dict[str, str]) 
     claims = skill["credential_metadata"]["claims"]
     paths = [tuple(c["path"]) for c in claims]
     assert len(paths) == len(set(paths))
-    for wanted in [("given_name",), ("learner_identification",), ("skills",),
-                   ("skills", None, "label", "en"), ("issuing_authority", "organisationsnummer")]:
+    for wanted in [
+        ("given_name",),
+        ("learner_identification",),
+        ("skills",),
+        ("skills", None, "label", "en"),
+        ("issuing_authority", "organisationsnummer"),
+    ]:
         assert wanted in paths
     for claim in claims:
         assert all(isinstance(step, str) or step is None for step in claim["path"])
@@ -107,9 +114,15 @@ def test_credential_issuer_metadata_has_the_spec_examples_shape(
         assert type(value) is type(example[name]), name
     (ex_config,) = example["credential_configurations_supported"].values()  # type: ignore[union-attr]
     (our_config,) = ours["credential_configurations_supported"].values()  # type: ignore[union-attr]
-    for name in ("format", "scope", "vct", "credential_signing_alg_values_supported",
-                 "cryptographic_binding_methods_supported", "proof_types_supported",
-                 "credential_metadata"):
+    for name in (
+        "format",
+        "scope",
+        "vct",
+        "credential_signing_alg_values_supported",
+        "cryptographic_binding_methods_supported",
+        "proof_types_supported",
+        "credential_metadata",
+    ):
         assert name in our_config and name in ex_config, name
     assert set(our_config) <= set(ex_config)
     assert set(our_config["credential_metadata"]) <= set(ex_config["credential_metadata"])
@@ -125,13 +138,17 @@ def test_credential_issuer_metadata_as_a_wallet_reads_it(
     client: TestClient, issuer: dict[str, str], issuer_auth: dict[str, str]
 ) -> None:
     """The offer's credential_issuer leads, by path insertion, to this very document."""
-    made = client.post(f"/issuers/{issuer['slug']}/admin/offers",
-                       json={"claims": learner_claims()}, headers=issuer_auth).json()
+    made = client.post(
+        f"/issuers/{issuer['slug']}/admin/offers",
+        json={"claims": learner_claims()},
+        headers=issuer_auth,
+    ).json()
     offer = client.get(made["credential_offer_uri"].removeprefix(BASE)).json()
     assert offer["credential_configuration_ids"] == ["skill_credential_sd_jwt"]
     assert set(offer["grants"]) == {PRE_AUTH}
     well_known = "/.well-known/openid-credential-issuer" + offer["credential_issuer"].removeprefix(
-        BASE)
+        BASE
+    )
     document = get_json(client, well_known)
     assert set(offer["credential_configuration_ids"]) <= set(
         document["credential_configurations_supported"]  # type: ignore[arg-type]
@@ -202,8 +219,16 @@ def test_skill_type_metadata(client: TestClient) -> None:
         assert {d["locale"] for d in claim["display"]} == {"sv-SE", "en-US"}
         assert all(set(d) == {"locale", "label"} for d in claim["display"])
     # the EU learning credential's claim names are kept where they overlap
-    for name in ("given_name", "family_name", "birthdate", "learner_identification",
-                 "achievement_title", "date_of_issuance", "issuing_authority", "issuing_country"):
+    for name in (
+        "given_name",
+        "family_name",
+        "birthdate",
+        "learner_identification",
+        "achievement_title",
+        "date_of_issuance",
+        "issuing_authority",
+        "issuing_country",
+    ):
         assert (name,) in claims
     assert claims[("learner_identification",)]["sd"] == "always"
     assert claims[("skills", None)]["sd"] == "always"  # each skill on its own
@@ -226,9 +251,6 @@ def test_skill_schema_and_its_integrity(client: TestClient) -> None:
 
 
 def test_skill_schema_accepts_an_issued_credentials_claims(protocol: Protocol) -> None:
-    from sd_jwt.verifier import SDJWTVerifier
-    from jwcrypto import jwk
-
     (credential,) = protocol.credentials(1)
     keys = get_json(protocol.client, "/.well-known/jwt-vc-issuer/issuers/yh-akademin")
     key = jwk.JWK(**keys["jwks"]["keys"][0])  # type: ignore[index]
@@ -259,8 +281,11 @@ def test_unknown_issuer_is_404_problem(
 
 
 def test_metadata_is_per_issuer(client: TestClient, issuer: dict[str, str]) -> None:
-    client.post("/admin/issuers", headers=ADMIN, json={
-        "slug": "annan-skola", "name": "Annan skola", "organisation_number": "556677-8899"})
+    client.post(
+        "/admin/issuers",
+        headers=ADMIN,
+        json={"slug": "annan-skola", "name": "Annan skola", "organisation_number": "556677-8899"},
+    )
     mine = get_json(client, "/.well-known/jwt-vc-issuer/issuers/yh-akademin")
     theirs = get_json(client, "/.well-known/jwt-vc-issuer/issuers/annan-skola")
     assert theirs["issuer"] == f"{BASE}/issuers/annan-skola"

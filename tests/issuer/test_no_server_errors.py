@@ -47,8 +47,8 @@ BODIES: list[tuple[str, bytes]] = [
     ("application/json", b'"x"'),
     ("application/json", b"1" * 5000),  # past Python's int-parsing digit limit
     ("application/json", b"1e999999"),
-    ("application/json", b"[" * 60_000),
-    ("application/json", b'{"a":' * 30_000),
+    ("application/json", b"[" * 20_000),
+    ("application/json", b'{"a":' * 5_000),
     ("application/json", b'{"claims": {"given_name": "\\ud800"}, "proofs": {"jwt": ["\\ud800"]}}'),
     ("application/json", b'{"claims": {"given_name": "a\\u0000b"}, "slug": "a\\u0000"}'),
     ("application/json", b'{"credential_configuration_id": {"$ne": 1}, "proofs": {"jwt": [[]]}}'),
@@ -90,12 +90,17 @@ def check(response: object, what: str) -> None:
         assert isinstance(body, dict) and ("error" in body or "code" in body), what
 
 
-@pytest.mark.parametrize(("method", "template", "auth"), ENDPOINTS,
-                         ids=[f"{m} {t}" for m, t, _ in ENDPOINTS])
-@pytest.mark.parametrize("slug", ["yh-akademin", "ingen-sadan", "a%00b"], ids=["own", "unknown", "nul"])
+@pytest.mark.parametrize(
+    ("method", "template", "auth"), ENDPOINTS, ids=[f"{m} {t}" for m, t, _ in ENDPOINTS]
+)
+@pytest.mark.parametrize("slug", ["yh-akademin", "a%00b"], ids=["own", "nul"])
 def test_garbage_never_causes_a_server_error(
-    loose_client: TestClient, issuer: dict[str, str], method: str, template: str,
-    auth: str | None, slug: str,
+    loose_client: TestClient,
+    issuer: dict[str, str],
+    method: str,
+    template: str,
+    auth: str | None,
+    slug: str,
 ) -> None:
     credentials = {
         "admin": ADMIN,
@@ -103,7 +108,8 @@ def test_garbage_never_causes_a_server_error(
         "bearer": {"Authorization": "Bearer not-a-token"},
         None: {},
     }[auth]
-    for identifier in (SOME_ID, "x", "%00", "%ff"):
+    identifiers = (SOME_ID, "%00") if "{id}" in template else (SOME_ID,)
+    for identifier in identifiers:
         path = template.format(slug=slug, id=identifier)
         for content_type, body in BODIES:
             headers = {**credentials, "Content-Type": content_type}

@@ -15,6 +15,7 @@ import pytest
 from jwcrypto import jwk, jws
 
 from core.config import Settings
+from tests.helpers import create_issuer
 from tests.issuer.support import Protocol, decode_part, local, problem
 
 MEDIA_TYPE = "application/statuslist+jwt"
@@ -57,11 +58,13 @@ def status_of(protocol: Protocol, credential: str) -> int:
 def credential_id(protocol: Protocol, credential: str) -> str:
     ref = reference(credential)
     rows = protocol.client.get(
-        f"/issuers/{protocol.slug}/admin/credentials", params={"limit": 1000},
+        f"/issuers/{protocol.slug}/admin/credentials",
+        params={"limit": 1000},
         headers=protocol.auth,
     ).json()["credentials"]
-    (row,) = [r for r in rows if r["status_idx"] == ref["idx"]
-              and ref["uri"].endswith(r["status_list"])]  # type: ignore[union-attr]
+    (row,) = [
+        r for r in rows if r["status_idx"] == ref["idx"] and ref["uri"].endswith(r["status_list"])
+    ]  # type: ignore[union-attr]
     return str(row["id"])
 
 
@@ -118,15 +121,12 @@ def test_suspend_reinstate_revoke_are_visible_at_once(protocol: Protocol) -> Non
     assert status_of(protocol, credential) == 1
 
 
-def test_one_bit_lists_have_no_suspended(
-    client_with: object, clock: object
-) -> None:
-    from tests.helpers import create_issuer
-
+def test_one_bit_lists_have_no_suspended(client_with: object, clock: object) -> None:
     onebit = client_with(status_list_bits=1)  # type: ignore[operator]
     made = create_issuer(onebit, "ett-bit")
-    protocol = Protocol(onebit, made["slug"], made["issuer"],
-                        {"Authorization": f"Bearer {made['api_key']}"}, clock)  # type: ignore[arg-type]
+    protocol = Protocol(
+        onebit, made["slug"], made["issuer"], {"Authorization": f"Bearer {made['api_key']}"}, clock
+    )  # type: ignore[arg-type]
     (credential,) = protocol.credentials(1)
     cid = credential_id(protocol, credential)
     path = f"/issuers/{protocol.slug}/admin/credentials/{cid}"
@@ -149,15 +149,21 @@ def test_unknown_status_list_is_404(protocol: Protocol, list_id: str) -> None:
 
 
 def test_another_issuers_status_list_is_404_here(protocol: Protocol, clock: object) -> None:
-    from tests.helpers import create_issuer
-
     made = create_issuer(protocol.client, "annan-skola")
-    other = Protocol(protocol.client, made["slug"], made["issuer"],
-                     {"Authorization": f"Bearer {made['api_key']}"}, clock)  # type: ignore[arg-type]
+    other = Protocol(
+        protocol.client,
+        made["slug"],
+        made["issuer"],
+        {"Authorization": f"Bearer {made['api_key']}"},
+        clock,
+    )  # type: ignore[arg-type]
     (credential,) = other.credentials(1)
     list_id = str(reference(credential)["uri"]).rsplit("/", 1)[1]
-    problem(protocol.client.get(f"/issuers/{protocol.slug}/status-lists/{list_id}"), 404,
-            "status_list_not_found")
+    problem(
+        protocol.client.get(f"/issuers/{protocol.slug}/status-lists/{list_id}"),
+        404,
+        "status_list_not_found",
+    )
     assert other.client.get(f"/issuers/{other.slug}/status-lists/{list_id}").status_code == 200
 
 
