@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ipaddress
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
@@ -80,6 +81,24 @@ class Settings(BaseSettings):
         default=None,
         description="PEM file of the CA certificates the wallet accepts verifiers under "
         "(x509_san_dns client identifiers).",
+    )
+    verifier_ca_dir: Path = Field(
+        default=Path(".intyg/verifier-ca"),
+        description="Development CA that issues verifier certificates (created on first use "
+        "in development; production installs the CA it is given).",
+    )
+    trust_list_operator_keys: Path = Field(
+        default=Path(".intyg/trust-list-operator.jwks"),
+        description="JWKS of the public keys whose signatures on trust lists are accepted.",
+    )
+    verifier_trust_list: str | None = Field(
+        default=None,
+        description="Default signed trust list for verifiers (a file path or an https URL), "
+        "used when a verifier has none of its own.",
+    )
+    verifier_status_unknown: Literal["reject", "accept"] = Field(
+        default="reject",
+        description="What a verifier does when a credential's status list cannot be fetched.",
     )
     presentation_request_ttl_seconds: int = Field(default=600, ge=30)
     fetch_allowed_hosts: frozenset[str] = Field(

@@ -15,7 +15,7 @@ can name precisely (structure, the leaf's validity period, an exact SAN match), 
 failure carries a stable code a support desk can act on (``x509_expired``,
 ``x509_san_mismatch``) rather than the library's free-text message.
 
-Two deliberate policy choices, both stricter or equal to the profile's defaults except one:
+Two deliberate policy choices, one stricter than the profile's defaults and one looser:
 
 - the SAN must contain the DNS name itself (case-insensitively); a wildcard SAN entry does not
   stand for a name, because the Client Identifier names one host, not a family of them;

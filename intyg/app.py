@@ -12,9 +12,10 @@ from core.runtime import Runtime
 from core.web import BodyLimitMiddleware, install_error_handlers
 from intyg.runtime import build_runtime
 from issuer.app import issuer_router
+from verifier.app import verifier_router
 from wallet.app import wallet_router
 
-ALL_ROLES = ("issuer", "wallet")
+ALL_ROLES = ("issuer", "wallet", "verifier")
 
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
 
@@ -40,6 +41,8 @@ def create_app(
     chosen = set(roles)
     if "issuer" in chosen:
         app.include_router(issuer_router())
+    if "verifier" in chosen:
+        app.include_router(verifier_router())
     if "wallet" in chosen:
         app.include_router(wallet_router())
 

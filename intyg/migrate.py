@@ -20,6 +20,7 @@ from sqlmodel import SQLModel
 # Importing a role's models registers its tables on SQLModel.metadata.
 # A new role's tables join the migrations with one line here.
 import issuer.models  # noqa: F401
+import verifier.models  # noqa: F401
 import wallet.models  # noqa: F401
 
 SCRIPT_LOCATION = Path(__file__).resolve().parent / "migrations"

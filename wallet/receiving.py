@@ -25,7 +25,7 @@ from sqlmodel import Session, col
 
 from core import jose
 from core.db import before_network_call
-from core.errors import Conflict, IntygError, UpstreamError
+from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
 from core.resolvers import IssuerKeys, StatusLists
 from core.runtime import Runtime
@@ -36,6 +36,11 @@ from wallet.transparency import LogEvent
 
 ISSUER_KEYS = IssuerKeys()
 STATUS_LISTS = StatusLists()
+
+
+class OfferInvalid(InvalidInput):
+    code = "offer_invalid"
+    title = "The credential offer link is not valid"
 
 
 class OfferAlreadyRedeemed(Conflict):
@@ -105,7 +110,13 @@ def _offer_hash(offer: oid4vci.CredentialOffer) -> str:
 
 
 def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
-    parsed = oid4vci.parse_offer_link(link)
+    """The offer of a link. ``InvalidOffer`` is an OAuth-shaped error (its body is
+    ``{"error"}``); the wallet API answers with problem details, so it is translated: a bad
+    link is the holder's input, a bad offer document the issuer's fault."""
+    try:
+        parsed = oid4vci.parse_offer_link(link)
+    except oid4vci.InvalidOffer as exc:
+        raise OfferInvalid(exc.detail) from None
     if parsed.offer is not None:
         return oid4vci.check_offer(parsed.offer)
     assert parsed.offer_uri is not None
@@ -114,7 +125,10 @@ def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
         raise OfferUnavailable("the issuer no longer has this offer: it was used or has expired")
     if response.status_code != 200:
         raise IssuerProtocolError(f"the offer could not be fetched ({response.status_code})")
-    return oid4vci.check_offer(_json_body(response.content, parsed.offer_uri))
+    try:
+        return oid4vci.check_offer(_json_body(response.content, parsed.offer_uri))
+    except oid4vci.InvalidOffer as exc:
+        raise IssuerProtocolError(f"the issuer's offer document is not valid: {exc.detail}") from None
 
 
 def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash: str) -> None:

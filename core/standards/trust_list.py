@@ -1,12 +1,13 @@
 """Signed lists of trusted entities, modelled on ETSI TS 119 602 (Lists of Trusted Entities).
 
-ETSI TS 119 602 V1.1.1 (2025-11), "Electronic Signatures and Trust Infrastructures (ESI); Lists
-of trusted entities; Data model" defines the LoTE: scheme information (operator name, issue
-date, next update, sequence number) and a list of trusted entities, each with its name and
-digital identities (X.509 certificates, keys), published in JSON and signed as a compact JWS
-(JAdES). Intyg keeps that model's shape and meaning but not its full vocabulary — it is not a
-conformant LoTE, and says so: its lists are produced and read only by Intyg deployments (the
-verifier's "which issuers for which ``vct``" and the wallet's "which verifiers"). The mapping:
+ETSI TS 119 602 V1.1.1 (2025-11) defines the LoTE, the JSON successor of the XML trusted lists
+of ETSI TS 119 612: scheme information (operator name, issue date, next update, sequence
+number) and a list of trusted entities, each with its name and digital identities (X.509
+certificates, keys), signed as a compact JWS (JAdES). This module is modelled on that structure
+as publicly described (the standard's own text was not at hand when it was written), and keeps
+its shape and meaning but not its vocabulary — it is not a conformant LoTE, and does not claim
+to be: its lists are produced and read only by Intyg deployments (a verifier's "which issuers
+for which ``vct``", a wallet's "which verifiers"). The mapping:
 
     Intyg member                 LoTE component (ETSI TS 119 602)
     ``list_id``                  the list's URI / identity in the scheme
@@ -19,7 +20,7 @@ verifier's "which issuers for which ``vct``" and the wallet's "which verifiers")
     ``entities[].id``            the entity's identifier (issuer URL, verifier client_id)
     ``entities[].kind``          the service type: issuing credentials / relying party
     ``entities[].vcts``          the credential types the issuer is trusted for (a service
-                                 restriction; LoTE leaves these to the scheme's rules)
+                                 restriction that Intyg's scheme defines)
     ``entities[].x5c``           ServiceDigitalIdentity / X509Certificates (base64 DER)
     ``entities[].certificate_thumbprints``  ServiceDigitalIdentity by digest (base64url SHA-256)
 
@@ -38,6 +39,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
@@ -348,8 +350,8 @@ def _parse_document(doc: Mapping[str, object], *, token_hash: str) -> TrustList:
         issued_at=issued_at,
         next_update=next_update,
         operator_name=operator_name,
-        issuers=issuers,
-        verifiers=verifiers,
+        issuers=MappingProxyType(issuers),
+        verifiers=MappingProxyType(verifiers),
         token_hash=token_hash,
     )
 

@@ -699,7 +699,8 @@ MULTI = json.loads((EXAMPLES / "query_lang" / "multi_credentials.json").read_tex
 
 def test_vp_token_answers_the_published_multi_credential_query() -> None:
     vp.check_vp_token_against_query({"pid": ["eyJ...sd-jwt~"], "mdl": ["o2d2ZXJ..."]}, MULTI)
-    vp.check_vp_token_against_query({"pid": ["eyJ...sd-jwt~"]}, MULTI)  # a subset is §6.4's
+    # a query may go unanswered (the Verifier's DCQL evaluation decides whether that is enough)
+    vp.check_vp_token_against_query({"pid": ["eyJ...sd-jwt~"]}, MULTI)
 
 
 def test_rejects_vp_token_with_an_id_not_asked_for() -> None:

@@ -76,6 +76,7 @@ class Received:
     vp_token: dict[str, list[str]] | None = None
     error: str | None = None
     state: str | None = None
+    raw_vp_token: str | None = None  # the form field exactly as posted (JSON text)
 
 
 @dataclass
@@ -88,6 +89,9 @@ class VerifierDouble:
     received: dict[str, Received] = field(default_factory=dict)
     signer: jwk.JWK | None = None  # another key than the leaf's, to test a bad signature
     response_uri_host: str = "localhost"
+    response_status: int = 200  # what the direct_post endpoint answers (400: a rejecting verifier)
+    served: dict[str, str] = field(default_factory=dict)  # request id -> request object served
+    posts: list[str] = field(default_factory=list)  # request ids of every direct_post, in order
 
     def ca_pem(self) -> bytes:
         return self.ca.public_bytes(serialization.Encoding.PEM)
@@ -127,15 +131,20 @@ class VerifierDouble:
 
         @router.get("/double/request/{request_id}")
         def request_object(request_id: str) -> Response:
-            return Response(self.request_object(request_id), media_type="application/oauth-authz-req+jwt")
+            self.served[request_id] = self.request_object(request_id)
+            return Response(self.served[request_id], media_type="application/oauth-authz-req+jwt")
 
         @router.post("/double/response/{request_id}")
         async def response(request_id: str, request: Request) -> JSONResponse:
             form = dict(parse_qsl((await request.body()).decode()))
             got = Received(state=form.get("state"), error=form.get("error"))
             if "vp_token" in form:
+                got.raw_vp_token = form["vp_token"]
                 got.vp_token = json.loads(form["vp_token"])
             self.received[request_id] = got
+            self.posts.append(request_id)
+            if self.response_status != 200:
+                return JSONResponse({"error": "invalid_request"}, status_code=self.response_status)
             return JSONResponse({})
 
         return router

@@ -1,0 +1,56 @@
+"""The verifier's tables (prefixed ``verifier_``; no other role reads them).
+
+API keys are SHA-256 hashes; the request-signing key is sealed under the master key. A
+request's nonce is single use by construction: the response moves the request out of
+``pending`` with a conditional update, and nonces that ``POST verify`` checked are kept in a
+table with a unique key until they expire.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, LargeBinary, Text
+from sqlmodel import JSON, Field, SQLModel
+
+
+class VerifierTenant(SQLModel, table=True):
+    __tablename__ = "verifier_tenant"
+
+    id: str = Field(primary_key=True, max_length=36)
+    slug: str = Field(unique=True, index=True, max_length=64)
+    name: str = Field(max_length=200)
+    organisation_number: str = Field(max_length=10)
+    dns_name: str = Field(max_length=253)
+    api_key_hash: str = Field(unique=True, index=True, max_length=64)
+    kid: str = Field(max_length=64)
+    sealed_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    certificate_chain: str = Field(sa_column=Column(Text, nullable=False))
+    trust_list: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: int
+
+
+class VerifierRequest(SQLModel, table=True):
+    __tablename__ = "verifier_request"
+
+    id: str = Field(primary_key=True, max_length=36)
+    tenant_id: str = Field(foreign_key="verifier_tenant.id", index=True, max_length=36)
+    state: str = Field(unique=True, max_length=64)
+    nonce: str = Field(unique=True, max_length=64)
+    status: str = Field(default="pending", max_length=16)
+    dcql_query: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    purpose: str = Field(max_length=1000)
+    trusted_issuers: list[str] | None = Field(default=None, sa_column=Column(JSON))
+    request_object: str = Field(sa_column=Column(Text, nullable=False))
+    result: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: int
+    expires_at: int
+    answered_at: int | None = None
+
+
+class VerifierUsedNonce(SQLModel, table=True):
+    """Nonces already seen in key binding JWTs handed to ``POST verify``."""
+
+    __tablename__ = "verifier_used_nonce"
+
+    nonce_hash: str = Field(primary_key=True, max_length=64)
+    tenant_id: str = Field(foreign_key="verifier_tenant.id", max_length=36)
+    expires_at: int = Field(index=True)

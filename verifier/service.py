@@ -1,0 +1,402 @@
+"""The verifier's use cases: tenants, trust lists, OpenID4VP requests and responses, and
+direct verification. No FastAPI here; the pipeline is in ``verifier.pipeline``."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlalchemy import delete, update
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from core import jose, x509 as certs
+from core.db import before_network_call
+from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
+from core.runtime import Runtime
+from core.standards import dcql, oid4vp, trust_list
+from core.tokens import hash_secret, new_secret
+from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
+from verifier import ca, pipeline
+from verifier.models import VerifierRequest, VerifierTenant, VerifierUsedNonce
+from verifier.resolution import TrustedResolvers, load_trust_list
+
+SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+DNS_RE = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
+API_KEY_PREFIX = "intyg_verifier_"
+REQUEST_TTL = 600
+
+
+class VerifierExists(Conflict):
+    code = "verifier_exists"
+    title = "A verifier with this slug already exists"
+
+
+class VerifierNotFound(NotFound):
+    code = "verifier_not_found"
+    title = "No such verifier"
+
+
+class RequestNotFound(NotFound):
+    code = "request_not_found"
+    title = "No such presentation request"
+
+
+class ResponseNotAccepted(IntygError):
+    """What the response endpoint answers the wallet when the response cannot be taken."""
+
+    code = "invalid_request"
+    title = "The response is not accepted"
+
+
+@dataclass(frozen=True)
+class CreatedVerifier:
+    slug: str
+    client_id: str
+    api_key: str
+
+
+def verifier_url(rt: Runtime, slug: str) -> str:
+    return f"{rt.settings.public_url}/verifiers/{slug}"
+
+
+def create_verifier(
+    session: Session, rt: Runtime, *, slug: str, name: str, organisation_number: str, dns_name: str
+) -> CreatedVerifier:
+    if not SLUG_RE.fullmatch(slug):
+        raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("name: a display name of 1-200 characters")
+    dns = dns_name.strip().lower()
+    if not DNS_RE.fullmatch(dns):
+        raise InvalidInput("dns_name: a host name such as rekrytering.example.se")
+    try:
+        org_number = normalise_organisationsnummer(organisation_number)
+    except IdentityNumberError as exc:
+        raise InvalidInput(f"organisation_number: {exc}") from None
+    key = jose.PrivateKey.generate()
+    ca_cert, ca_key = ca.load_or_create(rt)
+    leaf = certs.issue_verifier_certificate(
+        ca_cert, ca_key, dns, key.public, rt.clock.now(), organisation=name.strip()
+    )
+    api_key = new_secret(API_KEY_PREFIX)
+    tenant_id = str(uuid.uuid4())
+    session.add(
+        VerifierTenant(
+            id=tenant_id,
+            slug=slug,
+            name=name.strip(),
+            organisation_number=org_number,
+            dns_name=dns,
+            api_key_hash=hash_secret(api_key),
+            kid=key.kid,
+            sealed_private=rt.master_key.seal(
+                json.dumps(key.private_jwk()).encode(), f"verifier-key:{tenant_id}"
+            ),
+            certificate_chain=certs.certificate_to_pem(leaf) + certs.certificate_to_pem(ca_cert),
+            created_at=rt.clock.now(),
+        )
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise VerifierExists(f"the slug {slug!r} is taken") from None
+    return CreatedVerifier(slug, oid4vp.x509_san_dns_client_id(dns), api_key)
+
+
+def tenant_by_slug(session: Session, slug: str) -> VerifierTenant:
+    tenant = session.exec(select(VerifierTenant).where(VerifierTenant.slug == slug)).first()
+    if tenant is None:
+        raise VerifierNotFound(f"no verifier {slug!r}")
+    return tenant
+
+
+def authenticate(session: Session, slug: str, api_key: str | None) -> VerifierTenant:
+    if not api_key:
+        raise Unauthenticated("a verifier API key is required (Authorization: Bearer)")
+    tenant = session.exec(
+        select(VerifierTenant).where(VerifierTenant.api_key_hash == hash_secret(api_key))
+    ).first()
+    if tenant is None or not secrets.compare_digest(tenant.slug, slug):
+        raise Unauthenticated("the API key is not valid for this verifier")
+    return tenant
+
+
+def client_id(tenant: VerifierTenant) -> str:
+    return oid4vp.x509_san_dns_client_id(tenant.dns_name)
+
+
+# --- trust list ------------------------------------------------------------------------------
+
+
+def put_trust_list(session: Session, rt: Runtime, tenant: VerifierTenant, token: str) -> trust_list.TrustList:
+    """Accept a signed trust list (checked against the operator keys) for this verifier."""
+    current = None
+    if tenant.trust_list:
+        try:
+            current = load_trust_list(rt, tenant.trust_list)
+        except IntygError:
+            current = None
+    parsed = trust_list.verify_trust_list(
+        token.strip(),
+        ca.operator_keys(rt),
+        rt.clock.now(),
+        min_sequence_number=current.sequence_number if current else None,
+    )
+    tenant.trust_list = token.strip()
+    session.add(tenant)
+    session.commit()
+    return parsed
+
+
+def get_trust_list(rt: Runtime, tenant: VerifierTenant) -> trust_list.TrustList:
+    return load_trust_list(rt, tenant.trust_list)
+
+
+# --- OpenID4VP requests ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CreatedRequest:
+    id: str
+    authorization_request: str
+    request_uri: str
+    status_url: str
+
+
+def create_request(
+    session: Session,
+    rt: Runtime,
+    tenant: VerifierTenant,
+    *,
+    dcql_query: Mapping[str, object],
+    purpose: str,
+    trusted_issuers: list[str] | None,
+) -> CreatedRequest:
+    query = dcql.parse_query(dcql_query)
+    if not purpose.strip():
+        raise InvalidInput("purpose: say in words why you ask for these claims")
+    if trusted_issuers is not None:
+        listed = get_trust_list(rt, tenant)
+        unknown = [i for i in trusted_issuers if listed.issuer(i) is None]
+        if unknown:
+            raise InvalidInput(f"trusted_issuers: not on the trust list: {unknown}")
+    now = rt.clock.now()
+    request_id = str(uuid.uuid4())
+    base = verifier_url(rt, tenant.slug)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    payload = oid4vp.request_object_payload(
+        client_id=client_id(tenant),
+        response_uri=f"{base}/responses/{request_id}",
+        nonce=nonce,
+        state=state,
+        dcql_query=dcql.to_json(query),
+        client_metadata={"client_name": tenant.name, "vp_formats_supported": {"dc+sd-jwt": {
+            "sd-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+            "kb-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS)}}},
+        iat=now,
+        exp=now + REQUEST_TTL,
+    )
+    payload["purpose"] = purpose.strip()
+    token = oid4vp.sign_request_object(payload, _signing_key(rt, tenant), _x5c(tenant))
+    session.add(
+        VerifierRequest(
+            id=request_id,
+            tenant_id=tenant.id,
+            state=state,
+            nonce=nonce,
+            dcql_query=dcql.to_json(query),
+            purpose=purpose.strip(),
+            trusted_issuers=trusted_issuers,
+            request_object=token,
+            created_at=now,
+            expires_at=now + REQUEST_TTL,
+        )
+    )
+    session.commit()
+    request_uri = f"{base}/request-objects/{request_id}"
+    return CreatedRequest(
+        id=request_id,
+        authorization_request=oid4vp.authorization_request_link(client_id(tenant), request_uri),
+        request_uri=request_uri,
+        status_url=f"{base}/requests/{request_id}",
+    )
+
+
+def _signing_key(rt: Runtime, tenant: VerifierTenant) -> jose.PrivateKey:
+    jwk = json.loads(rt.master_key.open(tenant.sealed_private, f"verifier-key:{tenant.id}"))
+    return jose.PrivateKey.from_jwk(jwk)
+
+
+def _x5c(tenant: VerifierTenant) -> list[str]:
+    return certs.x5c_chain(certs.certificates_from_pem(tenant.certificate_chain)[:1])
+
+
+def _request(session: Session, tenant_id: str, request_id: str) -> VerifierRequest:
+    try:
+        request_id = str(uuid.UUID(request_id))
+    except ValueError:
+        raise RequestNotFound() from None
+    row = session.exec(
+        select(VerifierRequest).where(
+            VerifierRequest.id == request_id, VerifierRequest.tenant_id == tenant_id
+        )
+    ).first()
+    if row is None:
+        raise RequestNotFound()
+    return row
+
+
+def request_object(session: Session, rt: Runtime, slug: str, request_id: str) -> str:
+    tenant = tenant_by_slug(session, slug)
+    row = _request(session, tenant.id, request_id)
+    if row.status != "pending" or row.expires_at <= rt.clock.now():
+        raise RequestNotFound("the request was answered or has expired")
+    return row.request_object
+
+
+def request_status(session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str) -> VerifierRequest:
+    row = _request(session, tenant.id, request_id)
+    if row.status == "pending" and row.expires_at <= rt.clock.now():
+        row.status = "expired"
+        session.add(row)
+        session.commit()
+    return row
+
+
+def receive_response(
+    session: Session, rt: Runtime, slug: str, request_id: str, form: Mapping[str, str]
+) -> dict[str, object]:
+    """The ``response_uri``: take the wallet's answer once, verify it, keep the result."""
+    tenant = tenant_by_slug(session, slug)
+    row = _request(session, tenant.id, request_id)
+    try:
+        response = oid4vp.parse_direct_post(form)
+    except oid4vp.Oid4vpError as exc:
+        raise ResponseNotAccepted(exc.detail) from None
+    now = rt.clock.now()
+    if row.expires_at <= now:
+        raise ResponseNotAccepted("the request has expired")
+    if response.state is None or not secrets.compare_digest(response.state, row.state):
+        raise ResponseNotAccepted("state does not match the request")
+    moved = session.execute(
+        update(VerifierRequest)
+        .where(col(VerifierRequest.id) == row.id, col(VerifierRequest.status) == "pending")
+        .values(status="processing", answered_at=now)
+    )
+    if moved.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise ResponseNotAccepted("this request was already answered (its nonce is used)")
+    before_network_call(session)  # the nonce is spent; checking may fetch keys and lists
+    if response.error is not None:
+        result: dict[str, object] = {"verdict": "rejected", "error": response.error,
+                                     "error_description": response.error_description}
+        status = "rejected"
+    else:
+        assert response.vp_token is not None
+        result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
+        status = "fulfilled" if result["verdict"] == "valid" else "rejected"
+    session.execute(
+        update(VerifierRequest).where(col(VerifierRequest.id) == row.id).values(status=status, result=result)
+    )
+    session.commit()
+    return {}
+
+
+def _verify_vp_token(
+    session: Session, rt: Runtime, tenant: VerifierTenant, row: VerifierRequest,
+    vp_token: Mapping[str, list[oid4vp.Presentation]],
+) -> dict[str, object]:
+    query = dcql.parse_query(row.dcql_query)
+    try:
+        oid4vp.check_vp_token_against_query(vp_token, row.dcql_query)
+    except oid4vp.Oid4vpError as exc:
+        return {"verdict": "invalid", "error": exc.code, "detail": exc.detail, "credentials": {}}
+    listed = get_trust_list(rt, tenant)
+    resolvers = TrustedResolvers(rt)
+    results: dict[str, object] = {}
+    valid = True
+    for credential_query in query.credentials:
+        presentations = vp_token.get(credential_query.id)
+        if not presentations:
+            continue
+        for presentation in presentations:
+            policy = pipeline.Policy(
+                trust_list=listed,
+                require_key_binding=True,
+                expected_aud=client_id(tenant),
+                expected_nonce=row.nonce,
+                allowed_issuers=frozenset(row.trusted_issuers) if row.trusted_issuers else None,
+                credential_query=credential_query,
+                status_unknown=rt.settings.verifier_status_unknown,
+                skew=rt.settings.clock_skew_seconds,
+            )
+            result = pipeline.verify(
+                str(presentation), policy, resolvers, now=rt.clock.now(), remember_nonce=lambda _n: None
+            )
+            valid = valid and result.valid
+            results.setdefault(credential_query.id, []).append(result.as_json())  # type: ignore[union-attr]
+    evaluation_ok = _answered_required(query, vp_token)
+    return {
+        "verdict": "valid" if valid and evaluation_ok else "invalid",
+        "error": None if evaluation_ok else "dcql_not_satisfied",
+        "credentials": results,
+    }
+
+
+def _answered_required(query: dcql.DcqlQuery, vp_token: Mapping[str, object]) -> bool:
+    """§6.4.2: every credential query (or a required credential set's option) answered."""
+    if query.credential_sets is None:
+        return all(q.id in vp_token for q in query.credentials)
+    return all(
+        any(all(i in vp_token for i in option) for option in credential_set.options)
+        for credential_set in query.credential_sets
+        if credential_set.required
+    )
+
+
+# --- direct verification ---------------------------------------------------------------------
+
+
+def verify_direct(
+    session: Session,
+    rt: Runtime,
+    tenant: VerifierTenant,
+    presentation: str,
+    *,
+    expected_nonce: str | None,
+    expected_aud: str | None,
+    require_key_binding: bool,
+) -> pipeline.Result:
+    listed = get_trust_list(rt, tenant)
+    policy = pipeline.Policy(
+        trust_list=listed,
+        require_key_binding=require_key_binding,
+        expected_aud=expected_aud or (client_id(tenant) if expected_nonce else None),
+        expected_nonce=expected_nonce,
+        status_unknown=rt.settings.verifier_status_unknown,
+        skew=rt.settings.clock_skew_seconds,
+    )
+    now = rt.clock.now()
+
+    def remember(nonce: str) -> None:
+        digest = hash_secret(f"{tenant.id}:{nonce}")
+        try:
+            with session.begin_nested():
+                session.add(VerifierUsedNonce(
+                    nonce_hash=digest, tenant_id=tenant.id, expires_at=now + 2 * policy.kb_max_age))
+        except IntegrityError:
+            raise pipeline.NonceReplayed("a presentation with this nonce was verified before") from None
+
+    if secrets.randbelow(100) == 0:
+        session.execute(delete(VerifierUsedNonce).where(col(VerifierUsedNonce.expires_at) <= now))
+    before_network_call(session)
+    result = pipeline.verify(presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember)
+    session.commit()
+    return result
+
