@@ -61,6 +61,10 @@ class Settings(BaseSettings):
         default=Path(".intyg/master.key"),
         description="Master key file, created with mode 0600 on first run.",
     )
+    roles: frozenset[Literal["issuer", "wallet", "verifier"]] = Field(
+        default=frozenset({"issuer", "wallet", "verifier"}),
+        description="Which roles this process serves (JSON list); all three by default.",
+    )
     development: bool = Field(
         default=True,
         description="Allows plain http on loopback hosts; set false in production.",

@@ -15,7 +15,6 @@ from issuer.app import issuer_router
 from verifier.app import verifier_router
 from wallet.app import wallet_router
 
-ALL_ROLES = ("issuer", "wallet", "verifier")
 
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
 
@@ -29,7 +28,7 @@ def create_app(
     *,
     clock: Clock | None = None,
     runtime: Runtime | None = None,
-    roles: Iterable[str] = ALL_ROLES,
+    roles: Iterable[str] | None = None,
 ) -> FastAPI:
     """Build the app; settings are read here (never at import), from the environment if not
     given. ``uvicorn --factory intyg.app:create_app`` calls it with no arguments."""
@@ -38,7 +37,7 @@ def create_app(
     app.state.runtime = rt
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
-    chosen = set(roles)
+    chosen = set(roles if roles is not None else rt.settings.roles)
     if "issuer" in chosen:
         app.include_router(issuer_router())
     if "verifier" in chosen:

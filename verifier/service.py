@@ -109,6 +109,20 @@ def create_verifier(
     return CreatedVerifier(slug, oid4vp.x509_san_dns_client_id(dns), api_key)
 
 
+def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedVerifier:
+    """A new API key for an existing verifier (the old one stops working at once)."""
+    tenant = tenant_by_slug(session, slug)
+    api_key = new_secret(API_KEY_PREFIX)
+    tenant.api_key_hash = hash_secret(api_key)
+    session.add(tenant)
+    session.commit()
+    return CreatedVerifier(slug, client_id(tenant), api_key)
+
+
+def list_tenants(session: Session) -> list[VerifierTenant]:
+    return list(session.exec(select(VerifierTenant).order_by(col(VerifierTenant.slug))).all())
+
+
 def tenant_by_slug(session: Session, slug: str) -> VerifierTenant:
     tenant = session.exec(select(VerifierTenant).where(VerifierTenant.slug == slug)).first()
     if tenant is None:

@@ -138,7 +138,11 @@ def presentation_failed(
 
 
 def record_refusal(
-    session: Session, rt: Runtime, holder: WalletHolder, request: WalletPresentationRequest
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    request: WalletPresentationRequest,
+    views: Sequence[QueryView],
 ) -> WalletConsent:
     now = rt.clock.now()
     consent = WalletConsent(
@@ -150,7 +154,7 @@ def record_refusal(
         recipient=dict(request.verifier),
         purpose=request.purpose,
         legal_basis=str(request.verifier.get("legal_basis", "")),
-        claims_requested=[],
+        claims_requested=_requested(views),
         claims_disclosed=[],
         credential_ids=[],
         evidence={"request_object_hash": request.request_object_hash, "nonce": request.nonce},

@@ -232,7 +232,8 @@ def approve(
 def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> str:
     row = get_request(session, holder, request_id)
     _take(session, rt, row, "denied")
-    consent = consents.record_refusal(session, rt, holder, row)
+    asked = selection.evaluate(dcql.parse_query(row.dcql_query), [])  # what was refused (paths)
+    consent = consents.record_refusal(session, rt, holder, row, asked)
     session.commit()
     before_network_call(session)
     form = oid4vp.direct_post_error_form(oid4vp.ERROR_ACCESS_DENIED, "The holder declined", row.oauth_state)

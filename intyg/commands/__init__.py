@@ -1,0 +1,1 @@
+"""The ``intyg`` command groups; ``intyg.cli`` assembles them and reports their failures."""

@@ -1,0 +1,253 @@
+"""``intyg issuer``: create an issuer; issue a batch of offers from a CSV file of learners.
+
+The batch file has one column per skill-credential claim (``schemas/skill_credential.py``)
+and a header row; the claims that are lists or objects take JSON in their cell (a list of
+plain strings may also be a single string). Two more columns are optional: ``tx_code``
+(true/false, protect the offer with a one-time code) and ``row_id``. Each row is its own
+transaction, with an idempotency key: ``row_id`` when the file gives one, else
+``csv-sha256:`` + SHA-256 of the file's name and the row's canonical content. Running the same
+file again therefore creates no second offer for a row that already has one (it is
+"replayed"), and a run that stopped half-way is completed by running it again.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from core.db import session_scope
+from core.errors import IntygError
+from core.qr import qr_svg
+from intyg.commands.common import CliFailure, migrated_runtime, write_private
+
+issuer_app = typer.Typer(
+    help="Issuers (the education providers this service hosts).", no_args_is_help=True
+)
+
+# Claims whose cell holds JSON (lists and objects); the string lists may also be one string.
+STRING_LIST_COLUMNS = frozenset({"learning_outcomes", "language_of_classes", "types_of_quality_assurance"})
+JSON_COLUMNS = STRING_LIST_COLUMNS | {"credits", "skills", "taxonomy_versions"}
+INTEGER_COLUMNS = frozenset({"eqf_level", "seqf_level"})
+EXTRA_COLUMNS = ("tx_code", "row_id")
+OUTPUT_COLUMNS = ("line", "offer_id", "credential_offer", "credential_offer_uri", "tx_code", "outcome")
+TRUE, FALSE = frozenset({"true", "yes", "ja", "1"}), frozenset({"false", "no", "nej", "0", ""})
+
+
+@issuer_app.command("create")
+def issuer_create(
+    slug: Annotated[str, typer.Option(help="Short name in URLs, e.g. `yh-stockholm`.")],
+    name: Annotated[str, typer.Option(help="The provider's name, shown in credentials.")],
+    org_number: Annotated[
+        str, typer.Option("--org-number", help="Organisationsnummer, NNNNNN-NNNN.")
+    ],
+) -> None:
+    """Create an issuer; prints its identifier URL and its API key (shown only once)."""
+    from issuer import service
+
+    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
+        created = service.create_issuer(
+            session, runtime, slug=slug, name=name, organisation_number=org_number
+        )
+    typer.echo(f"slug:     {created.slug}")
+    typer.echo(f"issuer:   {created.issuer}")
+    typer.echo(f"API key:  {created.api_key}")
+    typer.echo("(the API key is shown only now: store it)")
+
+
+@dataclass(frozen=True)
+class BatchRow:
+    line: int
+    claims: dict[str, object]
+    with_tx_code: bool
+    idempotency_key: str
+
+
+class RowError(Exception):
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code, self.detail = code, detail
+
+
+@issuer_app.command("batch")
+def issuer_batch(
+    slug: Annotated[str, typer.Option(help="The issuer that makes the offers.")],
+    file: Annotated[Path, typer.Argument(help="CSV of learners, one row per credential.")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for offers.csv and qr/*.svg.")],
+) -> None:
+    """Make one credential offer per CSV row; bad rows are reported by line, the rest go on.
+
+    Writes OUT/offers.csv (line, offer_id, credential_offer, credential_offer_uri, tx_code,
+    outcome) and OUT/qr/<offer_id>.svg. Running the same file again makes no duplicates.
+    Exit status 0 when every row made an offer, 1 when some did not.
+    """
+    from issuer import service
+
+    header, records = read_batch_file(file)
+    columns = check_columns(header)
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (out / "qr").mkdir(exist_ok=True, mode=0o700)
+    earlier_codes = _earlier_tx_codes(out)
+    console = Console(stderr=True, soft_wrap=True)
+    tally = {"created": 0, "replayed": 0, "failed": 0}
+    partial = out / "offers.csv.partial"
+    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
+        tenant = service.tenant_by_slug(session, slug)
+        write_private(partial, b"")
+        with partial.open("w", newline="", encoding="utf-8") as sink, _progress(console) as bar:
+            writer = csv.writer(sink)
+            writer.writerow(OUTPUT_COLUMNS)
+            task = bar.add_task("offers", total=len(records))
+            for line, record in records:
+                try:
+                    row = parse_row(file.name, line, columns, record)
+                    made = service.create_offer(
+                        session, runtime, tenant, row.claims,
+                        with_tx_code=row.with_tx_code, idempotency_key=row.idempotency_key,
+                    )
+                except (RowError, IntygError) as exc:
+                    session.rollback()
+                    tally["failed"] += 1
+                    bar.console.print(f"line {line}: {exc.code}: {_one_line(exc.detail)}",
+                                      markup=False, highlight=False)
+                else:
+                    outcome = "created" if made.created else "replayed"
+                    tally[outcome] += 1
+                    tx_code = made.tx_code or earlier_codes.get(made.offer_id, "")
+                    writer.writerow([line, made.offer_id, made.credential_offer,
+                                     made.credential_offer_uri, tx_code, outcome])
+                    sink.flush()
+                    svg = out / "qr" / f"{made.offer_id}.svg"
+                    write_private(svg, qr_svg(made.credential_offer).encode())
+                bar.advance(task)
+    os.replace(partial, out / "offers.csv")
+    typer.echo(f"{len(records)} rows: {tally['created']} offers created, {tally['replayed']} "
+               f"replayed (made by an earlier run), {tally['failed']} failed")
+    typer.echo(f"offers:   {out / 'offers.csv'}")
+    typer.echo(f"QR codes: {out / 'qr'}/")
+    if tally["failed"]:
+        raise CliFailure(
+            "batch_incomplete",
+            f"{tally['failed']} of {len(records)} rows failed (listed above by line); "
+            "fix them and run the same command again: the rows that worked are not repeated",
+        )
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("issuing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        console=console, disable=not console.is_terminal,
+    )
+
+
+def _one_line(detail: str) -> str:
+    lines = [part.strip().removeprefix("- ") for part in detail.splitlines() if part.strip()]
+    if len(lines) > 1 and lines[0].endswith(":"):
+        return f"{lines[0]} {'; '.join(lines[1:])}"
+    return "; ".join(lines)
+
+
+def read_batch_file(file: Path) -> tuple[list[str], list[tuple[int, dict[str | None, object]]]]:
+    """The header and ``(line, record)`` pairs; ``line`` is where the record starts."""
+    try:
+        text = file.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CliFailure("csv_unreadable", f"{file} is not UTF-8 text") from None
+    first = text.split("\n", 1)[0]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    try:
+        header = [name.strip() for name in (reader.fieldnames or [])]
+        records: list[tuple[int, dict[str | None, object]]] = []
+        start = reader.line_num + 1
+        for record in reader:
+            records.append((start, record))  # type: ignore[arg-type]
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise CliFailure("csv_malformed", f"line {reader.line_num}: {exc}") from None
+    if not header:
+        raise CliFailure("csv_empty", f"{file} has no header row")
+    if not records:
+        raise CliFailure("csv_empty", f"{file} has a header but no rows")
+    return header, records
+
+
+def check_columns(header: list[str]) -> list[str]:
+    from schemas.skill_credential import SkillClaimsInput
+
+    known = set(SkillClaimsInput.model_fields) | set(EXTRA_COLUMNS)
+    unknown = [name for name in header if name not in known]
+    if unknown:
+        raise CliFailure("csv_unknown_columns", f"not claim names: {', '.join(unknown)} "
+                         "(see the skill credential's claims in the issuer guide)")
+    if len(set(header)) != len(header):
+        raise CliFailure("csv_duplicate_columns", "a column name appears twice in the header")
+    required = [n for n, f in SkillClaimsInput.model_fields.items() if f.is_required()]
+    missing = [name for name in required if name not in header]
+    if missing:
+        raise CliFailure("csv_missing_columns", f"required columns: {', '.join(missing)}")
+    return header
+
+
+def parse_row(file_name: str, line: int, header: list[str], record: dict) -> BatchRow:
+    if record.get(None):
+        raise RowError("csv_malformed_row", "more cells than the header has columns")
+    cells = {name: (value or "").strip() for name, value in zip(header, record.values(), strict=False)}
+    claims: dict[str, object] = {}
+    for name, cell in cells.items():
+        if name in EXTRA_COLUMNS or cell == "":
+            continue
+        if name in STRING_LIST_COLUMNS and not cell.startswith("["):
+            claims[name] = [cell]
+        elif name in JSON_COLUMNS:
+            try:
+                claims[name] = json.loads(cell)
+            except ValueError:
+                raise RowError("invalid_json", f"{name}: the cell is not valid JSON") from None
+        elif name in INTEGER_COLUMNS and cell.isascii() and cell.isdigit():
+            claims[name] = int(cell)
+        else:
+            claims[name] = cell
+    flag = cells.get("tx_code", "").lower()
+    if flag not in TRUE | FALSE:
+        raise RowError("invalid_input", "tx_code: expected true or false")
+    with_tx_code = flag in TRUE
+    row_id = cells.get("row_id", "")
+    if row_id and (len(row_id) > 200 or not row_id.isprintable()):
+        raise RowError("invalid_input", "row_id: at most 200 printable characters")
+    key = row_id or content_key(file_name, claims, with_tx_code)
+    return BatchRow(line, claims, with_tx_code, key)
+
+
+def content_key(file_name: str, claims: dict[str, object], with_tx_code: bool) -> str:
+    """``csv-sha256:`` + SHA-256 of the file's base name and the row's canonical JSON."""
+    canonical = json.dumps({"claims": claims, "tx_code": with_tx_code}, sort_keys=True,
+                           ensure_ascii=False, separators=(",", ":"))
+    digest = hashlib.sha256(f"{Path(file_name).name}\n{canonical}".encode()).hexdigest()
+    return f"csv-sha256:{digest}"
+
+
+def _earlier_tx_codes(out: Path) -> dict[str, str]:
+    """One-time codes that earlier runs wrote (a replayed offer cannot show its code again)."""
+    codes: dict[str, str] = {}
+    for name in ("offers.csv", "offers.csv.partial"):
+        path = out / name
+        if not path.exists():
+            continue
+        with path.open(newline="", encoding="utf-8") as handle:
+            for row in csv.DictReader(handle):
+                if row.get("offer_id") and row.get("tx_code"):
+                    codes[row["offer_id"]] = row["tx_code"]
+    return codes
