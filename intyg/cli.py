@@ -1,8 +1,9 @@
-"""The ``intyg`` command: migrate, serve, demo and manage issuers.
+"""The ``intyg`` command: migrate, serve, demo, and manage issuers, verifiers and trust lists.
 
 Every failure is one line on stderr, ``error: <code>: <detail>``, and a non-zero exit code:
 2 for a wrong invocation or a database that needs ``intyg db upgrade``, 1 for anything else.
-No traceback reaches the operator (``INTYG_DEBUG=1`` shows it, for developers).
+No traceback reaches the operator (``INTYG_DEBUG=1`` shows it, for developers). The command
+groups live in ``intyg.commands``; this module assembles them and reports their failures.
 """
 
 from __future__ import annotations
@@ -10,45 +11,37 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import Annotated, NoReturn
 
 import typer
 from alembic.util import CommandError
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
-from core.config import Settings
-from core.db import create_db_engine, session_scope
+from core.db import create_db_engine
 from core.errors import IntygError
-from core.runtime import Runtime
-from intyg import migrate
-from intyg.runtime import build_runtime
+from intyg.commands.common import (
+    APP_FACTORY,
+    EXIT_FAILURE,
+    EXIT_NEEDS_MIGRATION,
+    EXIT_USAGE,
+    CliFailure,
+    describe_database,
+    load_runtime,
+    load_settings,
+    require_current_schema,
+    run_upgrade,
+    serve_app,
+)
+from intyg.commands.demo import demo
+from intyg.commands.issuer import issuer_app
+from intyg.commands.trust_list import trust_list_app
+from intyg.commands.verifier import dev_ca_app, verifier_app, verify
 
-if TYPE_CHECKING:  # the role's service is imported when a command needs it, not at start-up
-    from issuer.service import CreatedIssuer
-
-APP_FACTORY = "intyg.app:create_app"
-DEMO_HOST = "127.0.0.1"
-DEMO_PORT = 8000
-DEMO_SLUG = "demo"
-DEMO_NAME = "Demo Yrkeshögskola"
-DEMO_ORGANISATION_NUMBER = "5560000001"  # fictitious, with a valid Luhn check digit
-
-EXIT_FAILURE = 1
-EXIT_USAGE = 2
-EXIT_NEEDS_MIGRATION = 2
-
-
-class CliFailure(Exception):
-    """A failure the CLI reports as one line, with its own code and exit status."""
-
-    def __init__(self, code: str, detail: str, exit_code: int = EXIT_FAILURE) -> None:
-        super().__init__(detail)
-        self.code = code
-        self.detail = detail
-        self.exit_code = exit_code
-
+__all__ = [
+    "APP_FACTORY", "EXIT_FAILURE", "EXIT_NEEDS_MIGRATION", "EXIT_USAGE", "CliFailure", "app",
+    "load_runtime", "load_settings", "main", "serve_app",
+]
 
 app = typer.Typer(
     name="intyg",
@@ -58,83 +51,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
-issuer_app = typer.Typer(
-    help="Issuers (the education providers this service hosts).", no_args_is_help=True
-)
 app.add_typer(db_app, name="db")
 app.add_typer(issuer_app, name="issuer")
-
-
-# --- settings, runtime and the schema check -------------------------------------------------
-
-
-def load_settings() -> Settings:
-    """Settings from the environment, checked; a bad value is one ``invalid_settings`` line."""
-    try:
-        return Settings().checked()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"INTYG_{'_'.join(str(part) for part in e['loc']).upper()}: {e['msg']}"
-            for e in exc.errors()
-        )
-        raise CliFailure("invalid_settings", problems) from None
-    except ValueError as exc:  # Settings.checked(): the public URL
-        raise CliFailure("invalid_settings", f"INTYG_PUBLIC_URL: {exc}") from None
-
-
-def load_runtime() -> Runtime:
-    return build_runtime(load_settings())
-
-
-def describe_database(engine: Engine) -> str:
-    return make_url(str(engine.url)).render_as_string(hide_password=True)
-
-
-def require_current_schema(engine: Engine) -> None:
-    """Refuse to work on a database that is not at this version's head revision."""
-    current = migrate.current_revision(engine)
-    head = migrate.head_revision()
-    if current == head:
-        return
-    if current is None:
-        raise CliFailure(
-            "database_not_migrated",
-            f"{describe_database(engine)} has no Intyg schema; run `intyg db upgrade`",
-            EXIT_NEEDS_MIGRATION,
-        )
-    if not migrate.is_known_revision(current):
-        raise CliFailure(
-            "database_too_new",
-            f"the database is at revision {current}, unknown to this version of Intyg "
-            f"(head {head}); upgrade Intyg",
-            EXIT_NEEDS_MIGRATION,
-        )
-    raise CliFailure(
-        "database_out_of_date",
-        f"the database is at revision {current}, this version needs {head}; run `intyg db upgrade`",
-        EXIT_NEEDS_MIGRATION,
-    )
-
-
-def run_upgrade(engine: Engine) -> tuple[str | None, str | None]:
-    current = migrate.current_revision(engine)
-    if current is not None and not migrate.is_known_revision(current):
-        raise CliFailure(
-            "database_too_new",
-            f"the database is at revision {current}, unknown to this version of Intyg; "
-            "upgrade Intyg",
-        )
-    return migrate.upgrade(engine)
-
-
-def serve_app(host: str, port: int, workers: int) -> None:
-    """Run the app in uvicorn; each worker builds it from the environment (factory mode)."""
-    import uvicorn
-
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
-
-
-# --- commands ---------------------------------------------------------------------------------
+app.add_typer(verifier_app, name="verifier")
+app.add_typer(trust_list_app, name="trust-list")
+app.add_typer(dev_ca_app, name="dev-ca")
+app.command("demo")(demo)
+app.command("verify")(verify)
 
 
 @db_app.command("upgrade")
@@ -166,75 +89,6 @@ def serve(
     finally:
         runtime.engine.dispose()
     serve_app(host, port, workers)
-
-
-@app.command()
-def demo(
-    serve_too: Annotated[
-        bool, typer.Option("--serve/--no-serve", hidden=True, help="Serve after setting up.")
-    ] = True,
-) -> None:
-    """Migrate, create (or re-key) the `demo` issuer, print its API key and serve on :8000."""
-    runtime = load_runtime()
-    try:
-        before, after = run_upgrade(runtime.engine)
-        if before != after:
-            typer.echo(f"database migrated from {before or '(empty)'} to {after}")
-        created = ensure_demo_issuer(runtime)
-    finally:
-        runtime.engine.dispose()
-    typer.echo(f"issuer slug:  {created.slug}")
-    typer.echo(f"issuer:       {created.issuer}")
-    typer.echo(f"API key:      {created.api_key}")
-    typer.echo("(a new API key on every `intyg demo`; it is shown only here)")
-    typer.echo(f"API docs:     {runtime.settings.public_url}/docs")
-    if serve_too:
-        serve_app(DEMO_HOST, DEMO_PORT, 1)
-
-
-def ensure_demo_issuer(runtime: Runtime) -> CreatedIssuer:
-    """The demo issuer with a fresh API key: keys are kept as hashes, so re-key if it exists."""
-    from issuer import service
-
-    with session_scope(runtime.engine) as session:
-        try:
-            created = service.reset_api_key(session, runtime, DEMO_SLUG)
-        except service.IssuerNotFound:
-            session.rollback()
-            created = service.create_issuer(
-                session,
-                runtime,
-                slug=DEMO_SLUG,
-                name=DEMO_NAME,
-                organisation_number=DEMO_ORGANISATION_NUMBER,
-            )
-    return created
-
-
-@issuer_app.command("create")
-def issuer_create(
-    slug: Annotated[str, typer.Option(help="Short name in URLs, e.g. `yh-stockholm`.")],
-    name: Annotated[str, typer.Option(help="The provider's name, shown in credentials.")],
-    org_number: Annotated[
-        str, typer.Option("--org-number", help="Organisationsnummer, NNNNNN-NNNN.")
-    ],
-) -> None:
-    """Create an issuer; prints its identifier URL and its API key (shown only once)."""
-    from issuer import service
-
-    runtime = load_runtime()
-    try:
-        require_current_schema(runtime.engine)
-        with session_scope(runtime.engine) as session:
-            created = service.create_issuer(
-                session, runtime, slug=slug, name=name, organisation_number=org_number
-            )
-    finally:
-        runtime.engine.dispose()
-    typer.echo(f"slug:     {created.slug}")
-    typer.echo(f"issuer:   {created.issuer}")
-    typer.echo(f"API key:  {created.api_key}")
-    typer.echo("(the API key is shown only now: store it)")
 
 
 # --- the entry point: one line per failure ---------------------------------------------------

@@ -35,11 +35,15 @@ issuer_app = typer.Typer(
 )
 
 # Claims whose cell holds JSON (lists and objects); the string lists may also be one string.
-STRING_LIST_COLUMNS = frozenset({"learning_outcomes", "language_of_classes", "types_of_quality_assurance"})
+STRING_LIST_COLUMNS = frozenset(
+    {"learning_outcomes", "language_of_classes", "types_of_quality_assurance"}
+)
 JSON_COLUMNS = STRING_LIST_COLUMNS | {"credits", "skills", "taxonomy_versions"}
 INTEGER_COLUMNS = frozenset({"eqf_level", "seqf_level"})
 EXTRA_COLUMNS = ("tx_code", "row_id")
-OUTPUT_COLUMNS = ("line", "offer_id", "credential_offer", "credential_offer_uri", "tx_code", "outcome")
+OUTPUT_COLUMNS = (
+    "line", "offer_id", "credential_offer", "credential_offer_uri", "tx_code", "outcome"
+)
 TRUE, FALSE = frozenset({"true", "yes", "ja", "1"}), frozenset({"false", "no", "nej", "0", ""})
 
 
@@ -204,7 +208,8 @@ def check_columns(header: list[str]) -> list[str]:
 def parse_row(file_name: str, line: int, header: list[str], record: dict) -> BatchRow:
     if record.get(None):
         raise RowError("csv_malformed_row", "more cells than the header has columns")
-    cells = {name: (value or "").strip() for name, value in zip(header, record.values(), strict=False)}
+    values = list(record.values())
+    cells = {name: (value or "").strip() for name, value in zip(header, values, strict=False)}
     claims: dict[str, object] = {}
     for name, cell in cells.items():
         if name in EXTRA_COLUMNS or cell == "":

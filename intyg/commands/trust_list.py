@@ -98,8 +98,12 @@ def parse_entities(args: list[str]) -> list[dict[str, object]]:
 def create(
     ctx: typer.Context,
     out: Annotated[Path, typer.Option("--out", help="Where to write the (unsigned) list.")],
-    operator: Annotated[str, typer.Option(help="The list operator's name.")] = "Intyg trust-list operator",
-    list_id: Annotated[str | None, typer.Option(help="The list's URI (default: a new one).")] = None,
+    operator: Annotated[
+        str, typer.Option(help="The list operator's name.")
+    ] = "Intyg trust-list operator",
+    list_id: Annotated[
+        str | None, typer.Option(help="The list's URI (default: a new one).")
+    ] = None,
     sequence: Annotated[
         int, typer.Option(min=1, help="Sequence number: higher than the list it replaces.")
     ] = 1,

@@ -64,7 +64,8 @@ def verify(
         str | None, typer.Option(help="Expected key-binding nonce (key binding is then required).")
     ] = None,
     audience: Annotated[
-        str | None, typer.Option(help="Expected key-binding aud (default: the verifier's client_id).")
+        str | None,
+        typer.Option(help="Expected key-binding aud (default: the verifier's client_id)."),
     ] = None,
     output: Annotated[
         OutputFormat, typer.Option("--format", help="json (the result document) or text.")

@@ -1,0 +1,211 @@
+"""``intyg demo``: one process with an issuer, a wallet user and a verifier, ready to go.
+
+Every start migrates the database, re-keys the demo issuer and the demo verifier (API keys are
+kept only as hashes, so a new one is printed each time), resets the demo wallet user's
+password, and installs a freshly signed trust list (a higher sequence number each time) that
+trusts the demo issuer for the skill credential. The demo trust-list operator key lives in
+``.intyg/`` and is created once. See ``docs/tutorial.md``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from core import jose
+from core.db import session_scope
+from core.runtime import Runtime
+from core.standards import trust_list
+from intyg.commands import common
+from intyg.commands.trust_list import DAY, add_operator_key
+
+if TYPE_CHECKING:  # the roles are imported when the demo runs, not at start-up
+    from issuer.service import CreatedIssuer
+    from verifier.service import CreatedVerifier
+
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 8000
+DEMO_SLUG = "demo"
+DEMO_NAME = "Demo Yrkeshögskola"
+DEMO_ORGANISATION_NUMBER = "5560000001"  # fictitious, with a valid Luhn check digit
+DEMO_VERIFIER_SLUG = "demo-verifier"
+DEMO_VERIFIER_NAME = "Demo Arbetsgivare AB"
+DEMO_VERIFIER_ORGANISATION_NUMBER = "5560000027"  # fictitious, valid check digit
+DEMO_VERIFIER_DNS = "localhost"  # x509_san_dns works on one machine (DESIGN)
+DEMO_WALLET_USER = "demo@example.se"
+DEMO_OPERATOR_KEY = Path(".intyg/demo-trust-list-operator.jwk")
+# Status lists live 2 s in the demo (300 s by default), so a revocation shows at once.
+DEMO_STATUS_LIST_TTL_SECONDS = "2"
+TUTORIAL = "docs/tutorial.md"
+
+
+@dataclass(frozen=True)
+class DemoSetup:
+    issuer_slug: str
+    issuer: str
+    issuer_api_key: str
+    verifier_client_id: str
+    verifier_api_key: str
+    trust_list_sequence: int
+    wallet_password: str
+    ca_pem: Path
+
+
+def demo(
+    serve_too: Annotated[
+        bool, typer.Option("--serve/--no-serve", hidden=True, help="Serve after setting up.")
+    ] = True,
+    port: Annotated[int, typer.Option(min=1, max=65535, hidden=True, help="TCP port.")] = DEMO_PORT,
+) -> None:
+    """Set up the demo (issuer, verifier, wallet user, trust list), print its keys, serve."""
+    runtime = common.load_runtime()
+    try:
+        before, after = common.run_upgrade(runtime.engine)
+        if before != after:
+            typer.echo(f"database migrated from {before or '(empty)'} to {after}")
+        setup = set_up(runtime)
+    finally:
+        runtime.engine.dispose()
+    print_setup(runtime.settings.public_url, setup)
+    if serve_too:  # uvicorn's factory reads the settings from the environment
+        os.environ.setdefault("INTYG_WALLET_TRUST_ANCHORS", str(setup.ca_pem))
+        os.environ.setdefault("INTYG_STATUS_LIST_TTL_SECONDS", DEMO_STATUS_LIST_TTL_SECONDS)
+        common.serve_app(DEMO_HOST, port, 1)
+
+
+def set_up(runtime: Runtime) -> DemoSetup:
+    from issuer.metadata import skill_vct
+    from verifier import ca
+
+    issuer = ensure_demo_issuer(runtime)
+    ca.load_or_create(runtime)
+    verifier = ensure_demo_verifier(runtime)
+    operator = ensure_operator_key(runtime)
+    vct = skill_vct(runtime.settings.public_url)
+    sequence = install_trust_list(runtime, operator, issuer.issuer, vct)
+    password = secrets.token_urlsafe(12)
+    ensure_wallet_user(runtime, password)
+    return DemoSetup(
+        issuer_slug=issuer.slug, issuer=issuer.issuer, issuer_api_key=issuer.api_key,
+        verifier_client_id=verifier.client_id, verifier_api_key=verifier.api_key,
+        trust_list_sequence=sequence, wallet_password=password,
+        ca_pem=(runtime.settings.verifier_ca_dir / "ca.pem").resolve(),
+    )
+
+
+def ensure_demo_issuer(runtime: Runtime) -> CreatedIssuer:
+    """The demo issuer with a fresh API key: keys are kept as hashes, so re-key if it exists."""
+    from issuer import service
+
+    with session_scope(runtime.engine) as session:
+        try:
+            return service.reset_api_key(session, runtime, DEMO_SLUG)
+        except service.IssuerNotFound:
+            session.rollback()
+            return service.create_issuer(
+                session, runtime, slug=DEMO_SLUG, name=DEMO_NAME,
+                organisation_number=DEMO_ORGANISATION_NUMBER,
+            )
+
+
+def ensure_demo_verifier(runtime: Runtime) -> CreatedVerifier:
+    from verifier import service
+
+    with session_scope(runtime.engine) as session:
+        try:
+            return service.reset_api_key(session, runtime, DEMO_VERIFIER_SLUG)
+        except service.VerifierNotFound:
+            session.rollback()
+            return service.create_verifier(
+                session, runtime, slug=DEMO_VERIFIER_SLUG, name=DEMO_VERIFIER_NAME,
+                organisation_number=DEMO_VERIFIER_ORGANISATION_NUMBER, dns_name=DEMO_VERIFIER_DNS,
+            )
+
+
+def ensure_operator_key(runtime: Runtime) -> jose.PrivateKey:
+    """The demo's trust-list operator key (created once), accepted by this deployment."""
+    if DEMO_OPERATOR_KEY.exists():
+        key = jose.PrivateKey.from_jwk(json.loads(DEMO_OPERATOR_KEY.read_text()))
+    else:
+        key = jose.PrivateKey.generate(jose.ES256)
+        DEMO_OPERATOR_KEY.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        private = json.dumps(key.private_jwk()).encode()
+        common.write_private(DEMO_OPERATOR_KEY, private, exclusive=True)
+    add_operator_key(runtime.settings.trust_list_operator_keys, key.public)
+    return key
+
+
+def install_trust_list(runtime: Runtime, key: jose.PrivateKey, issuer: str, vct: str) -> int:
+    """Sign and install a list trusting the demo issuer, one sequence number past the last."""
+    from verifier import service
+
+    with session_scope(runtime.engine) as session:
+        tenant = service.tenant_by_slug(session, DEMO_VERIFIER_SLUG)
+        sequence = _sequence_of(tenant.trust_list) + 1
+        now = runtime.clock.now()
+        document = trust_list.build_trust_list(
+            list_id=f"{runtime.settings.public_url}/trust-lists/demo",
+            operator_name="Intyg demo trust-list operator",
+            entities=[
+                trust_list.issuer_entry(issuer, DEMO_NAME, [vct]),
+                trust_list.verifier_entry(service.client_id(tenant), DEMO_VERIFIER_NAME),
+            ],
+            issued_at=now,
+            next_update=now + 30 * DAY,
+            sequence_number=sequence,
+        )
+        service.put_trust_list(session, runtime, tenant, trust_list.sign_trust_list(document, key))
+    return sequence
+
+
+def _sequence_of(token: str | None) -> int:
+    """The sequence number of the installed list (read, not verified: only to count on)."""
+    if not token:
+        return 0
+    try:
+        payload = jose.parse(token, max_bytes=trust_list.MAX_TRUST_LIST_BYTES).payload
+        number = payload.get("sequence_number")
+    except jose.JoseError:
+        return 0
+    return number if isinstance(number, int) else 0
+
+
+def ensure_wallet_user(runtime: Runtime, password: str) -> None:
+    from wallet import accounts
+
+    with session_scope(runtime.engine) as session:
+        try:
+            accounts.reset_password(session, DEMO_WALLET_USER, password)
+        except accounts.AccountNotFound:
+            session.rollback()
+            accounts.sign_up(session, runtime, DEMO_WALLET_USER, password)
+
+
+def print_setup(base: str, setup: DemoSetup) -> None:
+    echo = typer.echo
+    echo(f"issuer slug:  {setup.issuer_slug}")
+    echo(f"issuer:       {setup.issuer}")
+    echo(f"API key:      {setup.issuer_api_key}")
+    echo(f"verifier:     {DEMO_VERIFIER_SLUG}  ({setup.verifier_client_id})")
+    echo(f"verifier API key: {setup.verifier_api_key}")
+    echo(f"trust list:   sequence {setup.trust_list_sequence}, trusts the demo issuer "
+         "for the skill credential")
+    echo(f"wallet user:  {DEMO_WALLET_USER}")
+    echo(f"password:     {setup.wallet_password}")
+    echo(f"dev CA:       {setup.ca_pem} (the wallet trusts verifiers under it)")
+    echo("(new API keys and password on every `intyg demo`; they are shown only here)")
+    echo(f"API docs:     {base}/docs")
+    echo(f"tutorial:     {TUTORIAL} - paste these lines into your shell first:")
+    echo("")
+    echo(f"export INTYG={base}")
+    echo(f"export ISSUER_KEY={setup.issuer_api_key}")
+    echo(f"export VERIFIER_KEY={setup.verifier_api_key}")
+    echo(f"export WALLET_USER={DEMO_WALLET_USER}")
+    echo(f"export WALLET_PASSWORD={setup.wallet_password}")
+    echo("")
