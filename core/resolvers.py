@@ -72,11 +72,15 @@ class IssuerKeys:
             raise sd_jwt_vc.IssuerMetadataInvalid("the credential's header names no kid")
         key = self.keys(fetcher, issuer, now).get(kid)
         if key is None:  # perhaps rotated since we cached: look once more
-            self._cache.entries.pop(issuer, None)
+            self.forget(issuer)
             key = self.keys(fetcher, issuer, now).get(kid)
         if key is None:
             raise sd_jwt_vc.IssuerMetadataInvalid(f"the issuer publishes no key {kid!r}")
         return key
+
+    def forget(self, issuer: str) -> None:
+        with self._cache.lock:
+            self._cache.entries.pop(issuer, None)
 
 
 @dataclass

@@ -41,7 +41,8 @@ def render_error(exc: IntygError) -> JSONResponse:
     if isinstance(exc, OAuthError):
         headers = {"Cache-Control": "no-store"}
         if exc.status == 401:
-            headers["WWW-Authenticate"] = f'Bearer error="{exc.code}"'
+            scheme = getattr(exc, "challenge", "Bearer")
+            headers["WWW-Authenticate"] = f'{scheme} error="{exc.code}"'
         return JSONResponse(
             {"error": exc.code, "error_description": exc.detail},
             status_code=exc.status,

@@ -15,7 +15,6 @@ from issuer.app import issuer_router
 from verifier.app import verifier_router
 from wallet.app import wallet_router
 
-
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
 
 Errors are RFC 9457 problem details (`application/problem+json`) with a stable `code`, except

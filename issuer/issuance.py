@@ -215,10 +215,13 @@ def _access_token(
         return value, row
     if scheme.lower() != "dpop" or request.dpop_proof is None:
         raise oid4vci.InvalidToken("this access token is DPoP-bound: send it with a DPoP proof")
-    proof = _verify_dpop(rt, request.dpop_proof, uri, access_token=value)
-    if not secrets.compare_digest(proof.jkt, row.dpop_jkt):
-        raise dpop.InvalidDpopProof("the DPoP proof is signed by another key than the token's")
-    _remember_jti(session, rt, proof)
+    try:
+        proof = _verify_dpop(rt, request.dpop_proof, uri, access_token=value)
+        if not secrets.compare_digest(proof.jkt, row.dpop_jkt):
+            raise dpop.InvalidDpopProof("the DPoP proof is signed by another key than the token's")
+        _remember_jti(session, rt, proof)
+    except dpop.InvalidDpopProof as exc:
+        raise dpop.InvalidDpopProofAtResource(exc.detail) from None
     return value, row
 
 

@@ -77,8 +77,21 @@ class VctNotRequested(IntygError):
     title = "The credential is not of a type the request asked for"
 
 
+class _Accepted(Exception):
+    """A failure that the policy accepts: the check's outcome is ``warning``, and it still
+    says what could not be established (its code and detail)."""
+
+    def __init__(self, error: IntygError) -> None:
+        super().__init__(error.detail)
+        self.error = error
+
+
 class Resolvers(Protocol):
-    def issuer_keys(self, issuer: str, now: int) -> Mapping[str, jose.PublicKey]: ...
+    def issuer_keys(
+        self, issuer: str, now: int, *, refresh: bool = False
+    ) -> Mapping[str, jose.PublicKey]:
+        """The issuer's published keys by kid; ``refresh`` skips any cached copy."""
+        ...
 
     def status(
         self,
@@ -189,6 +202,10 @@ def verify(
         except IntygError as exc:
             check.outcome, check.code, check.detail = "failed", exc.code, exc.detail
             break
+        except _Accepted as accepted:
+            check.outcome, check.code = "warning", accepted.error.code
+            check.detail = accepted.error.detail
+            continue
         check.outcome = outcome or "passed"  # type: ignore[assignment]
     if result.valid:
         result.claims = {k: v for k, v in run.claims.items() if k not in REGISTERED}
@@ -222,6 +239,9 @@ def _issuer_key(run: _Run, result: Result) -> None:
         raise IssuerKeyNotFound("the credential's header names no kid")
     run.keys = run.resolvers.issuer_keys(issuer_id, run.now)
     run.key = run.keys.get(kid)
+    if run.key is None:  # perhaps the issuer rotated its key since we cached: look once more
+        run.keys = run.resolvers.issuer_keys(issuer_id, run.now, refresh=True)
+        run.key = run.keys.get(kid)
     if run.key is None:
         raise IssuerKeyNotFound(f"the issuer publishes no key {kid!r}")
 
@@ -250,9 +270,10 @@ def _status(run: _Run, _result: Result) -> str | None:
     try:
         value = run.resolvers.status(reference, run.keys, run.now)
     except IntygError as exc:
+        unknown = StatusUnknown(f"the status list could not be used ({exc.code})")
         if run.policy.status_unknown == "accept":
-            return "warning"
-        raise StatusUnknown(f"the status list could not be used ({exc.code})") from None
+            raise _Accepted(unknown) from None
+        raise unknown from None
     if value == status_list.StatusValue.INVALID:
         raise CredentialRevoked("the status list says INVALID (revoked)")
     if value == status_list.StatusValue.SUSPENDED:

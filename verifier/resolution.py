@@ -69,7 +69,11 @@ class TrustedResolvers:
     def __init__(self, rt: Runtime) -> None:
         self.fetcher = rt.fetcher
 
-    def issuer_keys(self, issuer: str, now: int) -> Mapping[str, jose.PublicKey]:
+    def issuer_keys(
+        self, issuer: str, now: int, *, refresh: bool = False
+    ) -> Mapping[str, jose.PublicKey]:
+        if refresh:
+            ISSUER_KEYS.forget(issuer)
         return ISSUER_KEYS.keys(self.fetcher, issuer, now)
 
     def status(

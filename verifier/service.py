@@ -46,6 +46,17 @@ class RequestNotFound(NotFound):
     title = "No such presentation request"
 
 
+class QueryRefused(InvalidInput):
+    """The requester's DCQL query is not valid: input that does not fit (422), reported under
+    the DCQL error's own code (``dcql_malformed``, ``dcql_unsupported_format``, ...)."""
+
+    title = dcql.DcqlError.title
+
+    def __init__(self, cause: dcql.DcqlError) -> None:
+        super().__init__(cause.detail)
+        self.code = cause.code  # type: ignore[misc]  # the precise dcql_* code on this instance
+
+
 class ResponseNotAccepted(IntygError):
     """What the response endpoint answers the wallet when the response cannot be taken."""
 
@@ -192,11 +203,14 @@ def create_request(
     purpose: str,
     trusted_issuers: list[str] | None,
 ) -> CreatedRequest:
-    query = dcql.parse_query(dcql_query)
+    try:
+        query = dcql.parse_query(dcql_query)
+    except dcql.DcqlError as exc:
+        raise QueryRefused(exc) from None
     if not purpose.strip():
         raise InvalidInput("purpose: say in words why you ask for these claims")
+    listed = get_trust_list(rt, tenant)  # no trust list, no answer could verify: refuse now
     if trusted_issuers is not None:
-        listed = get_trust_list(rt, tenant)
         unknown = [i for i in trusted_issuers if listed.issuer(i) is None]
         if unknown:
             raise InvalidInput(f"trusted_issuers: not on the trust list: {unknown}")
@@ -313,7 +327,11 @@ def receive_response(
         status = "rejected"
     else:
         assert response.vp_token is not None
-        result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
+        try:
+            result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
+        except IntygError as exc:  # e.g. the trust list lapsed: never leave it "processing"
+            result = {"verdict": "invalid", "error": exc.code, "detail": exc.detail,
+                      "credentials": {}}
         status = "fulfilled" if result["verdict"] == "valid" else "rejected"
     session.execute(
         update(VerifierRequest).where(col(VerifierRequest.id) == row.id).values(status=status, result=result)
@@ -333,7 +351,7 @@ def _verify_vp_token(
         return {"verdict": "invalid", "error": exc.code, "detail": exc.detail, "credentials": {}}
     listed = get_trust_list(rt, tenant)
     resolvers = TrustedResolvers(rt)
-    results: dict[str, object] = {}
+    results: dict[str, list[dict[str, object]]] = {}
     valid = True
     for credential_query in query.credentials:
         presentations = vp_token.get(credential_query.id)
@@ -354,7 +372,7 @@ def _verify_vp_token(
                 str(presentation), policy, resolvers, now=rt.clock.now(), remember_nonce=lambda _n: None
             )
             valid = valid and result.valid
-            results.setdefault(credential_query.id, []).append(result.as_json())  # type: ignore[union-attr]
+            results.setdefault(credential_query.id, []).append(result.as_json())
     evaluation_ok = _answered_required(query, vp_token)
     return {
         "verdict": "valid" if valid and evaluation_ok else "invalid",

@@ -49,6 +49,11 @@ class GrantExpired(Forbidden):
     title = "This grant has expired"
 
 
+class GrantCredentialDeleted(Forbidden):
+    code = "grant_credential_deleted"
+    title = "The holder deleted a credential that this grant presents"
+
+
 class GrantNotApproved(Forbidden):
     code = "grant_not_approved"
     title = "This grant is not approved (pending, denied or unknown)"
@@ -231,7 +236,7 @@ def pull(
     holder = session.get(WalletHolder, consent.holder_id)
     assert holder is not None
     now = rt.clock.now()
-    refusal = _refusal(consent, now)
+    refusal = _refusal(consent, now) or _missing_credential(session, holder, consent)
     if refusal is not None:
         transparency.append(
             session, holder.id, now, LogEvent.PULL_REFUSED,
@@ -259,6 +264,19 @@ def _refusal(consent: WalletConsent, now: int) -> GrantWithdrawn | GrantExpired 
         return GrantWithdrawn("the holder withdrew this grant; ask again if you still need it")
     if consent.expires_at is not None and consent.expires_at <= now:
         return GrantExpired("the grant's time is up; ask the holder again")
+    return None
+
+
+def _missing_credential(
+    session: Session, holder: WalletHolder, consent: WalletConsent
+) -> GrantCredentialDeleted | None:
+    """A credential the grant presents that the holder has since deleted: the service is told
+    so (not the holder's ``credential_not_found``), and the refusal is logged like the others."""
+    for credential_id in consent.credential_ids:
+        try:
+            holdings.get_credential(session, holder, credential_id)
+        except holdings.CredentialNotFound:
+            return GrantCredentialDeleted("the holder no longer holds the credential; ask again")
     return None
 
 

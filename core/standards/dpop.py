@@ -30,6 +30,13 @@ class InvalidDpopProof(OAuthError):
     title = "The DPoP proof is not valid"
 
 
+class InvalidDpopProofAtResource(InvalidDpopProof):
+    """§7.1: at a protected resource a bad proof is a 401 with a ``DPoP`` challenge."""
+
+    status = 401
+    challenge = "DPoP"
+
+
 @dataclass(frozen=True)
 class DpopProof:
     jkt: str

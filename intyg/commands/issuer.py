@@ -85,13 +85,17 @@ class RowError(Exception):
 @issuer_app.command("batch")
 def issuer_batch(
     slug: Annotated[str, typer.Option(help="The issuer that makes the offers.")],
-    file: Annotated[Path, typer.Argument(help="CSV of learners, one row per credential.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE.csv", help="CSV of learners, one row per credential.")
+    ],
     out: Annotated[Path, typer.Option("--out", help="Folder for offers.csv and qr/*.svg.")],
 ) -> None:
     """Make one credential offer per CSV row; bad rows are reported by line, the rest go on.
 
-    Writes OUT/offers.csv (line, offer_id, credential_offer, credential_offer_uri, tx_code,
-    outcome) and OUT/qr/<offer_id>.svg. Running the same file again makes no duplicates.
+    Writes OUT/offers.csv and OUT/qr/<offer_id>.svg.
+
+    Running the same file again makes no duplicates.
+
     Exit status 0 when every row made an offer, 1 when some did not.
     """
     from issuer import service
@@ -167,11 +171,8 @@ def read_batch_file(file: Path) -> tuple[list[str], list[tuple[int, dict[str | N
     except UnicodeDecodeError:
         raise CliFailure("csv_unreadable", f"{file} is not UTF-8 text") from None
     first = text.split("\n", 1)[0]
-    try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(first, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
+    delimiter = max(",;\t", key=first.count)  # a spreadsheet's own: comma, semicolon or tab
+    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip() for name in (reader.fieldnames or [])]
         records: list[tuple[int, dict[str | None, object]]] = []

@@ -55,7 +55,9 @@ class OutputFormat(StrEnum):
 
 
 def verify(
-    file: Annotated[Path, typer.Argument(help="An SD-JWT VC or SD-JWT VC presentation.")],
+    file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="An SD-JWT VC or SD-JWT VC presentation.")
+    ],
     verifier: Annotated[
         str | None,
         typer.Option(help="Whose trust list to use (default: the only verifier there is)."),
@@ -116,7 +118,7 @@ def result_as_text(result: dict) -> str:
     ]
     for check in result["checks"]:
         why = f"  {check.get('code', '')}: {check.get('detail', '')}" if "code" in check else ""
-        lines.append(f"  {check['name']:<12} {check['outcome']:<8}{why}")
+        lines.append(f"  {check['name']:<12} {check['outcome']:<8}{why}".rstrip())
     if result.get("claims"):
         lines.append("claims:")
         for name, value in result["claims"].items():

@@ -199,12 +199,6 @@ def test_rfc9449_bad_dpop_proof_at_the_credential_endpoint(
     still_issues(protocol, token, dpop=True)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="RFC 9449 §7.1: a resource server answers a bad DPoP proof with 401 and "
-    'WWW-Authenticate: DPoP error="invalid_dpop_proof"; Intyg answers 400 without a '
-    "challenge (the header is rendered by core/web.py, outside the issuer).",
-)
 def test_rfc9449_7_1_bad_dpop_proof_at_resource_is_401_with_dpop_challenge(
     protocol: Protocol,
 ) -> None:
@@ -224,7 +218,7 @@ def test_dpop_proof_replayed_at_the_credential_endpoint(protocol: Protocol) -> N
     assert bad.status_code == 400
     body = protocol.body(protocol.proof(new_key(), protocol.nonce()))
     replay = protocol.credential_request(token, body, scheme="DPoP", dpop=proof)
-    oauth_error(replay, 400, "invalid_dpop_proof")
+    oauth_error(replay, 401, "invalid_dpop_proof")  # RFC 9449 §7.1
     still_issues(protocol, token, dpop=True)
 
 

@@ -53,10 +53,24 @@ def outage() -> set[str]:
 
 
 @pytest.fixture
-def app(runtime: Runtime, tmp_path: Path, operator_key: jose.PrivateKey, outage: set[str]) -> FastAPI:  # noqa: F811
+def outbound() -> list[str]:
+    """The paths that the app's outbound HTTP asked for, in order."""
+    return []
+
+
+@pytest.fixture
+def app(
+    runtime: Runtime,
+    tmp_path: Path,
+    operator_key: jose.PrivateKey,  # noqa: F811
+    outage: set[str],
+    outbound: list[str],
+) -> FastAPI:
     holder: dict[str, FastAPI] = {}
 
     async def gate(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            outbound.append(scope["path"])
         if scope["type"] == "http" and any(scope["path"].startswith(p) for p in outage):
             await Response("unavailable", status_code=503)(scope, receive, send)
             return

@@ -111,7 +111,9 @@ class Roles:
         )
         assert put.status_code == 200, put.text
 
-    def issue(self, count: int = 1, issuer: dict[str, str] | None = None, **claims: object) -> list[Held]:
+    def issue(
+        self, count: int = 1, issuer: dict[str, str] | None = None, **claims: object
+    ) -> list[Held]:
         issuer = issuer or self.issuer
         return issue_credentials(self.client, self.clock, issuer, count, **claims)
 
@@ -140,7 +142,9 @@ class Roles:
             body["audience"] = audience
         if require_key_binding:
             body["require_key_binding"] = True
-        answer = self.client.post(f"/verifiers/{SLUG}/verify", json=body, headers=self.verifier_auth)
+        answer = self.client.post(
+            f"/verifiers/{SLUG}/verify", json=body, headers=self.verifier_auth
+        )
         assert answer.status_code == 200, answer.text
         return answer.json()
 
@@ -278,3 +282,17 @@ def count(engine: Engine, model: type) -> int:
 
 def vp_form(presentations: dict[str, Sequence[str]], state: str) -> dict[str, str]:
     return {"vp_token": json.dumps({k: list(v) for k, v in presentations.items()}), "state": state}
+
+
+# --- OpenID4VP by hand -----------------------------------------------------------------------
+
+
+def request_object(client: TestClient, request: dict[str, str]) -> dict[str, object]:
+    """The claims of the signed request object (its signature is checked in test_requests)."""
+    served = client.get(local(request["request_uri"]))
+    assert served.status_code == 200, served.text
+    return b64_json(served.text.split(".")[1])
+
+
+def respond(client: TestClient, claims: dict[str, object], form: dict[str, str]):  # noqa: ANN201
+    return client.post(local(str(claims["response_uri"])), data=form)

@@ -43,7 +43,9 @@ QUERY = {
 }
 
 
-def make_offer(client: TestClient, issuer: dict, issuer_auth: dict, tx: bool = False, **claims: object) -> dict:
+def make_offer(
+    client: TestClient, issuer: dict, issuer_auth: dict, tx: bool = False, **claims: object
+) -> dict:
     made = client.post(
         f"/issuers/{issuer['slug']}/admin/offers",
         json={"claims": learner_claims(**claims), "tx_code": tx},
@@ -53,9 +55,13 @@ def make_offer(client: TestClient, issuer: dict, issuer_auth: dict, tx: bool = F
     return made.json()
 
 
-def receive(client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict, **claims: object) -> str:
+def receive(
+    client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict, **claims: object
+) -> str:
     made = make_offer(client, issuer, issuer_auth, **claims)
-    received = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+    received = client.post(
+        "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+    )
     assert received.status_code == 201, received.text
     return received.json()["id"]
 
@@ -65,8 +71,13 @@ def double_request_id(link: str) -> str:
     return unquote(link).rsplit("/double/request/", 1)[1]
 
 
-def open_request(client: TestClient, double: VerifierDouble, holder_auth: dict, query: dict | None = None,
-                 purpose: str = "Rekrytering") -> tuple[dict, str]:
+def open_request(
+    client: TestClient,
+    double: VerifierDouble,
+    holder_auth: dict,
+    query: dict | None = None,
+    purpose: str = "Rekrytering",
+) -> tuple[dict, str]:
     """The wallet's view of a new request from the double, and the double's request id."""
     link = double.new_request(query or QUERY, purpose=purpose)
     view = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth)
@@ -74,17 +85,32 @@ def open_request(client: TestClient, double: VerifierDouble, holder_auth: dict, 
     return view.json(), double_request_id(link)
 
 
-def approve(client: TestClient, holder_auth: dict, request_id: str, credential_id: str,
-            optional: list | None = None, query_id: str = "skill"):  # noqa: ANN201
+def approve(
+    client: TestClient,
+    holder_auth: dict,
+    request_id: str,
+    credential_id: str,
+    optional: list | None = None,
+    query_id: str = "skill",
+):  # noqa: ANN201
     return client.post(
         f"/wallet/presentation-requests/{request_id}/approve",
-        json={"credentials": {query_id: {"credential_id": credential_id, "optional_claims": optional or []}}},
+        json={
+            "credentials": {
+                query_id: {"credential_id": credential_id, "optional_claims": optional or []}
+            }
+        },
         headers=holder_auth,
     )
 
 
-def share(client: TestClient, double: VerifierDouble, holder_auth: dict, credential_id: str,
-          optional: list | None = None) -> tuple[str, str]:
+def share(
+    client: TestClient,
+    double: VerifierDouble,
+    holder_auth: dict,
+    credential_id: str,
+    optional: list | None = None,
+) -> tuple[str, str]:
     """Approve a fresh request from the double; the consent id and the double's request id."""
     view, double_id = open_request(client, double, holder_auth)
     approved = approve(client, holder_auth, view["id"], credential_id, optional)
@@ -92,9 +118,14 @@ def share(client: TestClient, double: VerifierDouble, holder_auth: dict, credent
     return approved.json()["consent_id"], double_id
 
 
-def register_service(client: TestClient, name: str = "Matchningstjänsten",
-                     client_id: str = "https://matchning.example") -> dict:
-    made = client.post("/wallet/services", json={"name": name, "client_id": client_id}, headers=ADMIN)
+def register_service(
+    client: TestClient,
+    name: str = "Matchningstjänsten",
+    client_id: str = "https://matchning.example",
+) -> dict:
+    made = client.post(
+        "/wallet/services", json={"name": name, "client_id": client_id}, headers=ADMIN
+    )
     assert made.status_code == 201, made.text
     return made.json()
 
@@ -128,17 +159,31 @@ def random_id() -> str:
     return str(uuid.uuid4())
 
 
-def ask_grant(client: TestClient, service: dict, holder: str = "alva@example.se", query: dict | None = None,
-              duration_days: int = 90, purpose: str = "Matchning mot lediga jobb"):  # noqa: ANN201
+def ask_grant(
+    client: TestClient,
+    service: dict,
+    holder: str = "alva@example.se",
+    query: dict | None = None,
+    duration_days: int = 90,
+    purpose: str = "Matchning mot lediga jobb",
+):  # noqa: ANN201
     return client.post(
         "/wallet/grant-requests",
-        json={"holder": holder, "dcql_query": query or QUERY, "purpose": purpose, "duration_days": duration_days},
+        json={
+            "holder": holder,
+            "dcql_query": query or QUERY,
+            "purpose": purpose,
+            "duration_days": duration_days,
+        },
         headers=service_auth(service),
     )
 
 
 @contextmanager
-def intercept(app: FastAPI, handler: Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]):  # noqa: ANN201
+def intercept(
+    app: FastAPI,
+    handler: Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response],
+):  # noqa: ANN201
     """While inside, the wallet's outbound requests go through ``handler(request, forward)``
     (``forward`` sends on to the in-process app): to play an unreachable or misbehaving party."""
     runtime = app.state.runtime
@@ -147,10 +192,14 @@ def intercept(app: FastAPI, handler: Callable[[httpx.Request, Callable[[httpx.Re
         with runtime.http() as inner:
             answer = inner.send(request)
             answer.read()
-            return httpx.Response(answer.status_code, headers=answer.headers, content=answer.content)
+            return httpx.Response(
+                answer.status_code, headers=answer.headers, content=answer.content
+            )
 
     def factory() -> httpx.Client:
-        return httpx.Client(transport=httpx.MockTransport(lambda request: handler(request, forward)))
+        return httpx.Client(
+            transport=httpx.MockTransport(lambda request: handler(request, forward))
+        )
 
     app.state.runtime = dataclasses.replace(runtime, http=factory)
     try:
@@ -162,7 +211,9 @@ def intercept(app: FastAPI, handler: Callable[[httpx.Request, Callable[[httpx.Re
 def refuse_connections(matching: str):  # noqa: ANN201
     """A handler under which any URL containing ``matching`` cannot be connected to."""
 
-    def handler(request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
+    def handler(
+        request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+    ) -> httpx.Response:
         if matching in str(request.url):
             raise httpx.ConnectError("connection refused", request=request)
         return forward(request)

@@ -11,7 +11,15 @@ from sqlalchemy.engine import Engine
 
 from core.clock import FixedClock
 from tests.wallet.conftest import BASE, sign_up_and_in
-from tests.wallet.flows import ask_grant, holder_id, receive, register_service, rows, service_auth, share
+from tests.wallet.flows import (
+    ask_grant,
+    holder_id,
+    receive,
+    register_service,
+    rows,
+    service_auth,
+    share,
+)
 from tests.wallet.verifier_double import VerifierDouble
 
 PASSWORD = "correct horse battery staple"
@@ -39,18 +47,24 @@ def test_sign_up_refuses_bad_usernames(client: TestClient, username: str) -> Non
 
 
 def test_sign_up_normalises_the_username_and_refuses_duplicates(client: TestClient) -> None:
-    made = client.post("/wallet/accounts", json={"username": "  Alva@Example.SE ", "password": PASSWORD})
+    made = client.post(
+        "/wallet/accounts", json={"username": "  Alva@Example.SE ", "password": PASSWORD}
+    )
     assert made.status_code == 201, made.text
     assert made.json()["username"] == "alva@example.se"
     for same in ("alva@example.se", "ALVA@EXAMPLE.SE"):
-        again = client.post("/wallet/accounts", json={"username": same, "password": "another long password"})
+        again = client.post(
+            "/wallet/accounts", json={"username": same, "password": "another long password"}
+        )
         assert again.status_code == 409 and again.json()["code"] == "account_exists"
     assert sign_in(client, "ALVA@example.se").status_code == 201
 
 
 @pytest.mark.parametrize("password", ["", "short", "elevenchars"])
 def test_sign_up_refuses_short_passwords(client: TestClient, password: str) -> None:
-    made = client.post("/wallet/accounts", json={"username": "alva@example.se", "password": password})
+    made = client.post(
+        "/wallet/accounts", json={"username": "alva@example.se", "password": password}
+    )
     assert made.status_code == 422 and made.json()["code"] == "invalid_input"
     assert sign_in(client, password=password).status_code == 401
 
@@ -65,7 +79,9 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client: TestClient)
     assert wrong.headers.get("www-authenticate") == unknown.headers.get("www-authenticate")
 
 
-def test_five_failures_lock_the_account_until_the_window_passes(client: TestClient, clock: FixedClock) -> None:
+def test_five_failures_lock_the_account_until_the_window_passes(
+    client: TestClient, clock: FixedClock
+) -> None:
     assert client.post("/wallet/accounts", json=ACCOUNT).status_code == 201
     for _ in range(5):
         assert sign_in(client, password="not the right password").status_code == 401
@@ -86,10 +102,14 @@ def test_an_unknown_account_locks_like_a_real_one(client: TestClient) -> None:
     assert locked.status_code == 429 and locked.json()["code"] == "too_many_signin_attempts"
 
 
-def test_twenty_failures_from_one_address_lock_the_address(app: FastAPI, client: TestClient, clock: FixedClock) -> None:
+def test_twenty_failures_from_one_address_lock_the_address(
+    app: FastAPI, client: TestClient, clock: FixedClock
+) -> None:
     assert client.post("/wallet/accounts", json=ACCOUNT).status_code == 201
     for n in range(20):  # four failures each on five accounts: no single account locks
-        answer = sign_in(client, username=f"user{n % 5}@example.se", password="not the right password")
+        answer = sign_in(
+            client, username=f"user{n % 5}@example.se", password="not the right password"
+        )
         assert answer.status_code == 401, (n, answer.text)
     locked = sign_in(client)
     assert locked.status_code == 429 and locked.json()["code"] == "too_many_signin_attempts"
@@ -126,8 +146,13 @@ def test_sessions_expire_after_twelve_hours(client: TestClient, clock: FixedCloc
 
 
 HOLDER_TABLES = (
-    "wallet_credential", "wallet_consent", "wallet_log", "wallet_session",
-    "wallet_presentation_request", "wallet_grant_request", "wallet_offer_redemption",
+    "wallet_credential",
+    "wallet_consent",
+    "wallet_log",
+    "wallet_session",
+    "wallet_presentation_request",
+    "wallet_grant_request",
+    "wallet_offer_redemption",
 )
 
 
@@ -145,38 +170,63 @@ def test_deleting_the_account_deletes_everything(
     assert asked.status_code == 202, asked.text
     approved = client.post(
         f"/wallet/grant-requests/{asked.json()['id']}/approve",
-        json={"credentials": {"skill": {"credential_id": credential_id}}}, headers=auth,
+        json={"credentials": {"skill": {"credential_id": credential_id}}},
+        headers=auth,
     )
     assert approved.status_code == 200, approved.text
     alva, bo_id = holder_id(engine, "alva@example.se"), holder_id(engine, "bo@example.se")
-    consent_ids = [r[0] for r in rows(engine, "SELECT id FROM wallet_consent WHERE holder_id = :h", h=alva)]
+    consent_ids = [
+        r[0] for r in rows(engine, "SELECT id FROM wallet_consent WHERE holder_id = :h", h=alva)
+    ]
     assert len(consent_ids) == 2
     for table in HOLDER_TABLES:
-        assert rows(engine, f"SELECT count(*) FROM {table} WHERE holder_id = :h", h=alva)[0][0] > 0, table
-    bo_before = {t: rows(engine, f"SELECT count(*) FROM {t} WHERE holder_id = :h", h=bo_id)[0][0] for t in HOLDER_TABLES}
+        assert (
+            rows(engine, f"SELECT count(*) FROM {table} WHERE holder_id = :h", h=alva)[0][0] > 0
+        ), table
+    bo_before = {
+        t: rows(engine, f"SELECT count(*) FROM {t} WHERE holder_id = :h", h=bo_id)[0][0]
+        for t in HOLDER_TABLES
+    }
 
     assert client.delete("/wallet/accounts/me", headers=auth).status_code == 204
 
     for table in HOLDER_TABLES:
-        assert rows(engine, f"SELECT count(*) FROM {table} WHERE holder_id = :h", h=alva)[0][0] == 0, table
+        assert (
+            rows(engine, f"SELECT count(*) FROM {table} WHERE holder_id = :h", h=alva)[0][0] == 0
+        ), table
     assert rows(engine, "SELECT count(*) FROM wallet_holder WHERE id = :h", h=alva)[0][0] == 0
     for consent_id in consent_ids:
-        assert rows(engine, "SELECT count(*) FROM wallet_consent_event WHERE consent_id = :c", c=consent_id)[0][0] == 0
+        assert (
+            rows(
+                engine,
+                "SELECT count(*) FROM wallet_consent_event WHERE consent_id = :c",
+                c=consent_id,
+            )[0][0]
+            == 0
+        )
     for token in (auth, other_session):
         answer = client.get("/wallet/credentials", headers=token)
         assert answer.status_code == 401 and answer.json()["code"] == "session_invalid"
     assert sign_in(client).status_code == 401
-    pulled = client.post(f"/wallet/grants/{asked.json()['id']}/presentations", json={"nonce": "n-1"},
-                         headers=service_auth(service))
+    pulled = client.post(
+        f"/wallet/grants/{asked.json()['id']}/presentations",
+        json={"nonce": "n-1"},
+        headers=service_auth(service),
+    )
     assert pulled.status_code == 403
-    bo_after = {t: rows(engine, f"SELECT count(*) FROM {t} WHERE holder_id = :h", h=bo_id)[0][0] for t in HOLDER_TABLES}
+    bo_after = {
+        t: rows(engine, f"SELECT count(*) FROM {t} WHERE holder_id = :h", h=bo_id)[0][0]
+        for t in HOLDER_TABLES
+    }
     assert bo_after == bo_before  # nobody else's data went with it
     assert client.get("/wallet/credentials", headers=bo).status_code == 200
     # the username is free again
     assert client.post("/wallet/accounts", json=ACCOUNT).status_code == 201
 
 
-def test_passwords_are_argon2id_and_session_tokens_only_hashes(client: TestClient, engine: Engine) -> None:
+def test_passwords_are_argon2id_and_session_tokens_only_hashes(
+    client: TestClient, engine: Engine
+) -> None:
     assert client.post("/wallet/accounts", json=ACCOUNT).status_code == 201
     token = sign_in(client).json()["token"]
     (password_hash,) = rows(engine, "SELECT password_hash FROM wallet_holder")[0]

@@ -31,8 +31,22 @@ from tests.wallet.verifier_double import CLIENT_ID, VerifierDouble
 from wallet.models import WalletLogEntry
 
 RECORD_FIELDS = {
-    "id", "schema", "kind", "state", "holder", "recipient", "purpose", "legal_basis", "claims_requested",
-    "claims_disclosed", "credential_ids", "evidence", "created_at", "expires_at", "withdrawn_at", "events",
+    "id",
+    "schema",
+    "kind",
+    "state",
+    "holder",
+    "recipient",
+    "purpose",
+    "legal_basis",
+    "claims_requested",
+    "claims_disclosed",
+    "credential_ids",
+    "evidence",
+    "created_at",
+    "expires_at",
+    "withdrawn_at",
+    "events",
 }
 
 
@@ -40,7 +54,9 @@ def test_the_record_names_recipient_purpose_paths_and_evidence(
     client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble
 ) -> None:
     credential_id = receive(client, issuer, issuer_auth, holder_auth)
-    consent_id, double_id = share(client, double, holder_auth, credential_id, [["assessment_grade"], ["skills", 1]])
+    consent_id, double_id = share(
+        client, double, holder_auth, credential_id, [["assessment_grade"], ["skills", 1]]
+    )
     record = client.get(f"/wallet/consents/{consent_id}", headers=holder_auth).json()
     assert set(record) == RECORD_FIELDS
     assert record["id"] == consent_id and record["kind"] == "single" and record["state"] == "given"
@@ -53,14 +69,20 @@ def test_the_record_names_recipient_purpose_paths_and_evidence(
     assert record["recipient"]["certificate_thumbprint"] == thumbprint
     assert record["purpose"] == "Rekrytering"
     assert record["legal_basis"]
-    assert record["claims_requested"] == [{
-        "query": "skill", "required": True,
-        "paths": [["given_name"], ["family_name"], ["assessment_grade"], ["skills", "*"]],
-    }]
-    assert record["claims_disclosed"] == [{
-        "query": "skill", "credential_id": credential_id,
-        "paths": [["given_name"], ["family_name"], ["assessment_grade"], ["skills", 1]],
-    }]
+    assert record["claims_requested"] == [
+        {
+            "query": "skill",
+            "required": True,
+            "paths": [["given_name"], ["family_name"], ["assessment_grade"], ["skills", "*"]],
+        }
+    ]
+    assert record["claims_disclosed"] == [
+        {
+            "query": "skill",
+            "credential_id": credential_id,
+            "paths": [["given_name"], ["family_name"], ["assessment_grade"], ["skills", 1]],
+        }
+    ]
     assert record["credential_ids"] == [credential_id]
     evidence = record["evidence"]
     assert evidence["request_object_hash"] == b64url_sha256(double.served[double_id])
@@ -73,15 +95,23 @@ def test_the_record_names_recipient_purpose_paths_and_evidence(
 
 
 def test_the_pseudonym_is_pairwise(
-    client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble, engine: Engine
+    client: TestClient,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    double: VerifierDouble,
+    engine: Engine,
 ) -> None:
     credential_id = receive(client, issuer, issuer_auth, holder_auth)
     first, _ = share(client, double, holder_auth, credential_id)
     second, _ = share(client, double, holder_auth, credential_id)
     service = register_service(client)
     asked = ask_grant(client, service).json()["id"]
-    grant = client.post(f"/wallet/grant-requests/{asked}/approve",
-                        json={"credentials": {"skill": {"credential_id": credential_id}}}, headers=holder_auth)
+    grant = client.post(
+        f"/wallet/grant-requests/{asked}/approve",
+        json={"credentials": {"skill": {"credential_id": credential_id}}},
+        headers=holder_auth,
+    )
     bo = sign_up_and_in(client, "bo@example.se")
     bo_consent, _ = share(client, double, bo, receive(client, issuer, issuer_auth, bo))
 
@@ -90,7 +120,9 @@ def test_the_pseudonym_is_pairwise(
 
     same = holder_of(first, holder_auth)
     assert same == holder_of(second, holder_auth)  # stable for the same recipient
-    assert holder_of(grant.json()["id"], holder_auth) != same  # another recipient, another pseudonym
+    assert (
+        holder_of(grant.json()["id"], holder_auth) != same
+    )  # another recipient, another pseudonym
     assert holder_of(bo_consent, bo) != same  # another holder, same recipient
     alva = holder_id(engine, "alva@example.se")
     for forbidden in ("alva", "199001010017", "19900101-0017", alva, CLIENT_ID):
@@ -100,7 +132,9 @@ def test_the_pseudonym_is_pairwise(
 def test_the_receipt_verifies_against_the_published_keys(
     client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble
 ) -> None:
-    consent_id, _ = share(client, double, holder_auth, receive(client, issuer, issuer_auth, holder_auth))
+    consent_id, _ = share(
+        client, double, holder_auth, receive(client, issuer, issuer_auth, holder_auth)
+    )
     answer = client.get(f"/wallet/consents/{consent_id}/receipt", headers=holder_auth)
     assert answer.status_code == 200
     assert answer.headers["content-type"].startswith("application/consent-receipt+jwt")
@@ -118,7 +152,9 @@ def test_the_receipt_verifies_against_the_published_keys(
     assert payload["consent"] == record
     assert payload["sub"] == record["holder"] and payload["jti"] == consent_id
     assert payload["iss"] == "http://localhost:8000/wallet"
-    assert payload["log_head"] == client.get("/wallet/log/verify", headers=holder_auth).json()["head"]
+    assert (
+        payload["log_head"] == client.get("/wallet/log/verify", headers=holder_auth).json()["head"]
+    )
     tampered = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
     spoiled = jws.JWS()
     spoiled.deserialize(tampered)
@@ -133,7 +169,9 @@ def test_the_receipt_verifies_against_the_published_keys(
 def test_withdrawal_is_recorded_once(
     client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble
 ) -> None:
-    consent_id, _ = share(client, double, holder_auth, receive(client, issuer, issuer_auth, holder_auth))
+    consent_id, _ = share(
+        client, double, holder_auth, receive(client, issuer, issuer_auth, holder_auth)
+    )
     withdrawn = client.post(f"/wallet/consents/{consent_id}/withdraw", headers=holder_auth)
     assert withdrawn.status_code == 200, withdrawn.text
     record = withdrawn.json()
@@ -152,54 +190,106 @@ def test_a_refusal_is_recorded_with_what_was_asked(
 ) -> None:
     receive(client, issuer, issuer_auth, holder_auth)
     view, double_id = open_request(client, double, holder_auth)
-    consent_id = client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth).json()["consent_id"]
+    consent_id = client.post(
+        f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth
+    ).json()["consent_id"]
     record = client.get(f"/wallet/consents/{consent_id}", headers=holder_auth).json()
     assert record["state"] == "refused" and [e["event"] for e in record["events"]] == ["refused"]
     assert record["claims_disclosed"] == [] and record["credential_ids"] == []
-    assert record["claims_requested"][0]["paths"] == [["given_name"], ["family_name"], ["assessment_grade"],
-                                                      ["skills", "*"]]
+    assert record["claims_requested"][0]["paths"] == [
+        ["given_name"],
+        ["family_name"],
+        ["assessment_grade"],
+        ["skills", "*"],
+    ]
     assert record["evidence"]["request_object_hash"] == b64url_sha256(double.served[double_id])
-    assert double.received[double_id].error == "access_denied" and double.received[double_id].vp_token is None
+    assert (
+        double.received[double_id].error == "access_denied"
+        and double.received[double_id].vp_token is None
+    )
 
 
-def _a_full_history(client: TestClient, issuer: dict, issuer_auth: dict, auth: dict, double: VerifierDouble) -> None:
+def _a_full_history(
+    client: TestClient, issuer: dict, issuer_auth: dict, auth: dict, double: VerifierDouble
+) -> None:
     """Received, requested, shared, denied, withdrawn, share failed, deleted, grant asked,
     approved, pulled, pull refused, grant denied, receipt failed."""
     credential_id = receive(client, issuer, issuer_auth, auth)
     spare = receive(client, issuer, issuer_auth, auth)
-    consent_id, _ = share(client, double, auth, credential_id, [["assessment_grade"], ["skills", 0]])
+    consent_id, _ = share(
+        client, double, auth, credential_id, [["assessment_grade"], ["skills", 0]]
+    )
     view, _ = open_request(client, double, auth)
-    assert client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=auth).status_code == 200
+    assert (
+        client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=auth).status_code
+        == 200
+    )
     assert client.post(f"/wallet/consents/{consent_id}/withdraw", headers=auth).status_code == 200
     double.response_status = 400
     view, _ = open_request(client, double, auth)
-    assert client.post(f"/wallet/presentation-requests/{view['id']}/approve",
-                       json={"credentials": {"skill": {"credential_id": credential_id}}},
-                       headers=auth).status_code == 502
+    assert (
+        client.post(
+            f"/wallet/presentation-requests/{view['id']}/approve",
+            json={"credentials": {"skill": {"credential_id": credential_id}}},
+            headers=auth,
+        ).status_code
+        == 502
+    )
     double.response_status = 200
     assert client.delete(f"/wallet/credentials/{spare}", headers=auth).status_code == 204
     service = register_service(client)
     asked = ask_grant(client, service).json()["id"]
-    grant = client.post(f"/wallet/grant-requests/{asked}/approve",
-                        json={"credentials": {"skill": {"credential_id": credential_id}}}, headers=auth).json()
-    assert client.post(f"/wallet/grants/{asked}/presentations", json={"nonce": "n-1"},
-                       headers=service_auth(service)).status_code == 200
+    grant = client.post(
+        f"/wallet/grant-requests/{asked}/approve",
+        json={"credentials": {"skill": {"credential_id": credential_id}}},
+        headers=auth,
+    ).json()
+    assert (
+        client.post(
+            f"/wallet/grants/{asked}/presentations",
+            json={"nonce": "n-1"},
+            headers=service_auth(service),
+        ).status_code
+        == 200
+    )
     assert client.post(f"/wallet/consents/{grant['id']}/withdraw", headers=auth).status_code == 200
-    assert client.post(f"/wallet/grants/{asked}/presentations", json={"nonce": "n-2"},
-                       headers=service_auth(service)).status_code == 403
+    assert (
+        client.post(
+            f"/wallet/grants/{asked}/presentations",
+            json={"nonce": "n-2"},
+            headers=service_auth(service),
+        ).status_code
+        == 403
+    )
     other = ask_grant(client, service).json()["id"]
     assert client.post(f"/wallet/grant-requests/{other}/deny", headers=auth).status_code == 204
-    failed = client.post("/wallet/offers", json={"offer": "openid-credential-offer://?credential_offer="
-                         "%7B%22credential_issuer%22%3A%22http%3A%2F%2F10.0.0.1%2Fx%22%2C%22credential_configuration_ids"
-                         "%22%3A%5B%22s%22%5D%2C%22grants%22%3A%7B%22urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-"
-                         "authorized_code%22%3A%7B%22pre-authorized_code%22%3A%22c%22%7D%7D%7D"}, headers=auth)
+    failed = client.post(
+        "/wallet/offers",
+        json={
+            "offer": "openid-credential-offer://?credential_offer="
+            "%7B%22credential_issuer%22%3A%22http%3A%2F%2F10.0.0.1%2Fx%22%2C%22credential_configuration_ids"
+            "%22%3A%5B%22s%22%5D%2C%22grants%22%3A%7B%22urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Apre-"
+            "authorized_code%22%3A%7B%22pre-authorized_code%22%3A%22c%22%7D%7D%7D"
+        },
+        headers=auth,
+    )
     assert failed.status_code == 403, failed.text
 
 
 EVERY_EVENT = {
-    "credential_received", "credential_receipt_failed", "credential_deleted", "presentation_requested",
-    "shared", "share_failed", "denied", "consent_withdrawn", "grant_requested", "grant_approved",
-    "grant_denied", "pulled", "pull_refused",
+    "credential_received",
+    "credential_receipt_failed",
+    "credential_deleted",
+    "presentation_requested",
+    "shared",
+    "share_failed",
+    "denied",
+    "consent_withdrawn",
+    "grant_requested",
+    "grant_approved",
+    "grant_denied",
+    "pulled",
+    "pull_refused",
 }
 
 
@@ -213,7 +303,12 @@ def test_the_log_has_every_event_with_claim_names_and_no_values(
     assert {e["event"] for e in entries} == EVERY_EVENT
     assert [e["seq"] for e in entries] == list(range(len(entries), 0, -1))
     shared = next(e for e in entries if e["event"] == "shared")["entry"]
-    assert shared["claims"][0]["paths"] == [["given_name"], ["family_name"], ["assessment_grade"], ["skills", 0]]
+    assert shared["claims"][0]["paths"] == [
+        ["given_name"],
+        ["family_name"],
+        ["assessment_grade"],
+        ["skills", 0],
+    ]
     assert shared["recipient"] == "Testarbetsgivaren AB" and shared["purpose"] == "Rekrytering"
     failed = next(e for e in entries if e["event"] == "share_failed")["entry"]
     assert failed["reason"] == "verifier_rejected_presentation"
@@ -223,61 +318,106 @@ def test_the_log_has_every_event_with_claim_names_and_no_values(
     for value in (*PERSONAL_VALUES, "Agila metoder", "C#", '"VG"', "alva@example.se"):
         assert value not in text
     check = client.get("/wallet/log/verify", headers=holder_auth).json()
-    assert check["valid"] is True and check["entries"] == len(entries) and check["first_bad_seq"] is None
+    assert (
+        check["valid"] is True
+        and check["entries"] == len(entries)
+        and check["first_bad_seq"] is None
+    )
     paged = client.get("/wallet/log?limit=5", headers=holder_auth).json()
     assert [e["seq"] for e in paged["entries"]] == [e["seq"] for e in entries[:5]]
-    rest = client.get(f"/wallet/log?before={paged['next_before']}&limit=500", headers=holder_auth).json()
+    rest = client.get(
+        f"/wallet/log?before={paged['next_before']}&limit=500", headers=holder_auth
+    ).json()
     assert [e["seq"] for e in rest["entries"]] == [e["seq"] for e in entries[5:]]
 
 
 def _log_seqs(engine: Engine, holder: str) -> list[int]:
-    return [r[0] for r in rows(engine, "SELECT seq FROM wallet_log WHERE holder_id = :h ORDER BY seq", h=holder)]
+    return [
+        r[0]
+        for r in rows(
+            engine, "SELECT seq FROM wallet_log WHERE holder_id = :h ORDER BY seq", h=holder
+        )
+    ]
 
 
-def _shared_history(client: TestClient, issuer: dict, issuer_auth: dict, auth: dict, double: VerifierDouble) -> None:
+def _shared_history(
+    client: TestClient, issuer: dict, issuer_auth: dict, auth: dict, double: VerifierDouble
+) -> None:
     credential_id = receive(client, issuer, issuer_auth, auth)
     consent_id, _ = share(client, double, auth, credential_id)
     client.post(f"/wallet/consents/{consent_id}/withdraw", headers=auth)
 
 
 def test_a_changed_log_row_is_found(
-    client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble
+    client: TestClient,
+    engine: Engine,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    double: VerifierDouble,
 ) -> None:
     _shared_history(client, issuer, issuer_auth, holder_auth, double)
     alva = holder_id(engine, "alva@example.se")
     assert _log_seqs(engine, alva) == [1, 2, 3, 4]
-    (entry,) = [r[0] for r in rows(engine, "SELECT entry FROM wallet_log WHERE holder_id = :h AND seq = 3", h=alva)]
+    (entry,) = [
+        r[0]
+        for r in rows(
+            engine, "SELECT entry FROM wallet_log WHERE holder_id = :h AND seq = 3", h=alva
+        )
+    ]
     changed = json.loads(entry) if isinstance(entry, str) else dict(entry)
     changed["recipient"] = "Någon annan AB"
     table = WalletLogEntry.__table__
     with engine.begin() as connection:
-        connection.execute(update(table).where(table.c.holder_id == alva, table.c.seq == 3).values(entry=changed))
+        connection.execute(
+            update(table).where(table.c.holder_id == alva, table.c.seq == 3).values(entry=changed)
+        )
     check = client.get("/wallet/log/verify", headers=holder_auth).json()
     assert check["valid"] is False and check["first_bad_seq"] == 3 and check["reason"]
 
 
 def test_a_row_changed_with_its_hash_recomputed_is_found_at_the_next_link(
-    client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble
+    client: TestClient,
+    engine: Engine,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    double: VerifierDouble,
 ) -> None:
     _shared_history(client, issuer, issuer_auth, holder_auth, double)
     alva = holder_id(engine, "alva@example.se")
     (prev_hash, at, event, entry) = rows(
-        engine, "SELECT prev_hash, at, event, entry FROM wallet_log WHERE holder_id = :h AND seq = 2", h=alva)[0]
+        engine,
+        "SELECT prev_hash, at, event, entry FROM wallet_log WHERE holder_id = :h AND seq = 2",
+        h=alva,
+    )[0]
     changed = json.loads(entry) if isinstance(entry, str) else dict(entry)
     changed["purpose"] = "Något helt annat"
-    canonical = json.dumps({"seq": 2, "at": at, "event": event, "entry": changed},
-                           sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    canonical = json.dumps(
+        {"seq": 2, "at": at, "event": event, "entry": changed},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
     forged = hashlib.sha256(prev_hash.encode() + canonical.encode()).hexdigest()
     table = WalletLogEntry.__table__
     with engine.begin() as connection:
-        connection.execute(update(table).where(table.c.holder_id == alva, table.c.seq == 2)
-                           .values(entry=changed, hash=forged))
+        connection.execute(
+            update(table)
+            .where(table.c.holder_id == alva, table.c.seq == 2)
+            .values(entry=changed, hash=forged)
+        )
     check = client.get("/wallet/log/verify", headers=holder_auth).json()
     assert check["valid"] is False and check["first_bad_seq"] == 3
 
 
 def test_a_deleted_middle_row_is_found(
-    client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict, double: VerifierDouble
+    client: TestClient,
+    engine: Engine,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    double: VerifierDouble,
 ) -> None:
     _shared_history(client, issuer, issuer_auth, holder_auth, double)
     bo = sign_up_and_in(client, "bo@example.se")

@@ -34,16 +34,27 @@ def world(client: TestClient, issuer: dict, issuer_auth: dict, double: VerifierD
     service = register_service(client)
     pending = ask_grant(client, service, "bo@example.se").json()["id"]
     granted = ask_grant(client, service, "bo@example.se").json()["id"]
-    grant = client.post(f"/wallet/grant-requests/{granted}/approve",
-                        json={"credentials": {"skill": {"credential_id": bo_credential}}}, headers=bo)
+    grant = client.post(
+        f"/wallet/grant-requests/{granted}/approve",
+        json={"credentials": {"skill": {"credential_id": bo_credential}}},
+        headers=bo,
+    )
     assert grant.status_code == 200, grant.text
     alva_credential = receive(client, issuer, issuer_auth, alva)
     alva_request, alva_double_id = open_request(client, double, alva)
     return {
-        "alva": alva, "bo": bo, "service": service,
-        "bo_credential": bo_credential, "bo_consent": bo_consent, "bo_grant_consent": grant.json()["id"],
-        "bo_request": bo_request["id"], "bo_grant_request": pending, "bo_grant": granted,
-        "alva_credential": alva_credential, "alva_request": alva_request["id"], "alva_double_id": alva_double_id,
+        "alva": alva,
+        "bo": bo,
+        "service": service,
+        "bo_credential": bo_credential,
+        "bo_consent": bo_consent,
+        "bo_grant_consent": grant.json()["id"],
+        "bo_request": bo_request["id"],
+        "bo_grant_request": pending,
+        "bo_grant": granted,
+        "alva_credential": alva_credential,
+        "alva_request": alva_request["id"],
+        "alva_double_id": alva_double_id,
     }
 
 
@@ -63,10 +74,19 @@ ID_ENDPOINTS = [
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body", "key"), ID_ENDPOINTS,
-                         ids=[f"{m} {p} {k}" for m, p, _, k in ID_ENDPOINTS])
+@pytest.mark.parametrize(
+    ("method", "path", "body", "key"),
+    ID_ENDPOINTS,
+    ids=[f"{m} {p} {k}" for m, p, _, k in ID_ENDPOINTS],
+)
 def test_another_holders_id_answers_like_an_unknown_one(
-    client: TestClient, world: dict, double: VerifierDouble, method: str, path: str, body: dict | None, key: str
+    client: TestClient,
+    world: dict,
+    double: VerifierDouble,
+    method: str,
+    path: str,
+    body: dict | None,
+    key: str,
 ) -> None:
     sent_before = dict(double.received)
     theirs = client.request(method, path.format(id=world[key]), json=body, headers=world["alva"])
@@ -79,31 +99,51 @@ def test_another_holders_id_answers_like_an_unknown_one(
 
 def assert_bo_untouched(client: TestClient, world: dict) -> None:
     bo = world["bo"]
-    assert client.get(f"/wallet/credentials/{world['bo_credential']}", headers=bo).status_code == 200
-    assert client.get(f"/wallet/consents/{world['bo_consent']}", headers=bo).json()["state"] == "given"
-    assert client.get(f"/wallet/consents/{world['bo_grant_consent']}", headers=bo).json()["state"] == "active"
-    assert client.get(f"/wallet/presentation-requests/{world['bo_request']}", headers=bo).json()["state"] == "pending"
-    assert [r["id"] for r in client.get("/wallet/grant-requests", headers=bo).json()] == [world["bo_grant_request"]]
+    assert (
+        client.get(f"/wallet/credentials/{world['bo_credential']}", headers=bo).status_code == 200
+    )
+    assert (
+        client.get(f"/wallet/consents/{world['bo_consent']}", headers=bo).json()["state"] == "given"
+    )
+    assert (
+        client.get(f"/wallet/consents/{world['bo_grant_consent']}", headers=bo).json()["state"]
+        == "active"
+    )
+    assert (
+        client.get(f"/wallet/presentation-requests/{world['bo_request']}", headers=bo).json()[
+            "state"
+        ]
+        == "pending"
+    )
+    assert [r["id"] for r in client.get("/wallet/grant-requests", headers=bo).json()] == [
+        world["bo_grant_request"]
+    ]
     assert client.get("/wallet/log/verify", headers=bo).json()["valid"] is True
 
 
 def test_lists_log_and_export_show_only_ones_own(client: TestClient, world: dict) -> None:
     alva = world["alva"]
-    assert [c["id"] for c in client.get("/wallet/credentials", headers=alva).json()] == [world["alva_credential"]]
+    assert [c["id"] for c in client.get("/wallet/credentials", headers=alva).json()] == [
+        world["alva_credential"]
+    ]
     assert client.get("/wallet/consents", headers=alva).json() == []
     assert client.get("/wallet/grant-requests", headers=alva).json() == []
     log = client.get("/wallet/log", headers=alva).json()["entries"]
     assert [e["event"] for e in log] == ["presentation_requested", "credential_received"]
     exported = client.get("/wallet/export", headers=alva).text
-    bo_ids = [world[k] for k in ("bo_credential", "bo_consent", "bo_grant_consent", "bo_request", "bo_grant")]
+    bo_ids = [
+        world[k]
+        for k in ("bo_credential", "bo_consent", "bo_grant_consent", "bo_request", "bo_grant")
+    ]
     for text in (exported, str(log)):
         for bo_id in bo_ids:
             assert bo_id not in text
         assert "bo@example.se" not in text and '"Bo"' not in text
 
 
-def test_approving_with_another_holders_credential_sends_nothing(client: TestClient, world: dict,
-                                                                  double: VerifierDouble) -> None:
+def test_approving_with_another_holders_credential_sends_nothing(
+    client: TestClient, world: dict, double: VerifierDouble
+) -> None:
     alva = world["alva"]
     theirs = approve(client, alva, world["alva_request"], world["bo_credential"])
     unknown = approve(client, alva, world["alva_request"], random_id())
@@ -122,16 +162,29 @@ def test_approving_with_another_holders_credential_sends_nothing(client: TestCli
 
 def test_a_service_cannot_reach_another_services_grant(client: TestClient, world: dict) -> None:
     other = register_service(client, "Annan tjänst", "https://annan.example")
-    theirs = client.post(f"/wallet/grants/{world['bo_grant']}/presentations", json={"nonce": "n-1"},
-                         headers=service_auth(other))
-    unknown = client.post(f"/wallet/grants/{random_id()}/presentations", json={"nonce": "n-1"},
-                          headers=service_auth(other))
+    theirs = client.post(
+        f"/wallet/grants/{world['bo_grant']}/presentations",
+        json={"nonce": "n-1"},
+        headers=service_auth(other),
+    )
+    unknown = client.post(
+        f"/wallet/grants/{random_id()}/presentations",
+        json={"nonce": "n-1"},
+        headers=service_auth(other),
+    )
     assert theirs.status_code == unknown.status_code == 403
     assert theirs.json() == unknown.json() and theirs.json()["code"] == "grant_not_approved"
-    state_theirs = client.get(f"/wallet/grant-requests/{world['bo_grant']}/state", headers=service_auth(other))
-    state_unknown = client.get(f"/wallet/grant-requests/{random_id()}/state", headers=service_auth(other))
+    state_theirs = client.get(
+        f"/wallet/grant-requests/{world['bo_grant']}/state", headers=service_auth(other)
+    )
+    state_unknown = client.get(
+        f"/wallet/grant-requests/{random_id()}/state", headers=service_auth(other)
+    )
     assert state_theirs.status_code == state_unknown.status_code == 404
     assert state_theirs.json() == state_unknown.json()
-    own = client.post(f"/wallet/grants/{world['bo_grant']}/presentations", json={"nonce": "n-1"},
-                      headers=service_auth(world["service"]))
+    own = client.post(
+        f"/wallet/grants/{world['bo_grant']}/presentations",
+        json={"nonce": "n-1"},
+        headers=service_auth(world["service"]),
+    )
     assert own.status_code == 200, own.text

@@ -8,7 +8,9 @@ from fastapi.testclient import TestClient
 from tests.helpers import learner_claims
 
 
-def offer(client: TestClient, issuer: dict[str, str], auth: dict[str, str], tx: bool = True) -> dict:
+def offer(
+    client: TestClient, issuer: dict[str, str], auth: dict[str, str], tx: bool = True
+) -> dict:
     made = client.post(
         f"/issuers/{issuer['slug']}/admin/offers",
         json={"claims": learner_claims(), "tx_code": tx},
@@ -19,7 +21,10 @@ def offer(client: TestClient, issuer: dict[str, str], auth: dict[str, str], tx: 
 
 
 def test_offer_lands_in_wallet_and_revocation_shows(
-    client: TestClient, issuer: dict[str, str], issuer_auth: dict[str, str], holder_auth: dict[str, str]
+    client: TestClient,
+    issuer: dict[str, str],
+    issuer_auth: dict[str, str],
+    holder_auth: dict[str, str],
 ) -> None:
     made = offer(client, issuer, issuer_auth)
     received = client.post(
@@ -47,9 +52,13 @@ def test_offer_lands_in_wallet_and_revocation_shows(
 
     issued = client.get(f"/issuers/{issuer['slug']}/admin/credentials", headers=issuer_auth).json()
     credential_id = issued["credentials"][0]["id"]
-    assert client.post(
-        f"/issuers/{issuer['slug']}/admin/credentials/{credential_id}/revoke", headers=issuer_auth
-    ).status_code == 200
+    assert (
+        client.post(
+            f"/issuers/{issuer['slug']}/admin/credentials/{credential_id}/revoke",
+            headers=issuer_auth,
+        ).status_code
+        == 200
+    )
     from wallet.receiving import STATUS_LISTS
 
     STATUS_LISTS.forget()  # the wallet honours the list's ttl; skip the wait in the test
@@ -58,12 +67,17 @@ def test_offer_lands_in_wallet_and_revocation_shows(
 
 
 def test_wrong_tx_code_stores_nothing(
-    client: TestClient, issuer: dict[str, str], issuer_auth: dict[str, str], holder_auth: dict[str, str]
+    client: TestClient,
+    issuer: dict[str, str],
+    issuer_auth: dict[str, str],
+    holder_auth: dict[str, str],
 ) -> None:
     made = offer(client, issuer, issuer_auth)
     wrong = "000000" if made["tx_code"] != "000000" else "111111"
     refused = client.post(
-        "/wallet/offers", json={"offer": made["credential_offer"], "tx_code": wrong}, headers=holder_auth
+        "/wallet/offers",
+        json={"offer": made["credential_offer"], "tx_code": wrong},
+        headers=holder_auth,
     )
     assert refused.status_code == 400 and refused.json()["code"] == "issuer_refused"
     assert client.get("/wallet/credentials", headers=holder_auth).json() == []

@@ -43,8 +43,16 @@ def offer_document(client: TestClient, made: dict) -> dict:
 def assert_nothing_stored(client: TestClient, engine: Engine, auth: dict) -> None:
     assert client.get("/wallet/credentials", headers=auth).json() == []
     alva = holder_id(engine, "alva@example.se")
-    assert rows(engine, "SELECT count(*) FROM wallet_credential WHERE holder_id = :h", h=alva)[0][0] == 0
-    assert rows(engine, "SELECT count(*) FROM wallet_offer_redemption WHERE holder_id = :h", h=alva)[0][0] == 0
+    assert (
+        rows(engine, "SELECT count(*) FROM wallet_credential WHERE holder_id = :h", h=alva)[0][0]
+        == 0
+    )
+    assert (
+        rows(engine, "SELECT count(*) FROM wallet_offer_redemption WHERE holder_id = :h", h=alva)[
+            0
+        ][0]
+        == 0
+    )
 
 
 MALFORMED = {
@@ -57,11 +65,17 @@ MALFORMED = {
     "empty": "",
     "unbalanced host": "openid-credential-offer://[::1/?credential_offer_uri=x",
     "value not json": f"{SCHEME}?credential_offer=%7Bnot-json",
-    "value not an offer": f"{SCHEME}?credential_offer={quote(json.dumps({'credential_issuer': 5}))}",
-    "value without grant": by_value({"credential_issuer": "http://localhost:8000/issuers/yh-akademin",
-                                     "credential_configuration_ids": ["skill"]}),
+    "value not an offer": f"{SCHEME}?credential_offer="
+    + quote(json.dumps({"credential_issuer": 5})),
+    "value without grant": by_value(
+        {
+            "credential_issuer": "http://localhost:8000/issuers/yh-akademin",
+            "credential_configuration_ids": ["skill"],
+        }
+    ),
     "uri not a url": f"{SCHEME}?credential_offer_uri=not-a-url",
-    "uri with credentials": f"{SCHEME}?credential_offer_uri={quote('http://u:p@localhost:8000/x', safe='')}",
+    "uri with credentials": f"{SCHEME}?credential_offer_uri="
+    + quote("http://u:p@localhost:8000/x", safe=""),
     "too long": f"{SCHEME}?credential_offer_uri={OFFER_URI}{'a' * 9000}",
 }
 
@@ -82,12 +96,18 @@ def test_an_offer_by_value_works_and_is_not_redeemed_twice(
 ) -> None:
     made = make_offer(client, issuer, issuer_auth, tx=True)
     link = by_value(offer_document(client, made))
-    received = client.post("/wallet/offers", json={"offer": link, "tx_code": made["tx_code"]}, headers=holder_auth)
+    received = client.post(
+        "/wallet/offers", json={"offer": link, "tx_code": made["tx_code"]}, headers=holder_auth
+    )
     assert received.status_code == 201, received.text
     assert received.json()["claims"]["given_name"] == "Alva"
-    again = client.post("/wallet/offers", json={"offer": link, "tx_code": made["tx_code"]}, headers=holder_auth)
+    again = client.post(
+        "/wallet/offers", json={"offer": link, "tx_code": made["tx_code"]}, headers=holder_auth
+    )
     assert again.status_code == 409 and again.json()["code"] == "offer_already_redeemed"
-    by_reference = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+    by_reference = client.post(
+        "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+    )
     assert by_reference.status_code == 410 and by_reference.json()["code"] == "offer_unavailable"
     assert len(client.get("/wallet/credentials", headers=holder_auth).json()) == 1
 
@@ -96,11 +116,16 @@ def test_an_offer_needing_a_tx_code_without_one_stores_nothing_and_can_be_redeem
     client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict
 ) -> None:
     made = make_offer(client, issuer, issuer_auth, tx=True)
-    refused = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+    refused = client.post(
+        "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+    )
     assert refused.status_code == 400 and refused.json()["code"] == "issuer_refused"
     assert_nothing_stored(client, engine, holder_auth)
-    ok = client.post("/wallet/offers", json={"offer": made["credential_offer"], "tx_code": made["tx_code"]},
-                     headers=holder_auth)
+    ok = client.post(
+        "/wallet/offers",
+        json={"offer": made["credential_offer"], "tx_code": made["tx_code"]},
+        headers=holder_auth,
+    )
     assert ok.status_code == 201, ok.text
 
 
@@ -110,9 +135,18 @@ def test_an_offer_on_a_refused_host_is_refused_before_anything_happens(
     link = f"{SCHEME}?credential_offer_uri={quote('http://10.0.0.1/issuers/x/offers/1', safe='')}"
     answer = client.post("/wallet/offers", json={"offer": link}, headers=holder_auth)
     assert answer.status_code == 403 and answer.json()["code"] == "url_not_allowed"
-    for private in ("http://10.0.0.1/issuers/x", "https://192.168.1.10/issuers/x", "http://[::1]:1/x"):
-        offer = {"credential_issuer": private, "credential_configuration_ids": ["skill"],
-                 "grants": {"urn:ietf:params:oauth:grant-type:pre-authorized_code": {"pre-authorized_code": "c"}}}
+    for private in (
+        "http://10.0.0.1/issuers/x",
+        "https://192.168.1.10/issuers/x",
+        "http://[::1]:1/x",
+    ):
+        offer = {
+            "credential_issuer": private,
+            "credential_configuration_ids": ["skill"],
+            "grants": {
+                "urn:ietf:params:oauth:grant-type:pre-authorized_code": {"pre-authorized_code": "c"}
+            },
+        }
         answer = client.post("/wallet/offers", json={"offer": by_value(offer)}, headers=holder_auth)
         assert 400 <= answer.status_code < 600 and answer.status_code != 500, answer.text
         assert answer.json()["code"] in {"url_not_allowed", "fetch_failed"}
@@ -124,43 +158,62 @@ def test_an_offer_on_a_refused_host_is_refused_before_anything_happens(
 
 @pytest.mark.parametrize("down", ["/offers/", "/.well-known/", "/token", "/nonce", "/credential"])
 def test_an_unreachable_issuer_stores_nothing_and_the_offer_stays_redeemable(
-    app: FastAPI, client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict,
+    app: FastAPI,
+    client: TestClient,
+    engine: Engine,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
     down: str,
 ) -> None:
     made = make_offer(client, issuer, issuer_auth)
     with intercept(app, refuse_connections(down)):
-        failed = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+        failed = client.post(
+            "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+        )
     assert failed.status_code == 502, failed.text
     assert failed.json()["code"] == "fetch_failed"
     assert "localhost:8000" in failed.json()["detail"]
     assert_nothing_stored(client, engine, holder_auth)
     if down in ("/offers/", "/.well-known/", "/token"):  # the code was not spent: try again
-        later = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+        later = client.post(
+            "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+        )
         assert later.status_code == 201, later.text
     else:  # the code was spent at the issuer: it says so, clearly
-        later = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+        later = client.post(
+            "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+        )
         assert later.status_code in (400, 410), later.text
         assert later.json()["code"] in ("issuer_refused", "offer_unavailable")
 
 
 def _replace(path: str, body: bytes, status: int = 200) -> Callable:
-    def handler(request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
+    def handler(
+        request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+    ) -> httpx.Response:
         if path in request.url.path:
-            return httpx.Response(status, content=body, headers={"content-type": "application/json"})
+            return httpx.Response(
+                status, content=body, headers={"content-type": "application/json"}
+            )
         return forward(request)
 
     return handler
 
 
-def _tamper_credential(request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
+def _tamper_credential(
+    request: httpx.Request, forward: Callable[[httpx.Request], httpx.Response]
+) -> httpx.Response:
     answer = forward(request)
     if request.url.path.endswith("/credential") and answer.status_code == 200:
         body = answer.json()
         issued = body["credentials"][0]["credential"]
         jwt, rest = issued.split("~", 1)
         head, payload, signature = jwt.split(".")
-        flipped = ("A" if signature[5] != "A" else "B")
-        body["credentials"][0]["credential"] = f"{head}.{payload}.{signature[:5]}{flipped}{signature[6:]}~{rest}"
+        flipped = "A" if signature[5] != "A" else "B"
+        body["credentials"][0]["credential"] = (
+            f"{head}.{payload}.{signature[:5]}{flipped}{signature[6:]}~{rest}"
+        )
         return httpx.Response(200, json=body)
     return answer
 
@@ -169,24 +222,44 @@ def _tamper_credential(request: httpx.Request, forward: Callable[[httpx.Request]
     ("handler", "code"),
     [
         (_replace("/.well-known/openid-credential-issuer", b"<html>hello</html>"), "fetch_failed"),
-        (_replace("/.well-known/openid-credential-issuer", b'{"credential_issuer": "https://other.example"}'),
-         "issuer_protocol_error"),
+        (
+            _replace(
+                "/.well-known/openid-credential-issuer",
+                b'{"credential_issuer": "https://other.example"}',
+            ),
+            "issuer_protocol_error",
+        ),
         (_replace("/token", b'{"token_type": "Bearer"}'), "issuer_protocol_error"),
         (_replace("/token", b"not json", 500), "issuer_protocol_error"),
         (_replace("/nonce", b"{}"), "issuer_protocol_error"),
         (_replace("/credential", b'{"credentials": []}'), "issuer_protocol_error"),
         (_tamper_credential, "credential_rejected"),
     ],
-    ids=["metadata-html", "metadata-other-issuer", "token-no-access-token", "token-500",
-         "nonce-missing", "no-credential", "bad-signature"],
+    ids=[
+        "metadata-html",
+        "metadata-other-issuer",
+        "token-no-access-token",
+        "token-500",
+        "nonce-missing",
+        "no-credential",
+        "bad-signature",
+    ],
 )
 def test_an_issuer_not_answering_per_spec_gets_a_clear_error_and_nothing_is_stored(
-    app: FastAPI, client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict,
-    handler: Callable, code: str,
+    app: FastAPI,
+    client: TestClient,
+    engine: Engine,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    handler: Callable,
+    code: str,
 ) -> None:
     made = make_offer(client, issuer, issuer_auth)
     with intercept(app, handler):
-        failed = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+        failed = client.post(
+            "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+        )
     assert failed.status_code == 502, failed.text
     assert failed.json()["code"] == code
     assert_nothing_stored(client, engine, holder_auth)
@@ -194,7 +267,9 @@ def test_an_issuer_not_answering_per_spec_gets_a_clear_error_and_nothing_is_stor
     assert last["event"] == "credential_receipt_failed" and last["entry"]["reason"] == code
 
 
-@pytest.mark.parametrize("credential_id", ["not-a-uuid", "123", "00000000-0000-0000-0000-000000000000", "random"])
+@pytest.mark.parametrize(
+    "credential_id", ["not-a-uuid", "123", "00000000-0000-0000-0000-000000000000", "random"]
+)
 def test_unknown_or_malformed_credential_ids_are_not_found(
     client: TestClient, holder_auth: dict, credential_id: str
 ) -> None:
@@ -210,14 +285,25 @@ def test_delete_then_get_is_not_found_and_logged(
 ) -> None:
     credential_id = receive(client, issuer, issuer_auth, holder_auth)
     keep = receive(client, issuer, issuer_auth, holder_auth)
-    assert client.delete(f"/wallet/credentials/{credential_id}", headers=holder_auth).status_code == 204
+    assert (
+        client.delete(f"/wallet/credentials/{credential_id}", headers=holder_auth).status_code
+        == 204
+    )
     for method in ("GET", "DELETE"):
         answer = client.request(method, f"/wallet/credentials/{credential_id}", headers=holder_auth)
         assert answer.status_code == 404 and answer.json()["code"] == "credential_not_found"
-    assert [c["id"] for c in client.get("/wallet/credentials", headers=holder_auth).json()] == [keep]
-    assert rows(engine, "SELECT count(*) FROM wallet_credential WHERE id = :c", c=credential_id)[0][0] == 0
+    assert [c["id"] for c in client.get("/wallet/credentials", headers=holder_auth).json()] == [
+        keep
+    ]
+    assert (
+        rows(engine, "SELECT count(*) FROM wallet_credential WHERE id = :c", c=credential_id)[0][0]
+        == 0
+    )
     latest = client.get("/wallet/log", headers=holder_auth).json()["entries"][0]
-    assert latest["event"] == "credential_deleted" and latest["entry"]["credential_id"] == credential_id
+    assert (
+        latest["event"] == "credential_deleted"
+        and latest["entry"]["credential_id"] == credential_id
+    )
     assert client.get("/wallet/log/verify", headers=holder_auth).json()["valid"] is True
 
 
@@ -236,16 +322,27 @@ def test_the_stored_credential_is_sealed(
     for disclosure in filter(None, disclosures):
         assert disclosure[:24].encode() not in blob
     sealed = [v for v in row if isinstance(v, bytes)]
-    assert len(sealed) == 2 and all(b'"d":' not in v and b'"kty"' not in v for v in sealed)  # nor the holder key
+    assert len(sealed) == 2 and all(
+        b'"d":' not in v and b'"kty"' not in v for v in sealed
+    )  # nor the holder key
 
 
 def test_an_invalid_offer_document_is_the_issuers_fault(
-    app: FastAPI, client: TestClient, engine: Engine, issuer: dict, issuer_auth: dict, holder_auth: dict
+    app: FastAPI,
+    client: TestClient,
+    engine: Engine,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
 ) -> None:
     made = make_offer(client, issuer, issuer_auth)
     with intercept(app, _replace("/offers/", b'{"credential_issuer": 5}')):
-        failed = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+        failed = client.post(
+            "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+        )
     assert failed.status_code == 502 and failed.json()["code"] == "issuer_protocol_error"
     assert_nothing_stored(client, engine, holder_auth)
-    later = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+    later = client.post(
+        "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+    )
     assert later.status_code == 201, later.text

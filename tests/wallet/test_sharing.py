@@ -32,9 +32,13 @@ QUERY = {
 }
 
 
-def receive_credential(client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict) -> str:
+def receive_credential(
+    client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict
+) -> str:
     made = offer(client, issuer, issuer_auth, tx=False)
-    received = client.post("/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth)
+    received = client.post(
+        "/wallet/offers", json={"offer": made["credential_offer"]}, headers=holder_auth
+    )
     assert received.status_code == 201, received.text
     return received.json()["id"]
 
@@ -53,8 +57,12 @@ OPTIONAL = [["assessment_grade"], ["skills", 0], ["skills", 1], ["skills", 2]]
     ids=lambda c: "+".join(".".join(map(str, p)) for p in c) or "required-only",
 )
 def test_data_minimisation_exactly_the_approved_disclosures(
-    client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict,
-    double: VerifierDouble, chosen: list[list[object]],
+    client: TestClient,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    double: VerifierDouble,
+    chosen: list[list[object]],
 ) -> None:
     credential_id = receive_credential(client, issuer, issuer_auth, holder_auth)
     link = double.new_request(QUERY)
@@ -72,7 +80,9 @@ def test_data_minimisation_exactly_the_approved_disclosures(
 
     approved = client.post(
         f"/wallet/presentation-requests/{body['id']}/approve",
-        json={"credentials": {"skill": {"credential_id": credential_id, "optional_claims": chosen}}},
+        json={
+            "credentials": {"skill": {"credential_id": credential_id, "optional_claims": chosen}}
+        },
         headers=holder_auth,
     )
     assert approved.status_code == 200, approved.text
@@ -86,7 +96,9 @@ def test_data_minimisation_exactly_the_approved_disclosures(
     assert ("assessment_grade" in claims) == (["assessment_grade"] in chosen)
     assert len(claims.get("skills", [])) == sum(1 for p in chosen if p[0] == "skills")
 
-    consent = client.get(f"/wallet/consents/{approved.json()['consent_id']}", headers=holder_auth).json()
+    consent = client.get(
+        f"/wallet/consents/{approved.json()['consent_id']}", headers=holder_auth
+    ).json()
     assert [e["event"] for e in consent["events"]] == ["given", "presented"]
     assert consent["recipient"]["client_id"] == "x509_san_dns:localhost"
     assert "Alva" not in str(consent)
@@ -98,7 +110,9 @@ def test_deny_sends_access_denied_and_records_refusal(
     receive_credential(client, issuer, issuer_auth, holder_auth)
     link = double.new_request(QUERY)
     request_id = link.split("request%2F")[1]
-    view = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth).json()
+    view = client.post(
+        "/wallet/presentation-requests", json={"request": link}, headers=holder_auth
+    ).json()
     denied = client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth)
     assert denied.status_code == 200, denied.text
     assert double.received[request_id].error == "access_denied"

@@ -32,18 +32,30 @@ def held(client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict)
     return receive(client, issuer, issuer_auth, holder_auth)
 
 
-def assert_still_pending_and_nothing_sent(client: TestClient, auth: dict, double: VerifierDouble,
-                                          request_id: str) -> None:
+def assert_still_pending_and_nothing_sent(
+    client: TestClient, auth: dict, double: VerifierDouble, request_id: str
+) -> None:
     assert double.posts == []
-    assert client.get(f"/wallet/presentation-requests/{request_id}", headers=auth).json()["state"] == "pending"
+    assert (
+        client.get(f"/wallet/presentation-requests/{request_id}", headers=auth).json()["state"]
+        == "pending"
+    )
     assert client.get("/wallet/consents", headers=auth).json() == []
 
 
 BAD_CHOICES = {
-    "claim not requested": lambda cid: {"skill": {"credential_id": cid, "optional_claims": [["learner_identification"]]}},
-    "claim not in the credential": lambda cid: {"skill": {"credential_id": cid, "optional_claims": [["skills", 7]]}},
-    "required claim listed as optional": lambda cid: {"skill": {"credential_id": cid, "optional_claims": [["given_name"]]}},
-    "wildcard path": lambda cid: {"skill": {"credential_id": cid, "optional_claims": [["skills", "*"]]}},
+    "claim not requested": lambda cid: {
+        "skill": {"credential_id": cid, "optional_claims": [["learner_identification"]]}
+    },
+    "claim not in the credential": lambda cid: {
+        "skill": {"credential_id": cid, "optional_claims": [["skills", 7]]}
+    },
+    "required claim listed as optional": lambda cid: {
+        "skill": {"credential_id": cid, "optional_claims": [["given_name"]]}
+    },
+    "wildcard path": lambda cid: {
+        "skill": {"credential_id": cid, "optional_claims": [["skills", "*"]]}
+    },
     "empty path": lambda cid: {"skill": {"credential_id": cid, "optional_claims": [[]]}},
     "credential not held": lambda cid: {"skill": {"credential_id": random_id()}},
     "credential id malformed": lambda cid: {"skill": {"credential_id": "nope"}},
@@ -60,20 +72,32 @@ def test_a_choice_that_does_not_fit_sends_nothing(
     """Decision: ``optional_claims`` holds optional claims only; repeating a required one is
     refused like any other claim that is not an optional claim of the request (strict)."""
     view, _ = open_request(client, double, holder_auth)
-    answer = client.post(f"/wallet/presentation-requests/{view['id']}/approve",
-                         json={"credentials": make(held)}, headers=holder_auth)
+    answer = client.post(
+        f"/wallet/presentation-requests/{view['id']}/approve",
+        json={"credentials": make(held)},
+        headers=holder_auth,
+    )
     assert answer.status_code == 422, answer.text
     assert answer.json()["code"] == "choice_invalid"
     assert_still_pending_and_nothing_sent(client, holder_auth, double, view["id"])
-    assert approve(client, holder_auth, view["id"], held).status_code == 200  # a fitting choice still works
+    assert (
+        approve(client, holder_auth, view["id"], held).status_code == 200
+    )  # a fitting choice still works
 
 
 def test_a_request_nothing_matches_shows_no_candidates_and_cannot_be_approved(
     client: TestClient, holder_auth: dict, double: VerifierDouble, held: str
 ) -> None:
-    query = {"credentials": [{"id": "skill", "format": "dc+sd-jwt",
-                              "meta": {"vct_values": ["https://other.example/types/driving-licence"]},
-                              "claims": [{"path": ["given_name"]}]}]}
+    query = {
+        "credentials": [
+            {
+                "id": "skill",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": ["https://other.example/types/driving-licence"]},
+                "claims": [{"path": ["given_name"]}],
+            }
+        ]
+    }
     view, _ = open_request(client, double, holder_auth, query)
     assert view["queries"][0]["candidates"] == []
     assert view["queries"][0]["requested"] == [["given_name"]]
@@ -103,9 +127,13 @@ def test_a_replayed_approval_is_refused_and_sends_nothing_more(
 ) -> None:
     view, double_id = open_request(client, double, holder_auth)
     assert approve(client, holder_auth, view["id"], held).status_code == 200
-    for again in (approve(client, holder_auth, view["id"], held),
-                  client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth)):
-        assert again.status_code == 409 and again.json()["code"] == "presentation_request_not_pending"
+    for again in (
+        approve(client, holder_auth, view["id"], held),
+        client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth),
+    ):
+        assert (
+            again.status_code == 409 and again.json()["code"] == "presentation_request_not_pending"
+        )
     assert double.posts == [double_id]
     assert len(client.get("/wallet/consents", headers=holder_auth).json()) == 1
 
@@ -116,11 +144,18 @@ def test_an_expired_request_cannot_be_answered(
     view, _ = open_request(client, double, holder_auth)
     assert view["expires_at"] <= clock.now() + 600
     clock.advance(view["expires_at"] - clock.now())
-    for answer in (approve(client, holder_auth, view["id"], held),
-                   client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth)):
+    for answer in (
+        approve(client, holder_auth, view["id"], held),
+        client.post(f"/wallet/presentation-requests/{view['id']}/deny", headers=holder_auth),
+    ):
         assert answer.status_code == 410 and answer.json()["code"] == "presentation_request_expired"
     assert double.posts == []
-    assert client.get(f"/wallet/presentation-requests/{view['id']}", headers=holder_auth).json()["state"] == "expired"
+    assert (
+        client.get(f"/wallet/presentation-requests/{view['id']}", headers=holder_auth).json()[
+            "state"
+        ]
+        == "expired"
+    )
     assert client.get("/wallet/consents", headers=holder_auth).json() == []
 
 
@@ -129,7 +164,9 @@ def test_a_request_object_already_expired_is_refused(
 ) -> None:
     double.iat = clock.now() - 3600
     link = double.new_request(QUERY)
-    answer = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth)
+    answer = client.post(
+        "/wallet/presentation-requests", json={"request": link}, headers=holder_auth
+    )
     assert answer.status_code == 400 and answer.json()["code"] == "oid4vp_request_expired"
     assert rows(engine, "SELECT count(*) FROM wallet_presentation_request")[0][0] == 0
 
@@ -161,12 +198,20 @@ def _response_uri_elsewhere(double: VerifierDouble, clock: FixedClock) -> None:
     ids=["bad-signature", "unknown-ca", "certificate-for-another-name", "response-uri-elsewhere"],
 )
 def test_a_verifier_that_cannot_be_authenticated_is_refused(
-    client: TestClient, engine: Engine, holder_auth: dict, double: VerifierDouble, held: str,
-    clock: FixedClock, spoil, code: str,
+    client: TestClient,
+    engine: Engine,
+    holder_auth: dict,
+    double: VerifierDouble,
+    held: str,
+    clock: FixedClock,
+    spoil,
+    code: str,
 ) -> None:  # noqa: ANN001
     spoil(double, clock)
     link = double.new_request(QUERY)
-    answer = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth)
+    answer = client.post(
+        "/wallet/presentation-requests", json={"request": link}, headers=holder_auth
+    )
     assert answer.status_code == 400, answer.text
     assert answer.json()["code"] == code
     assert rows(engine, "SELECT count(*) FROM wallet_presentation_request")[0][0] == 0
@@ -178,7 +223,8 @@ def test_a_verifier_that_cannot_be_authenticated_is_refused(
 LINKS = {
     "wrong scheme": "https://localhost:8000/?client_id=x509_san_dns%3Alocalhost",
     "no request_uri": "openid4vp://?client_id=x509_san_dns%3Alocalhost",
-    "no client_id": f"openid4vp://?request_uri={quote('http://localhost:8000/double/request/x', safe='')}",
+    "no client_id": "openid4vp://?request_uri="
+    + quote("http://localhost:8000/double/request/x", safe=""),
     "by value": "openid4vp://?client_id=x509_san_dns%3Alocalhost&request=eyJhbGciOiJub25lIn0..",
     "garbage": "not a link",
     "client_id mismatch": "openid4vp://?client_id=x509_san_dns%3Aother.example&request_uri=REQUEST",
@@ -192,9 +238,13 @@ def test_malformed_presentation_links_are_refused(
 ) -> None:
     if "REQUEST" in link:
         real = double.new_request(QUERY)
-        request_uri = quote(f"http://localhost:8000/double/request/{double_request_id(real)}", safe="")
+        request_uri = quote(
+            f"http://localhost:8000/double/request/{double_request_id(real)}", safe=""
+        )
         link = link.replace("REQUEST", request_uri)
-    answer = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth)
+    answer = client.post(
+        "/wallet/presentation-requests", json={"request": link}, headers=holder_auth
+    )
     assert 400 <= answer.status_code < 500, answer.text
     assert answer.json()["code"].startswith("oid4vp_")
     assert rows(engine, "SELECT count(*) FROM wallet_presentation_request")[0][0] == 0
@@ -214,7 +264,10 @@ GREEDY = {
                 {"id": "grade", "path": ["assessment_grade"]},
                 {"id": "skills", "path": ["skills", None]},
             ],
-            "claim_sets": [["given", "family", "pnr", "born", "grade", "skills"], ["given", "family"]],
+            "claim_sets": [
+                ["given", "family", "pnr", "born", "grade", "skills"],
+                ["given", "family"],
+            ],
         }
     ]
 }

@@ -29,8 +29,12 @@ CLIENT_ID = "x509_san_dns:localhost"
 
 
 def _name(common: str) -> x509.Name:
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Testarbetsgivaren AB")])
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Testarbetsgivaren AB"),
+        ]
+    )
 
 
 def make_ca_and_leaf(
@@ -47,8 +51,13 @@ def make_ca_and_leaf(
         .not_valid_before(now)
         .not_valid_after(now + datetime.timedelta(days=3650))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .add_extension(
+            x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     leaf_key = ec.generate_private_key(ec.SECP256R1())
@@ -62,10 +71,22 @@ def make_ca_and_leaf(
         .not_valid_after(now + datetime.timedelta(days=365))
         .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False)
+        .add_extension(
+            x509.KeyUsage(True, False, False, False, False, False, False, False, False),
+            critical=True,
+        )
+        .add_extension(
+            x509.ExtendedKeyUsage(
+                [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+            ),
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(leaf_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     return ca, leaf, leaf_key
@@ -113,17 +134,24 @@ class VerifierDouble:
             "exp": self.iat + 600,
         }
         request_uri = f"{BASE}/double/request/{request_id}"
-        return f"openid4vp://?client_id={quote(CLIENT_ID, safe='')}&request_uri={quote(request_uri, safe='')}"
+        client_id = quote(CLIENT_ID, safe="")
+        return f"openid4vp://?client_id={client_id}&request_uri={quote(request_uri, safe='')}"
 
     def request_object(self, request_id: str) -> str:
         key = self.signer or jwk.JWK.from_pem(
-            self.leaf_key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                        serialization.NoEncryption())
+            self.leaf_key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
         )
         x5c = [base64.b64encode(self.leaf.public_bytes(serialization.Encoding.DER)).decode()]
         token = jws.JWS(json.dumps(self.requests[request_id]).encode())
-        token.add_signature(key, alg="ES256", protected=json.dumps(
-            {"alg": "ES256", "typ": "oauth-authz-req+jwt", "x5c": x5c}))
+        token.add_signature(
+            key,
+            alg="ES256",
+            protected=json.dumps({"alg": "ES256", "typ": "oauth-authz-req+jwt", "x5c": x5c}),
+        )
         return token.serialize(compact=True)
 
     def router(self) -> APIRouter:
@@ -156,8 +184,9 @@ class VerifierDouble:
         def issuer_key(_iss: str, header: dict) -> jwk.JWK:
             return issuer_keys[header["kid"]]
 
-        verifier = SDJWTVerifier(presentation, issuer_key, expected_aud=CLIENT_ID,
-                                 expected_nonce=str(request["nonce"]))
+        verifier = SDJWTVerifier(
+            presentation, issuer_key, expected_aud=CLIENT_ID, expected_nonce=str(request["nonce"])
+        )
         return verifier.get_verified_payload()
 
 

@@ -1,0 +1,414 @@
+"""The CLI's issuer batch, verifier, trust-list, dev-ca and verify commands."""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import json
+import os
+import stat
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from jwcrypto import jwk
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
+from core import jose
+from core import x509 as certs
+from core.runtime import Runtime
+from intyg import cli
+from intyg.app import create_app
+from intyg.commands import common
+from intyg.commands.issuer import content_key
+from tests.helpers import SpecWallet, learner_claims
+
+BASE = "http://localhost:8000"
+VCT = f"{BASE}/types/skill-credential"
+BAD_PERSONNUMMER = "19900101-0018"  # wrong check digit
+
+
+@pytest.fixture
+def cli_env(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    master_key_text: str,
+    database_url: str,
+    engine: Engine,
+) -> dict[str, str]:
+    """A clean INTYG_ environment in a scratch directory, on the migrated test database."""
+    for name in list(os.environ):
+        if name.startswith("INTYG_") and name != "INTYG_TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.chdir(tmp_path)
+    env = {
+        "INTYG_DATABASE_URL": database_url,
+        "INTYG_PUBLIC_URL": BASE,
+        "INTYG_MASTER_KEY": master_key_text,
+        "INTYG_VERIFIER_CA_DIR": str(tmp_path / "ca"),
+        "INTYG_TRUST_LIST_OPERATOR_KEYS": str(tmp_path / "operator.jwks"),
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    with pytest.raises(SystemExit) as exited:
+        cli.main(list(args))
+    out, err = capsys.readouterr()
+    code = exited.value.code
+    return (code if isinstance(code, int) else 1), out, err
+
+
+def printed(out: str, label: str) -> str:
+    line = next(line for line in out.splitlines() if line.startswith(label))
+    return line.split(":", 1)[1].strip()
+
+
+def create_issuer(capsys: pytest.CaptureFixture[str], slug: str = "yh-batch") -> str:
+    code, out, err = run(
+        capsys, "issuer", "create", "--slug", slug, "--name", "YH Batch", "--org-number",
+        "556677-8899",
+    )
+    assert (code, err) == (0, ""), err
+    return printed(out, "API key")
+
+
+def count_offers(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM issuer_offer")).scalar_one())
+
+
+# --- issuer batch ----------------------------------------------------------------------------
+
+HEADER = [
+    "given_name", "family_name", "birthdate", "learner_identification", "achievement_title",
+    "achievement_kind", "eqf_level", "language_of_classes", "credits", "skills",
+    "taxonomy_versions", "assessment_grade", "tx_code", "row_id",
+]
+
+
+def learner_row(**overrides: str) -> list[str]:
+    claims = learner_claims()
+    row = {
+        "given_name": "Alva", "family_name": "Lindqvist", "birthdate": "1990-01-01",
+        "learner_identification": "19900101-0017", "achievement_title": "Mjukvaruutvecklare",
+        "achievement_kind": "programme", "eqf_level": "5", "language_of_classes": "sv",
+        "credits": json.dumps(claims["credits"], ensure_ascii=False),
+        "skills": json.dumps(claims["skills"], ensure_ascii=False),
+        "taxonomy_versions": json.dumps(claims["taxonomy_versions"]),
+        "assessment_grade": "VG", "tx_code": "", "row_id": "",
+    }
+    row.update(overrides)
+    return [row[name] for name in HEADER]
+
+
+def write_batch(path: Path) -> Path:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER)
+        writer.writerow(learner_row())  # line 2
+        writer.writerow(learner_row(given_name="Bo", tx_code="true"))  # line 3
+        writer.writerow(learner_row(learner_identification=BAD_PERSONNUMMER))  # line 4: bad
+        writer.writerow(learner_row(given_name="Cecilia", skills="[not json"))  # line 5: bad
+        writer.writerow(learner_row(given_name="Dan", row_id="student-0042"))  # line 6
+        writer.writerow(learner_row(given_name="Eva", achievement_kind="hobby"))  # line 7: bad
+    return path
+
+
+def read_offers(out_dir: Path) -> list[dict[str, str]]:
+    with (out_dir / "offers.csv").open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
+    cli_env: dict[str, str], engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_issuer(capsys)
+    batch = write_batch(tmp_path / "learners.csv")
+    out_dir = tmp_path / "offers"
+
+    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
+                         "--out", str(out_dir))
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("line 4: invalid_input: ") and "learner_identification" in lines[0]
+    assert lines[1] == "line 5: invalid_json: skills: the cell is not valid JSON"
+    assert lines[2].startswith("line 7: invalid_input: ") and "achievement_kind" in lines[2]
+    assert lines[3].startswith("error: batch_incomplete: 3 of 6 rows failed")
+    assert len(lines) == 4
+    assert BAD_PERSONNUMMER not in err and "Lindqvist" not in err and "not json" not in err
+    assert "6 rows: 3 offers created, 0 replayed" in out
+
+    offers = read_offers(out_dir)
+    assert [row["line"] for row in offers] == ["2", "3", "6"]
+    assert {row["outcome"] for row in offers} == {"created"}
+    assert [bool(row["tx_code"]) for row in offers] == [False, True, False]
+    assert len(offers[1]["tx_code"]) == 6
+    for row in offers:
+        assert row["credential_offer"].startswith("openid-credential-offer://?credential_offer_uri=")
+        assert row["credential_offer_uri"].endswith(row["offer_id"])
+        svg = out_dir / "qr" / f"{row['offer_id']}.svg"
+        assert svg.read_text().startswith("<svg")
+        assert stat.S_IMODE(svg.stat().st_mode) == 0o600
+    assert stat.S_IMODE((out_dir / "offers.csv").stat().st_mode) == 0o600
+    assert not (out_dir / "offers.csv.partial").exists()
+    assert count_offers(engine) == 3
+
+    # the same file again: nothing new, the same offers, the one-time code kept
+    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
+                         "--out", str(out_dir))
+    assert code == 1
+    assert "6 rows: 0 offers created, 3 replayed" in out
+    assert count_offers(engine) == 3
+    again = read_offers(out_dir)
+    assert [(r["offer_id"], r["tx_code"]) for r in again] == [
+        (r["offer_id"], r["tx_code"]) for r in offers
+    ]
+    assert {row["outcome"] for row in again} == {"replayed"}
+
+    # fixed rows are issued on the next run; the others are still not repeated
+    with batch.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    rows = [rows[0], rows[1], rows[2], learner_row(), rows[5]]  # line 4 now a copy of line 2
+    rows[3][HEADER.index("given_name")] = "Fixad"
+    with batch.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(rows)
+    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
+                         "--out", str(out_dir))
+    assert (code, err) == (0, "")
+    assert "4 rows: 1 offers created, 3 replayed" in out
+    assert count_offers(engine) == 4
+
+
+def test_batch_idempotency_key_is_the_row_id_or_a_content_hash() -> None:
+    claims: dict[str, object] = {"given_name": "Alva", "family_name": "L"}
+    key = content_key("dir/learners.csv", claims, False)
+    assert key.startswith("csv-sha256:") and len(key) == len("csv-sha256:") + 64
+    assert key == content_key("other/learners.csv", dict(reversed(claims.items())), False)
+    assert key != content_key("learners-2.csv", claims, False)
+    assert key != content_key("learners.csv", claims, True)
+
+
+@pytest.mark.parametrize(
+    ("content", "code"),
+    [
+        ("given_name,colour\nAlva,blue\n", "csv_unknown_columns"),
+        ("given_name,family_name\nAlva,L\n", "csv_missing_columns"),
+        ("", "csv_empty"),
+    ],
+)
+def test_batch_refuses_a_file_it_cannot_read_in_one_line(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
+    content: str, code: str,
+) -> None:
+    create_issuer(capsys)
+    batch = tmp_path / "bad.csv"
+    batch.write_text(content)
+    status, _, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
+                         "--out", str(tmp_path / "o"))
+    assert status == 1
+    assert err.startswith(f"error: {code}: ") and len(err.strip().splitlines()) == 1
+
+
+def test_batch_accepts_semicolons_and_a_byte_order_mark(
+    cli_env: dict[str, str], engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_issuer(capsys)
+    batch = tmp_path / "excel.csv"
+    batch.write_text(
+        "\ufeffgiven_name;family_name;achievement_title;achievement_kind;tx_code\n"
+        "Alva;Lindqvist;Svetsare;course;ja\n",
+        encoding="utf-8",
+    )
+    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
+                         "--out", str(tmp_path / "o"))
+    assert (code, err) == (0, "")
+    assert count_offers(engine) == 1
+
+
+# --- verifier, dev CA, trust lists ----------------------------------------------------------
+
+
+def create_verifier(capsys: pytest.CaptureFixture[str]) -> str:
+    code, out, err = run(
+        capsys, "verifier", "create", "--slug", "employer", "--name", "Arbetsgivaren AB",
+        "--org-number", "556677-8899", "--dns-name", "localhost",
+    )
+    assert (code, err) == (0, ""), err
+    assert printed(out, "client_id") == "x509_san_dns:localhost"
+    assert "CA certificate" in out
+    return printed(out, "API key")
+
+
+def test_verifier_create_prints_client_id_key_and_ca(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    api_key = create_verifier(capsys)
+    assert api_key.startswith("intyg_verifier_")
+    assert (tmp_path / "ca" / "ca.pem").exists()
+    code, _, err = run(
+        capsys, "verifier", "create", "--slug", "employer", "--name", "X", "--org-number",
+        "556677-8899", "--dns-name", "localhost",
+    )
+    assert code == 1 and err.startswith("error: verifier_exists: ")
+
+
+def test_dev_ca_create_and_issue(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    code, out, _ = run(capsys, "dev-ca", "create")
+    assert code == 0 and "created development CA" in out
+    code, out, _ = run(capsys, "dev-ca", "create")
+    assert code == 0 and "existing development CA" in out
+    code, out, err = run(capsys, "dev-ca", "issue", "--dns-name", "rekrytering.example.se",
+                         "--out", str(tmp_path / "elsewhere"))
+    assert (code, err) == (0, "")
+    key_file = tmp_path / "elsewhere" / "key.pem"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    leaf, ca_cert = certs.certificates_from_pem((tmp_path / "elsewhere" / "cert.pem").read_text())
+    assert certs.san_dns_names(leaf) == ["rekrytering.example.se"]
+    assert ca_cert == certs.certificate_from_pem((tmp_path / "ca" / "ca.pem").read_text())
+    code, _, err = run(capsys, "dev-ca", "issue", "--dns-name", "rekrytering.example.se",
+                       "--out", str(tmp_path / "elsewhere"))
+    assert code == 1 and err.startswith("error: file_exists: ")
+
+
+def make_trust_list(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, issuer: str, sequence: int = 1
+) -> Path:
+    key = tmp_path / "operator.jwk"
+    if not key.exists():
+        code, _, err = run(capsys, "trust-list", "keygen", "--out", str(key))
+        assert (code, err) == (0, "")
+    document, token = tmp_path / f"list-{sequence}.json", tmp_path / f"list-{sequence}.jwt"
+    code, _, err = run(
+        capsys, "trust-list", "create", "--issuer", issuer, "YH-akademin", VCT,
+        "--verifier", "x509_san_dns:localhost", "Arbetsgivaren AB",
+        "--sequence", str(sequence), "--out", str(document),
+    )
+    assert (code, err) == (0, ""), err
+    code, _, err = run(capsys, "trust-list", "sign", str(document), "--key", str(key),
+                       "--out", str(token))
+    assert (code, err) == (0, ""), err
+    return token
+
+
+def test_trust_list_keygen_create_sign_install(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_verifier(capsys)
+    token = make_trust_list(capsys, tmp_path, f"{BASE}/issuers/yh", sequence=2)
+    key_file = tmp_path / "operator.jwk"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    private = jose.PrivateKey.from_jwk(json.loads(key_file.read_text()))
+    jwks = json.loads((tmp_path / "operator.jwks").read_text())
+    assert [k["kid"] for k in jwks["keys"]] == [private.kid]
+    document = json.loads((tmp_path / "list-2.json").read_text())
+    assert document["sequence_number"] == 2
+    assert 29 * 86_400 < document["next_update"] - document["issued_at"] <= 30 * 86_400
+    assert [e["kind"] for e in document["entities"]] == ["issuer", "verifier"]
+
+    code, out, err = run(capsys, "trust-list", "install", "--verifier", "employer", str(token))
+    assert (code, err) == (0, "")
+    assert "(sequence 2) for employer: 1 trusted issuers" in out
+    older = make_trust_list(capsys, tmp_path, f"{BASE}/issuers/yh", sequence=1)
+    code, _, err = run(capsys, "trust-list", "install", "--verifier", "employer", str(older))
+    assert code == 1 and err.startswith("error: trust_list_rolled_back: ")
+
+    code, _, err = run(capsys, "trust-list", "keygen", "--out", str(key_file))
+    assert code == 1 and err.startswith("error: file_exists: ")
+    code, _, err = run(capsys, "trust-list", "create", "--issuer", "x", "--out", "l.json")
+    assert code == 2 and err.startswith("error: usage: --issuer takes 3 values")
+    code, _, err = run(capsys, "trust-list", "create", "--issuer", "ftp://x", "N", VCT,
+                       "--out", "l.json")
+    assert code == 1 and err.startswith("error: trust_list_malformed: ")
+
+
+# --- verify FILE -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def in_process_http(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[TestClient]:
+    """The whole app over the test database; the CLI's outbound HTTP is routed into it."""
+    holder: dict[str, TestClient] = {}
+
+    def http() -> httpx.Client:
+        return TestClient(holder["client"].app, base_url=BASE)
+
+    real_load_runtime = common.load_runtime
+
+    def load_runtime() -> Runtime:
+        return dataclasses.replace(real_load_runtime(), http=http)
+
+    monkeypatch.setattr(common, "load_runtime", load_runtime)
+    runtime = load_runtime()
+    with TestClient(create_app(runtime=runtime), base_url=BASE) as client:
+        holder["client"] = client
+        yield client
+    runtime.engine.dispose()
+
+
+def issue_credential(client: TestClient, api_key: str, slug: str) -> str:
+    made = client.post(f"/issuers/{slug}/admin/offers", json={"claims": learner_claims()},
+                       headers={"Authorization": f"Bearer {api_key}"})
+    assert made.status_code == 201, made.text
+    wallet = SpecWallet(client, use_dpop=False)
+    offer = wallet.resolve_offer(made.json()["credential_offer"])
+    metadata = wallet.metadata(str(offer["credential_issuer"]))
+    answer = wallet.request_credentials(
+        metadata, wallet.redeem(offer), [jwk.JWK.generate(kty="EC", crv="P-256")]
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["credentials"][0]["credential"])
+
+
+def test_verify_a_credential_file(
+    in_process_http: TestClient, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    api_key = create_issuer(capsys, slug="yh-verify")
+    create_verifier(capsys)
+    token = make_trust_list(capsys, tmp_path, f"{BASE}/issuers/yh-verify")
+    code, _, err = run(capsys, "trust-list", "install", "--verifier", "employer", str(token))
+    assert (code, err) == (0, "")
+    credential = issue_credential(in_process_http, api_key, "yh-verify")
+    good = tmp_path / "alva.sd-jwt"
+    good.write_text(credential + "\n")
+
+    code, out, err = run(capsys, "verify", str(good))  # the only verifier is the default
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["verdict"] == "valid"
+    assert result["issuer"]["trusted"] is True
+    assert result["claims"]["given_name"] == "Alva"
+
+    code, out, _ = run(capsys, "verify", str(good), "--verifier", "employer", "--format", "text")
+    assert code == 0
+    assert "verdict:  VALID" in out and "given_name: Alva" in out
+
+    issuer_jwt, _, rest = credential.partition("~")
+    header, payload, signature = issuer_jwt.split(".")
+    forged = json.loads(jose.b64url_decode(payload))
+    forged["vct"] = VCT + "-premium"
+    tampered = tmp_path / "tampered.sd-jwt"
+    tampered.write_text(
+        f"{header}.{jose.b64url_encode(json.dumps(forged).encode())}.{signature}~{rest}"
+    )
+    code, out, err = run(capsys, "verify", str(tampered), "--verifier", "employer")
+    assert code == 1
+    result = json.loads(out)
+    assert result["verdict"] == "invalid" and result["failed_check"] == "signature"
+    assert result["claims"] is None
+    assert err.strip() == "error: credential_invalid: the signature check failed " \
+        f"({next(c['code'] for c in result['checks'] if c['name'] == 'signature')})"
+
+    code, _, err = run(capsys, "verify", str(good), "--nonce", "n-1")
+    assert code == 1 and "key_binding" in err  # a bare credential has no key binding
+    code, _, err = run(capsys, "verify", str(good), "--verifier", "nobody")
+    assert code == 1 and err.startswith("error: verifier_not_found: ")

@@ -1,0 +1,127 @@
+"""``docs/tutorial.md`` works: its bash blocks, run in order in one bash process, against a
+real ``intyg demo`` server (on a free loopback port, with its own database and key files).
+
+The server listens on 127.0.0.1 and is addressed as ``localhost`` (INTYG_PUBLIC_URL), as the
+demo's verifier uses the DNS name ``localhost`` for its ``x509_san_dns`` client identifier.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+TUTORIAL = REPO / "docs" / "tutorial.md"
+BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("bash") is None or shutil.which("curl") is None, reason="needs bash and curl"
+)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tutorial_blocks() -> list[str]:
+    return BASH_BLOCK.findall(TUTORIAL.read_text(encoding="utf-8"))
+
+
+def clean_environment(folder: Path, base: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("INTYG_")}
+    env.update(
+        {
+            "INTYG_DATABASE_URL": f"sqlite:///{folder / 'intyg.db'}",
+            "INTYG_PUBLIC_URL": base,
+            "PYTHONPATH": str(REPO),
+            "PYTHONUNBUFFERED": "1",
+            # the venv's `intyg` first, then whatever the machine has
+            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
+        }
+    )
+    return env
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
+    """``intyg demo`` serving; yields the environment and the ``export`` lines it printed."""
+    port = free_port()
+    base = f"http://localhost:{port}"
+    env = clean_environment(tmp_path, base)
+    out, err = (tmp_path / "demo.out").open("wb"), (tmp_path / "demo.err").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "intyg", "demo", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=out, stderr=err,
+    )
+    try:
+        deadline = time.time() + 40
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"intyg demo exited: {(tmp_path / 'demo.err').read_text()[-2000:]}")
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.time() > deadline:
+                pytest.fail("intyg demo did not start serving within 40 s")
+            time.sleep(0.2)
+        printed = (tmp_path / "demo.out").read_text(encoding="utf-8")
+        exports = [line for line in printed.splitlines() if line.startswith("export ")]
+        yield env, exports
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        out.close()
+        err.close()
+
+
+def test_the_tutorial_runs_as_written(
+    demo_server: tuple[dict[str, str], list[str]], tmp_path: Path
+) -> None:
+    env, exports = demo_server
+    assert [line.split("=", 1)[0] for line in exports] == [
+        "export INTYG", "export ISSUER_KEY", "export VERIFIER_KEY",
+        "export WALLET_USER", "export WALLET_PASSWORD",
+    ]
+    blocks = tutorial_blocks()
+    assert len(blocks) >= 8
+    script = "\n".join(["set -euo pipefail", *exports, *blocks])
+    done = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120, check=False,
+    )
+    output = done.stdout
+    assert done.returncode == 0, f"stdout:\n{output[-3000:]}\nstderr:\n{done.stderr[-3000:]}"
+
+    # step 5: fulfilled, with exactly the approved selectively disclosable claims
+    first, _, after_revocation = output.partition("\nINVALID\n")
+    assert "request: fulfilled" in first
+    claims_line = next(line for line in first.splitlines() if line.startswith("claims:"))
+    assert '"given_name": "Alva"' in claims_line and '"assessment_grade": "VG"' in claims_line
+    assert "birthdate" not in claims_line and "learner_identification" not in claims_line
+    # step 6: the exported credential verifies
+    assert "verdict:  VALID" in first
+    # step 7: revoked, rejected by the status check; the file no longer verifies
+    assert "request: rejected" in after_revocation
+    assert "failed check: status" in after_revocation
+    assert "code: credential_revoked" in after_revocation
+    assert "verdict:  INVALID" in after_revocation
+    assert "exit status 1" in after_revocation
+    assert "error: credential_invalid: the status check failed" in done.stderr
