@@ -259,6 +259,14 @@ def _created(
     )
 
 
+def offer_link(session: Session, rt: Runtime, tenant: IssuerTenant, offer_id: str) -> str:
+    """The ``openid-credential-offer://`` link of one of this issuer's offers."""
+    offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
+    if offer is None:
+        raise OfferNotFound()
+    return _created(rt, tenant, offer.id, None, created=False).credential_offer
+
+
 def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> dict[str, object]:
     """The credential offer behind ``credential_offer_uri`` (OID4VCI §4.1.3)."""
     tenant = tenant_by_slug(session, slug)

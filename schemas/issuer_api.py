@@ -40,7 +40,11 @@ class CreatedOffer(_Wire):
     tx_code: str | None = Field(
         default=None, description="Only when asked for, and only at creation: give it to the learner."
     )
-    qr_svg: str = Field(description="The credential_offer link as an SVG QR code.")
+    qr_svg: str | None = Field(
+        default=None,
+        description="The credential_offer link as an SVG QR code (in a batch only with "
+        "?include_qr=true; otherwise GET offers/{offer_id}/qr.svg).",
+    )
     created: bool = Field(description="False when an idempotent retry returned an earlier offer.")
 
 

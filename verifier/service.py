@@ -374,6 +374,10 @@ def _verify_vp_token(
             valid = valid and result.valid
             results.setdefault(credential_query.id, []).append(result.as_json())
     evaluation_ok = _answered_required(query, vp_token)
+    if not (valid and evaluation_ok):  # claims are shown only when the request is fulfilled
+        for answered in results.values():
+            for item in answered:
+                item["claims"] = None
     return {
         "verdict": "valid" if valid and evaluation_ok else "invalid",
         "error": None if evaluation_ok else "dcql_not_satisfied",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, status
+from fastapi import APIRouter, Header, Query, Response, status
 
 from core.errors import IntygError, InvalidInput
 from core.qr import qr_svg
@@ -32,13 +32,13 @@ def create_issuer(body: wire.CreateIssuer, session: SessionDep, rt: RuntimeDep) 
     return wire.CreatedIssuer(slug=created.slug, issuer=created.issuer, api_key=created.api_key)
 
 
-def _offer_out(created: service.CreatedOffer) -> wire.CreatedOffer:
+def _offer_out(created: service.CreatedOffer, *, with_qr: bool = True) -> wire.CreatedOffer:
     return wire.CreatedOffer(
         offer_id=created.offer_id,
         credential_offer=created.credential_offer,
         credential_offer_uri=created.credential_offer_uri,
         tx_code=created.tx_code,
-        qr_svg=qr_svg(created.credential_offer),
+        qr_svg=qr_svg(created.credential_offer) if with_qr else None,
         created=created.created,
     )
 
@@ -81,6 +81,7 @@ def create_offers_batch(
     tenant: TenantDep,
     session: SessionDep,
     rt: RuntimeDep,
+    include_qr: Annotated[bool, Query(description="Render a QR code per offer (slow).")] = False,
 ) -> wire.BatchResult:
     if len(body) > 1000:
         raise InvalidInput("at most 1000 offers per batch")
@@ -96,13 +97,25 @@ def create_offers_batch(
             error = wire.BatchItemError(code=exc.code, detail=exc.detail)
             results.append(wire.BatchItemResult(index=index, error=error))
         else:
-            results.append(wire.BatchItemResult(index=index, offer=_offer_out(created)))
+            offer = _offer_out(created, with_qr=include_qr)
+            results.append(wire.BatchItemResult(index=index, offer=offer))
     return wire.BatchResult(
         created=sum(1 for r in results if r.offer and r.offer.created),
         replayed=sum(1 for r in results if r.offer and not r.offer.created),
         failed=sum(1 for r in results if r.error),
         results=results,
     )
+
+
+@router.get(
+    "/issuers/{slug}/admin/offers/{offer_id}/qr.svg",
+    tags=["issuer admin"],
+    summary="The offer's link as an SVG QR code",
+    response_class=Response,
+)
+def offer_qr(offer_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> Response:
+    link = service.offer_link(session, rt, tenant, offer_id)
+    return Response(qr_svg(link), media_type="image/svg+xml")
 
 
 def _credential_out(row: IssuerCredential) -> wire.CredentialMetadata:

@@ -375,3 +375,19 @@ def test_a_trust_list_lapsing_before_the_answer_rejects_rather_than_hangs(roles:
     assert outcome["status"] == "rejected", outcome
     assert outcome["result"]["verdict"] == "invalid"
     assert outcome["result"]["error"] == "trust_list_unavailable"
+
+
+def test_a_partly_answered_request_shows_no_claims(roles: Roles) -> None:
+    """Two credentials asked for, one answered (validly): rejected, and not one claim shown."""
+    second = json.loads(json.dumps(QUERY["credentials"][0]))
+    second["id"] = "second"
+    request = roles.ask({"credentials": [QUERY["credentials"][0], second]})
+    claims = request_object(roles.client, request)
+    assert respond(roles.client, claims, answer_with(roles, claims)).status_code == 200
+    outcome = roles.status(request)
+    assert outcome["status"] == "rejected", outcome
+    assert outcome["result"]["verdict"] == "invalid"
+    assert outcome["result"]["error"] == "dcql_not_satisfied"
+    [result] = outcome["result"]["credentials"]["skill"]
+    assert result["claims"] is None
+    assert "Alva" not in json.dumps(outcome) and "Lindqvist" not in json.dumps(outcome)
