@@ -84,10 +84,10 @@ class CachedResolvers:
         self.keys = {key.kid: key}
         self.list = status_list.StatusList(131_072, 2)
 
-    def issuer_keys(self, issuer: str, now: int) -> Mapping[str, jose.PublicKey]:
+    def issuer_keys(self, issuer: str, now: int, *, refresh: bool = False) -> Mapping[str, jose.PublicKey]:
         return self.keys
 
-    def status(self, reference: status_list.StatusListReference, keys: Mapping[str, jose.PublicKey], now: int) -> int:
+    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
         return self.list.get(reference.idx)
 
 

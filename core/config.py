@@ -72,7 +72,9 @@ class Settings(BaseSettings):
     require_dpop: bool = Field(
         default=False, description="Issuer token endpoint requires a DPoP proof."
     )
-    offer_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60)
+    offer_ttl_seconds: int = Field(
+        default=24 * 3600, ge=60, description="How long a pre-authorized code can be redeemed."
+    )
     access_token_ttl_seconds: int = Field(default=300, ge=30)
     c_nonce_ttl_seconds: int = Field(default=300, ge=30)
     credential_ttl_days: int = Field(default=5 * 365, ge=1)

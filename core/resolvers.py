@@ -94,23 +94,21 @@ class StatusLists:
         self,
         fetcher: Fetcher,
         reference: status_list.StatusListReference,
-        issuer_keys: Mapping[str, jose.PublicKey],
+        issuer_key: jose.KeyResolver,
         now: int,
     ) -> int:
+        """``issuer_key`` resolves the list's ``kid`` among the issuer's published keys
+        (``IssuerKeys.key_for``: a list signed after a key rotation still verifies)."""
         lst = self._cache.get(reference.uri, now)
         if not isinstance(lst, StatusList):
-            lst = self._fetch(fetcher, reference.uri, issuer_keys, now)
+            lst = self._fetch(fetcher, reference.uri, issuer_key, now)
         return lst.get(reference.idx)
 
     def _fetch(
-        self, fetcher: Fetcher, uri: str, issuer_keys: Mapping[str, jose.PublicKey], now: int
+        self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int
     ) -> StatusList:
         token = fetcher.get_text(uri, headers={"Accept": status_list.MEDIA_TYPE_STATUS_LIST_JWT})
-        jws = jose.verify(
-            token.strip(),
-            lambda header: _key_by_kid(issuer_keys, header),
-            typ=status_list.TYP_STATUS_LIST_JWT,
-        )
+        jws = jose.verify(token.strip(), issuer_key, typ=status_list.TYP_STATUS_LIST_JWT)
         lst = status_list.verify_status_list_token_claims(
             jws.header, jws.payload, expected_sub=uri, now=now
         )
@@ -124,10 +122,3 @@ class StatusLists:
     def forget(self) -> None:
         self._cache.clear()
 
-
-def _key_by_kid(keys: Mapping[str, jose.PublicKey], header: Mapping[str, object]) -> jose.PublicKey:
-    kid = header.get("kid")
-    key = keys.get(kid) if isinstance(kid, str) else None
-    if key is None:
-        raise status_list.StatusListClaimsInvalid("the status list is signed by an unknown key")
-    return key

@@ -93,12 +93,7 @@ class Resolvers(Protocol):
         """The issuer's published keys by kid; ``refresh`` skips any cached copy."""
         ...
 
-    def status(
-        self,
-        reference: status_list.StatusListReference,
-        keys: Mapping[str, jose.PublicKey],
-        now: int,
-    ) -> int: ...
+    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -262,13 +257,13 @@ def _validity(run: _Run, _result: Result) -> None:
     sd_jwt_vc.check_validity(run.jws.payload, now=run.now, skew=run.policy.skew)
 
 
-def _status(run: _Run, _result: Result) -> str | None:
+def _status(run: _Run, result: Result) -> str | None:
     assert run.jws is not None
     if "status" not in run.jws.payload:
         return "skipped"
     reference = status_list.parse_status_claim(run.jws.payload["status"])
     try:
-        value = run.resolvers.status(reference, run.keys, run.now)
+        value = run.resolvers.status(reference, str(result.issuer["id"]), run.now)
     except IntygError as exc:
         unknown = StatusUnknown(f"the status list could not be used ({exc.code})")
         if run.policy.status_unknown == "accept":

@@ -76,10 +76,8 @@ class TrustedResolvers:
             ISSUER_KEYS.forget(issuer)
         return ISSUER_KEYS.keys(self.fetcher, issuer, now)
 
-    def status(
-        self,
-        reference: status_list.StatusListReference,
-        keys: Mapping[str, jose.PublicKey],
-        now: int,
-    ) -> int:
-        return STATUS_LISTS.status(self.fetcher, reference, keys, now)
+    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
+        fetcher = self.fetcher
+        return STATUS_LISTS.status(
+            fetcher, reference, lambda header: ISSUER_KEYS.key_for(fetcher, issuer, header, now), now
+        )

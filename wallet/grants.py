@@ -54,6 +54,11 @@ class GrantCredentialDeleted(Forbidden):
     title = "The holder deleted a credential that this grant presents"
 
 
+class GrantCredentialUnusable(Forbidden):
+    code = "grant_credential_unusable"
+    title = "The credential under this grant is revoked or suspended"
+
+
 class GrantNotApproved(Forbidden):
     code = "grant_not_approved"
     title = "This grant is not approved (pending, denied or unknown)"
@@ -210,7 +215,9 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     session.commit()
 
 
-def service_request_state(session: Session, service: WalletService, request_id: str) -> str:
+def service_request_state(
+    session: Session, rt: Runtime, service: WalletService, request_id: str
+) -> str:
     """What a service may learn of its own request: pending, approved, denied (or expired)."""
     row = session.exec(
         select(WalletGrantRequest).where(
@@ -219,6 +226,8 @@ def service_request_state(session: Session, service: WalletService, request_id: 
     ).first()
     if row is None:
         raise GrantRequestNotFound()
+    if row.state == "pending" and row.expires_at <= rt.clock.now():
+        return "expired"
     return row.state
 
 
@@ -236,7 +245,11 @@ def pull(
     holder = session.get(WalletHolder, consent.holder_id)
     assert holder is not None
     now = rt.clock.now()
-    refusal = _refusal(consent, now) or _missing_credential(session, holder, consent)
+    refusal = (
+        _refusal(consent, now)
+        or _missing_credential(session, holder, consent)
+        or _unusable_credential(session, rt, holder, consent)
+    )
     if refusal is not None:
         transparency.append(
             session, holder.id, now, LogEvent.PULL_REFUSED,
@@ -277,6 +290,18 @@ def _missing_credential(
             holdings.get_credential(session, holder, credential_id)
         except holdings.CredentialNotFound:
             return GrantCredentialDeleted("the holder no longer holds the credential; ask again")
+    return None
+
+
+def _unusable_credential(
+    session: Session, rt: Runtime, holder: WalletHolder, consent: WalletConsent
+) -> GrantCredentialUnusable | None:
+    """A revoked or suspended credential is not presented, even under a live grant: its
+    status is looked up afresh (within the status list's ttl) before each pull."""
+    for credential_id in consent.credential_ids:
+        row = holdings.refresh_status(session, rt, holdings.get_credential(session, holder, credential_id))
+        if row.status in ("INVALID", "SUSPENDED"):
+            return GrantCredentialUnusable(f"the issuer has marked the credential {row.status}")
     return None
 
 

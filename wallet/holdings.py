@@ -82,9 +82,11 @@ def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> Wall
     fetcher = rt.fetcher
     before_network_call(session)
     try:
-        keys = ISSUER_KEYS.keys(fetcher, row.issuer, now)
         value = STATUS_LISTS.status(
-            fetcher, status_list.StatusListReference(row.status_idx, row.status_uri), keys, now
+            fetcher,
+            status_list.StatusListReference(row.status_idx, row.status_uri),
+            lambda header: ISSUER_KEYS.key_for(fetcher, row.issuer, header, now),
+            now,
         )
         row.status = status_list.StatusValue(value).name if value in (0, 1, 2) else "UNKNOWN"
     except IntygError:

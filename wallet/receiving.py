@@ -92,12 +92,13 @@ def receive_offer(
     _claim_offer(session, rt, holder, offer_hash)  # commits: no lock held while we fetch
     try:
         credential = _redeem(session, rt, holder, offer, tx_code, fetcher)
-    except IntygError as exc:
+    except Exception as exc:  # whatever went wrong, the claim on the offer is released
         session.rollback()
         _release_offer(session, offer_hash)
+        reason = exc.code if isinstance(exc, IntygError) else "internal_error"
         transparency.append(
             session, holder.id, rt.clock.now(), LogEvent.CREDENTIAL_RECEIPT_FAILED,
-            {"issuer": offer.credential_issuer, "reason": exc.code},
+            {"issuer": offer.credential_issuer, "reason": reason},
         )
         session.commit()
         raise
@@ -325,8 +326,13 @@ def check_credential(
         reference = status_list.parse_status_claim(payload["status"]) if "status" in payload else None
         status = "VALID"
         if reference is not None:
-            keys = ISSUER_KEYS.keys(fetcher, expected_issuer, now)
-            status = status_list.StatusValue(STATUS_LISTS.status(fetcher, reference, keys, now)).name
+            value = STATUS_LISTS.status(
+                fetcher,
+                reference,
+                lambda header: ISSUER_KEYS.key_for(fetcher, expected_issuer, header, now),
+                now,
+            )
+            status = status_list.StatusValue(value).name
     except CredentialRejected:
         raise
     except (jose.JoseError, sd_jwt.SdJwtError, sd_jwt_vc.SdJwtVcError, status_list.StatusListError) as exc:

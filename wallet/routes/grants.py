@@ -54,8 +54,11 @@ def pending(holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> list[dict
     response_model=wire.GrantRequestOut,
     summary="A service polls its own request",
 )
-def request_state(request_id: str, service: ServiceDep, session: SessionDep) -> wire.GrantRequestOut:
-    return wire.GrantRequestOut(id=request_id, state=grants.service_request_state(session, service, request_id))
+def request_state(
+    request_id: str, service: ServiceDep, session: SessionDep, rt: RuntimeDep
+) -> wire.GrantRequestOut:
+    state = grants.service_request_state(session, rt, service, request_id)
+    return wire.GrantRequestOut(id=request_id, state=state)
 
 
 @router.post("/grant-requests/{request_id}/approve", response_model=wire.ConsentRecord)
