@@ -106,6 +106,14 @@ class Settings(BaseSettings):
         default="reject",
         description="What a verifier does when a credential's status list cannot be fetched.",
     )
+    wallet_recognised_verifiers: str | None = Field(
+        default=None,
+        description="A signed trust list (file or https URL) of the verifiers the wallet "
+        "recognises; requests show whether the verifier is on it.",
+    )
+    wallet_require_recognised_verifier: bool = Field(
+        default=False, description="Refuse requests from verifiers not on that list."
+    )
     presentation_request_ttl_seconds: int = Field(default=600, ge=30)
     fetch_allowed_hosts: frozenset[str] = Field(
         default=frozenset(),

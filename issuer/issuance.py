@@ -183,8 +183,8 @@ def credential(
     urls = IssuerUrls(rt.settings.public_url, slug)
     access_token, token_row = _access_token(session, rt, request, urls.credential)
     offer = repository.offer_by_id(session, tenant.id, token_row.offer_id)
-    if offer is None:  # a token of another issuer on this host
-        raise oid4vci.InvalidToken("the access token was not issued by this issuer")
+    if offer is None:  # a token of another issuer on this host: answered like an unknown one
+        raise oid4vci.InvalidToken("the access token is unknown, used or expired")
     proofs = _proofs(request.body)
     now = rt.clock.now()
     holder_keys = _verified_holder_keys(session, rt, tenant, proofs, urls.issuer, now)

@@ -17,15 +17,9 @@ from cryptography import x509
 
 from core import jose
 from core import x509 as certs
-from core.errors import ServiceUnavailable
 from core.runtime import Runtime
 
 CA_NAME = "Intyg development verifier CA"
-
-
-class TrustListKeysMissing(ServiceUnavailable):
-    code = "trust_list_keys_missing"
-    title = "No trust-list operator keys are configured"
 
 
 def load_or_create(rt: Runtime) -> tuple[x509.Certificate, jose.PrivateKey]:
@@ -47,11 +41,3 @@ def _write_private(path: Path, data: bytes) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
-
-
-def operator_keys(rt: Runtime) -> list[jose.PublicKey]:
-    path = rt.settings.trust_list_operator_keys
-    if not path.exists():
-        raise TrustListKeysMissing(f"create {path} (intyg trust-list keygen)")
-    document = json.loads(path.read_text())
-    return [jose.PublicKey.from_jwk(jwk) for jwk in document.get("keys", [])]

@@ -203,8 +203,25 @@ def verify(
             continue
         check.outcome = outcome or "passed"  # type: ignore[assignment]
     if result.valid:
-        result.claims = {k: v for k, v in run.claims.items() if k not in REGISTERED}
+        result.claims = _released_claims(run.claims, policy.credential_query)
     return result
+
+
+def _released_claims(
+    claims: Mapping[str, object], query: dcql.CredentialQuery | None
+) -> dict[str, object]:
+    """What the result hands on: without a query, every disclosed and plain claim; with one,
+    only the top-level claims it asked for (the rest of the credential stays with us)."""
+    kept = {k: v for k, v in claims.items() if k not in REGISTERED}
+    if query is None or query.claims is None:
+        return kept
+    asked = {c.path[0] for c in query.claims if isinstance(c.path[0], str)}
+    return {k: v for k, v in kept.items() if k in asked}
+
+
+class KeyBindingUnconfigured(IntygError):
+    code = "key_binding_expectations_missing"
+    title = "Key binding was required without an expected audience and nonce"
 
 
 def _format(run: _Run, result: Result) -> None:
@@ -281,7 +298,9 @@ def _status(run: _Run, result: Result) -> str | None:
 def _disclosures(run: _Run, _result: Result) -> None:
     assert run.jws is not None and run.parts is not None
     decoded = [sd_jwt.decode_disclosure(d) for d in run.parts.disclosures]
-    run.claims = sd_jwt.process_disclosures(run.jws.payload, decoded).claims
+    processed = sd_jwt.process_disclosures(run.jws.payload, decoded)
+    sd_jwt_vc.check_disclosed_paths(item.path for item in processed.disclosed)
+    run.claims = processed.claims
 
 
 def _key_binding(run: _Run, _result: Result) -> str | None:
@@ -290,7 +309,7 @@ def _key_binding(run: _Run, _result: Result) -> str | None:
     if run.parts.kb_jwt is None and not policy.require_key_binding:
         return "skipped"
     if policy.expected_aud is None or policy.expected_nonce is None:
-        raise sd_jwt.KbJwtUnexpected("key binding needs an expected audience and nonce")
+        raise KeyBindingUnconfigured("give the nonce (and audience) the holder was asked to sign")
     sd_jwt.verify_kb_jwt(
         run.parts,
         sd_jwt_vc.holder_key(run.jws.payload),

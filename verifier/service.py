@@ -14,9 +14,10 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from core import jose, x509 as certs
+from core import jose, trustlists
+from core import x509 as certs
 from core.db import before_network_call
-from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
+from core.errors import Conflict, IntygError, InvalidInput, NotFound, OAuthError, Unauthenticated
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp, trust_list
 from core.tokens import hash_secret, new_secret
@@ -57,8 +58,8 @@ class QueryRefused(InvalidInput):
         self.code = cause.code  # type: ignore[misc]  # the precise dcql_* code on this instance
 
 
-class ResponseNotAccepted(IntygError):
-    """What the response endpoint answers the wallet when the response cannot be taken."""
+class ResponseNotAccepted(OAuthError):
+    """What the response endpoint answers the wallet (OpenID4VP §8.2: an OAuth error body)."""
 
     code = "invalid_request"
     title = "The response is not accepted"
@@ -169,7 +170,7 @@ def put_trust_list(session: Session, rt: Runtime, tenant: VerifierTenant, token:
             current = None
     parsed = trust_list.verify_trust_list(
         token.strip(),
-        ca.operator_keys(rt),
+        trustlists.operator_keys(rt),
         rt.clock.now(),
         min_sequence_number=current.sequence_number if current else None,
     )
@@ -294,6 +295,8 @@ def request_status(session: Session, rt: Runtime, tenant: VerifierTenant, reques
         row.status = "expired"
         session.add(row)
         session.commit()
+    if row.status == "processing":  # the response is being checked: still pending outside
+        row = row.model_copy(update={"status": "pending"})
     return row
 
 

@@ -319,6 +319,7 @@ def check_credential(
             typ=sd_jwt_vc.TYP_SD_JWT_VC,
         )
         payload = verified.jws.payload
+        sd_jwt_vc.check_disclosed_paths(item.path for item in verified.disclosed)
         if sd_jwt_vc.holder_key(payload).kid != holder_key.kid:
             raise CredentialRejected("the credential is not bound to the key we proved")
         sd_jwt_vc.check_validity(payload, now=now, skew=rt.settings.clock_skew_seconds)

@@ -27,7 +27,8 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from core.db import before_network_call
-from core.errors import Conflict, IntygError, NotFound, UpstreamError
+from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
+from core import trustlists
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
@@ -93,11 +94,34 @@ def receive_request(
         allow_unsigned_redirect_uri=dev,
         allow_http_loopback=dev,
     )
+    recognition = _recognition(rt, verified)
     query = dcql.parse_query(verified.dcql_query)
     opened = _open_all(session, rt, holder)
     views = selection.evaluate(query, list(opened.values()))
-    row = _store_request(session, rt, holder, verified)
+    row = _store_request(session, rt, holder, verified, recognition)
     return row, selection.view_json(views, opened)
+
+
+class VerifierNotRecognised(Forbidden):
+    code = "verifier_not_recognised"
+    title = "The verifier is not on the wallet's list of recognised verifiers"
+
+
+def _recognition(rt: Runtime, verified: oid4vp.VerifiedRequest) -> dict[str, object]:
+    """Is the (authenticated) verifier on the signed list of verifiers this wallet knows?
+    ``recognised`` is None when no list is configured; a listed verifier whose certificate
+    is not the one the list pins is refused outright."""
+    source = rt.settings.wallet_recognised_verifiers
+    if not source:
+        return {"recognised": None}
+    entry = trustlists.from_source(rt, source).verifier(verified.client_id)
+    if entry is None or not verified.verified:
+        if rt.settings.wallet_require_recognised_verifier:
+            raise VerifierNotRecognised(f"{verified.client_id} is not on the list")
+        return {"recognised": False}
+    if not entry.pins(verified.certificate_thumbprint):
+        raise VerifierNotRecognised("the verifier's certificate is not the one the list names")
+    return {"recognised": True, "listed_name": entry.name}
 
 
 def _open_all(
@@ -114,7 +138,11 @@ def _open_all(
 
 
 def _store_request(
-    session: Session, rt: Runtime, holder: WalletHolder, verified: oid4vp.VerifiedRequest
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    verified: oid4vp.VerifiedRequest,
+    recognition: dict[str, object],
 ) -> WalletPresentationRequest:
     now = rt.clock.now()
     metadata = verified.client_metadata
@@ -131,6 +159,7 @@ def _store_request(
             "certificate_thumbprint": verified.certificate_thumbprint,
             "logo_uri": metadata.get("logo_uri"),
             "legal_basis": verified.claims.get("legal_basis") or consents.DEFAULT_LEGAL_BASIS,
+            **recognition,
         },
         response_uri=verified.response_uri,
         nonce=verified.nonce,

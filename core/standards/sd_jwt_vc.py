@@ -8,7 +8,7 @@ Metadata at ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path (§
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
@@ -19,6 +19,11 @@ from core.errors import IntygError
 TYP_SD_JWT_VC: Final = "dc+sd-jwt"
 WELL_KNOWN_JWT_VC_ISSUER: Final = "/.well-known/jwt-vc-issuer"
 NEVER_SELECTIVE: Final = frozenset({"iss", "iat", "nbf", "exp", "cnf", "vct", "status"})
+#: §3.2.2.2: the registered claims that MUST NOT be selectively disclosed (``sub`` and ``iat``
+#: MAY be). Intyg never issues them in Disclosures (``NEVER_SELECTIVE``); a receiver refuses
+#: a credential that does: a Disclosure of ``status`` would let its holder hide the status, and
+#: checks that read the signed payload (status, validity, key binding) would not see it.
+NOT_DISCLOSABLE: Final = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
 
 
 class SdJwtVcError(IntygError):
@@ -45,6 +50,11 @@ class IssuerMetadataInvalid(SdJwtVcError):
     code = "jwt_vc_issuer_metadata_invalid"
     status = 502
     title = "The issuer's JWT VC Issuer Metadata is not valid"
+
+
+class RegisteredClaimDisclosed(SdJwtVcError):
+    code = "sd_jwt_vc_registered_claim_disclosed"
+    title = "A registered claim that must not be selectively disclosed is in a disclosure"
 
 
 @dataclass(frozen=True)
@@ -102,6 +112,15 @@ def check_validity(payload: Mapping[str, object], *, now: int, skew: int) -> Non
         assert isinstance(iat, int)
         if iat > now + skew:
             raise CredentialNotYetValid("the credential's iat is in the future")
+
+
+def check_disclosed_paths(paths: Iterable[tuple[str | int, ...]]) -> None:
+    """§3.2.2.2: no Disclosure may carry a top-level ``NOT_DISCLOSABLE`` claim."""
+    for path in paths:
+        if len(path) == 1 and path[0] in NOT_DISCLOSABLE:
+            raise RegisteredClaimDisclosed(
+                f"the registered claim {path[0]!r} must not be selectively disclosed (§3.2.2.2)"
+            )
 
 
 def _is_time(value: object) -> bool:

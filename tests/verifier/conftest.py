@@ -28,13 +28,13 @@ from tests.verifier.support import Roles, setup_roles
 
 
 def _forget_caches() -> None:
+    from core import trustlists
     from verifier import resolution
     from wallet import receiving
 
     resolution.ISSUER_KEYS._cache.clear()
     resolution.STATUS_LISTS.forget()
-    resolution._parsed.clear()
-    resolution._default.clear()
+    trustlists.forget()
     receiving.ISSUER_KEYS._cache.clear()
     receiving.STATUS_LISTS.forget()
 
