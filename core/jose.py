@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from core.errors import JoseError
+from core.errors import JoseError as JoseError  # re-exported: callers catch jose.JoseError
 
 ES256: Final = "ES256"
 EDDSA: Final = "EdDSA"

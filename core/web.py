@@ -48,10 +48,9 @@ def render_error(exc: IntygError) -> JSONResponse:
             status_code=exc.status,
             headers=headers,
         )
-    headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
     response = problem(exc.status, exc.code, exc.title, exc.detail)
-    if headers:
-        response.headers.update(headers)
+    if exc.status == 401:
+        response.headers["WWW-Authenticate"] = "Bearer"
     return response
 
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from core.clock import Clock
 from core.config import Settings
+from core.logs import install_redaction
 from core.runtime import Runtime
 from core.web import BodyLimitMiddleware, install_error_handlers
 from intyg.runtime import build_runtime
@@ -32,6 +33,7 @@ def create_app(
     """Build the app; settings are read here (never at import), from the environment if not
     given. ``uvicorn --factory intyg.app:create_app`` calls it with no arguments."""
     rt = runtime or build_runtime(settings or Settings(), clock=clock)
+    install_redaction()
     app = FastAPI(title="Intyg", version="0.1.0", description=DESCRIPTION)
     app.state.runtime = rt
     install_error_handlers(app)

@@ -181,7 +181,7 @@ def reserve_indices(session: Session, list_id: str, count: int) -> int | None:
             col(IssuerStatusList.allocated) + count <= col(IssuerStatusList.size),
         )
         .values(allocated=IssuerStatusList.allocated + count)
-        .returning(IssuerStatusList.allocated)
+        .returning(col(IssuerStatusList.allocated))
     )
     row = result.first()
     return None if row is None else int(row[0])

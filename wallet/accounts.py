@@ -218,7 +218,7 @@ def delete_account(session: Session, holder: WalletHolder) -> None:
         WalletLogEntry,
         WalletSession,
     ):
-        session.execute(delete(table).where(table.holder_id == holder.id))  # type: ignore[attr-defined]
+        session.execute(delete(table).where(col(table.holder_id) == holder.id))
     session.execute(delete(WalletHolder).where(col(WalletHolder.id) == holder.id))
     session.commit()
 

@@ -182,7 +182,7 @@ def approve(
         purpose=row.purpose,
         legal_basis=consents.DEFAULT_LEGAL_BASIS,
         claims_requested=[{"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]} for v in views],
-        claims_disclosed=selection.disclosed_paths(chosen),
+        claims_disclosed=list(selection.disclosed_paths(chosen)),
         credential_ids=[c.credential_id for c in chosen],
         evidence={"grant_request_id": row.id},
         grant_request_id=row.id,

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
@@ -132,6 +132,11 @@ def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
         raise IssuerProtocolError(f"the issuer's offer document is not valid: {exc.detail}") from None
 
 
+# A redemption's fetches time out (core.http), so a claim still pending after this long was
+# left by a wallet process that died mid-redemption.
+STALE_CLAIM_SECONDS = 600
+
+
 def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash: str) -> None:
     session.add(
         WalletOfferRedemption(
@@ -142,7 +147,29 @@ def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash
         session.commit()
     except IntegrityError:
         session.rollback()
-        raise OfferAlreadyRedeemed("the offer was redeemed before (or is being redeemed)") from None
+        if not _take_over_stale_claim(session, rt, holder, offer_hash):
+            raise OfferAlreadyRedeemed(
+                "the offer was redeemed before (or is being redeemed)"
+            ) from None
+
+
+def _take_over_stale_claim(
+    session: Session, rt: Runtime, holder: WalletHolder, offer_hash: str
+) -> bool:
+    """Take over a claim that a dead process left pending (one caller wins): the holder may
+    try again, and the issuer says whether the code was spent (``issuer_refused``)."""
+    now = rt.clock.now()
+    result = session.execute(
+        update(WalletOfferRedemption)
+        .where(
+            col(WalletOfferRedemption.offer_hash) == offer_hash,
+            col(WalletOfferRedemption.state) == "pending",
+            col(WalletOfferRedemption.created_at) <= now - STALE_CLAIM_SECONDS,
+        )
+        .values(holder_id=holder.id, created_at=now)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 def _release_offer(session: Session, offer_hash: str) -> None:
@@ -211,7 +238,8 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
         if not isinstance(url, str) or not url:
             raise IssuerProtocolError(f"the metadata has no {name} endpoint")
     display = metadata.get("display")
-    name = display[0].get("name") if isinstance(display, list) and display and isinstance(display[0], dict) else None
+    first = display[0] if isinstance(display, list) and display else None
+    shown = first.get("name") if isinstance(first, dict) else None
     dpop_algs = as_metadata.get("dpop_signing_alg_values_supported")
     return IssuerEndpoints(
         credential_issuer=issuer,
@@ -220,7 +248,7 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
         credential=str(endpoints["credential"]),
         configuration_id=config_id,
         configuration=configuration,
-        display_name=name if isinstance(name, str) else urlsplit(issuer).netloc,
+        display_name=shown if isinstance(shown, str) else urlsplit(issuer).netloc,
         use_dpop=isinstance(dpop_algs, list) and jose.ES256 in dpop_algs,
     )
 

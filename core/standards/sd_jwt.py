@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Final, NamedTuple
 
 from core import jose
-from core.errors import SdJwtError
+from core.errors import SdJwtError as SdJwtError  # re-exported
 
 SD_DIGESTS_KEY: Final = "_sd"
 ARRAY_DIGEST_KEY: Final = "..."

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final, NotRequired, TypedDict
 
-from core.errors import StatusListError
+from core.errors import StatusListError as StatusListError  # re-exported
 
 TYP_STATUS_LIST_JWT: Final = "statuslist+jwt"
 MEDIA_TYPE_STATUS_LIST_JWT: Final = "application/statuslist+jwt"

@@ -115,4 +115,9 @@ def serve_app(host: str, port: int, workers: int) -> None:
     """Run the app in uvicorn; each worker builds it from the environment (factory mode)."""
     import uvicorn
 
-    uvicorn.run(APP_FACTORY, factory=True, host=host, port=port, workers=workers)
+    from core.logs import uvicorn_log_config
+
+    uvicorn.run(
+        APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+        log_config=uvicorn_log_config(),
+    )

@@ -19,7 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Any, Annotated
 
 import typer
 from rich.console import Console
@@ -175,10 +175,10 @@ def read_batch_file(file: Path) -> tuple[list[str], list[tuple[int, dict[str | N
     reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         header = [name.strip() for name in (reader.fieldnames or [])]
-        records: list[tuple[int, dict[str | None, object]]] = []
+        records: list[tuple[int, dict[str | None, Any]]] = []
         start = reader.line_num + 1
         for record in reader:
-            records.append((start, record))  # type: ignore[arg-type]
+            records.append((start, record))
             start = reader.line_num + 1
     except csv.Error as exc:
         raise CliFailure("csv_malformed", f"line {reader.line_num}: {exc}") from None
@@ -206,7 +206,9 @@ def check_columns(header: list[str]) -> list[str]:
     return header
 
 
-def parse_row(file_name: str, line: int, header: list[str], record: dict) -> BatchRow:
+def parse_row(
+    file_name: str, line: int, header: list[str], record: dict[str | None, Any]
+) -> BatchRow:
     if record.get(None):
         raise RowError("csv_malformed_row", "more cells than the header has columns")
     values = list(record.values())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Any, Annotated
 
 import typer
 
@@ -102,12 +102,14 @@ def verify(
     else:
         typer.echo(result_as_text(result))
     if result["verdict"] != "valid":
-        failed = next(c for c in result["checks"] if c["outcome"] == "failed")  # type: ignore[union-attr]
+        checks = result["checks"]
+        assert isinstance(checks, list)
+        failed = next(c for c in checks if c["outcome"] == "failed")
         raise CliFailure("credential_invalid",
                          f"the {failed['name']} check failed ({failed.get('code', 'failed')})")
 
 
-def result_as_text(result: dict) -> str:
+def result_as_text(result: dict[str, Any]) -> str:
     issuer = result.get("issuer") or {}
     trusted = "trusted" if issuer.get("trusted") else "NOT trusted"
     lines = [

@@ -129,7 +129,13 @@ class HostileIssuer:
         return f"{self.id}/status/{name}"
 
     def payload(
-        self, holder: jose.PrivateKey, now: int, *, status: str | None = None, **claims: object
+        self,
+        holder: jose.PrivateKey,
+        now: int,
+        *,
+        status: str | None = None,
+        status_idx: int = 0,
+        **claims: object,
     ) -> dict[str, object]:
         payload: dict[str, object] = {
             "iss": self.id,
@@ -141,7 +147,7 @@ class HostileIssuer:
             **claims,
         }
         if status is not None:
-            payload["status"] = {"status_list": {"idx": 0, "uri": status}}
+            payload["status"] = {"status_list": {"idx": status_idx, "uri": status}}
         return payload
 
     def sign(self, payload: Mapping[str, object], header: Mapping[str, object] | None = None) -> str:

@@ -250,7 +250,8 @@ VP_FORM = {"vp_token": json.dumps({"skill": ["a.b.c~"]}), "state": "s"}
 TABLE: dict[tuple[str, str], Builder] = {
     # issuer ↔ issuer
     ("POST", "/issuers/{slug}/admin/offers"): slug_only(ISSUER_A, issuer_b_slug, json=OFFER),
-    ("POST", "/issuers/{slug}/admin/offers/batch"): slug_only(ISSUER_A, issuer_b_slug, json=[OFFER]),
+    ("POST", "/issuers/{slug}/admin/offers/batch"): slug_only(
+        ISSUER_A, issuer_b_slug, json=[OFFER]),
     ("GET", "/issuers/{slug}/admin/offers/{offer_id}/qr.svg"): slug_and_id(
         ISSUER_A, issuer_a_slug, issuer_b_slug, lambda w: w.b_offer_id, "offer_id",
         (404, "offer_not_found")),

@@ -13,9 +13,15 @@ from schemas import wallet_api as wire
 router = APIRouter(tags=["wallet: credentials"])
 
 
+def _entries(row: WalletCredential, name: str) -> list[dict[str, object]]:
+    """A list of display objects from the stored issuer metadata (whatever it held)."""
+    value = row.display.get(name)
+    return [e for e in value if isinstance(e, dict)] if isinstance(value, list) else []
+
+
 def _title(row: WalletCredential) -> str | None:
-    for entry in row.display.get("credential", []):  # type: ignore[union-attr]
-        if isinstance(entry, dict) and isinstance(entry.get("name"), str):
+    for entry in _entries(row, "credential"):
+        if isinstance(entry.get("name"), str):
             return str(entry["name"])
     return None
 
@@ -33,9 +39,9 @@ def _card(rt: Runtime, holder: WalletHolder, row: WalletCredential) -> wire.Cred
         status_checked_at=row.status_checked_at,
         received_at=row.received_at,
         expires_at=row.expires_at,
-        display=list(row.display.get("credential", [])),  # type: ignore[arg-type]
+        display=_entries(row, "credential"),
         claims=claims,
-        claim_labels=list(row.display.get("claims", [])),  # type: ignore[arg-type]
+        claim_labels=_entries(row, "claims"),
     )
 
 

@@ -81,4 +81,4 @@ def deny(request_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 )
 def pull(grant_id: str, body: wire.PullIn, service: ServiceDep, session: SessionDep, rt: RuntimeDep) -> wire.PullOut:
     vp_token = grants.pull(session, rt, service, grant_id, body.nonce)
-    return wire.PullOut(vp_token=vp_token, audience=service.client_id)  # type: ignore[arg-type]
+    return wire.PullOut(vp_token=dict(vp_token), audience=service.client_id)

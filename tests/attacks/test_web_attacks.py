@@ -1,0 +1,366 @@
+"""Web attacks at the HTTP boundary: oversized bodies, deeply nested JSON, bodies that are not
+UTF-8, CR/LF header injection in URLs the service is asked to fetch, and SSRF — every URL the
+service would fetch (an offer link's ``credential_offer_uri``, an offer's ``credential_issuer``
+and so its metadata, an OpenID4VP ``request_uri``, a credential's status list URI, a trusted
+issuer's metadata) refused with ``url_not_allowed`` when it points at a loopback, link-local
+or private address that is not allow-listed, before anything is fetched or written.
+
+The development fetch policy allow-lists the loopback names (the demo runs on localhost), so
+the loopback rows run with ``development=False``; link-local and private addresses are refused
+in both settings. The client answers server errors as a 500 problem rather than re-raising,
+so a crash fails the row as the 500 it would be. The issuer's endpoints have their own garbage
+sweep in ``tests/issuer/test_no_server_errors.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
+
+from core import jose
+from core.clock import FixedClock
+from tests.helpers import ADMIN
+from tests.verifier.support import VCT, Roles, assert_rejected, check, trust_list_token
+
+from .support import (
+    BASE,
+    HostileIssuer,
+    assert_nothing_written,
+    bind,
+    row_counts,
+    with_settings,
+)
+
+MIB = 1024 * 1024
+PRE_AUTH = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
+
+
+@dataclass
+class Arena:
+    client: TestClient
+    roles: Roles
+    holder_auth: dict[str, str]
+
+    def auth(self, who: str) -> dict[str, str]:
+        return {
+            "admin": ADMIN,
+            "issuer": self.roles.issuer_auth,
+            "verifier": self.roles.verifier_auth,
+            "holder": self.holder_auth,
+            "none": {},
+        }[who]
+
+
+@pytest.fixture
+def arena(client: TestClient, roles: Roles, holder_auth: dict[str, str]) -> Arena:
+    return Arena(client, roles, holder_auth)
+
+
+REQUEST_ID = "00000000-0000-4000-8000-000000000000"
+
+# (method, path, who, content type) of every endpoint that takes a body
+BODY_ENDPOINTS = [
+    ("POST", "/admin/issuers", "admin", "application/json"),
+    ("POST", "/admin/verifiers", "admin", "application/json"),
+    ("POST", "/wallet/services", "admin", "application/json"),
+    ("POST", "/issuers/yh-akademin/admin/offers", "issuer", "application/json"),
+    ("POST", "/issuers/yh-akademin/admin/offers/batch", "issuer", "application/json"),
+    ("POST", "/issuers/yh-akademin/token", "none", "application/x-www-form-urlencoded"),
+    ("POST", "/issuers/yh-akademin/credential", "none", "application/json"),
+    ("POST", "/verifiers/arbetsgivaren/requests", "verifier", "application/json"),
+    ("POST", "/verifiers/arbetsgivaren/verify", "verifier", "application/json"),
+    ("PUT", "/verifiers/arbetsgivaren/trust-list", "verifier", "application/json"),
+    ("POST", f"/verifiers/arbetsgivaren/responses/{REQUEST_ID}", "none",
+     "application/x-www-form-urlencoded"),
+    ("POST", "/wallet/accounts", "none", "application/json"),
+    ("POST", "/wallet/sessions", "none", "application/json"),
+    ("POST", "/wallet/offers", "holder", "application/json"),
+    ("POST", "/wallet/presentation-requests", "holder", "application/json"),
+    ("POST", "/wallet/grant-requests", "none", "application/json"),
+]
+ENDPOINT_IDS = [f"{m} {p}" for m, p, _, _ in BODY_ENDPOINTS]
+
+
+def oversized(content_type: str) -> bytes:
+    if content_type == "application/json":
+        return b'{"offer": "' + b"A" * (MIB + 1) + b'"}'
+    return b"vp_token=" + b"A" * (MIB + 1)
+
+
+def send(arena: Arena, method: str, path: str, who: str, content_type: str, body: object):  # noqa: ANN201
+    headers = {**arena.auth(who), "Content-Type": content_type}
+    return arena.client.request(method, path, content=body, headers=headers)
+
+
+def assert_4xx(response, *codes: str) -> None:  # noqa: ANN001
+    assert 400 <= response.status_code < 500, f"{response.status_code} {response.text[:300]}"
+    body = response.json()
+    assert isinstance(body, dict) and ("code" in body or "error" in body), body
+    if codes:
+        assert body.get("code", body.get("error")) in codes, body
+
+
+# --- oversized bodies --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("method", "path", "who", "ctype"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
+def test_body_over_1_mib_is_413(
+    arena: Arena, engine: Engine, method: str, path: str, who: str, ctype: str
+) -> None:
+    before = row_counts(engine)
+    answer = send(arena, method, path, who, ctype, oversized(ctype))
+    assert answer.status_code == 413, answer.text[:300]
+    assert answer.json()["code"] == "payload_too_large"
+    assert_nothing_written(engine, before)
+
+
+def chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
+    for start in range(0, len(data), size):
+        yield data[start : start + size]
+
+
+@pytest.mark.parametrize(("method", "path", "who", "ctype"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
+def test_chunked_body_over_1_mib_without_content_length_is_413(
+    arena: Arena, engine: Engine, method: str, path: str, who: str, ctype: str
+) -> None:
+    before = row_counts(engine)
+    answer = send(arena, method, path, who, ctype, chunks(oversized(ctype)))
+    assert answer.status_code == 413, answer.text[:300]
+    assert answer.json()["code"] == "payload_too_large"
+    assert_nothing_written(engine, before)
+
+
+def test_lying_content_length_is_413(arena: Arena, engine: Engine) -> None:
+    before = row_counts(engine)
+    for declared in ("99999999999", "-1", "1e3", " 12"):
+        answer = arena.client.post(
+            "/wallet/accounts", content=b"{}",
+            headers={"Content-Type": "application/json", "Content-Length": declared},
+        )
+        assert answer.status_code == 413, (declared, answer.text)
+    assert_nothing_written(engine, before)
+
+
+# --- deeply nested JSON and bodies that are not UTF-8 ------------------------------------------
+
+HOSTILE_BODIES = {
+    "nested-arrays-100k": b"[" * 100_000 + b"]" * 100_000,
+    "nested-objects-50k": b'{"a":' * 50_000 + b"1" + b"}" * 50_000,
+    "nested-in-a-field": b'{"offer": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+    "nested-dcql-query": b'{"purpose": "x", "dcql_query": ' + b'{"a":' * 50_000 + b"1"
+    + b"}" * 50_000 + b"}",
+    "invalid-utf8": b'{"offer": "\xff\xfe\xfd", "username": "\xc3\x28"}',
+    "utf8-overlong": b'{"offer": "\xc0\xaf"}',
+    "lone-surrogate-escape": b'{"offer": "\\ud800", "username": "\\udfff", "presentation": "\\ud800"}',
+    "utf16-bom": "\ufeff{}".encode("utf-16"),
+    "nul-bytes": b'{"offer": "a\\u0000b", "username": "\\u0000"}',
+    "huge-number": b'{"duration_days": ' + b"9" * 5000 + b"}",
+}
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=list(HOSTILE_BODIES))
+@pytest.mark.parametrize(("method", "path", "who", "ctype"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
+def test_hostile_body_is_4xx_never_500(
+    arena: Arena,
+    engine: Engine,
+    method: str,
+    path: str,
+    who: str,
+    ctype: str,
+    body: bytes,
+) -> None:
+    before = row_counts(engine)
+    assert_4xx(send(arena, method, path, who, ctype, body))
+    assert_nothing_written(engine, before)
+
+
+# --- header injection (CR/LF) in URLs a wallet is asked to fetch -------------------------------
+
+INJECTED = "\r\nX-Injected: 1\r\n\r\nGET /admin/issuers HTTP/1.1"
+
+
+def offer_by_value(issuer: str) -> str:
+    offer = {
+        "credential_issuer": issuer,
+        "credential_configuration_ids": ["skill_credential_sd_jwt"],
+        "grants": {PRE_AUTH: {"pre-authorized_code": "c0de"}},
+    }
+    return f"openid-credential-offer://?credential_offer={quote(json.dumps(offer), safe='')}"
+
+
+INJECTIONS = {
+    "credential-offer-uri": (
+        "/wallet/offers", "offer",
+        "openid-credential-offer://?credential_offer_uri="
+        + quote(f"{BASE}/issuers/yh-akademin/offers/x{INJECTED}", safe=""),
+    ),
+    "credential-offer-uri-in-host": (
+        "/wallet/offers", "offer",
+        "openid-credential-offer://?credential_offer_uri="
+        + quote(f"http://localhost{INJECTED}:8000/x", safe=""),
+    ),
+    "credential-issuer-of-an-offer-by-value": (
+        "/wallet/offers", "offer", offer_by_value(f"{BASE}/issuers/yh-akademin{INJECTED}"),
+    ),
+    "request-uri": (
+        "/wallet/presentation-requests", "request",
+        "openid4vp://?client_id=x509_san_dns%3Alocalhost&request_uri="
+        + quote(f"{BASE}/double/request/x{INJECTED}", safe=""),
+    ),
+    "request-uri-tab-and-nul": (
+        "/wallet/presentation-requests", "request",
+        "openid4vp://?client_id=x509_san_dns%3Alocalhost&request_uri="
+        + quote(f"{BASE}/double/request/x\t\x00y", safe=""),
+    ),
+}
+
+
+@pytest.mark.parametrize(("path", "field", "link"), INJECTIONS.values(), ids=list(INJECTIONS))
+def test_crlf_in_a_url_to_fetch_is_refused(
+    arena: Arena,
+    engine: Engine,
+    outbound: list[str],
+    path: str,
+    field: str,
+    link: str,
+) -> None:
+    before = row_counts(engine)
+    outbound.clear()
+    answer = arena.client.post(path, json={field: link}, headers=arena.holder_auth)
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["code"] == "url_not_allowed", answer.json()
+    assert outbound == [], outbound  # nothing was fetched at all
+    # a refused receipt is on the holder's own transparency log, by design; nothing else
+    assert_nothing_written(engine, before, except_tables=frozenset({"wallet_log"}))
+
+
+# --- SSRF: every URL the service would fetch ---------------------------------------------------
+
+PRIVATE_HOSTS = {
+    "link-local-metadata": "169.254.169.254",
+    "private-10": "10.0.0.1",
+    "private-192-168": "192.168.1.1",
+    "private-172-16": "172.16.0.1",
+    "cgnat-100-64": "100.64.0.1",
+    "unspecified": "0.0.0.0",
+    "ipv6-unique-local": "[fc00::1]",
+    "ipv6-link-local": "[fe80::1]",
+    "ipv4-mapped-link-local": "[::ffff:169.254.169.254]",
+    "decimal-link-local": "2852039166",
+}
+# refused only where the development allow-list of loopback names is off
+LOOPBACK_HOSTS = {
+    "loopback-name": "localhost",
+    "loopback-127": "127.0.0.1",
+    "loopback-127-shorthand": "127.1",
+    "loopback-ipv6": "[::1]",
+    "loopback-subdomain": "foo.localhost",
+    "loopback-hex": "0x7f000001",
+}
+
+
+def ssrf_cases() -> list[pytest.param]:
+    cases = [pytest.param(host, True, id=name) for name, host in PRIVATE_HOSTS.items()]
+    cases += [pytest.param(host, False, id=name) for name, host in LOOPBACK_HOSTS.items()]
+    return cases
+
+
+@pytest.fixture(params=[True, False], ids=["development", "production"])
+def development(request: pytest.FixtureRequest) -> bool:
+    return bool(request.param)
+
+
+def ssrf_setting(app: FastAPI, refused_in_development: bool, development: bool) -> None:
+    if not development:
+        with_settings(app, development=False)
+    elif not refused_in_development:
+        pytest.skip("the development policy allows loopback hosts (the demo runs on localhost)")
+
+
+@pytest.mark.parametrize(("host", "in_dev"), ssrf_cases())
+@pytest.mark.parametrize(
+    "where", ["credential-offer-uri", "credential-issuer", "request-uri"]
+)
+def test_ssrf_from_the_wallet_is_refused(
+    app: FastAPI,
+    arena: Arena,
+    engine: Engine,
+    outbound: list[str],
+    development: bool,
+    host: str,
+    in_dev: bool,
+    where: str,
+) -> None:
+    ssrf_setting(app, in_dev, development)
+    url = f"https://{host}/issuers/x"
+    path, body = {
+        "credential-offer-uri": (
+            "/wallet/offers",
+            {"offer": "openid-credential-offer://?credential_offer_uri="
+             + quote(f"{url}/offers/1", safe="")},
+        ),
+        "credential-issuer": ("/wallet/offers", {"offer": offer_by_value(url)}),
+        "request-uri": (
+            "/wallet/presentation-requests",
+            {"request": "openid4vp://?client_id=x509_san_dns%3Alocalhost&request_uri="
+             + quote(f"{url}/request", safe="")},
+        ),
+    }[where]
+    before = row_counts(engine)
+    outbound.clear()
+    answer = arena.client.post(path, json=body, headers=arena.holder_auth)
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["code"] == "url_not_allowed"
+    assert outbound == []
+    assert_nothing_written(engine, before, except_tables=frozenset({"wallet_log"}))
+
+
+@pytest.mark.parametrize(("host", "in_dev"), ssrf_cases())
+def test_ssrf_through_a_status_list_uri_is_refused(
+    app: FastAPI,
+    roles: Roles,
+    engine: Engine,
+    hostile: HostileIssuer,
+    outbound: list[str],
+    clock: FixedClock,
+    development: bool,
+    host: str,
+    in_dev: bool,
+) -> None:
+    """A trusted issuer's credential names a status list on an internal address."""
+    holder = jose.PrivateKey.generate()
+    payload = hostile.payload(holder, clock.now(), status=f"https://{host}/latest/meta-data/")
+    presentation = bind(hostile.sign(payload), [], holder, now=clock.now())
+    roles.verify(presentation, nonce="warm-up")  # the issuer's keys, fetched in development
+    ssrf_setting(app, in_dev, development)
+    before = row_counts(engine)
+    outbound.clear()
+    result = roles.verify(presentation)
+    assert_rejected(result, "status", "status_unknown")
+    assert check(result, "status")["detail"].endswith("(url_not_allowed)"), result
+    assert [u for u in outbound if "meta-data" in u] == []
+    assert_nothing_written(engine, before)
+
+
+@pytest.mark.parametrize("host", list(PRIVATE_HOSTS.values()), ids=list(PRIVATE_HOSTS))
+def test_ssrf_through_a_trusted_issuer_id_is_refused(
+    roles: Roles, engine: Engine, hostile: HostileIssuer, clock: FixedClock, host: str
+) -> None:
+    """Even an operator-signed trust list cannot make the verifier fetch an internal address."""
+    issuer = f"https://{host}/issuer"
+    roles.install_trust_list(
+        trust_list_token(roles.operator_key, clock.now(), [(issuer, "Intern", [VCT])], sequence=3)
+    )
+    holder = jose.PrivateKey.generate()
+    payload = hostile.payload(holder, clock.now(), iss=issuer)
+    presentation = bind(hostile.sign(payload), [], holder, now=clock.now())
+    before = row_counts(engine)
+    assert_rejected(roles.verify(presentation), "issuer_key", "url_not_allowed")
+    assert_nothing_written(engine, before)
