@@ -9,14 +9,14 @@ PostgreSQL database), sets up an issuer, a verifier (``x509_san_dns:localhost``)
 trust list and one wallet account per driver, then runs ``--concurrency`` drivers in this
 process, each looping over one flow:
 
-    offer    issuer    POST /issuers/{slug}/admin/offers            (unique given_name per flow)
-    redeem   wallet    POST /wallet/offers                          (wallet → issuer over HTTP)
-    request  verifier  POST /verifiers/{slug}/requests              (DCQL: given_name, achievement_title)
-    read     wallet    POST /wallet/presentation-requests           (wallet → verifier: request object)
-    approve  wallet    POST /wallet/presentation-requests/{id}/approve  (wallet → verifier: response)
-    status   verifier  GET  /verifiers/{slug}/requests/{id}         (must be fulfilled, with the claims)
-    delete   wallet    DELETE /wallet/credentials/{id}              (keeps each wallet at ≤ 1 credential,
-                                                                     so its matching does not grow)
+    offer    issuer    POST /issuers/{slug}/admin/offers (a unique given_name per flow)
+    redeem   wallet    POST /wallet/offers (the wallet → the issuer, over HTTP)
+    request  verifier  POST /verifiers/{slug}/requests (DCQL: given_name, achievement_title)
+    read     wallet    POST /wallet/presentation-requests (the wallet fetches the request)
+    approve  wallet    POST /wallet/presentation-requests/{id}/approve (→ the verifier)
+    status   verifier  GET  /verifiers/{slug}/requests/{id} (fulfilled, with this flow's claims)
+    delete   wallet    DELETE /wallet/credentials/{id} (each wallet holds at most one
+                       credential, so its matching does not grow with the run)
 
 The first ``--warmup`` seconds of the ``--minutes`` are warm-up: their flows are audited but
 not timed, and the server's memory (RSS summed over its process group: the uvicorn
@@ -47,7 +47,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,7 +89,9 @@ class Server:
     log_path: Path
 
 
-def start_server(folder: Path, workers: int, database_url: str | None, operator: jose.PublicKey) -> Server:
+def start_server(
+    folder: Path, workers: int, database_url: str | None, operator: jose.PublicKey
+) -> Server:
     port = free_port()
     public = f"http://localhost:{port}"
     operator_jwks = folder / "operator.jwks"
@@ -107,15 +109,29 @@ def start_server(folder: Path, workers: int, database_url: str | None, operator:
     }
     env.pop("INTYG_ROLES", None)  # all three roles
     intyg = [sys.executable, "-m", "intyg"]
-    upgraded = subprocess.run([*intyg, "db", "upgrade"], env=env, cwd=folder, capture_output=True, text=True)
+    upgraded = subprocess.run(
+        [*intyg, "db", "upgrade"], env=env, cwd=folder, capture_output=True, text=True
+    )
     if upgraded.returncode != 0:
         raise SystemExit(f"intyg db upgrade failed: {upgraded.stderr.strip()}")
     log_path = folder / "server.log"
     with log_path.open("wb") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [*intyg, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-            env=env, cwd=folder, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group: the workers are found (and stopped) by it
+            [
+                *intyg,
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            cwd=folder,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: how its workers are found and stopped
         )
     return Server(process, port, public, f"http://127.0.0.1:{port}", env, log_path)
 
@@ -140,21 +156,17 @@ def stop_server(server: Server) -> None:
         os.killpg(server.process.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
-    try:
+    with suppress(subprocess.TimeoutExpired):
         server.process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        pass
-    try:  # workers that outlived the supervisor, or a supervisor that ignored SIGTERM
+    with suppress(ProcessLookupError):  # workers that outlived the supervisor
         os.killpg(server.process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
     server.process.wait(timeout=10)
 
 
 def group_rss_bytes(pgid: int) -> tuple[int, int]:
     """(RSS summed over every process in the group, how many processes)."""
     try:
-        import psutil  # type: ignore[import-not-found]
+        import psutil  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         psutil = None
     total, count = 0, 0
@@ -173,7 +185,7 @@ def group_rss_bytes(pgid: int) -> tuple[int, int]:
         try:
             stat = Path(f"/proc/{entry}/stat").read_text()
             # pid (comm) state ppid pgrp …; comm may contain spaces and parentheses
-            if int(stat[stat.rindex(")") + 2:].split()[2]) != pgid:
+            if int(stat[stat.rindex(")") + 2 :].split()[2]) != pgid:
                 continue
             for line in Path(f"/proc/{entry}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
@@ -203,13 +215,23 @@ def set_up(server: Server, operator: jose.PrivateKey, drivers: int) -> Setup:
     admin = {"Authorization": f"Bearer {server.env['INTYG_ADMIN_TOKEN']}"}
     run = secrets.token_hex(3)
     with httpx.Client(base_url=server.local, timeout=REQUEST_TIMEOUT) as http:
-        made = http.post("/admin/issuers", headers=admin, json={
-            "slug": f"soak-{run}", "name": "Soak YH", "organisation_number": "556677-8899"})
+        made = http.post(
+            "/admin/issuers",
+            headers=admin,
+            json={"slug": f"soak-{run}", "name": "Soak YH", "organisation_number": "556677-8899"},
+        )
         made.raise_for_status()
         issuer = made.json()
-        verifier_made = http.post("/admin/verifiers", headers=admin, json={
-            "slug": f"soak-{run}", "name": "Soak Arbetsgivare", "organisation_number": "556677-8899",
-            "dns_name": "localhost"})
+        verifier_made = http.post(
+            "/admin/verifiers",
+            headers=admin,
+            json={
+                "slug": f"soak-{run}",
+                "name": "Soak Arbetsgivare",
+                "organisation_number": "556677-8899",
+                "dns_name": "localhost",
+            },
+        )
         verifier_made.raise_for_status()
         verifier = verifier_made.json()
         if verifier["client_id"] != "x509_san_dns:localhost":
@@ -218,22 +240,41 @@ def set_up(server: Server, operator: jose.PrivateKey, drivers: int) -> Setup:
         vct = f"{server.public}/types/skill-credential"
         now = int(time.time())
         document = trust_list.build_trust_list(
-            list_id=f"{server.public}/trust-lists/soak", operator_name="Soak operator",
-            issued_at=now - 60, next_update=now + 7 * 86_400,
-            entities=[trust_list.issuer_entry(issuer["issuer"], "Soak YH", [vct])])
-        http.put(f"/verifiers/{verifier['slug']}/trust-list", headers=verifier_auth,
-                 json={"trust_list": trust_list.sign_trust_list(document, operator)}).raise_for_status()
+            list_id=f"{server.public}/trust-lists/soak",
+            operator_name="Soak operator",
+            issued_at=now - 60,
+            next_update=now + 7 * 86_400,
+            entities=[trust_list.issuer_entry(issuer["issuer"], "Soak YH", [vct])],
+        )
+        http.put(
+            f"/verifiers/{verifier['slug']}/trust-list",
+            headers=verifier_auth,
+            json={"trust_list": trust_list.sign_trust_list(document, operator)},
+        ).raise_for_status()
         holders = []
         password = secrets.token_urlsafe(18)
         for i in range(drivers):
             username = f"soak-{run}-{i}@example.se"
-            account = http.post("/wallet/accounts", json={"username": username, "password": password})
+            account = http.post(
+                "/wallet/accounts", json={"username": username, "password": password}
+            )
             account.raise_for_status()
-            signed_in = http.post("/wallet/sessions", json={"username": username, "password": password})
+            signed_in = http.post(
+                "/wallet/sessions", json={"username": username, "password": password}
+            )
             signed_in.raise_for_status()
-            holders.append((account.json()["id"], {"Authorization": f"Bearer {signed_in.json()['token']}"}))
-    return Setup(issuer["slug"], issuer["issuer"], {"Authorization": f"Bearer {issuer['api_key']}"},
-                 verifier["slug"], verifier_auth, vct, holders)
+            holders.append(
+                (account.json()["id"], {"Authorization": f"Bearer {signed_in.json()['token']}"})
+            )
+    return Setup(
+        issuer["slug"],
+        issuer["issuer"],
+        {"Authorization": f"Bearer {issuer['api_key']}"},
+        verifier["slug"],
+        verifier_auth,
+        vct,
+        holders,
+    )
 
 
 # --- the drivers -------------------------------------------------------------------------------
@@ -243,7 +284,9 @@ def set_up(server: Server, operator: jose.PrivateKey, drivers: int) -> Setup:
 class Results:
     lock: threading.Lock = field(default_factory=threading.Lock)
     measuring: bool = False
-    latencies: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in (*STEPS, "flow")})
+    latencies: dict[str, list[float]] = field(
+        default_factory=lambda: {s: [] for s in (*STEPS, "flow")}
+    )
     flows_ok: int = 0  # every flow that completed, warm-up included
     flows_ok_measured: int = 0
     flows_failed: int = 0
@@ -275,13 +318,28 @@ def _expect(response: httpx.Response, step: str, status: int) -> dict[str, Any]:
 
 
 def query(vct: str) -> dict[str, object]:
-    return {"credentials": [{"id": "skill", "format": "dc+sd-jwt", "meta": {"vct_values": [vct]},
-                             "claims": [{"path": ["given_name"]}, {"path": ["achievement_title"]}]}]}
+    return {
+        "credentials": [
+            {
+                "id": "skill",
+                "format": "dc+sd-jwt",
+                "meta": {"vct_values": [vct]},
+                "claims": [{"path": ["given_name"]}, {"path": ["achievement_title"]}],
+            }
+        ]
+    }
 
 
 class Driver(threading.Thread):
-    def __init__(self, index: int, server: Server, setup: Setup, results: Results,
-                 stop: threading.Event, max_flows: int) -> None:
+    def __init__(
+        self,
+        index: int,
+        server: Server,
+        setup: Setup,
+        results: Results,
+        stop: threading.Event,
+        max_flows: int,
+    ) -> None:
         super().__init__(name=f"driver-{index}", daemon=True)
         self.index = index
         self.server = server
@@ -326,49 +384,114 @@ class Driver(threading.Thread):
         flow_started = time.perf_counter()
         try:
             claims = {**base_claims(), "given_name": marker}
-            offer = _expect(timed("offer", "POST", f"/issuers/{s.issuer_slug}/admin/offers",
-                                  headers=s.issuer_auth, json={"claims": claims}), "offer", 201)
+            offer = _expect(
+                timed(
+                    "offer",
+                    "POST",
+                    f"/issuers/{s.issuer_slug}/admin/offers",
+                    headers=s.issuer_auth,
+                    json={"claims": claims},
+                ),
+                "offer",
+                201,
+            )
             offer_id = offer["offer_id"]
             with results.lock:
                 results.offers_created += 1
-            card = _expect(timed("redeem", "POST", "/wallet/offers", headers=self.holder_auth,
-                                 json={"offer": offer["credential_offer"]}), "redeem", 201)
+            card = _expect(
+                timed(
+                    "redeem",
+                    "POST",
+                    "/wallet/offers",
+                    headers=self.holder_auth,
+                    json={"offer": offer["credential_offer"]},
+                ),
+                "redeem",
+                201,
+            )
             credential_id = card["id"]
             with results.lock:
                 results.redeemed_offers.append(offer_id)
             if card.get("issuer") != s.issuer_id_url or card.get("vct") != s.vct:
-                raise FlowError("redeem", f"unexpected card issuer/vct {card.get('issuer')!r} {card.get('vct')!r}")
-            asked = _expect(timed("request", "POST", f"/verifiers/{s.verifier_slug}/requests",
-                                  headers=s.verifier_auth,
-                                  json={"dcql_query": query(s.vct), "purpose": PURPOSE}), "request", 201)
+                raise FlowError(
+                    "redeem",
+                    f"unexpected card issuer/vct {card.get('issuer')!r} {card.get('vct')!r}",
+                )
+            asked = _expect(
+                timed(
+                    "request",
+                    "POST",
+                    f"/verifiers/{s.verifier_slug}/requests",
+                    headers=s.verifier_auth,
+                    json={"dcql_query": query(s.vct), "purpose": PURPOSE},
+                ),
+                "request",
+                201,
+            )
             with results.lock:
                 results.requests_created += 1
-            view = _expect(timed("read", "POST", "/wallet/presentation-requests", headers=self.holder_auth,
-                                 json={"request": asked["authorization_request"]}), "read", 201)
-            if view.get("verifier", {}).get("verified") is not True or view.get("purpose") != PURPOSE:
-                raise FlowError("read", f"verifier not verified or purpose changed: {json.dumps(view)[:300]}")
-            candidates = [c["credential_id"] for q in view.get("queries", []) for c in q.get("candidates", [])]
+            view = _expect(
+                timed(
+                    "read",
+                    "POST",
+                    "/wallet/presentation-requests",
+                    headers=self.holder_auth,
+                    json={"request": asked["authorization_request"]},
+                ),
+                "read",
+                201,
+            )
+            if (
+                view.get("verifier", {}).get("verified") is not True
+                or view.get("purpose") != PURPOSE
+            ):
+                raise FlowError(
+                    "read", f"verifier not verified or purpose changed: {json.dumps(view)[:300]}"
+                )
+            candidates = [
+                c["credential_id"] for q in view.get("queries", []) for c in q.get("candidates", [])
+            ]
             if candidates != [credential_id]:  # the wallet holds exactly this one credential
                 raise FlowError("read", f"candidates {candidates} != [{credential_id}]")
-            _expect(timed("approve", "POST", f"/wallet/presentation-requests/{view['id']}/approve",
-                          headers=self.holder_auth,
-                          json={"credentials": {"skill": {"credential_id": credential_id, "optional_claims": []}}}),
-                    "approve", 200)
-            status = _expect(timed("status", "GET", self.local(asked["status_url"]), headers=s.verifier_auth),
-                             "status", 200)
+            _expect(
+                timed(
+                    "approve",
+                    "POST",
+                    f"/wallet/presentation-requests/{view['id']}/approve",
+                    headers=self.holder_auth,
+                    json={
+                        "credentials": {
+                            "skill": {"credential_id": credential_id, "optional_claims": []}
+                        }
+                    },
+                ),
+                "approve",
+                200,
+            )
+            status = _expect(
+                timed("status", "GET", self.local(asked["status_url"]), headers=s.verifier_auth),
+                "status",
+                200,
+            )
             self.check_result(status, marker, claims)
-            _expect(timed("delete", "DELETE", f"/wallet/credentials/{credential_id}",
-                          headers=self.holder_auth), "delete", 204)
+            _expect(
+                timed(
+                    "delete",
+                    "DELETE",
+                    f"/wallet/credentials/{credential_id}",
+                    headers=self.holder_auth,
+                ),
+                "delete",
+                204,
+            )
             credential_id = None
         except FlowError as exc:
             results.error(exc.step, exc.detail)
             with results.lock:
                 results.flows_failed += 1
             if credential_id is not None:  # keep the wallet at one credential at most
-                try:
+                with suppress(httpx.HTTPError):
                     http.delete(f"/wallet/credentials/{credential_id}", headers=self.holder_auth)
-                except httpx.HTTPError:
-                    pass
             self.stop.wait(ERROR_BACKOFF)
             return
         except Exception as exc:  # a bug here, not in the server: count it, keep going
@@ -389,16 +512,29 @@ class Driver(threading.Thread):
     @staticmethod
     def check_result(status: dict[str, Any], marker: str, claims: dict[str, Any]) -> None:
         if status.get("status") != "fulfilled":
-            raise FlowError("status", f"status {status.get('status')!r}: {json.dumps(status.get('result'))[:300]}")
+            raise FlowError(
+                "status",
+                f"status {status.get('status')!r}: {json.dumps(status.get('result'))[:300]}",
+            )
         try:
             [result] = status["result"]["credentials"]["skill"]
         except (KeyError, TypeError, ValueError):
-            raise FlowError("status", f"unexpected result {json.dumps(status.get('result'))[:300]}") from None
+            raise FlowError(
+                "status", f"unexpected result {json.dumps(status.get('result'))[:300]}"
+            ) from None
         got = result.get("claims") or {}
         if result.get("verdict") != "valid":
-            raise FlowError("status", f"verdict {result.get('verdict')!r}, failed {result.get('failed_check')!r}")
-        if got.get("given_name") != marker or got.get("achievement_title") != claims["achievement_title"]:
-            raise FlowError("status", f"claims {json.dumps(got)[:200]} are not this flow's ({marker})")
+            raise FlowError(
+                "status",
+                f"verdict {result.get('verdict')!r}, failed {result.get('failed_check')!r}",
+            )
+        if (
+            got.get("given_name") != marker
+            or got.get("achievement_title") != claims["achievement_title"]
+        ):
+            raise FlowError(
+                "status", f"claims {json.dumps(got)[:200]} are not this flow's ({marker})"
+            )
         if "family_name" in got or "learner_identification" in got:
             raise FlowError("status", "undisclosed claims reached the verifier")
 
@@ -426,16 +562,16 @@ def read_only(database_url: str, folder: Path) -> Iterator[Any]:
         url = url.set(drivername="postgresql+psycopg")
     engine = create_engine(url)
     try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SET TRANSACTION READ ONLY")
-            raw = connection.connection.dbapi_connection
+        with engine.connect() as pg:
+            pg.exec_driver_sql("SET TRANSACTION READ ONLY")
+            raw = pg.connection.dbapi_connection
             assert raw is not None
             cursor = raw.cursor()
             try:
                 yield cursor
             finally:
                 cursor.close()
-                connection.rollback()
+                pg.rollback()
     finally:
         engine.dispose()
 
@@ -445,6 +581,7 @@ def audit(database_url: str, folder: Path, setup: Setup, results: Results) -> di
     holder_ids = [h for h, _ in setup.holders]
     holders_in = ", ".join([mark] * len(holder_ids))
     with read_only(database_url, folder) as cur:
+
         def one(sql: str, params: tuple[Any, ...] = ()) -> Any:
             cur.execute(sql.replace("?", mark), params)
             return cur.fetchone()[0]
@@ -455,49 +592,88 @@ def audit(database_url: str, folder: Path, setup: Setup, results: Results) -> di
 
         issuer_id = one("SELECT id FROM issuer_tenant WHERE slug = ?", (setup.issuer_slug,))
         verifier_id = one("SELECT id FROM verifier_tenant WHERE slug = ?", (setup.verifier_slug,))
-        credential_offers = rows("SELECT offer_id FROM issuer_credential WHERE issuer_id = ?", (issuer_id,))
-        offers_by_state = dict(rows(
-            "SELECT state, COUNT(*) FROM issuer_offer WHERE issuer_id = ? GROUP BY state", (issuer_id,)))
+        credential_offers = rows(
+            "SELECT offer_id FROM issuer_credential WHERE issuer_id = ?", (issuer_id,)
+        )
+        offers_by_state = dict(
+            rows(
+                "SELECT state, COUNT(*) FROM issuer_offer WHERE issuer_id = ? GROUP BY state",
+                (issuer_id,),
+            )
+        )
         spent_without_credential = one(
-            "SELECT COUNT(*) FROM issuer_offer o WHERE o.issuer_id = ? AND o.state <> 'offered' AND NOT EXISTS "
-            "(SELECT 1 FROM issuer_credential c WHERE c.offer_id = o.id)", (issuer_id,))
-        requests_by_status = dict(rows(
-            "SELECT status, COUNT(*) FROM verifier_request WHERE tenant_id = ? GROUP BY status", (verifier_id,)))
-        wallet_left = one(f"SELECT COUNT(*) FROM wallet_credential WHERE holder_id IN ({holders_in})",
-                          tuple(holder_ids))
+            "SELECT COUNT(*) FROM issuer_offer o WHERE o.issuer_id = ? AND o.state <> 'offered' "
+            "AND NOT EXISTS "
+            "(SELECT 1 FROM issuer_credential c WHERE c.offer_id = o.id)",
+            (issuer_id,),
+        )
+        requests_by_status = dict(
+            rows(
+                "SELECT status, COUNT(*) FROM verifier_request WHERE tenant_id = ? GROUP BY status",
+                (verifier_id,),
+            )
+        )
+        wallet_left = one(
+            f"SELECT COUNT(*) FROM wallet_credential WHERE holder_id IN ({holders_in})",
+            tuple(holder_ids),
+        )
     per_offer = Counter(o for (o,) in credential_offers)
     redeemed = Counter(results.redeemed_offers)
     duplicated = sorted(o for o, c in per_offer.items() if c > 1)
-    lost = sorted(o for o in redeemed if per_offer.get(o, 0) == 0)  # the wallet got it; the issuer has no row
-    unexplained = sorted(str(o) for o in per_offer if o not in redeemed)  # a row no redemption here explains
+    lost = sorted(
+        o for o in redeemed if per_offer.get(o, 0) == 0
+    )  # the wallet got it; the issuer has no row
+    unexplained = sorted(
+        str(o) for o in per_offer if o not in redeemed
+    )  # a row no redemption here explains
     redeemed_twice = sorted(o for o, c in redeemed.items() if c > 1)
     fulfilled = requests_by_status.get("fulfilled", 0)
     failures = []
     if len(credential_offers) != len(results.redeemed_offers):
-        failures.append(f"credentials in issuer_credential ({len(credential_offers)}) != successful redemptions "
-                        f"({len(results.redeemed_offers)})")
+        failures.append(
+            f"credentials in issuer_credential ({len(credential_offers)}) "
+            "!= successful redemptions "
+            f"({len(results.redeemed_offers)})"
+        )
     if duplicated:
-        failures.append(f"{len(duplicated)} offers issued more than one credential, e.g. {duplicated[:3]}")
+        failures.append(
+            f"{len(duplicated)} offers issued more than one credential, e.g. {duplicated[:3]}"
+        )
     if redeemed_twice:
-        failures.append(f"{len(redeemed_twice)} offers redeemed more than once, e.g. {redeemed_twice[:3]}")
+        failures.append(
+            f"{len(redeemed_twice)} offers redeemed more than once, e.g. {redeemed_twice[:3]}"
+        )
     if lost:
         failures.append(f"{len(lost)} redeemed offers have no credential row, e.g. {lost[:3]}")
     if unexplained:
-        failures.append(f"{len(unexplained)} credentials match no successful redemption, e.g. {unexplained[:3]}")
+        failures.append(
+            f"{len(unexplained)} credentials match no successful redemption, e.g. {unexplained[:3]}"
+        )
     if spent_without_credential:
         failures.append(f"{spent_without_credential} offers were spent without a credential (lost)")
     if offers_by_state.get("issued", 0) != len(credential_offers):
-        failures.append(f"issued offers ({offers_by_state.get('issued', 0)}) != credentials ({len(credential_offers)})")
+        failures.append(
+            f"issued offers ({offers_by_state.get('issued', 0)}) "
+            f"!= credentials ({len(credential_offers)})"
+        )
     if sum(offers_by_state.values()) != results.offers_created:
-        failures.append(f"offers in the database ({sum(offers_by_state.values())}) != offers created "
-                        f"({results.offers_created})")
+        failures.append(
+            f"offers in the database ({sum(offers_by_state.values())}) != offers created "
+            f"({results.offers_created})"
+        )
     if fulfilled != results.flows_ok:
-        failures.append(f"verifier fulfilled requests ({fulfilled}) != successful flows ({results.flows_ok})")
+        failures.append(
+            f"verifier fulfilled requests ({fulfilled}) != successful flows ({results.flows_ok})"
+        )
     if sum(requests_by_status.values()) != results.requests_created:
-        failures.append(f"verifier requests in the database ({sum(requests_by_status.values())}) != requests "
-                        f"created ({results.requests_created})")
+        failures.append(
+            f"verifier requests in the database ({sum(requests_by_status.values())}) != requests "
+            f"created ({results.requests_created})"
+        )
     if wallet_left:
-        failures.append(f"{wallet_left} credentials left in the wallets (each flow deletes its own)")
+        failures.append(
+            f"{wallet_left} credentials left in the wallets (each flow deletes its own)"
+        )
     return {
         "credentials": len(credential_offers),
         "successful_redemptions": len(results.redeemed_offers),
@@ -527,16 +703,33 @@ def ms(value: float | None) -> float | None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--minutes", type=float, default=10.0, help="Load time, warm-up included (10).")
-    parser.add_argument("--concurrency", type=int, default=4, help="Concurrent drivers, one wallet each (4).")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--minutes", type=float, default=10.0, help="Load time, warm-up included (10)."
+    )
+    parser.add_argument(
+        "--concurrency", type=int, default=4, help="Concurrent drivers, one wallet each (4)."
+    )
     parser.add_argument("--workers", type=int, default=2, help="Server worker processes (2).")
-    parser.add_argument("--warmup", type=float, default=None,
-                        help="Warm-up seconds, part of --minutes (default: 10%% of it, 10–60 s).")
-    parser.add_argument("--database-url", default=None,
-                        help="Use this database (e.g. an empty PostgreSQL database) instead of a new SQLite file.")
-    parser.add_argument("--max-growth", type=float, default=10.0, help="Allowed memory growth in %% (10).")
-    parser.add_argument("--keep", action="store_true", help="Keep the temporary folder (database, server log).")
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=None,
+        help="Warm-up seconds, part of --minutes (default: 10%% of it, 10–60 s).",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=None,
+        help="Use this database (e.g. an empty PostgreSQL database) instead of a new SQLite file.",
+    )
+    parser.add_argument(
+        "--max-growth", type=float, default=10.0, help="Allowed memory growth in %% (10)."
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="Keep the temporary folder (database, server log)."
+    )
     args = parser.parse_args()
     if args.minutes <= 0 or args.concurrency < 1 or args.workers < 1:
         parser.error("--minutes, --concurrency and --workers must be positive")
@@ -565,10 +758,16 @@ def main() -> int:
         wait_ready(server)
         setup = set_up(server, operator, args.concurrency)
         max_flows = int(total * MAX_FLOWS_PER_SECOND_PER_DRIVER)
-        drivers = [Driver(i, server, setup, results, stop, max_flows) for i in range(args.concurrency)]
-        print(f"soak: {args.minutes:g} min ({warmup:g} s warm-up), {args.concurrency} drivers, "
-              f"{args.workers} workers, database {'sqlite (temporary)' if not args.database_url else 'given'}, "
-              f"server log {server.log_path}", flush=True)
+        drivers = [
+            Driver(i, server, setup, results, stop, max_flows) for i in range(args.concurrency)
+        ]
+        print(
+            f"soak: {args.minutes:g} min ({warmup:g} s warm-up), {args.concurrency} drivers, "
+            f"{args.workers} workers, "
+            f"database {'sqlite (temporary)' if not args.database_url else 'given'}, "
+            f"server log {server.log_path}",
+            flush=True,
+        )
         started = time.monotonic()
         for driver in drivers:
             driver.start()
@@ -589,8 +788,11 @@ def main() -> int:
             rss_peak = max(rss_peak, rss_now)
             with results.lock:
                 done, errs = results.flows_ok, sum(results.errors.values())
-            print(f"  {time.monotonic() - started:6.0f} s  flows {done:6d}  errors {errs}  "
-                  f"rss {rss_now / 2**20:.1f} MiB", flush=True)
+            print(
+                f"  {time.monotonic() - started:6.0f} s  flows {done:6d}  errors {errs}  "
+                f"rss {rss_now / 2**20:.1f} MiB",
+                flush=True,
+            )
         with results.lock:
             results.measuring = False  # flows still in flight are audited, not timed
             measured_flows = results.flows_ok_measured
@@ -607,7 +809,11 @@ def main() -> int:
         growth = (rss_end - rss_start) / rss_start * 100 if rss_start else float("nan")
         errors_total = sum(results.errors.values())
         steps = {
-            step: {"n": len(values), "p50_ms": ms(percentile(values, 50)), "p99_ms": ms(percentile(values, 99))}
+            step: {
+                "n": len(values),
+                "p50_ms": ms(percentile(values, 50)),
+                "p99_ms": ms(percentile(values, 99)),
+            }
             for step, values in results.latencies.items()
         }
         reasons = []
@@ -634,23 +840,39 @@ def main() -> int:
         print(f"flows/s (measured {measured_elapsed:.0f} s)     {rate:.2f}")
         print(f"flows completed (all / warm-up)   {results.flows_ok} / {warm_flows}")
         print(f"errors                            {errors_total} {dict(results.errors) or ''}")
-        print(f"server RSS start / end / peak     {rss_start / 2**20:.1f} / {rss_end / 2**20:.1f} / "
-              f"{rss_peak / 2**20:.1f} MiB over {procs_start}/{procs_end} processes ({growth:+.1f} %)")
-        print(f"credentials / redemptions         {audit_result['credentials']} / "
-              f"{audit_result['successful_redemptions']} (duplicated {audit_result['duplicated']}, "
-              f"lost {audit_result['lost']}, unexplained {audit_result['unexplained']})")
+        print(
+            f"server RSS start / end / peak     {rss_start / 2**20:.1f} / {rss_end / 2**20:.1f} / "
+            f"{rss_peak / 2**20:.1f} MiB over {procs_start}/{procs_end} processes ({growth:+.1f} %)"
+        )
+        print(
+            f"credentials / redemptions         {audit_result['credentials']} / "
+            f"{audit_result['successful_redemptions']} (duplicated {audit_result['duplicated']}, "
+            f"lost {audit_result['lost']}, unexplained {audit_result['unexplained']})"
+        )
         print(f"verifier requests                 {audit_result['verifier_requests_by_status']}")
         for sample in results.error_samples:
             print(f"  error  {sample}")
         figures = {
-            "minutes": args.minutes, "warmup_s": warmup, "measured_s": round(measured_elapsed, 1),
-            "concurrency": args.concurrency, "workers": args.workers,
-            "database": "postgresql" if args.database_url and not args.database_url.startswith("sqlite") else "sqlite",
-            "cpus": os.cpu_count(), "flows_per_s": round(rate, 2), "flows_measured": measured_flows,
-            "flows_total": results.flows_ok, "flows_failed": results.flows_failed,
-            "errors": errors_total, "errors_by_step": dict(results.errors), "latency": steps,
-            "rss_start_mib": round(rss_start / 2**20, 1), "rss_end_mib": round(rss_end / 2**20, 1),
-            "rss_peak_mib": round(rss_peak / 2**20, 1), "rss_growth_pct": round(growth, 2),
+            "minutes": args.minutes,
+            "warmup_s": warmup,
+            "measured_s": round(measured_elapsed, 1),
+            "concurrency": args.concurrency,
+            "workers": args.workers,
+            "database": "postgresql"
+            if args.database_url and not args.database_url.startswith("sqlite")
+            else "sqlite",
+            "cpus": os.cpu_count(),
+            "flows_per_s": round(rate, 2),
+            "flows_measured": measured_flows,
+            "flows_total": results.flows_ok,
+            "flows_failed": results.flows_failed,
+            "errors": errors_total,
+            "errors_by_step": dict(results.errors),
+            "latency": steps,
+            "rss_start_mib": round(rss_start / 2**20, 1),
+            "rss_end_mib": round(rss_end / 2**20, 1),
+            "rss_peak_mib": round(rss_peak / 2**20, 1),
+            "rss_growth_pct": round(growth, 2),
             "server_processes": procs_end,
             "audit": {k: v for k, v in audit_result.items() if k != "failures"},
             "ok": not reasons,
@@ -661,8 +883,10 @@ def main() -> int:
                 print(f"  - {reason}")
             print(f"  server log: {server.log_path}")
         else:
-            print("\nOK: zero errors, every credential accounted for, memory growth under "
-                  f"{args.max_growth:g} %")
+            print(
+                "\nOK: zero errors, every credential accounted for, memory growth under "
+                f"{args.max_growth:g} %"
+            )
         print(json.dumps(figures, separators=(",", ":")))
         failed = bool(reasons)
         return 1 if failed else 0

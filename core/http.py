@@ -47,8 +47,17 @@ class FetchPolicy:
     allowed_hosts: frozenset[str] = frozenset()
 
     def check(self, url: str) -> None:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
+        # Control characters and spaces: urlsplit silently drops CR, LF and TAB while httpx
+        # refuses or re-encodes them, so the URL checked would not be the URL fetched (and a
+        # CR/LF is a header-injection attempt). Refused before anything else looks at the URL.
+        if not isinstance(url, str) or any(c <= " " or c == "\x7f" for c in url):
+            raise UrlNotAllowed("the URL contains spaces or control characters")
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").lower()
+            _ = parts.port  # raises ValueError when out of range
+        except ValueError:  # an unbalanced "[" in the host, a port past 65535
+            raise UrlNotAllowed("the URL is not well-formed") from None
         if not host or parts.username or parts.password:
             raise UrlNotAllowed("the URL has no host, or carries credentials")
         if parts.scheme == "http":
@@ -58,6 +67,8 @@ class FetchPolicy:
             raise UrlNotAllowed("only https URLs are fetched")
         if host in self.allowed_hosts:
             return
+        if is_loopback_host(host):  # e.g. foo.localhost (RFC 6761), whatever DNS says of it
+            raise UrlNotAllowed(f"{host} is a loopback host")
         for address in _resolve(host):
             if not address.is_global:
                 raise UrlNotAllowed(f"{host} resolves to a non-public address")
@@ -114,6 +125,8 @@ class Fetcher:
                     return httpx.Response(
                         response.status_code, headers=response.headers, content=bytes(body)
                     )
+        except httpx.InvalidURL:  # not an HTTPError: it would escape as a 500
+            raise UrlNotAllowed("the URL is not well-formed") from None
         except httpx.HTTPError as exc:
             raise FetchFailed(f"{_origin(url)} did not answer ({type(exc).__name__})") from None
 

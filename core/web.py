@@ -108,6 +108,9 @@ class BodyLimitMiddleware:
                 scope, receive, send
             )
             return
+        if declared is None:  # chunked: read (at most max_bytes) before the app sees it
+            await self._buffered(scope, receive, send)
+            return
         seen = 0
 
         async def limited_receive() -> Message:
@@ -119,5 +122,36 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, limited_receive, send)
+
+    async def _buffered(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A body without Content-Length: raising from ``receive`` would reach the app's body
+        parsing, which FastAPI turns into a 400 ("error parsing the body"); so the body is read
+        here, refused with 413 past the bound, and replayed to the app whole."""
+        body = bytearray()
+        first: Message = {"type": "http.request", "body": b"", "more_body": False}
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":
+                first = message  # a disconnect: the app sees it as it would have
+                break
+            body += message.get("body", b"")
+            if len(body) > self.max_bytes:
+                await render_error(PayloadTooLarge(f"at most {self.max_bytes} bytes"))(
+                    scope, receive, send
+                )
+                return
+            if not message.get("more_body", False):
+                first = {"type": "http.request", "body": bytes(body), "more_body": False}
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return first
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 

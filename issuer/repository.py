@@ -237,14 +237,21 @@ def credential(session: Session, issuer_id: str, credential_id: str) -> IssuerCr
 
 
 def set_status(
-    session: Session, issuer_id: str, credential_id: str, status: int, now: int
+    session: Session,
+    issuer_id: str,
+    credential_id: str,
+    status: int,
+    now: int,
+    *,
+    unless: int | None = None,
 ) -> bool:
-    result = session.execute(
-        update(IssuerCredential)
-        .where(
-            col(IssuerCredential.id) == credential_id,
-            col(IssuerCredential.issuer_id) == issuer_id,
-        )
-        .values(status=status, status_changed_at=now)
+    """Set the status in one conditional ``UPDATE``; not when it is ``unless`` (checked by
+    the database at write time, so a concurrent change cannot slip in between)."""
+    query = update(IssuerCredential).where(
+        col(IssuerCredential.id) == credential_id,
+        col(IssuerCredential.issuer_id) == issuer_id,
     )
+    if unless is not None:
+        query = query.where(col(IssuerCredential.status) != unless)
+    result = session.execute(query.values(status=status, status_changed_at=now))
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]

@@ -309,9 +309,16 @@ def change_status(
     current = repository.credential(session, tenant.id, credential_id)
     if current is None:
         raise CredentialNotFound(f"no credential {credential_id}")
+    revoked = Conflict("a revoked credential cannot be suspended or reinstated")
     if current.status == StatusValue.INVALID and status != StatusValue.INVALID:
-        raise Conflict("a revoked credential cannot be suspended or reinstated")
-    repository.set_status(session, tenant.id, credential_id, int(status), rt.clock.now())
+        raise revoked
+    # Revocation is final even against a concurrent revoke: the condition is in the UPDATE.
+    final = None if status == StatusValue.INVALID else int(StatusValue.INVALID)
+    if not repository.set_status(
+        session, tenant.id, credential_id, int(status), rt.clock.now(), unless=final
+    ):
+        session.rollback()
+        raise revoked
     session.commit()
     updated = repository.credential(session, tenant.id, credential_id)
     assert updated is not None
