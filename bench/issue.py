@@ -90,12 +90,24 @@ def reference_library_rate(seconds: float) -> float:
     issuer_key = jwk.JWK.generate(kty="EC", crv="P-256")
     holder_key = json.loads(jwk.JWK.generate(kty="EC", crv="P-256").export_public())
     base = claims()
-    for name in ("given_name", "family_name", "birthdate", "learner_identification",
-                 "assessment_grade"):
+    for name in (
+        "given_name",
+        "family_name",
+        "birthdate",
+        "learner_identification",
+        "assessment_grade",
+    ):
         base[SDObj(name)] = base.pop(name)
     base["skills"] = [SDObj(s) for s in base["skills"]]  # type: ignore[union-attr]
-    base.update({"iss": "https://issuer.example", "vct": "https://issuer.example/t",
-                 "iat": 1, "exp": 2, "cnf": {"jwk": holder_key}})
+    base.update(
+        {
+            "iss": "https://issuer.example",
+            "vct": "https://issuer.example/t",
+            "iat": 1,
+            "exp": 2,
+            "cnf": {"jwk": holder_key},
+        }
+    )
 
     def one() -> int:
         SDJWTIssuer(base, issuer_key, sign_alg="ES256").sd_jwt_issuance  # noqa: B018
@@ -116,12 +128,16 @@ def in_process_rates(seconds: float) -> tuple[float, float]:
     from schemas.skill_credential import validate_claims
 
     folder = tempfile.mkdtemp(prefix="intyg-bench-")
-    settings = Settings(database_url=f"sqlite:///{folder}/bench.db", public_url="http://localhost:8000")
+    settings = Settings(
+        database_url=f"sqlite:///{folder}/bench.db", public_url="http://localhost:8000"
+    )
     engine = create_db_engine(settings.database_url)
     migrate.upgrade(engine)
     rt = Runtime(settings, engine, SystemClock(), MasterKey(secrets.token_bytes(32)))
     with session_scope(engine) as session:
-        service.create_issuer(session, rt, slug="bench", name="Bench", organisation_number="556677-8899")
+        service.create_issuer(
+            session, rt, slug="bench", name="Bench", organisation_number="556677-8899"
+        )
     with session_scope(engine) as session:
         tenant = repository.tenant_by_slug(session, "bench")
     assert tenant is not None
@@ -228,13 +244,13 @@ def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16
             ).json()
             nonce = client.post("/issuers/bench/nonce").json()["c_nonce"]
             now = int(time.time())
-            proofs = [
-                oid4vci.make_proof(h, audience=issuer, nonce=nonce, iat=now) for h in holders
-            ]
+            proofs = [oid4vci.make_proof(h, audience=issuer, nonce=nonce, iat=now) for h in holders]
             response = client.post(
                 "/issuers/bench/credential",
-                json={"credential_configuration_id": "skill_credential_sd_jwt",
-                      "proofs": {"jwt": proofs}},
+                json={
+                    "credential_configuration_id": "skill_credential_sd_jwt",
+                    "proofs": {"jwt": proofs},
+                },
                 headers={"Authorization": f"Bearer {token['access_token']}"},
             )
             if response.status_code != 200:
@@ -256,7 +272,9 @@ def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
@@ -274,10 +292,18 @@ def main() -> None:
         ("Intyg in-process, 10 credentials per transaction", batched),
     ]
     if not args.skip_http:
-        rows.append((f"Intyg HTTP flow, 1 credential per flow, {args.workers} workers",
-                     http_rate(args.http_seconds, args.workers, 1)))
-        rows.append((f"Intyg HTTP flow, batch of 10 per flow, {args.workers} workers",
-                     http_rate(args.http_seconds, args.workers, 10)))
+        rows.append(
+            (
+                f"Intyg HTTP flow, 1 credential per flow, {args.workers} workers",
+                http_rate(args.http_seconds, args.workers, 1),
+            )
+        )
+        rows.append(
+            (
+                f"Intyg HTTP flow, batch of 10 per flow, {args.workers} workers",
+                http_rate(args.http_seconds, args.workers, 10),
+            )
+        )
     for label, value in rows:
         print(f"{label:58} {value:11.0f} {value / floor:10.2f}")
 

@@ -61,17 +61,26 @@ def raw_floor(seconds: float) -> float:
     return rate(two, seconds)
 
 
-def make_presentations(issuer_key: jose.PrivateKey, count: int, now: int) -> tuple[list[str], list[str]]:
+def make_presentations(
+    issuer_key: jose.PrivateKey, count: int, now: int
+) -> tuple[list[str], list[str]]:
     holder = jose.PrivateKey.generate()
     payload = sd_jwt_vc.credential_payload(
-        claims(), issuer=ISSUER, vct=VCT, iat=now - 10, exp=now + 86_400,
-        holder_jwk=holder.public.jwk, status=sd_jwt_vc.StatusReference(7, f"{ISSUER}/status-lists/1"),
+        claims(),
+        issuer=ISSUER,
+        vct=VCT,
+        iat=now - 10,
+        exp=now + 86_400,
+        holder_jwk=holder.public.jwk,
+        status=sd_jwt_vc.StatusReference(7, f"{ISSUER}/status-lists/1"),
     )
     credential = sd_jwt.issue(payload, SKILL_SD_SPEC, issuer_key, typ=sd_jwt_vc.TYP_SD_JWT_VC)
     parts = sd_jwt.split(credential)
     decoded = [sd_jwt.decode_disclosure(d) for d in parts.disclosures]
     processed = sd_jwt.process_disclosures(jose.parse(parts.issuer_jwt).payload, decoded)
-    verified = sd_jwt.VerifiedSdJwt(parts, jose.parse(parts.issuer_jwt), processed.claims, processed.disclosed)
+    verified = sd_jwt.VerifiedSdJwt(
+        parts, jose.parse(parts.issuer_jwt), processed.claims, processed.disclosed
+    )
     base = sd_jwt.present(verified, SHOWN)
     nonces = [secrets.token_urlsafe(16) for _ in range(count)]
     return [sd_jwt.add_key_binding(base, holder, aud=AUD, nonce=n, iat=now) for n in nonces], nonces
@@ -84,7 +93,9 @@ class CachedResolvers:
         self.keys = {key.kid: key}
         self.list = status_list.StatusList(131_072, 2)
 
-    def issuer_keys(self, issuer: str, now: int, *, refresh: bool = False) -> Mapping[str, jose.PublicKey]:
+    def issuer_keys(
+        self, issuer: str, now: int, *, refresh: bool = False
+    ) -> Mapping[str, jose.PublicKey]:
         return self.keys
 
     def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
@@ -116,7 +127,9 @@ def in_process_rate(seconds: float) -> tuple[float, float]:
             position += 1
             policy = pipeline.Policy(listed, True, AUD, nonces[i])
             seen.discard(nonces[i])
-            result = pipeline.verify(presentations[i], policy, resolvers, now=now, remember_nonce=remember)
+            result = pipeline.verify(
+                presentations[i], policy, resolvers, now=now, remember_nonce=remember
+            )
             assert result.valid, result.as_json()
         return 20
 
@@ -130,8 +143,12 @@ def in_process_rate(seconds: float) -> tuple[float, float]:
         for _ in range(20):
             i = position % len(presentations)
             position += 1
-            SDJWTVerifier(presentations[i], lambda _i, _h: issuer_jwk, expected_aud=AUD,
-                          expected_nonce=nonces[i]).get_verified_payload()
+            SDJWTVerifier(
+                presentations[i],
+                lambda _i, _h: issuer_jwk,
+                expected_aud=AUD,
+                expected_nonce=nonces[i],
+            ).get_verified_payload()
         return 20
 
     return rate(ours, seconds), rate(reference, seconds)
@@ -142,8 +159,12 @@ _operator = jose.PrivateKey.generate()
 
 def _signed_list(now: int) -> tuple[str, list[jose.PublicKey]]:
     document = trust_list.build_trust_list(
-        list_id="https://trust.example/list", operator_name="Bench", issued_at=now - 60,
-        next_update=now + 86_400, entities=[trust_list.issuer_entry(ISSUER, "Bench", [VCT])])
+        list_id="https://trust.example/list",
+        operator_name="Bench",
+        issued_at=now - 60,
+        next_update=now + 86_400,
+        entities=[trust_list.issuer_entry(ISSUER, "Bench", [VCT])],
+    )
     return trust_list.sign_trust_list(document, _operator), [_operator.public]
 
 
@@ -170,48 +191,100 @@ def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
     subprocess.run([*intyg, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=folder)
     server = subprocess.Popen(
         [*intyg, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        env=env,
+        cwd=folder,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         wait_ready(f"http://127.0.0.1:{port}")
         admin = {"Authorization": "Bearer bench-admin"}
         with httpx.Client(base_url=base, timeout=30) as http:
-            issuer = http.post("/admin/issuers", headers=admin, json={
-                "slug": "bench", "name": "Bench", "organisation_number": "556677-8899"}).json()
+            issuer = http.post(
+                "/admin/issuers",
+                headers=admin,
+                json={"slug": "bench", "name": "Bench", "organisation_number": "556677-8899"},
+            ).json()
             auth = {"Authorization": f"Bearer {issuer['api_key']}"}
-            offer = http.post("/issuers/bench/admin/offers", headers=auth, json={"claims": claims()}).json()
-            code = http.get(offer["credential_offer_uri"].removeprefix(base)).json()[
-                "grants"][oid4vci.PRE_AUTHORIZED_GRANT]["pre-authorized_code"]
-            token = http.post("/issuers/bench/token", data={
-                "grant_type": oid4vci.PRE_AUTHORIZED_GRANT, "pre-authorized_code": code}).json()["access_token"]
+            offer = http.post(
+                "/issuers/bench/admin/offers", headers=auth, json={"claims": claims()}
+            ).json()
+            code = http.get(offer["credential_offer_uri"].removeprefix(base)).json()["grants"][
+                oid4vci.PRE_AUTHORIZED_GRANT
+            ]["pre-authorized_code"]
+            token = http.post(
+                "/issuers/bench/token",
+                data={"grant_type": oid4vci.PRE_AUTHORIZED_GRANT, "pre-authorized_code": code},
+            ).json()["access_token"]
             nonce = http.post("/issuers/bench/nonce").json()["c_nonce"]
             holder = jose.PrivateKey.generate()
-            proof = oid4vci.make_proof(holder, audience=issuer["issuer"], nonce=nonce, iat=int(time.time()))
-            credential = http.post("/issuers/bench/credential", headers={"Authorization": f"Bearer {token}"}, json={
-                "credential_configuration_id": "skill_credential_sd_jwt", "proofs": {"jwt": [proof]}}).json()[
-                "credentials"][0]["credential"]
-            verifier = http.post("/admin/verifiers", headers=admin, json={
-                "slug": "bench", "name": "Bench", "organisation_number": "556677-8899",
-                "dns_name": "localhost"}).json()
+            proof = oid4vci.make_proof(
+                holder, audience=issuer["issuer"], nonce=nonce, iat=int(time.time())
+            )
+            credential = http.post(
+                "/issuers/bench/credential",
+                headers={"Authorization": f"Bearer {token}"},
+                json={
+                    "credential_configuration_id": "skill_credential_sd_jwt",
+                    "proofs": {"jwt": [proof]},
+                },
+            ).json()["credentials"][0]["credential"]
+            verifier = http.post(
+                "/admin/verifiers",
+                headers=admin,
+                json={
+                    "slug": "bench",
+                    "name": "Bench",
+                    "organisation_number": "556677-8899",
+                    "dns_name": "localhost",
+                },
+            ).json()
             vauth = {"Authorization": f"Bearer {verifier['api_key']}"}
             now = int(time.time())
             document = trust_list.build_trust_list(
-                list_id=f"{base}/trust", operator_name="Bench", issued_at=now - 60, next_update=now + 86_400,
-                entities=[trust_list.issuer_entry(issuer["issuer"], "Bench", [f"{base}/types/skill-credential"])])
-            http.put("/verifiers/bench/trust-list", headers=vauth,
-                     json={"trust_list": trust_list.sign_trust_list(document, operator)}).raise_for_status()
+                list_id=f"{base}/trust",
+                operator_name="Bench",
+                issued_at=now - 60,
+                next_update=now + 86_400,
+                entities=[
+                    trust_list.issuer_entry(
+                        issuer["issuer"], "Bench", [f"{base}/types/skill-credential"]
+                    )
+                ],
+            )
+            http.put(
+                "/verifiers/bench/trust-list",
+                headers=vauth,
+                json={"trust_list": trust_list.sign_trust_list(document, operator)},
+            ).raise_for_status()
         parts = sd_jwt.split(credential)
         decoded = [sd_jwt.decode_disclosure(d) for d in parts.disclosures]
         jws = jose.parse(parts.issuer_jwt)
         processed = sd_jwt.process_disclosures(jws.payload, decoded)
-        presentation = sd_jwt.present(sd_jwt.VerifiedSdJwt(parts, jws, processed.claims, processed.disclosed), SHOWN)
+        presentation = sd_jwt.present(
+            sd_jwt.VerifiedSdJwt(parts, jws, processed.claims, processed.disclosed), SHOWN
+        )
         jobs = []
         for _ in range(int(seconds * 6000) + 1000):
             n = secrets.token_urlsafe(16)
-            jobs.append({"presentation": sd_jwt.add_key_binding(presentation, holder, aud=verifier["client_id"],
-                                                                nonce=n, iat=int(time.time())),
-                         "nonce": n})
+            jobs.append(
+                {
+                    "presentation": sd_jwt.add_key_binding(
+                        presentation,
+                        holder,
+                        aud=verifier["client_id"],
+                        nonce=n,
+                        iat=int(time.time()),
+                    ),
+                    "nonce": n,
+                }
+            )
         pending = iter(jobs)
-        clients = [httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) for _ in range(concurrency)]
+        clients = [
+            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+            for _ in range(concurrency)
+        ]
 
         def one(client: httpx.Client) -> int:
             done = 0
@@ -236,7 +309,9 @@ def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--http-seconds", type=float, default=10.0)
     parser.add_argument("--workers", type=int, default=2)
@@ -250,7 +325,12 @@ def main() -> None:
         ("Intyg in-process, full pipeline (10 checks)", ours),
     ]
     if not args.skip_http:
-        rows.append((f"Intyg POST /verify over HTTP, {args.workers} workers", http_rate(args.http_seconds, args.workers)))
+        rows.append(
+            (
+                f"Intyg POST /verify over HTTP, {args.workers} workers",
+                http_rate(args.http_seconds, args.workers),
+            )
+        )
     print(f"{'measure':58} {'per second':>11} {'x floor':>8}")
     for label, value in rows:
         print(f"{label:58} {value:11.0f} {value / floor:8.2f}")
@@ -258,5 +338,3 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
-
-

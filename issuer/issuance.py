@@ -239,7 +239,7 @@ def _proofs(body: object) -> list[object]:
     proofs = body.get("proofs")
     jwts = proofs.get("jwt") if isinstance(proofs, dict) else None
     if not isinstance(proofs, dict) or set(proofs) != {"jwt"} or not isinstance(jwts, list):
-        raise oid4vci.InvalidProof("proofs must be {\"jwt\": [...]}")
+        raise oid4vci.InvalidProof('proofs must be {"jwt": [...]}')
     if not 1 <= len(jwts) <= BATCH_SIZE:
         raise oid4vci.InvalidProof(f"between 1 and {BATCH_SIZE} proofs per request")
     return jwts
@@ -364,7 +364,9 @@ def allocate_indices(
 _open_list: dict[tuple[str, int], tuple[str, bytes]] = {}
 
 
-def _take(session: Session, status_list: tuple[str, bytes], count: int) -> list[tuple[str, int]] | None:
+def _take(
+    session: Session, status_list: tuple[str, bytes], count: int
+) -> list[tuple[str, int]] | None:
     list_id, packed = status_list
     end = repository.reserve_indices(session, list_id, count)
     if end is None:

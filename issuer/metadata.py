@@ -84,10 +84,18 @@ def _skill_configuration(public_url: str) -> dict[str, object]:
         },
         "credential_metadata": {
             "display": [
-                {"name": "Kompetensintyg", "locale": "sv-SE", "background_color": "#1f4e79",
-                 "text_color": "#ffffff"},
-                {"name": "Skill credential", "locale": "en-US", "background_color": "#1f4e79",
-                 "text_color": "#ffffff"},
+                {
+                    "name": "Kompetensintyg",
+                    "locale": "sv-SE",
+                    "background_color": "#1f4e79",
+                    "text_color": "#ffffff",
+                },
+                {
+                    "name": "Skill credential",
+                    "locale": "en-US",
+                    "background_color": "#1f4e79",
+                    "text_color": "#ffffff",
+                },
             ],
             "claims": [
                 {

@@ -26,9 +26,7 @@ def tenant_by_slug(session: Session, slug: str) -> IssuerTenant | None:
 
 
 def tenant_by_api_key_hash(session: Session, key_hash: str) -> IssuerTenant | None:
-    return session.exec(
-        select(IssuerTenant).where(IssuerTenant.api_key_hash == key_hash)
-    ).first()
+    return session.exec(select(IssuerTenant).where(IssuerTenant.api_key_hash == key_hash)).first()
 
 
 def active_key(session: Session, issuer_id: str) -> IssuerSigningKey | None:
@@ -221,9 +219,9 @@ def credentials_page(
 def count_credentials(session: Session, issuer_id: str) -> int:
     return int(
         session.exec(
-            select(func.count()).select_from(IssuerCredential).where(
-                IssuerCredential.issuer_id == issuer_id
-            )
+            select(func.count())
+            .select_from(IssuerCredential)
+            .where(IssuerCredential.issuer_id == issuer_id)
         ).one()
     )
 

@@ -219,9 +219,7 @@ def _date(timestamp: int) -> date:
 
 def _sealable_claims(tenant: IssuerTenant, validated: SkillClaimsInput, today: date) -> bytes:
     """The credential's claims as they will be issued, issuing authority included."""
-    authority = IssuingAuthority(
-        name=tenant.name, organisationsnummer=tenant.organisation_number
-    )
+    authority = IssuingAuthority(name=tenant.name, organisationsnummer=tenant.organisation_number)
     claims = credential_claims(validated, authority, today)
     return json.dumps(claims, sort_keys=True, ensure_ascii=False).encode()
 
@@ -275,8 +273,11 @@ def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> d
         raise OfferNotFound("the offer does not exist, has expired or was already used")
     code = rt.master_key.open(offer.sealed_code, f"issuer-offer-code:{offer.id}").decode()
     tx_code = (
-        {"input_mode": "numeric", "length": TX_CODE_LENGTH,
-         "description": "Ange engångskoden du fick av utbildningsanordnaren"}
+        {
+            "input_mode": "numeric",
+            "length": TX_CODE_LENGTH,
+            "description": "Ange engångskoden du fick av utbildningsanordnaren",
+        }
         if offer.tx_code_hash
         else None
     )

@@ -34,9 +34,7 @@ def _aad(issuer_id: str, kid: str) -> str:
 def add_key(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose.ES256) -> str:
     """Generate a new active key (the caller commits); returns its ``kid``."""
     key = jose.PrivateKey.generate(alg)
-    sealed = rt.master_key.seal(
-        json.dumps(key.private_jwk()).encode(), _aad(tenant.id, key.kid)
-    )
+    sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), _aad(tenant.id, key.kid))
     session.add(
         IssuerSigningKey(
             issuer_id=tenant.id,

@@ -38,7 +38,8 @@ class CreatedOffer(_Wire):
     credential_offer: str = Field(description="openid-credential-offer://?credential_offer_uri=…")
     credential_offer_uri: str
     tx_code: str | None = Field(
-        default=None, description="Only when asked for, and only at creation: give it to the learner."
+        default=None,
+        description="Only when asked for, and only at creation: give it to the learner.",
     )
     qr_svg: str | None = Field(
         default=None,

@@ -24,7 +24,9 @@ class CreatedVerifier(_Wire):
 
 class CreateRequest(_Wire):
     dcql_query: dict[str, object] = Field(description="A DCQL query (OpenID4VP 1.0 §6).")
-    purpose: str = Field(min_length=1, max_length=1000, description="Why, in words the holder reads.")
+    purpose: str = Field(
+        min_length=1, max_length=1000, description="Why, in words the holder reads."
+    )
     trusted_issuers: list[str] | None = Field(
         default=None, description="Only these issuers (each must be on the trust list)."
     )
@@ -50,11 +52,17 @@ class RequestStatus(_Wire):
 
 
 class VerifyIn(_Wire):
-    presentation: str = Field(max_length=1_000_000, description="An SD-JWT VC, or an SD-JWT+KB presentation.")
+    presentation: str = Field(
+        max_length=1_000_000, description="An SD-JWT VC, or an SD-JWT+KB presentation."
+    )
     nonce: str | None = Field(default=None, max_length=512, description="Expected KB-JWT nonce.")
-    audience: str | None = Field(default=None, max_length=1000, description="Expected KB-JWT aud (default: your client_id).")
+    audience: str | None = Field(
+        default=None, max_length=1000, description="Expected KB-JWT aud (default: your client_id)."
+    )
     require_key_binding: bool = Field(default=False)
 
 
 class TrustListIn(_Wire):
-    trust_list: str = Field(max_length=4_000_000, description="A signed trust list (typ trust-list+jwt).")
+    trust_list: str = Field(
+        max_length=4_000_000, description="A signed trust list (typ trust-list+jwt)."
+    )

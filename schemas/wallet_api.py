@@ -68,7 +68,9 @@ class CredentialSummary(_Wire):
 
 class CreateService(_Wire):
     name: str = Field(min_length=1, max_length=200)
-    client_id: str = Field(min_length=1, max_length=500, description="The audience of its presentations.")
+    client_id: str = Field(
+        min_length=1, max_length=500, description="The audience of its presentations."
+    )
 
 
 class ServiceOut(_Wire):
@@ -156,14 +158,18 @@ class ChainCheckOut(_Wire):
 
 
 class GrantRequestIn(_Wire):
-    holder: str = Field(max_length=254, description="The holder's wallet username, as they gave it to you.")
+    holder: str = Field(
+        max_length=254, description="The holder's wallet username, as they gave it to you."
+    )
     dcql_query: dict[str, object]
     purpose: str = Field(min_length=1, max_length=1000)
     duration_days: int = Field(ge=1, le=365)
 
 
 class GrantRequestOut(_Wire):
-    id: str = Field(description="Also the grant's id once approved: POST /wallet/grants/{id}/presentations.")
+    id: str = Field(
+        description="Also the grant's id once approved: POST /wallet/grants/{id}/presentations."
+    )
     state: str
 
 

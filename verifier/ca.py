@@ -33,7 +33,9 @@ def load_or_create(rt: Runtime) -> tuple[x509.Certificate, jose.PrivateKey]:
         cert_file.write_text(certs.certificate_to_pem(cert))
         return cert, key
     cert = certs.certificate_from_pem(cert_file.read_bytes())
-    key = jose.PrivateKey.from_jwk(json.loads(rt.master_key.open(key_file.read_bytes(), "verifier-dev-ca")))
+    key = jose.PrivateKey.from_jwk(
+        json.loads(rt.master_key.open(key_file.read_bytes(), "verifier-dev-ca"))
+    )
     return cert, key
 
 

@@ -229,7 +229,11 @@ def _format(run: _Run, result: Result) -> None:
     run.jws = jose.parse(run.parts.issuer_jwt)
     payload = run.jws.payload
     result.vct = sd_jwt_vc.required_string(payload, "vct")
-    result.issuer = {"id": sd_jwt_vc.required_string(payload, "iss"), "name": None, "trusted": False}
+    result.issuer = {
+        "id": sd_jwt_vc.required_string(payload, "iss"),
+        "name": None,
+        "trusted": False,
+    }
     return None
 
 

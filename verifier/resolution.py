@@ -42,5 +42,8 @@ class TrustedResolvers:
     def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
         fetcher = self.fetcher
         return STATUS_LISTS.status(
-            fetcher, reference, lambda header: ISSUER_KEYS.key_for(fetcher, issuer, header, now), now
+            fetcher,
+            reference,
+            lambda header: ISSUER_KEYS.key_for(fetcher, issuer, header, now),
+            now,
         )

@@ -27,7 +27,9 @@ from verifier.models import VerifierRequest, VerifierTenant, VerifierUsedNonce
 from verifier.resolution import TrustedResolvers, load_trust_list
 
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-DNS_RE = re.compile(r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*")
+DNS_RE = re.compile(
+    r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
 API_KEY_PREFIX = "intyg_verifier_"
 REQUEST_TTL = 600
 
@@ -160,7 +162,9 @@ def client_id(tenant: VerifierTenant) -> str:
 # --- trust list ------------------------------------------------------------------------------
 
 
-def put_trust_list(session: Session, rt: Runtime, tenant: VerifierTenant, token: str) -> trust_list.TrustList:
+def put_trust_list(
+    session: Session, rt: Runtime, tenant: VerifierTenant, token: str
+) -> trust_list.TrustList:
     """Accept a signed trust list (checked against the operator keys) for this verifier."""
     current = None
     if tenant.trust_list:
@@ -225,9 +229,15 @@ def create_request(
         nonce=nonce,
         state=state,
         dcql_query=dcql.to_json(query),
-        client_metadata={"client_name": tenant.name, "vp_formats_supported": {"dc+sd-jwt": {
-            "sd-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
-            "kb-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS)}}},
+        client_metadata={
+            "client_name": tenant.name,
+            "vp_formats_supported": {
+                "dc+sd-jwt": {
+                    "sd-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+                    "kb-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+                }
+            },
+        },
         iat=now,
         exp=now + REQUEST_TTL,
     )
@@ -289,7 +299,9 @@ def request_object(session: Session, rt: Runtime, slug: str, request_id: str) ->
     return row.request_object
 
 
-def request_status(session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str) -> VerifierRequest:
+def request_status(
+    session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str
+) -> VerifierRequest:
     row = _request(session, tenant.id, request_id)
     if row.status == "pending" and row.expires_at <= rt.clock.now():
         row.status = "expired"
@@ -325,26 +337,38 @@ def receive_response(
         raise ResponseNotAccepted("this request was already answered (its nonce is used)")
     before_network_call(session)  # the nonce is spent; checking may fetch keys and lists
     if response.error is not None:
-        result: dict[str, object] = {"verdict": "rejected", "error": response.error,
-                                     "error_description": response.error_description}
+        result: dict[str, object] = {
+            "verdict": "rejected",
+            "error": response.error,
+            "error_description": response.error_description,
+        }
         status = "rejected"
     else:
         assert response.vp_token is not None
         try:
             result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
         except IntygError as exc:  # e.g. the trust list lapsed: never leave it "processing"
-            result = {"verdict": "invalid", "error": exc.code, "detail": exc.detail,
-                      "credentials": {}}
+            result = {
+                "verdict": "invalid",
+                "error": exc.code,
+                "detail": exc.detail,
+                "credentials": {},
+            }
         status = "fulfilled" if result["verdict"] == "valid" else "rejected"
     session.execute(
-        update(VerifierRequest).where(col(VerifierRequest.id) == row.id).values(status=status, result=result)
+        update(VerifierRequest)
+        .where(col(VerifierRequest.id) == row.id)
+        .values(status=status, result=result)
     )
     session.commit()
     return {}
 
 
 def _verify_vp_token(
-    session: Session, rt: Runtime, tenant: VerifierTenant, row: VerifierRequest,
+    session: Session,
+    rt: Runtime,
+    tenant: VerifierTenant,
+    row: VerifierRequest,
     vp_token: Mapping[str, list[oid4vp.Presentation]],
 ) -> dict[str, object]:
     query = dcql.parse_query(row.dcql_query)
@@ -372,7 +396,11 @@ def _verify_vp_token(
                 skew=rt.settings.clock_skew_seconds,
             )
             result = pipeline.verify(
-                str(presentation), policy, resolvers, now=rt.clock.now(), remember_nonce=lambda _n: None
+                str(presentation),
+                policy,
+                resolvers,
+                now=rt.clock.now(),
+                remember_nonce=lambda _n: None,
             )
             valid = valid and result.valid
             results.setdefault(credential_query.id, []).append(result.as_json())
@@ -427,15 +455,23 @@ def verify_direct(
         digest = hash_secret(f"{tenant.id}:{nonce}")
         try:
             with session.begin_nested():
-                session.add(VerifierUsedNonce(
-                    nonce_hash=digest, tenant_id=tenant.id, expires_at=now + 2 * policy.kb_max_age))
+                session.add(
+                    VerifierUsedNonce(
+                        nonce_hash=digest,
+                        tenant_id=tenant.id,
+                        expires_at=now + 2 * policy.kb_max_age,
+                    )
+                )
         except IntegrityError:
-            raise pipeline.NonceReplayed("a presentation with this nonce was verified before") from None
+            raise pipeline.NonceReplayed(
+                "a presentation with this nonce was verified before"
+            ) from None
 
     if secrets.randbelow(100) == 0:
         session.execute(delete(VerifierUsedNonce).where(col(VerifierUsedNonce.expires_at) <= now))
     before_network_call(session)
-    result = pipeline.verify(presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember)
+    result = pipeline.verify(
+        presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember
+    )
     session.commit()
     return result
-

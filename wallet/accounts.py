@@ -149,14 +149,18 @@ def sign_in(
         session.commit()
         raise BadCredentials()
     assert holder is not None
-    session.execute(delete(WalletSigninThrottle).where(col(WalletSigninThrottle.key_hash) == keys[0]))
+    session.execute(
+        delete(WalletSigninThrottle).where(col(WalletSigninThrottle.key_hash) == keys[0])
+    )
     if _hasher.check_needs_rehash(holder.password_hash):
         holder.password_hash = _hasher.hash(password)
         session.add(holder)
     token = new_secret("intyg_session_")
     expires = now + SESSION_TTL
     session.add(
-        WalletSession(token_hash=hash_secret(token), holder_id=holder.id, created_at=now, expires_at=expires)
+        WalletSession(
+            token_hash=hash_secret(token), holder_id=holder.id, created_at=now, expires_at=expires
+        )
     )
     session.commit()
     return NewSession(token=token, expires_at=expires)
@@ -201,14 +205,18 @@ def holder_for_session(session: Session, rt: Runtime, token: str | None) -> Wall
 
 def sign_out(session: Session, token: str | None) -> None:
     if token:
-        session.execute(delete(WalletSession).where(col(WalletSession.token_hash) == hash_secret(token)))
+        session.execute(
+            delete(WalletSession).where(col(WalletSession.token_hash) == hash_secret(token))
+        )
         session.commit()
 
 
 def delete_account(session: Session, holder: WalletHolder) -> None:
     """Delete everything the wallet holds about the holder, in one transaction."""
     consent_ids = select(WalletConsent.id).where(WalletConsent.holder_id == holder.id)
-    session.execute(delete(WalletConsentEvent).where(col(WalletConsentEvent.consent_id).in_(consent_ids)))
+    session.execute(
+        delete(WalletConsentEvent).where(col(WalletConsentEvent.consent_id).in_(consent_ids))
+    )
     for table in (
         WalletConsent,
         WalletGrantRequest,

@@ -53,12 +53,17 @@ def pseudonym(rt: Runtime, holder: WalletHolder, recipient: str) -> str:
     return f"urn:intyg:pseudonym:{digest}"
 
 
-def add_event(session: Session, consent_id: str, at: int, event: str, reason: str | None = None) -> None:
+def add_event(
+    session: Session, consent_id: str, at: int, event: str, reason: str | None = None
+) -> None:
     session.add(WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason))
 
 
 def _requested(views: Sequence[QueryView]) -> list[object]:
-    return [{"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]} for v in views]
+    return [
+        {"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]}
+        for v in views
+    ]
 
 
 def record_presentation(
@@ -109,10 +114,17 @@ def presented(
     now = rt.clock.now()
     add_event(session, consent.id, now, "presented")
     transparency.append(
-        session, holder.id, now, LogEvent.SHARED,
-        {"consent_id": consent.id, "recipient": request.verifier.get("name"),
-         "client_id": request.client_id, "purpose": request.purpose,
-         "claims": disclosed_paths(chosen)},
+        session,
+        holder.id,
+        now,
+        LogEvent.SHARED,
+        {
+            "consent_id": consent.id,
+            "recipient": request.verifier.get("name"),
+            "client_id": request.client_id,
+            "purpose": request.purpose,
+            "claims": disclosed_paths(chosen),
+        },
     )
 
 
@@ -131,9 +143,16 @@ def presentation_failed(
         session.add(stored)
     add_event(session, consent.id, now, "failed", reason)
     transparency.append(
-        session, holder.id, now, LogEvent.SHARE_FAILED,
-        {"consent_id": consent.id, "recipient": request.verifier.get("name"),
-         "client_id": request.client_id, "reason": reason},
+        session,
+        holder.id,
+        now,
+        LogEvent.SHARE_FAILED,
+        {
+            "consent_id": consent.id,
+            "recipient": request.verifier.get("name"),
+            "client_id": request.client_id,
+            "reason": reason,
+        },
     )
 
 
@@ -165,9 +184,16 @@ def record_refusal(
     session.flush()
     add_event(session, consent.id, now, "refused")
     transparency.append(
-        session, holder.id, now, LogEvent.DENIED,
-        {"consent_id": consent.id, "recipient": request.verifier.get("name"),
-         "client_id": request.client_id, "purpose": request.purpose},
+        session,
+        holder.id,
+        now,
+        LogEvent.DENIED,
+        {
+            "consent_id": consent.id,
+            "recipient": request.verifier.get("name"),
+            "client_id": request.client_id,
+            "purpose": request.purpose,
+        },
     )
     return consent
 
@@ -182,7 +208,9 @@ def list_consents(session: Session, holder: WalletHolder) -> Sequence[WalletCons
 
 def get_consent(session: Session, holder: WalletHolder, consent_id: str) -> WalletConsent:
     row = session.exec(
-        select(WalletConsent).where(WalletConsent.id == consent_id, WalletConsent.holder_id == holder.id)
+        select(WalletConsent).where(
+            WalletConsent.id == consent_id, WalletConsent.holder_id == holder.id
+        )
     ).first()
     if row is None:
         raise ConsentNotFound()
@@ -200,7 +228,11 @@ def events(session: Session, consent_id: str) -> Sequence[WalletConsentEvent]:
 def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[str, object]:
     """The record as the holder sees it and as the receipt carries it."""
     state = consent.state
-    if state == "active" and consent.expires_at is not None and consent.expires_at <= rt.clock.now():
+    if (
+        state == "active"
+        and consent.expires_at is not None
+        and consent.expires_at <= rt.clock.now()
+    ):
         state = "expired"
     return {
         "id": consent.id,
@@ -235,8 +267,15 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
     session.add(consent)
     add_event(session, consent.id, now, "withdrawn")
     transparency.append(
-        session, holder.id, now, LogEvent.CONSENT_WITHDRAWN,
-        {"consent_id": consent.id, "recipient": consent.recipient.get("name"), "kind": consent.kind},
+        session,
+        holder.id,
+        now,
+        LogEvent.CONSENT_WITHDRAWN,
+        {
+            "consent_id": consent.id,
+            "recipient": consent.recipient.get("name"),
+            "kind": consent.kind,
+        },
     )
     session.commit()
     return consent
@@ -248,9 +287,9 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
 def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
     """The wallet's receipt-signing key, created on first use (sealed under the master key)."""
     row = session.exec(
-        select(WalletSigningKey).where(col(WalletSigningKey.retired_at).is_(None)).order_by(
-            col(WalletSigningKey.created_at).desc()
-        )
+        select(WalletSigningKey)
+        .where(col(WalletSigningKey.retired_at).is_(None))
+        .order_by(col(WalletSigningKey.created_at).desc())
     ).first()
     if row is not None:
         jwk = json.loads(rt.master_key.open(row.sealed_private, f"wallet-signing-key:{row.kid}"))
@@ -272,7 +311,9 @@ def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
 
 
 def published_keys(session: Session) -> list[dict[str, str]]:
-    rows = session.exec(select(WalletSigningKey).order_by(col(WalletSigningKey.created_at).desc())).all()
+    rows = session.exec(
+        select(WalletSigningKey).order_by(col(WalletSigningKey.created_at).desc())
+    ).all()
     return [{**row.public_jwk, "kid": row.kid, "alg": row.alg, "use": "sig"} for row in rows]
 
 

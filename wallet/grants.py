@@ -96,15 +96,25 @@ def request_grant(
     session.add(row)
     if holder is not None:
         transparency.append(
-            session, holder.id, now, LogEvent.GRANT_REQUESTED,
-            {"grant_request_id": row.id, "recipient": service.name, "client_id": service.client_id,
-             "purpose": row.purpose, "duration_seconds": duration_seconds},
+            session,
+            holder.id,
+            now,
+            LogEvent.GRANT_REQUESTED,
+            {
+                "grant_request_id": row.id,
+                "recipient": service.name,
+                "client_id": service.client_id,
+                "purpose": row.purpose,
+                "duration_seconds": duration_seconds,
+            },
         )
     session.commit()
     return row
 
 
-def pending_for_holder(session: Session, rt: Runtime, holder: WalletHolder) -> Sequence[WalletGrantRequest]:
+def pending_for_holder(
+    session: Session, rt: Runtime, holder: WalletHolder
+) -> Sequence[WalletGrantRequest]:
     return session.exec(
         select(WalletGrantRequest)
         .where(
@@ -136,7 +146,10 @@ def view(
     return {
         "id": row.id,
         "state": row.state,
-        "service": {"name": service.name if service else None, "client_id": service.client_id if service else None},
+        "service": {
+            "name": service.name if service else None,
+            "client_id": service.client_id if service else None,
+        },
         "purpose": row.purpose,
         "duration_seconds": row.duration_seconds,
         "expires_at": row.expires_at,
@@ -144,12 +157,15 @@ def view(
     }
 
 
-def _open_all(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str, holdings.OpenedCredential]:
+def _open_all(
+    session: Session, rt: Runtime, holder: WalletHolder
+) -> dict[str, holdings.OpenedCredential]:
     now = rt.clock.now()
     return {
         row.id: holdings.open_credential(rt, holder, row)
         for row in holdings.list_credentials(session, holder)
-        if row.status not in ("INVALID", "SUSPENDED") and (row.expires_at is None or row.expires_at > now)
+        if row.status not in ("INVALID", "SUSPENDED")
+        and (row.expires_at is None or row.expires_at > now)
     }
 
 
@@ -177,11 +193,18 @@ def approve(
         kind="standing",
         state="active",
         pseudonym=consents.pseudonym(rt, holder, service.client_id),
-        recipient={"client_id": service.client_id, "name": service.name, "verified": True,
-                   "service_id": service.id},
+        recipient={
+            "client_id": service.client_id,
+            "name": service.name,
+            "verified": True,
+            "service_id": service.id,
+        },
         purpose=row.purpose,
         legal_basis=consents.DEFAULT_LEGAL_BASIS,
-        claims_requested=[{"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]} for v in views],
+        claims_requested=[
+            {"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]}
+            for v in views
+        ],
         claims_disclosed=list(selection.disclosed_paths(chosen)),
         credential_ids=[c.credential_id for c in chosen],
         evidence={"grant_request_id": row.id},
@@ -193,9 +216,18 @@ def approve(
     session.flush()
     consents.add_event(session, consent.id, now, "given")
     transparency.append(
-        session, holder.id, now, LogEvent.GRANT_APPROVED,
-        {"consent_id": consent.id, "recipient": service.name, "client_id": service.client_id,
-         "purpose": row.purpose, "claims": selection.disclosed_paths(chosen), "expires_at": consent.expires_at},
+        session,
+        holder.id,
+        now,
+        LogEvent.GRANT_APPROVED,
+        {
+            "consent_id": consent.id,
+            "recipient": service.name,
+            "client_id": service.client_id,
+            "purpose": row.purpose,
+            "claims": selection.disclosed_paths(chosen),
+            "expires_at": consent.expires_at,
+        },
     )
     session.commit()
     return consent
@@ -209,8 +241,15 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     session.add(row)
     service = session.get(WalletService, row.service_id)
     transparency.append(
-        session, holder.id, rt.clock.now(), LogEvent.GRANT_DENIED,
-        {"grant_request_id": row.id, "recipient": service.name if service else None, "purpose": row.purpose},
+        session,
+        holder.id,
+        rt.clock.now(),
+        LogEvent.GRANT_DENIED,
+        {
+            "grant_request_id": row.id,
+            "recipient": service.name if service else None,
+            "purpose": row.purpose,
+        },
     )
     session.commit()
 
@@ -252,21 +291,36 @@ def pull(
     )
     if refusal is not None:
         transparency.append(
-            session, holder.id, now, LogEvent.PULL_REFUSED,
+            session,
+            holder.id,
+            now,
+            LogEvent.PULL_REFUSED,
             {"consent_id": consent.id, "recipient": service.name, "reason": refusal.code},
         )
         consents.add_event(session, consent.id, now, "failed", refusal.code)
         session.commit()
         raise refusal
     chosen = _chosen_of(consent)
-    opened = {cid: holdings.open_credential(rt, holder, holdings.get_credential(session, holder, cid))
-              for cid in consent.credential_ids}
-    vp_token = selection.build_vp_token(chosen, opened, audience=service.client_id, nonce=nonce, now=now)
+    opened = {
+        cid: holdings.open_credential(rt, holder, holdings.get_credential(session, holder, cid))
+        for cid in consent.credential_ids
+    }
+    vp_token = selection.build_vp_token(
+        chosen, opened, audience=service.client_id, nonce=nonce, now=now
+    )
     consents.add_event(session, consent.id, now, "presented")
     transparency.append(
-        session, holder.id, now, LogEvent.PULLED,
-        {"consent_id": consent.id, "recipient": service.name, "client_id": service.client_id,
-         "purpose": consent.purpose, "claims": consent.claims_disclosed},
+        session,
+        holder.id,
+        now,
+        LogEvent.PULLED,
+        {
+            "consent_id": consent.id,
+            "recipient": service.name,
+            "client_id": service.client_id,
+            "purpose": consent.purpose,
+            "claims": consent.claims_disclosed,
+        },
     )
     session.commit()
     return vp_token
@@ -299,7 +353,9 @@ def _unusable_credential(
     """A revoked or suspended credential is not presented, even under a live grant: its
     status is looked up afresh (within the status list's ttl) before each pull."""
     for credential_id in consent.credential_ids:
-        row = holdings.refresh_status(session, rt, holdings.get_credential(session, holder, credential_id))
+        row = holdings.refresh_status(
+            session, rt, holdings.get_credential(session, holder, credential_id)
+        )
         if row.status in ("INVALID", "SUSPENDED"):
             return GrantCredentialUnusable(f"the issuer has marked the credential {row.status}")
     return None

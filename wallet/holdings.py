@@ -63,14 +63,18 @@ def open_credential(rt: Runtime, holder: WalletHolder, row: WalletCredential) ->
 
     The issuer signature was verified on arrival; it is checked again here against the
     stored payload only structurally (the wallet trusts its own sealed storage)."""
-    serialized = vault.open_sealed(rt, holder, row.sealed_credential, f"credential:{row.id}").decode()
+    serialized = vault.open_sealed(
+        rt, holder, row.sealed_credential, f"credential:{row.id}"
+    ).decode()
     parts = sd_jwt.split(serialized)
     jws = jose.parse(parts.issuer_jwt)
     processed = sd_jwt.process_disclosures(
         jws.payload, [sd_jwt.decode_disclosure(d) for d in parts.disclosures]
     )
     verified = sd_jwt.VerifiedSdJwt(parts, jws, processed.claims, processed.disclosed)
-    key_jwk = json.loads(vault.open_sealed(rt, holder, row.sealed_holder_key, f"holder-key:{row.id}"))
+    key_jwk = json.loads(
+        vault.open_sealed(rt, holder, row.sealed_holder_key, f"holder-key:{row.id}")
+    )
     return OpenedCredential(row, serialized, verified, jose.PrivateKey.from_jwk(key_jwk))
 
 
@@ -99,11 +103,16 @@ def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> Wall
     return row
 
 
-def delete_credential(session: Session, rt: Runtime, holder: WalletHolder, credential_id: str) -> None:
+def delete_credential(
+    session: Session, rt: Runtime, holder: WalletHolder, credential_id: str
+) -> None:
     row = get_credential(session, holder, credential_id)
     session.delete(row)
     transparency.append(
-        session, holder.id, rt.clock.now(), LogEvent.CREDENTIAL_DELETED,
+        session,
+        holder.id,
+        rt.clock.now(),
+        LogEvent.CREDENTIAL_DELETED,
         {"credential_id": row.id, "issuer": row.issuer, "vct": row.vct},
     )
     session.commit()

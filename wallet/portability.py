@@ -35,9 +35,18 @@ def export(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str, obj
         "exported_at": rt.clock.now(),
         "account": {"id": holder.id, "username": holder.username, "created_at": holder.created_at},
         "credentials": credentials,
-        "consents": [consents.record_json(session, rt, c) for c in consents.list_consents(session, holder)],
+        "consents": [
+            consents.record_json(session, rt, c) for c in consents.list_consents(session, holder)
+        ],
         "log": [
-            {"seq": e.seq, "at": e.at, "event": e.event, "entry": e.entry, "prev_hash": e.prev_hash, "hash": e.hash}
+            {
+                "seq": e.seq,
+                "at": e.at,
+                "event": e.event,
+                "entry": e.entry,
+                "prev_hash": e.prev_hash,
+                "hash": e.hash,
+            }
             for e in reversed(log)
         ],
         "log_check": transparency.verify_chain(session, holder.id).__dict__,

@@ -97,7 +97,10 @@ def receive_offer(
         _release_offer(session, offer_hash)
         reason = exc.code if isinstance(exc, IntygError) else "internal_error"
         transparency.append(
-            session, holder.id, rt.clock.now(), LogEvent.CREDENTIAL_RECEIPT_FAILED,
+            session,
+            holder.id,
+            rt.clock.now(),
+            LogEvent.CREDENTIAL_RECEIPT_FAILED,
             {"issuer": offer.credential_issuer, "reason": reason},
         )
         session.commit()
@@ -107,7 +110,9 @@ def receive_offer(
 
 def _offer_hash(offer: oid4vci.CredentialOffer) -> str:
     """Identifies an offer without keeping its code: issuer and pre-authorized code."""
-    return hashlib.sha256(f"{offer.credential_issuer}\n{offer.pre_authorized_code}".encode()).hexdigest()
+    return hashlib.sha256(
+        f"{offer.credential_issuer}\n{offer.pre_authorized_code}".encode()
+    ).hexdigest()
 
 
 def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
@@ -129,7 +134,9 @@ def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
     try:
         return oid4vci.check_offer(_json_body(response.content, parsed.offer_uri))
     except oid4vci.InvalidOffer as exc:
-        raise IssuerProtocolError(f"the issuer's offer document is not valid: {exc.detail}") from None
+        raise IssuerProtocolError(
+            f"the issuer's offer document is not valid: {exc.detail}"
+        ) from None
 
 
 # A redemption's fetches time out (core.http), so a claim still pending after this long was
@@ -222,7 +229,10 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
     configurations = metadata.get("credential_configurations_supported")
     config_id = offer.credential_configuration_ids[0]
     configuration = configurations.get(config_id) if isinstance(configurations, dict) else None
-    if not isinstance(configuration, dict) or configuration.get("format") != oid4vci.FORMAT_SD_JWT_VC:
+    if (
+        not isinstance(configuration, dict)
+        or configuration.get("format") != oid4vci.FORMAT_SD_JWT_VC
+    ):
         raise IssuerProtocolError(f"the issuer does not describe {config_id!r} as dc+sd-jwt")
     servers = metadata.get("authorization_servers") or [issuer]
     server = servers[0] if isinstance(servers, list) and isinstance(servers[0], str) else issuer
@@ -261,18 +271,25 @@ def _token(
     tx_code: str | None,
     dpop_key: jose.PrivateKey | None,
 ) -> str:
-    form = {"grant_type": oid4vci.PRE_AUTHORIZED_GRANT, "pre-authorized_code": offer.pre_authorized_code}
+    form = {
+        "grant_type": oid4vci.PRE_AUTHORIZED_GRANT,
+        "pre-authorized_code": offer.pre_authorized_code,
+    }
     if offer.tx_code is not None:
         if not tx_code:
             raise IssuerRefused("this offer needs the transaction code (tx_code) you were given")
         form["tx_code"] = tx_code
     headers = {}
     if dpop_key is not None:
-        headers["DPoP"] = dpop.make_proof(dpop_key, method="POST", uri=endpoints.token, iat=rt.clock.now())
+        headers["DPoP"] = dpop.make_proof(
+            dpop_key, method="POST", uri=endpoints.token, iat=rt.clock.now()
+        )
     response = fetcher.request("POST", endpoints.token, data=form, headers=headers)
     body = _json_body(response.content, endpoints.token)
     if response.status_code != 200:
-        raise IssuerRefused(f"the issuer refused the code: {body.get('error', response.status_code)}")
+        raise IssuerRefused(
+            f"the issuer refused the code: {body.get('error', response.status_code)}"
+        )
     access_token = body.get("access_token")
     if not isinstance(access_token, str):
         raise IssuerProtocolError("the token response has no access_token")
@@ -301,7 +318,9 @@ def _post_json(
             )
         else:
             headers["Authorization"] = f"Bearer {access_token}"
-    response = fetcher.request("POST", url, json_body=dict(body) if json_body else None, headers=headers)
+    response = fetcher.request(
+        "POST", url, json_body=dict(body) if json_body else None, headers=headers
+    )
     parsed = _json_body(response.content, url)
     if response.status_code != 200:
         raise IssuerRefused(f"the issuer answered {parsed.get('error', response.status_code)}")
@@ -352,7 +371,9 @@ def check_credential(
             raise CredentialRejected("the credential is not bound to the key we proved")
         sd_jwt_vc.check_validity(payload, now=now, skew=rt.settings.clock_skew_seconds)
         vct = sd_jwt_vc.required_string(payload, "vct")
-        reference = status_list.parse_status_claim(payload["status"]) if "status" in payload else None
+        reference = (
+            status_list.parse_status_claim(payload["status"]) if "status" in payload else None
+        )
         status = "VALID"
         if reference is not None:
             value = STATUS_LISTS.status(
@@ -364,7 +385,12 @@ def check_credential(
             status = status_list.StatusValue(value).name
     except CredentialRejected:
         raise
-    except (jose.JoseError, sd_jwt.SdJwtError, sd_jwt_vc.SdJwtVcError, status_list.StatusListError) as exc:
+    except (
+        jose.JoseError,
+        sd_jwt.SdJwtError,
+        sd_jwt_vc.SdJwtVcError,
+        status_list.StatusListError,
+    ) as exc:
         raise CredentialRejected(f"{exc.code}: {exc.detail}") from None
     exp = payload.get("exp")
     return CheckedCredential(
@@ -412,9 +438,16 @@ def _store(
         redemption.state = "done"
         session.add(redemption)
     transparency.append(
-        session, holder.id, now, LogEvent.CREDENTIAL_RECEIVED,
-        {"issuer": endpoints.credential_issuer, "issuer_name": endpoints.display_name,
-         "vct": checked.vct, "credential_id": credential_id},
+        session,
+        holder.id,
+        now,
+        LogEvent.CREDENTIAL_RECEIVED,
+        {
+            "issuer": endpoints.credential_issuer,
+            "issuer_name": endpoints.display_name,
+            "vct": checked.vct,
+            "credential_id": credential_id,
+        },
     )
     session.commit()
     return row

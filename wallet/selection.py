@@ -43,7 +43,9 @@ class QueryView:
     candidates: tuple[CandidateView, ...]
 
 
-def evaluate(query: dcql.DcqlQuery, credentials: Sequence[OpenedCredential]) -> tuple[QueryView, ...]:
+def evaluate(
+    query: dcql.DcqlQuery, credentials: Sequence[OpenedCredential]
+) -> tuple[QueryView, ...]:
     candidates = [
         dcql.CandidateCredential(c.row.id, c.row.format, c.verified.claims) for c in credentials
     ]
@@ -72,7 +74,11 @@ def _candidate(match: dcql.CandidateMatch) -> CandidateView:
     sets += [frozenset(s.paths) for s in match.match.alternatives]
     required = frozenset.intersection(*sets)
     everything = frozenset.union(*sets)
-    ordered = list(dict.fromkeys(p for s in [match.match.selection, *match.match.alternatives] for p in s.paths))
+    ordered = list(
+        dict.fromkeys(
+            p for s in [match.match.selection, *match.match.alternatives] for p in s.paths
+        )
+    )
     return CandidateView(
         credential_id=match.candidate.ref,
         required=tuple(p for p in ordered if p in required),
@@ -110,9 +116,8 @@ def resolve_choice(
         picked = {_as_path(p) for p in optional}
         extra = picked - set(candidate.optional)
         if extra:
-            raise ChoiceInvalid(
-                f"{view.query_id!r}: not optional claims of this request: {sorted(map(list, extra), key=str)}"
-            )
+            listed = sorted((list(p) for p in extra), key=str)
+            raise ChoiceInvalid(f"{view.query_id!r}: not optional claims of this request: {listed}")
         paths = set(candidate.required) | picked
         if not any(claim_set <= paths for claim_set in candidate.claim_sets):
             raise ChoiceInvalid(f"{view.query_id!r}: the choice satisfies none of the claim sets")

@@ -15,6 +15,7 @@ A request is answered once: the move out of ``pending`` is a conditional update.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Mapping, Sequence
@@ -26,15 +27,16 @@ from cryptography import x509
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
+from core import trustlists
 from core.db import before_network_call
 from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
-from core import trustlists
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
 from wallet import consents, holdings, selection, transparency
 from wallet.models import WalletHolder, WalletPresentationRequest
 from wallet.transparency import LogEvent
+
 
 class RequestNotFound(NotFound):
     code = "presentation_request_not_found"
@@ -84,7 +86,9 @@ def receive_request(
             "GET", parsed.request_uri, headers={"Accept": oid4vp.MEDIA_TYPE_REQUEST_OBJECT}
         )
     if response.status_code != 200:
-        raise RequestNotFound(f"the verifier's request could not be fetched ({response.status_code})")
+        raise RequestNotFound(
+            f"the verifier's request could not be fetched ({response.status_code})"
+        )
     verified = oid4vp.verify_request_object(
         response.text.strip(),
         expected_client_id=parsed.client_id,
@@ -132,7 +136,8 @@ def _open_all(
     usable = [
         row
         for row in holdings.list_credentials(session, holder)
-        if row.status not in ("INVALID", "SUSPENDED") and (row.expires_at is None or row.expires_at > now)
+        if row.status not in ("INVALID", "SUSPENDED")
+        and (row.expires_at is None or row.expires_at > now)
     ]
     return {row.id: holdings.open_credential(rt, holder, row) for row in usable}
 
@@ -153,7 +158,9 @@ def _store_request(
         client_id=verified.client_id,
         verifier={
             "client_id": verified.client_id,
-            "name": metadata.get("client_name") or verified.organisation or verified.original_client_id,
+            "name": metadata.get("client_name")
+            or verified.organisation
+            or verified.original_client_id,
             "organisation": verified.organisation,
             "verified": verified.verified,
             "certificate_thumbprint": verified.certificate_thumbprint,
@@ -172,15 +179,25 @@ def _store_request(
     )
     session.add(row)
     transparency.append(
-        session, holder.id, now, LogEvent.PRESENTATION_REQUESTED,
-        {"request_id": row.id, "recipient": row.verifier["name"], "client_id": row.client_id,
-         "verified": verified.verified, "purpose": row.purpose},
+        session,
+        holder.id,
+        now,
+        LogEvent.PRESENTATION_REQUESTED,
+        {
+            "request_id": row.id,
+            "recipient": row.verifier["name"],
+            "client_id": row.client_id,
+            "verified": verified.verified,
+            "purpose": row.purpose,
+        },
     )
     session.commit()
     return row
 
 
-def get_request(session: Session, holder: WalletHolder, request_id: str) -> WalletPresentationRequest:
+def get_request(
+    session: Session, holder: WalletHolder, request_id: str
+) -> WalletPresentationRequest:
     row = session.exec(
         select(WalletPresentationRequest).where(
             WalletPresentationRequest.id == request_id,
@@ -211,7 +228,10 @@ def _take(session: Session, rt: Runtime, row: WalletPresentationRequest, outcome
         raise RequestExpired("ask the verifier for a new request")
     moved = session.execute(
         update(WalletPresentationRequest)
-        .where(col(WalletPresentationRequest.id) == row.id, col(WalletPresentationRequest.state) == "pending")
+        .where(
+            col(WalletPresentationRequest.id) == row.id,
+            col(WalletPresentationRequest.state) == "pending",
+        )
         .values(state=outcome)
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
@@ -238,7 +258,9 @@ def approve(
     chosen = selection.resolve_choice(views, choice)
     _take(session, rt, row, "approved")
     now = rt.clock.now()
-    vp_token = selection.build_vp_token(chosen, opened, audience=row.client_id, nonce=row.nonce, now=now)
+    vp_token = selection.build_vp_token(
+        chosen, opened, audience=row.client_id, nonce=row.nonce, now=now
+    )
     form = oid4vp.direct_post_form(vp_token, row.oauth_state)
     consent = consents.record_presentation(
         session, rt, holder, row, views, chosen, selection.token_hash(form["vp_token"])
@@ -248,7 +270,9 @@ def approve(
     try:
         response = rt.fetcher.request("POST", row.response_uri, data=form)
         if response.status_code != 200:
-            raise VerifierRejected(f"the verifier answered {response.status_code}: {_error_of(response.content)}")
+            raise VerifierRejected(
+                f"the verifier answered {response.status_code}: {_error_of(response.content)}"
+            )
     except IntygError as exc:
         consents.presentation_failed(session, rt, holder, consent, row, exc.code)
         session.commit()
@@ -265,11 +289,11 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     consent = consents.record_refusal(session, rt, holder, row, asked)
     session.commit()
     before_network_call(session)
-    form = oid4vp.direct_post_error_form(oid4vp.ERROR_ACCESS_DENIED, "The holder declined", row.oauth_state)
-    try:
+    form = oid4vp.direct_post_error_form(
+        oid4vp.ERROR_ACCESS_DENIED, "The holder declined", row.oauth_state
+    )
+    with contextlib.suppress(IntygError):  # the refusal stands whether or not it was heard
         rt.fetcher.request("POST", row.response_uri, data=form)
-    except IntygError:
-        pass  # the refusal stands whether or not the verifier heard it
     return consent.id
 
 

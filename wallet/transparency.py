@@ -103,9 +103,13 @@ def verify_chain(session: Session, holder_id: str) -> ChainCheck:
         if row.seq != expected_seq:
             return ChainCheck(False, len(rows), expected_seq, "an entry is missing", prev)
         if row.prev_hash != prev:
-            return ChainCheck(False, len(rows), row.seq, "the link to the previous entry is broken", prev)
+            return ChainCheck(
+                False, len(rows), row.seq, "the link to the previous entry is broken", prev
+            )
         if _entry_hash(prev, row.seq, row.at, row.event, row.entry) != row.hash:
-            return ChainCheck(False, len(rows), row.seq, "the entry was changed after it was written", prev)
+            return ChainCheck(
+                False, len(rows), row.seq, "the entry was changed after it was written", prev
+            )
         prev = row.hash
     return ChainCheck(True, len(rows), None, None, prev)
 
@@ -113,6 +117,8 @@ def verify_chain(session: Session, holder_id: str) -> ChainCheck:
 def count(session: Session, holder_id: str) -> int:
     return int(
         session.exec(
-            select(func.count()).select_from(WalletLogEntry).where(WalletLogEntry.holder_id == holder_id)
+            select(func.count())
+            .select_from(WalletLogEntry)
+            .where(WalletLogEntry.holder_id == holder_id)
         ).one()
     )

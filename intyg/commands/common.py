@@ -118,6 +118,10 @@ def serve_app(host: str, port: int, workers: int) -> None:
     from core.logs import uvicorn_log_config
 
     uvicorn.run(
-        APP_FACTORY, factory=True, host=host, port=port, workers=workers,
+        APP_FACTORY,
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
         log_config=uvicorn_log_config(),
     )

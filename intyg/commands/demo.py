@@ -92,9 +92,13 @@ def set_up(runtime: Runtime) -> DemoSetup:
     password = secrets.token_urlsafe(12)
     ensure_wallet_user(runtime, password)
     return DemoSetup(
-        issuer_slug=issuer.slug, issuer=issuer.issuer, issuer_api_key=issuer.api_key,
-        verifier_client_id=verifier.client_id, verifier_api_key=verifier.api_key,
-        trust_list_sequence=sequence, wallet_password=password,
+        issuer_slug=issuer.slug,
+        issuer=issuer.issuer,
+        issuer_api_key=issuer.api_key,
+        verifier_client_id=verifier.client_id,
+        verifier_api_key=verifier.api_key,
+        trust_list_sequence=sequence,
+        wallet_password=password,
         ca_pem=(runtime.settings.verifier_ca_dir / "ca.pem").resolve(),
     )
 
@@ -109,7 +113,10 @@ def ensure_demo_issuer(runtime: Runtime) -> CreatedIssuer:
         except service.IssuerNotFound:
             session.rollback()
             return service.create_issuer(
-                session, runtime, slug=DEMO_SLUG, name=DEMO_NAME,
+                session,
+                runtime,
+                slug=DEMO_SLUG,
+                name=DEMO_NAME,
                 organisation_number=DEMO_ORGANISATION_NUMBER,
             )
 
@@ -123,8 +130,12 @@ def ensure_demo_verifier(runtime: Runtime) -> CreatedVerifier:
         except service.VerifierNotFound:
             session.rollback()
             return service.create_verifier(
-                session, runtime, slug=DEMO_VERIFIER_SLUG, name=DEMO_VERIFIER_NAME,
-                organisation_number=DEMO_VERIFIER_ORGANISATION_NUMBER, dns_name=DEMO_VERIFIER_DNS,
+                session,
+                runtime,
+                slug=DEMO_VERIFIER_SLUG,
+                name=DEMO_VERIFIER_NAME,
+                organisation_number=DEMO_VERIFIER_ORGANISATION_NUMBER,
+                dns_name=DEMO_VERIFIER_DNS,
             )
 
 
@@ -194,8 +205,10 @@ def print_setup(base: str, setup: DemoSetup) -> None:
     echo(f"API key:      {setup.issuer_api_key}")
     echo(f"verifier:     {DEMO_VERIFIER_SLUG}  ({setup.verifier_client_id})")
     echo(f"verifier API key: {setup.verifier_api_key}")
-    echo(f"trust list:   sequence {setup.trust_list_sequence}, trusts the demo issuer "
-         "for the skill credential")
+    echo(
+        f"trust list:   sequence {setup.trust_list_sequence}, trusts the demo issuer "
+        "for the skill credential"
+    )
     echo(f"wallet user:  {DEMO_WALLET_USER}")
     echo(f"password:     {setup.wallet_password}")
     echo(f"dev CA:       {setup.ca_pem} (the wallet trusts verifiers under it)")

@@ -19,7 +19,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -42,7 +42,12 @@ JSON_COLUMNS = STRING_LIST_COLUMNS | {"credits", "skills", "taxonomy_versions"}
 INTEGER_COLUMNS = frozenset({"eqf_level", "seqf_level"})
 EXTRA_COLUMNS = ("tx_code", "row_id")
 OUTPUT_COLUMNS = (
-    "line", "offer_id", "credential_offer", "credential_offer_uri", "tx_code", "outcome"
+    "line",
+    "offer_id",
+    "credential_offer",
+    "credential_offer_uri",
+    "tx_code",
+    "outcome",
 )
 TRUE, FALSE = frozenset({"true", "yes", "ja", "1"}), frozenset({"false", "no", "nej", "0", ""})
 
@@ -119,27 +124,44 @@ def issuer_batch(
                 try:
                     row = parse_row(file.name, line, columns, record)
                     made = service.create_offer(
-                        session, runtime, tenant, row.claims,
-                        with_tx_code=row.with_tx_code, idempotency_key=row.idempotency_key,
+                        session,
+                        runtime,
+                        tenant,
+                        row.claims,
+                        with_tx_code=row.with_tx_code,
+                        idempotency_key=row.idempotency_key,
                     )
                 except (RowError, IntygError) as exc:
                     session.rollback()
                     tally["failed"] += 1
-                    bar.console.print(f"line {line}: {exc.code}: {_one_line(exc.detail)}",
-                                      markup=False, highlight=False)
+                    bar.console.print(
+                        f"line {line}: {exc.code}: {_one_line(exc.detail)}",
+                        markup=False,
+                        highlight=False,
+                    )
                 else:
                     outcome = "created" if made.created else "replayed"
                     tally[outcome] += 1
                     tx_code = made.tx_code or earlier_codes.get(made.offer_id, "")
-                    writer.writerow([line, made.offer_id, made.credential_offer,
-                                     made.credential_offer_uri, tx_code, outcome])
+                    writer.writerow(
+                        [
+                            line,
+                            made.offer_id,
+                            made.credential_offer,
+                            made.credential_offer_uri,
+                            tx_code,
+                            outcome,
+                        ]
+                    )
                     sink.flush()
                     svg = out / "qr" / f"{made.offer_id}.svg"
                     write_private(svg, qr_svg(made.credential_offer).encode())
                 bar.advance(task)
     os.replace(partial, out / "offers.csv")
-    typer.echo(f"{len(records)} rows: {tally['created']} offers created, {tally['replayed']} "
-               f"replayed (made by an earlier run), {tally['failed']} failed")
+    typer.echo(
+        f"{len(records)} rows: {tally['created']} offers created, {tally['replayed']} "
+        f"replayed (made by an earlier run), {tally['failed']} failed"
+    )
     typer.echo(f"offers:   {out / 'offers.csv'}")
     typer.echo(f"QR codes: {out / 'qr'}/")
     if tally["failed"]:
@@ -152,8 +174,12 @@ def issuer_batch(
 
 def _progress(console: Console) -> Progress:
     return Progress(
-        TextColumn("issuing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-        console=console, disable=not console.is_terminal,
+        TextColumn("issuing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        disable=not console.is_terminal,
     )
 
 
@@ -195,8 +221,11 @@ def check_columns(header: list[str]) -> list[str]:
     known = set(SkillClaimsInput.model_fields) | set(EXTRA_COLUMNS)
     unknown = [name for name in header if name not in known]
     if unknown:
-        raise CliFailure("csv_unknown_columns", f"not claim names: {', '.join(unknown)} "
-                         "(see the skill credential's claims in the issuer guide)")
+        raise CliFailure(
+            "csv_unknown_columns",
+            f"not claim names: {', '.join(unknown)} "
+            "(see the skill credential's claims in the issuer guide)",
+        )
     if len(set(header)) != len(header):
         raise CliFailure("csv_duplicate_columns", "a column name appears twice in the header")
     required = [n for n, f in SkillClaimsInput.model_fields.items() if f.is_required()]
@@ -241,8 +270,12 @@ def parse_row(
 
 def content_key(file_name: str, claims: dict[str, object], with_tx_code: bool) -> str:
     """``csv-sha256:`` + SHA-256 of the file's base name and the row's canonical JSON."""
-    canonical = json.dumps({"claims": claims, "tx_code": with_tx_code}, sort_keys=True,
-                           ensure_ascii=False, separators=(",", ":"))
+    canonical = json.dumps(
+        {"claims": claims, "tx_code": with_tx_code},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     digest = hashlib.sha256(f"{Path(file_name).name}\n{canonical}".encode()).hexdigest()
     return f"csv-sha256:{digest}"
 

@@ -62,8 +62,9 @@ def keygen(
     add_operator_key(settings.trust_list_operator_keys, key.public)
     typer.echo(f"private key: {out} (mode 0600; keep it off the servers)")
     typer.echo(f"key id:      {key.kid}")
-    typer.echo(f"public key added to {settings.trust_list_operator_keys} "
-               "(INTYG_TRUST_LIST_OPERATOR_KEYS)")
+    typer.echo(
+        f"public key added to {settings.trust_list_operator_keys} (INTYG_TRUST_LIST_OPERATOR_KEYS)"
+    )
 
 
 def parse_entities(args: list[str]) -> list[dict[str, object]]:
@@ -74,7 +75,7 @@ def parse_entities(args: list[str]) -> list[dict[str, object]]:
     while position < len(args):
         flag = args[position]
         width = {"--issuer": 3, "--verifier": 2}.get(flag)
-        values = args[position + 1: position + 1 + (width or 0)]
+        values = args[position + 1 : position + 1 + (width or 0)]
         if width is None:
             raise CliFailure("usage", f"unexpected argument {flag!r}", 2)
         if len(values) != width or any(v.startswith("--") for v in values):
@@ -122,8 +123,10 @@ def create(
         sequence_number=sequence,
     )
     out.write_text(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
-    typer.echo(f"wrote {out}: {len(document['entities'])} entities, sequence {sequence}, "  # type: ignore[arg-type]
-               f"next update in {days} days")
+    typer.echo(
+        f"wrote {out}: {len(document['entities'])} entities, sequence {sequence}, "  # type: ignore[arg-type]
+        f"next update in {days} days"
+    )
 
 
 @trust_list_app.command("sign")
@@ -156,7 +159,9 @@ def install(
     with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
         tenant = service.tenant_by_slug(session, verifier)
         listed = service.put_trust_list(session, runtime, tenant, token)
-    typer.echo(f"installed list {listed.list_id} (sequence {listed.sequence_number}) "
-               f"for {verifier}: {len(listed.issuers)} trusted issuers")
+    typer.echo(
+        f"installed list {listed.list_id} (sequence {listed.sequence_number}) "
+        f"for {verifier}: {len(listed.issuers)} trusted issuers"
+    )
     for issuer in listed.issuers.values():
         typer.echo(f"  {issuer.id}  {issuer.name}  {', '.join(sorted(issuer.vcts))}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Any, Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -37,7 +37,11 @@ def verifier_create(
 
     with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
         created = service.create_verifier(
-            session, runtime, slug=slug, name=name, organisation_number=org_number,
+            session,
+            runtime,
+            slug=slug,
+            name=name,
+            organisation_number=org_number,
             dns_name=dns_name,
         )
         ca_pem = (runtime.settings.verifier_ca_dir / "ca.pem").resolve()
@@ -88,14 +92,22 @@ def verify(
         if verifier is None:
             tenants = service.list_tenants(session)
             if len(tenants) != 1:
-                raise CliFailure("verifier_required", f"there are {len(tenants)} verifiers; "
-                                 "name one with --verifier SLUG", 2)
+                raise CliFailure(
+                    "verifier_required",
+                    f"there are {len(tenants)} verifiers; name one with --verifier SLUG",
+                    2,
+                )
             tenant = tenants[0]
         else:
             tenant = service.tenant_by_slug(session, verifier)
         result = service.verify_direct(
-            session, runtime, tenant, presentation, expected_nonce=nonce,
-            expected_aud=audience, require_key_binding=nonce is not None,
+            session,
+            runtime,
+            tenant,
+            presentation,
+            expected_nonce=nonce,
+            expected_aud=audience,
+            require_key_binding=nonce is not None,
         ).as_json()
     if output is OutputFormat.json:
         typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -105,8 +117,10 @@ def verify(
         checks = result["checks"]
         assert isinstance(checks, list)
         failed = next(c for c in checks if c["outcome"] == "failed")
-        raise CliFailure("credential_invalid",
-                         f"the {failed['name']} check failed ({failed.get('code', 'failed')})")
+        raise CliFailure(
+            "credential_invalid",
+            f"the {failed['name']} check failed ({failed.get('code', 'failed')})",
+        )
 
 
 def result_as_text(result: dict[str, Any]) -> str:
@@ -179,7 +193,8 @@ def dev_ca_issue(
         runtime.engine.dispose()
     secret = int.from_bytes(jose.b64url_decode(str(key.private_jwk()["d"])), "big")
     pem = ec.derive_private_key(secret, ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
     out.mkdir(parents=True, exist_ok=True, mode=0o700)

@@ -25,7 +25,9 @@ router = APIRouter()
     tags=["service admin"],
     summary="Create an issuer tenant (its API key is shown once)",
 )
-def create_issuer(body: wire.CreateIssuer, session: SessionDep, rt: RuntimeDep) -> wire.CreatedIssuer:
+def create_issuer(
+    body: wire.CreateIssuer, session: SessionDep, rt: RuntimeDep
+) -> wire.CreatedIssuer:
     created = service.create_issuer(
         session, rt, slug=body.slug, name=body.name, organisation_number=body.organisation_number
     )
@@ -89,8 +91,12 @@ def create_offers_batch(
     for index, item in enumerate(body):
         try:
             created = service.create_offer(
-                session, rt, tenant, item.claims,
-                with_tx_code=item.tx_code, idempotency_key=item.idempotency_key,
+                session,
+                rt,
+                tenant,
+                item.claims,
+                with_tx_code=item.tx_code,
+                idempotency_key=item.idempotency_key,
             )
         except IntygError as exc:
             session.rollback()

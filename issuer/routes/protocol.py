@@ -34,9 +34,7 @@ def credential_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) 
 
 
 @router.get(oid4vci.WELL_KNOWN_AS + "/issuers/{slug}", tags=["OpenID4VCI"])
-def authorization_server_metadata(
-    slug: Slug, session: SessionDep, rt: RuntimeDep
-) -> JSONResponse:
+def authorization_server_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
     tenant = service.tenant_by_slug(session, slug)
     urls = metadata.IssuerUrls(rt.settings.public_url, slug)
     return _public_json(metadata.authorization_server_metadata(urls, tenant.require_dpop))
@@ -50,7 +48,9 @@ def jwt_vc_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> J
     return _public_json(issuer_metadata(urls.issuer, list(keys)))
 
 
-@router.get(metadata.SKILL_TYPE_PATH, tags=["SD-JWT VC"], summary="Type Metadata of the skill credential")
+@router.get(
+    metadata.SKILL_TYPE_PATH, tags=["SD-JWT VC"], summary="Type Metadata of the skill credential"
+)
 def skill_type_metadata(rt: RuntimeDep) -> JSONResponse:
     public = rt.settings.public_url
     return _public_json(
@@ -76,9 +76,7 @@ def credential_offer(
 
 async def form_body(request: Request) -> dict[str, str]:
     """``application/x-www-form-urlencoded`` (RFC 6749 §3.2); no parameter twice (§3.1)."""
-    if not request.headers.get("content-type", "").startswith(
-        "application/x-www-form-urlencoded"
-    ):
+    if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         raise oid4vci.InvalidRequest("the token request must be form-encoded")
     try:
         pairs = parse_qsl((await request.body()).decode("utf-8"), strict_parsing=False)
@@ -90,9 +88,7 @@ async def form_body(request: Request) -> dict[str, str]:
     return form
 
 
-def dpop_header(
-    request: Request, dpop: Annotated[str | None, Header()] = None
-) -> str | None:
+def dpop_header(request: Request, dpop: Annotated[str | None, Header()] = None) -> str | None:
     """The ``DPoP`` header; RFC 9449 §4.3 check 1: not more than one of them."""
     if len(request.headers.getlist("dpop")) > 1:
         raise dpop_std.InvalidDpopProof("the request carries more than one DPoP header")
@@ -102,7 +98,9 @@ def dpop_header(
 DpopHeader = Annotated[str | None, Depends(dpop_header)]
 
 
-@router.post("/issuers/{slug}/token", tags=["OpenID4VCI"], summary="Token endpoint (pre-authorized code)")
+@router.post(
+    "/issuers/{slug}/token", tags=["OpenID4VCI"], summary="Token endpoint (pre-authorized code)"
+)
 async def token(
     slug: Slug,
     request: Request,

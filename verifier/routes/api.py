@@ -28,10 +28,16 @@ NO_STORE = {"Cache-Control": "no-store"}
     tags=["service admin"],
     summary="Create a verifier tenant: its key, its x509_san_dns certificate, its API key",
 )
-def create_verifier(body: wire.CreateVerifier, session: SessionDep, rt: RuntimeDep) -> wire.CreatedVerifier:
+def create_verifier(
+    body: wire.CreateVerifier, session: SessionDep, rt: RuntimeDep
+) -> wire.CreatedVerifier:
     made = service.create_verifier(
-        session, rt, slug=body.slug, name=body.name,
-        organisation_number=body.organisation_number, dns_name=body.dns_name,
+        session,
+        rt,
+        slug=body.slug,
+        name=body.name,
+        organisation_number=body.organisation_number,
+        dns_name=body.dns_name,
     )
     return wire.CreatedVerifier(slug=made.slug, client_id=made.client_id, api_key=made.api_key)
 
@@ -43,23 +49,40 @@ def create_verifier(body: wire.CreateVerifier, session: SessionDep, rt: RuntimeD
     tags=["verifier"],
     summary="Ask a holder for claims (DCQL); show the link or QR code to the holder",
 )
-def create_request(body: wire.CreateRequest, tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> wire.CreatedRequest:
+def create_request(
+    body: wire.CreateRequest, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+) -> wire.CreatedRequest:
     made = service.create_request(
-        session, rt, tenant, dcql_query=body.dcql_query, purpose=body.purpose,
+        session,
+        rt,
+        tenant,
+        dcql_query=body.dcql_query,
+        purpose=body.purpose,
         trusted_issuers=body.trusted_issuers,
     )
     return wire.CreatedRequest(
-        id=made.id, authorization_request=made.authorization_request, request_uri=made.request_uri,
-        status_url=made.status_url, qr_svg=qr_svg(made.authorization_request),
+        id=made.id,
+        authorization_request=made.authorization_request,
+        request_uri=made.request_uri,
+        status_url=made.status_url,
+        qr_svg=qr_svg(made.authorization_request),
     )
 
 
-@router.get("/verifiers/{slug}/requests/{request_id}", response_model=wire.RequestStatus, tags=["verifier"])
-def request_status(request_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> wire.RequestStatus:
+@router.get(
+    "/verifiers/{slug}/requests/{request_id}", response_model=wire.RequestStatus, tags=["verifier"]
+)
+def request_status(
+    request_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+) -> wire.RequestStatus:
     row = service.request_status(session, rt, tenant, request_id)
     return wire.RequestStatus(
-        id=row.id, status=row.status, purpose=row.purpose, created_at=row.created_at,
-        expires_at=row.expires_at, result=row.result,
+        id=row.id,
+        status=row.status,
+        purpose=row.purpose,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        result=row.result,
     )
 
 
@@ -79,28 +102,49 @@ def request_object(slug: Slug, request_id: str, session: SessionDep, rt: Runtime
     tags=["OpenID4VP"],
     summary="The response_uri (direct_post): vp_token or error, with state",
 )
-async def response(slug: Slug, request_id: str, request: Request, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
+async def response(
+    slug: Slug, request_id: str, request: Request, session: SessionDep, rt: RuntimeDep
+) -> JSONResponse:
     try:
         pairs = parse_qsl((await request.body()).decode("utf-8"), keep_blank_values=True)
     except UnicodeDecodeError:
-        return JSONResponse({"error": "invalid_request", "error_description": "not UTF-8"}, 400, NO_STORE)
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "not UTF-8"}, 400, NO_STORE
+        )
     form = dict(pairs)
     if len(form) != len(pairs):
-        return JSONResponse({"error": "invalid_request", "error_description": "a field repeats"}, 400, NO_STORE)
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "a field repeats"}, 400, NO_STORE
+        )
     try:
-        answer = await run_in_threadpool(service.receive_response, session, rt, slug, request_id, form)
+        answer = await run_in_threadpool(
+            service.receive_response, session, rt, slug, request_id, form
+        )
     except service.RequestNotFound:
-        return JSONResponse({"error": "invalid_request", "error_description": "unknown request"}, 400, NO_STORE)
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": "unknown request"}, 400, NO_STORE
+        )
     except service.ResponseNotAccepted as exc:
-        return JSONResponse({"error": "invalid_request", "error_description": exc.detail}, 400, NO_STORE)
+        return JSONResponse(
+            {"error": "invalid_request", "error_description": exc.detail}, 400, NO_STORE
+        )
     return JSONResponse(answer, headers=NO_STORE)
 
 
-@router.post("/verifiers/{slug}/verify", tags=["verifier"], summary="Verify one SD-JWT VC or presentation")
-def verify(body: wire.VerifyIn, tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> dict[str, object]:
+@router.post(
+    "/verifiers/{slug}/verify", tags=["verifier"], summary="Verify one SD-JWT VC or presentation"
+)
+def verify(
+    body: wire.VerifyIn, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+) -> dict[str, object]:
     return service.verify_direct(
-        session, rt, tenant, body.presentation, expected_nonce=body.nonce,
-        expected_aud=body.audience, require_key_binding=body.require_key_binding or body.nonce is not None,
+        session,
+        rt,
+        tenant,
+        body.presentation,
+        expected_nonce=body.nonce,
+        expected_aud=body.audience,
+        require_key_binding=body.require_key_binding or body.nonce is not None,
     ).as_json()
 
 
@@ -110,8 +154,12 @@ def get_trust_list(tenant: TenantDep, rt: RuntimeDep) -> dict[str, object]:
     return _trust_list_json(listed)
 
 
-@router.put("/verifiers/{slug}/trust-list", tags=["verifier"], summary="Install a signed trust list")
-def put_trust_list(body: wire.TrustListIn, tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> dict[str, object]:
+@router.put(
+    "/verifiers/{slug}/trust-list", tags=["verifier"], summary="Install a signed trust list"
+)
+def put_trust_list(
+    body: wire.TrustListIn, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+) -> dict[str, object]:
     return _trust_list_json(service.put_trust_list(session, rt, tenant, body.trust_list))
 
 
@@ -122,7 +170,8 @@ def _trust_list_json(listed: TrustList) -> dict[str, object]:
         "issued_at": listed.issued_at,
         "next_update": listed.next_update,
         "operator": listed.operator_name,
-        "issuers": [{"id": i.id, "name": i.name, "vcts": sorted(i.vcts)} for i in listed.issuers.values()],
+        "issuers": [
+            {"id": i.id, "name": i.name, "vcts": sorted(i.vcts)} for i in listed.issuers.values()
+        ],
         "token_hash": listed.token_hash,
     }
-

@@ -5,9 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from core.auth import bearer_token
+from schemas import wallet_api as wire
 from wallet import accounts
 from wallet.deps import Authorization, ClientAddress, HolderDep, RuntimeDep, SessionDep
-from schemas import wallet_api as wire
 
 router = APIRouter(tags=["wallet: accounts"])
 
@@ -34,6 +34,8 @@ def sign_in(
 
 
 @router.delete("/sessions/current", status_code=status.HTTP_204_NO_CONTENT)
-def sign_out(_holder: HolderDep, session: SessionDep, authorization: Authorization = None) -> Response:
+def sign_out(
+    _holder: HolderDep, session: SessionDep, authorization: Authorization = None
+) -> Response:
     accounts.sign_out(session, bearer_token(authorization))
     return Response(status_code=status.HTTP_204_NO_CONTENT)

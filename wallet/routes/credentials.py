@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from core.runtime import Runtime
+from schemas import wallet_api as wire
 from wallet import holdings, receiving
 from wallet.deps import HolderDep, RuntimeDep, SessionDep
 from wallet.models import WalletCredential, WalletHolder
-from core.runtime import Runtime
-from schemas import wallet_api as wire
 
 router = APIRouter(tags=["wallet: credentials"])
 
@@ -28,7 +28,9 @@ def _title(row: WalletCredential) -> str | None:
 
 def _card(rt: Runtime, holder: WalletHolder, row: WalletCredential) -> wire.Credential:
     opened = holdings.open_credential(rt, holder, row)
-    claims = {k: v for k, v in opened.verified.claims.items() if k not in ("cnf", "status", "_sd_alg")}
+    claims = {
+        k: v for k, v in opened.verified.claims.items() if k not in ("cnf", "status", "_sd_alg")
+    }
     return wire.Credential(
         id=row.id,
         issuer=row.issuer,
@@ -46,7 +48,9 @@ def _card(rt: Runtime, holder: WalletHolder, row: WalletCredential) -> wire.Cred
 
 
 @router.post("/offers", status_code=status.HTTP_201_CREATED, response_model=wire.Credential)
-def receive(body: wire.ReceiveOffer, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> wire.Credential:
+def receive(
+    body: wire.ReceiveOffer, holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> wire.Credential:
     """Redeem a credential offer: the credential is verified on arrival and stored sealed."""
     row = receiving.receive_offer(session, rt, holder, body.offer, body.tx_code)
     return _card(rt, holder, row)
@@ -70,13 +74,19 @@ def list_credentials(holder: HolderDep, session: SessionDep) -> list[wire.Creden
 
 
 @router.get("/credentials/{credential_id}", response_model=wire.Credential)
-def get_credential(credential_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> wire.Credential:
+def get_credential(
+    credential_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> wire.Credential:
     """The credential as a card; its status is refreshed from the issuer's status list."""
-    row = holdings.refresh_status(session, rt, holdings.get_credential(session, holder, credential_id))
+    row = holdings.refresh_status(
+        session, rt, holdings.get_credential(session, holder, credential_id)
+    )
     return _card(rt, holder, row)
 
 
 @router.delete("/credentials/{credential_id}", status_code=status.HTTP_204_NO_CONTENT)
-def delete_credential(credential_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> Response:
+def delete_credential(
+    credential_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> Response:
     holdings.delete_credential(session, rt, holder, credential_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

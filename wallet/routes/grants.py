@@ -23,30 +23,45 @@ def _service_admin(rt: RuntimeDep, authorization: Authorization = None) -> None:
     dependencies=[Depends(_service_admin)],
     summary="Register a service that may ask holders for standing consent (service admin)",
 )
-def create_service(body: wire.CreateService, session: SessionDep, rt: RuntimeDep) -> wire.ServiceOut:
+def create_service(
+    body: wire.CreateService, session: SessionDep, rt: RuntimeDep
+) -> wire.ServiceOut:
     made = accounts.create_service(session, rt, body.name, body.client_id)
-    return wire.ServiceOut(id=made.id, name=made.name, client_id=made.client_id, api_key=made.api_key)
+    return wire.ServiceOut(
+        id=made.id, name=made.name, client_id=made.client_id, api_key=made.api_key
+    )
 
 
 @router.post(
     "/grant-requests",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=wire.GrantRequestOut,
-    summary="A service asks a holder for ongoing access (the same answer whether or not the holder exists)",
+    summary="A service asks a holder for ongoing access "
+    "(the same answer whether or not the holder exists)",
 )
 def request_grant(
     body: wire.GrantRequestIn, service: ServiceDep, session: SessionDep, rt: RuntimeDep
 ) -> wire.GrantRequestOut:
     row = grants.request_grant(
-        session, rt, service, username=body.holder, dcql_query=body.dcql_query,
-        purpose=body.purpose, duration_seconds=body.duration_days * 86_400,
+        session,
+        rt,
+        service,
+        username=body.holder,
+        dcql_query=body.dcql_query,
+        purpose=body.purpose,
+        duration_seconds=body.duration_days * 86_400,
     )
     return wire.GrantRequestOut(id=row.id, state=row.state)
 
 
-@router.get("/grant-requests", summary="The holder's pending grant requests, with what each would share")
+@router.get(
+    "/grant-requests", summary="The holder's pending grant requests, with what each would share"
+)
 def pending(holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> list[dict[str, object]]:
-    return [grants.view(session, rt, holder, row) for row in grants.pending_for_holder(session, rt, holder)]
+    return [
+        grants.view(session, rt, holder, row)
+        for row in grants.pending_for_holder(session, rt, holder)
+    ]
 
 
 @router.get(
@@ -66,7 +81,9 @@ def approve(
     request_id: str, body: wire.Approval, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 ) -> dict[str, object]:
     choice = {q: (c.credential_id, c.optional_claims) for q, c in body.credentials.items()}
-    return consents.record_json(session, rt, grants.approve(session, rt, holder, request_id, choice))
+    return consents.record_json(
+        session, rt, grants.approve(session, rt, holder, request_id, choice)
+    )
 
 
 @router.post("/grant-requests/{request_id}/deny", status_code=status.HTTP_204_NO_CONTENT)
@@ -79,6 +96,8 @@ def deny(request_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
     response_model=wire.PullOut,
     summary="A service pulls a fresh key-bound presentation under a live grant",
 )
-def pull(grant_id: str, body: wire.PullIn, service: ServiceDep, session: SessionDep, rt: RuntimeDep) -> wire.PullOut:
+def pull(
+    grant_id: str, body: wire.PullIn, service: ServiceDep, session: SessionDep, rt: RuntimeDep
+) -> wire.PullOut:
     vp_token = grants.pull(session, rt, service, grant_id, body.nonce)
     return wire.PullOut(vp_token=dict(vp_token), audience=service.client_id)

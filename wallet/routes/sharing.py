@@ -15,7 +15,9 @@ from wallet.models import WalletPresentationRequest
 router = APIRouter()
 
 
-def _view(row: WalletPresentationRequest, queries: list[dict[str, object]]) -> wire.PresentationRequestView:
+def _view(
+    row: WalletPresentationRequest, queries: list[dict[str, object]]
+) -> wire.PresentationRequestView:
     return wire.PresentationRequestView(
         id=row.id,
         state=row.state,
@@ -78,12 +80,16 @@ def deny(request_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 
 
 @router.get("/consents", response_model=list[wire.ConsentRecord], tags=["wallet: consents"])
-def list_consents(holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> list[dict[str, object]]:
+def list_consents(
+    holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> list[dict[str, object]]:
     return [consents.record_json(session, rt, c) for c in consents.list_consents(session, holder)]
 
 
 @router.get("/consents/{consent_id}", response_model=wire.ConsentRecord, tags=["wallet: consents"])
-def get_consent(consent_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> dict[str, object]:
+def get_consent(
+    consent_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> dict[str, object]:
     return consents.record_json(session, rt, consents.get_consent(session, holder, consent_id))
 
 
@@ -98,8 +104,12 @@ def receipt(consent_id: str, holder: HolderDep, session: SessionDep, rt: Runtime
     return Response(token, media_type="application/consent-receipt+jwt")
 
 
-@router.post("/consents/{consent_id}/withdraw", response_model=wire.ConsentRecord, tags=["wallet: consents"])
-def withdraw(consent_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> dict[str, object]:
+@router.post(
+    "/consents/{consent_id}/withdraw", response_model=wire.ConsentRecord, tags=["wallet: consents"]
+)
+def withdraw(
+    consent_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> dict[str, object]:
     return consents.record_json(session, rt, consents.withdraw(session, rt, holder, consent_id))
 
 
@@ -118,7 +128,10 @@ def log(
 ) -> wire.LogPage:
     rows = transparency.entries(session, holder.id, limit=limit, before=before)
     return wire.LogPage(
-        entries=[wire.LogEntryOut(seq=r.seq, at=r.at, event=r.event, entry=r.entry, hash=r.hash) for r in rows],
+        entries=[
+            wire.LogEntryOut(seq=r.seq, at=r.at, event=r.event, entry=r.entry, hash=r.hash)
+            for r in rows
+        ],
         next_before=rows[-1].seq if len(rows) == limit else None,
     )
 
@@ -127,14 +140,22 @@ def log(
 def verify_log(holder: HolderDep, session: SessionDep) -> wire.ChainCheckOut:
     check = transparency.verify_chain(session, holder.id)
     return wire.ChainCheckOut(
-        valid=check.valid, entries=check.entries, first_bad_seq=check.first_bad_seq,
-        reason=check.reason, head=check.head,
+        valid=check.valid,
+        entries=check.entries,
+        first_bad_seq=check.first_bad_seq,
+        reason=check.reason,
+        head=check.head,
     )
 
 
-@router.get("/export", tags=["wallet: accounts"], summary="Everything the wallet holds about you, as JSON")
+@router.get(
+    "/export", tags=["wallet: accounts"], summary="Everything the wallet holds about you, as JSON"
+)
 def export(holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
     return JSONResponse(
         portability.export(session, rt, holder),
-        headers={"Content-Disposition": 'attachment; filename="intyg-wallet-export.json"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": 'attachment; filename="intyg-wallet-export.json"',
+            "Cache-Control": "no-store",
+        },
     )
