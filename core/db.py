@@ -22,6 +22,9 @@ class DatabaseUnavailable(ServiceUnavailable):
     title = "The database is not reachable"
 
 
+CONNECT_TIMEOUT = 3  # seconds (libpq's connect_timeout)
+
+
 def create_db_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -36,12 +39,17 @@ def create_db_engine(url: str) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+    # When PostgreSQL is down, fail within seconds (503 database_unavailable) rather than
+    # hang: a dead pooled connection is noticed at checkout (pre-ping) and replaced once the
+    # database is back; a new connection gives up after CONNECT_TIMEOUT; a request waits at
+    # most pool_timeout for a free connection.
     return create_engine(
         url,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=20,
         pool_timeout=5,
+        connect_args={"connect_timeout": CONNECT_TIMEOUT},
         hide_parameters=True,
     )
 

@@ -91,6 +91,55 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, on_unexpected)
 
 
+PROBLEM_SCHEMA: dict[str, object] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details with Intyg's stable code",
+    "type": "object",
+    "required": ["type", "title", "status", "detail", "code"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "code": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+def document_problems(app: FastAPI) -> None:
+    """The OpenAPI document as served: a 422 is the problem document that
+    ``on_validation_error`` writes (``application/problem+json``), not FastAPI's default
+    ``HTTPValidationError`` — so that no response breaks the schema the document declares."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, object]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        document = generate()
+        problem_ref = {"$ref": "#/components/schemas/Problem"}
+        for operations in document.get("paths", {}).values():
+            for operation in operations.values():
+                invalid = operation.get("responses", {}).get("422")
+                if invalid is not None:
+                    invalid["content"] = {PROBLEM_JSON: {"schema": problem_ref}}
+        schemas = document.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = PROBLEM_SCHEMA
+        for unused in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(unused, None)
+        app.openapi_schema = document
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class BodyLimitMiddleware:
     """Refuse request bodies past a bound before the application reads them."""
 

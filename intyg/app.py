@@ -10,7 +10,7 @@ from core.clock import Clock
 from core.config import Settings
 from core.logs import install_redaction
 from core.runtime import Runtime
-from core.web import BodyLimitMiddleware, install_error_handlers
+from core.web import BodyLimitMiddleware, document_problems, install_error_handlers
 from intyg.runtime import build_runtime
 from issuer.app import issuer_router
 from verifier.app import verifier_router
@@ -45,6 +45,8 @@ def create_app(
         app.include_router(verifier_router())
     if "wallet" in chosen:
         app.include_router(wallet_router())
+
+    document_problems(app)
 
     @app.get("/healthz", tags=["operations"], include_in_schema=False)
     def healthz() -> dict[str, str]:

@@ -664,6 +664,6 @@ def parse_direct_post(form: Mapping[str, str]) -> DirectPostResponse:
         raise ResponseInvalid(f"vp_token is larger than {MAX_VP_TOKEN_BYTES} bytes")
     try:
         value = jose.json_object(raw.encode("utf-8"), "vp_token")
-    except JoseError:
+    except (JoseError, UnicodeEncodeError):  # a lone surrogate is a str but not UTF-8
         raise ResponseInvalid("vp_token must be a JSON-encoded object (§8.1)") from None
     return DirectPostResponse(check_vp_token(value), None, None, state)

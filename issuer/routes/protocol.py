@@ -58,7 +58,12 @@ def skill_type_metadata(rt: RuntimeDep) -> JSONResponse:
     )
 
 
-@router.get(metadata.SKILL_TYPE_PATH + "/schema.json", tags=["SD-JWT VC"])
+@router.get(
+    metadata.SKILL_TYPE_PATH + "/schema.json",
+    tags=["SD-JWT VC"],
+    response_class=Response,
+    responses={200: {"content": {"application/schema+json": {"schema": {"type": "object"}}}}},
+)
 def skill_schema() -> Response:
     return Response(
         schema_bytes(),

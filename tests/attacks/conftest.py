@@ -123,7 +123,10 @@ def roles(
         trust_list_token(
             operator_key,
             clock.now(),
-            [(roles.issuer["issuer"], "YH-akademin", [VCT]), (hostile.id, "Fientliga skolan", [VCT])],
+            [
+                (roles.issuer["issuer"], "YH-akademin", [VCT]),
+                (hostile.id, "Fientliga skolan", [VCT]),
+            ],
             sequence=2,
         )
     )
@@ -133,4 +136,3 @@ def roles(
 @pytest.fixture
 def holder_auth(client: TestClient) -> dict[str, str]:
     return sign_up_and_in(client)
-

@@ -44,7 +44,9 @@ def b64_json(value: object) -> str:
     return b64(json.dumps(value, separators=(",", ":")).encode())
 
 
-def raw_jws(header: bytes | Mapping[str, object], payload: Mapping[str, object], key: object) -> str:
+def raw_jws(
+    header: bytes | Mapping[str, object], payload: Mapping[str, object], key: object
+) -> str:
     """A compact JWS over exactly these header bytes. ``key`` is a ``jose.PrivateKey`` (signs),
     ``bytes`` (an HMAC-SHA256 secret: the alg-confusion attack) or ``None`` (no signature)."""
     encoded = b64(header) if isinstance(header, bytes) else b64_json(header)
@@ -52,7 +54,9 @@ def raw_jws(header: bytes | Mapping[str, object], payload: Mapping[str, object],
     if key is None:
         return f"{signing_input}."
     if isinstance(key, bytes):
-        return f"{signing_input}.{b64(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())}"
+        return (
+            f"{signing_input}.{b64(hmac.new(key, signing_input.encode(), hashlib.sha256).digest())}"
+        )
     assert isinstance(key, jose.PrivateKey)
     return f"{signing_input}.{b64(key.sign(signing_input.encode()))}"
 
@@ -87,15 +91,22 @@ def digest(encoded: str) -> str:
 
 
 def bind(
-    issuer_jwt: str, disclosures: Sequence[str], holder: jose.PrivateKey, *, now: int,
-    nonce: str = NONCE, aud: str = CLIENT_ID,
+    issuer_jwt: str,
+    disclosures: Sequence[str],
+    holder: jose.PrivateKey,
+    *,
+    now: int,
+    nonce: str = NONCE,
+    aud: str = CLIENT_ID,
 ) -> str:
     """``<JWT>~<D.1>~...~<D.N>~<KB-JWT>``, the KB-JWT signed here without ``sd_jwt.split``
     (which would refuse some of the hostile shapes before the verifier sees them)."""
     presented = sd_jwt.serialize(issuer_jwt, disclosures)
     kb = jose.sign(
         {"iat": now, "aud": aud, "nonce": nonce, "sd_hash": sd_jwt.compute_sd_hash(presented)},
-        holder, typ=sd_jwt.TYP_KB_JWT, include_kid=False,
+        holder,
+        typ=sd_jwt.TYP_KB_JWT,
+        include_kid=False,
     )
     return presented + kb
 
@@ -150,7 +161,9 @@ class HostileIssuer:
             payload["status"] = {"status_list": {"idx": status_idx, "uri": status}}
         return payload
 
-    def sign(self, payload: Mapping[str, object], header: Mapping[str, object] | None = None) -> str:
+    def sign(
+        self, payload: Mapping[str, object], header: Mapping[str, object] | None = None
+    ) -> str:
         return jose.sign(payload, self.key, typ="dc+sd-jwt", header=header)
 
     def status_list_token(
@@ -224,7 +237,9 @@ def row_counts(engine: Engine) -> dict[str, int]:
     """Rows in every table of the schema (all three roles)."""
     with engine.connect() as connection:
         return {
-            table.name: int(connection.execute(select(func.count()).select_from(table)).scalar_one())
+            table.name: int(
+                connection.execute(select(func.count()).select_from(table)).scalar_one()
+            )
             for table in migrate.target_metadata().sorted_tables
         }
 

@@ -88,94 +88,118 @@ class Forgery:
 VERIFIER_ROWS: dict[str, tuple[Callable[[Forgery], str], str, str]] = {
     "alg-none": (
         lambda f: raw_jws(f.header(alg="none"), f.payload, None),
-        "algorithm", "jose_alg_not_allowed",
+        "algorithm",
+        "jose_alg_not_allowed",
     ),
     "alg-none-mixed-case": (
         lambda f: raw_jws(f.header(alg="nOnE"), f.payload, None),
-        "algorithm", "jose_alg_not_allowed",
+        "algorithm",
+        "jose_alg_not_allowed",
     ),
     "alg-hs256-public-key-as-secret": (
         lambda f: raw_jws(f.header(alg="HS256"), f.payload, public_key_secrets(f.public)[0]),
-        "algorithm", "jose_alg_not_allowed",
+        "algorithm",
+        "jose_alg_not_allowed",
     ),
     "alg-hs256-compact-jwk-as-secret": (
         lambda f: raw_jws(f.header(alg="HS256"), f.payload, public_key_secrets(f.public)[1]),
-        "algorithm", "jose_alg_not_allowed",
+        "algorithm",
+        "jose_alg_not_allowed",
     ),
     "alg-rs256-claimed": (
         lambda f: raw_jws(f.header(alg="RS256"), f.payload, f.attacker),
-        "algorithm", "jose_alg_not_allowed",
+        "algorithm",
+        "jose_alg_not_allowed",
     ),
     "embedded-jwk": (
         lambda f: f.signed(jwk=dict(f.attacker.public.jwk)),
-        "signature", "jose_bad_signature",
+        "signature",
+        "jose_bad_signature",
     ),
     "embedded-jwk-without-kid": (
         lambda f: raw_jws(
             {"alg": "ES256", "typ": TYP_VC, "jwk": dict(f.attacker.public.jwk)},
-            f.payload, f.attacker,
+            f.payload,
+            f.attacker,
         ),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     "jku-header": (lambda f: f.signed(jku=ATTACKER_URL), "signature", "jose_bad_signature"),
     "x5u-header": (lambda f: f.signed(x5u=ATTACKER_URL), "signature", "jose_bad_signature"),
     "x5c-header": (
         lambda f: raw_jws(f.header(x5c=attacker_x5c(f.now)[0]), f.payload, f.attacker),
-        "signature", "jose_bad_signature",
+        "signature",
+        "jose_bad_signature",
     ),
     "kid-path-traversal": (
         lambda f: raw_jws(f.header(kid=PATH_TRAVERSAL), f.payload, f.attacker),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     "kid-url": (
         lambda f: raw_jws(f.header(kid=ATTACKER_URL), f.payload, f.attacker),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     "kid-sql-injection": (
         lambda f: raw_jws(f.header(kid="x' OR '1'='1"), f.payload, f.attacker),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     "kid-not-a-string": (
         lambda f: raw_jws(f.header(kid={"$ne": None}), f.payload, f.attacker),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     # another trusted issuer signs a credential in the victim issuer's name, under its own kid
     "kid-of-another-issuer": (
         lambda f: raw_jws(f.header(kid=f.hostile.key.kid), f.payload, f.hostile.key),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     # ... or in its own name, naming the victim issuer's kid
     "kid-of-another-issuer-own-name": (
         lambda f: raw_jws(f.header(), {**f.payload, "iss": f.hostile.id}, f.hostile.key),
-        "issuer_key", "issuer_key_not_found",
+        "issuer_key",
+        "issuer_key_not_found",
     ),
     "crit-unknown": (
         lambda f: f.signed(crit=["urn:example:unknown"], **{"urn:example:unknown": True}),
-        "algorithm", "jose_crit_unsupported",
+        "algorithm",
+        "jose_crit_unsupported",
     ),
     "crit-names-absent-member": (
-        lambda f: f.signed(crit=["b64"]), "algorithm", "jose_crit_unsupported",
+        lambda f: f.signed(crit=["b64"]),
+        "algorithm",
+        "jose_crit_unsupported",
     ),
     "crit-empty": (lambda f: f.signed(crit=[]), "algorithm", "jose_crit_unsupported"),
     "typ-kb-jwt": (lambda f: f.signed(typ="kb+jwt"), "algorithm", "jose_typ_mismatch"),
     "typ-missing": (
         lambda f: raw_jws({"alg": "ES256", "kid": f.kid}, f.payload, f.attacker),
-        "algorithm", "jose_typ_mismatch",
+        "algorithm",
+        "jose_typ_mismatch",
     ),
     "oversized-header": (
         lambda f: raw_jws(oversized_header(f.header()), f.payload, f.attacker),
-        "format", "jose_malformed",
+        "format",
+        "jose_malformed",
     ),
     "duplicate-header-members": (
         lambda f: raw_jws(duplicate_member_header(), f.payload, f.attacker),
-        "format", "jose_malformed",
+        "format",
+        "jose_malformed",
     ),
     "non-utf8-header": (
-        lambda f: raw_jws(non_utf8_header(), f.payload, f.attacker), "format", "jose_malformed",
+        lambda f: raw_jws(non_utf8_header(), f.payload, f.attacker),
+        "format",
+        "jose_malformed",
     ),
     "utf16-header": (
         lambda f: raw_jws(json.dumps(f.header()).encode("utf-16"), f.payload, f.attacker),
-        "format", "jose_malformed",
+        "format",
+        "jose_malformed",
     ),
 }
 
@@ -218,7 +242,9 @@ class ProofForgery:
 
     def header(self, **extra: object) -> dict[str, object]:
         header: dict[str, object] = {
-            "alg": "ES256", "typ": oid4vci.TYP_PROOF, "jwk": dict(self.holder.public.jwk),
+            "alg": "ES256",
+            "typ": oid4vci.TYP_PROOF,
+            "jwk": dict(self.holder.public.jwk),
         }
         header.update(extra)
         return {k: v for k, v in header.items() if v is not None}
@@ -249,7 +275,9 @@ PROOF_ROWS: dict[str, Callable[[ProofForgery], str]] = {
     "duplicate-header-members": lambda f: raw_jws(
         duplicate_member_header(typ=oid4vci.TYP_PROOF), f.claims, f.holder
     ),
-    "non-utf8-header": lambda f: raw_jws(non_utf8_header(typ=oid4vci.TYP_PROOF), f.claims, f.holder),
+    "non-utf8-header": lambda f: raw_jws(
+        non_utf8_header(typ=oid4vci.TYP_PROOF), f.claims, f.holder
+    ),
 }
 
 
@@ -305,14 +333,16 @@ class RequestForgery:
 
 REQUEST_ROWS: dict[str, tuple[Callable[[RequestForgery], str], str]] = {
     "alg-none": (
-        lambda f: raw_jws(f.header(alg="none"), f.claims, None), "oid4vp_request_signature_invalid"
+        lambda f: raw_jws(f.header(alg="none"), f.claims, None),
+        "oid4vp_request_signature_invalid",
     ),
     "alg-hs256-public-key-as-secret": (
         lambda f: raw_jws(f.header(alg="HS256"), f.claims, public_key_secrets(f.leaf.public)[1]),
         "oid4vp_request_signature_invalid",
     ),
     "embedded-jwk": (
-        lambda f: f.by_attacker(jwk=dict(f.attacker.public.jwk)), "oid4vp_request_signature_invalid"
+        lambda f: f.by_attacker(jwk=dict(f.attacker.public.jwk)),
+        "oid4vp_request_signature_invalid",
     ),
     "jku-header": (lambda f: f.by_attacker(jku=ATTACKER_URL), "oid4vp_request_signature_invalid"),
     "x5u-header": (lambda f: f.by_attacker(x5u=ATTACKER_URL), "oid4vp_request_signature_invalid"),
@@ -321,12 +351,16 @@ REQUEST_ROWS: dict[str, tuple[Callable[[RequestForgery], str], str]] = {
         "oid4vp_request_certificate_invalid",
     ),
     "x5c-missing": (
-        lambda f: raw_jws({"alg": "ES256", "typ": TYP_RO, "jwk": dict(f.attacker.public.jwk)},
-                          f.claims, f.attacker),
+        lambda f: raw_jws(
+            {"alg": "ES256", "typ": TYP_RO, "jwk": dict(f.attacker.public.jwk)},
+            f.claims,
+            f.attacker,
+        ),
         "oid4vp_request_certificate_invalid",
     ),
     "kid-path-traversal": (
-        lambda f: f.by_attacker(kid=PATH_TRAVERSAL), "oid4vp_request_signature_invalid"
+        lambda f: f.by_attacker(kid=PATH_TRAVERSAL),
+        "oid4vp_request_signature_invalid",
     ),
     "crit-unknown": (
         lambda f: f.by_leaf(crit=["urn:example:unknown"], **{"urn:example:unknown": 1}),
@@ -334,14 +368,16 @@ REQUEST_ROWS: dict[str, tuple[Callable[[RequestForgery], str], str]] = {
     ),
     "typ-jwt": (lambda f: f.by_leaf(typ="JWT"), "oid4vp_request_invalid"),
     "oversized-header": (
-        lambda f: raw_jws(oversized_header(f.header()), f.claims, f.leaf), "oid4vp_request_invalid"
+        lambda f: raw_jws(oversized_header(f.header()), f.claims, f.leaf),
+        "oid4vp_request_invalid",
     ),
     "duplicate-header-members": (
         lambda f: raw_jws(duplicate_member_header(typ=TYP_RO), f.claims, f.leaf),
         "oid4vp_request_invalid",
     ),
     "non-utf8-header": (
-        lambda f: raw_jws(non_utf8_header(typ=TYP_RO), f.claims, f.leaf), "oid4vp_request_invalid"
+        lambda f: raw_jws(non_utf8_header(typ=TYP_RO), f.claims, f.leaf),
+        "oid4vp_request_invalid",
     ),
 }
 
@@ -385,7 +421,9 @@ def assert_wallet_refuses(
     code: str,
 ) -> None:
     before = row_counts(engine)
-    answer = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth)
+    answer = client.post(
+        "/wallet/presentation-requests", json={"request": link}, headers=holder_auth
+    )
     assert answer.status_code == 400, answer.text
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert answer.json()["code"] == code, answer.json()
@@ -420,5 +458,7 @@ def test_wallet_control_a_sound_request_object_is_taken(
 ) -> None:
     """The rows above fail for the reason they name: the same forgery, signed soundly, passes."""
     link = hostile_verifier.link("sound", leaf_forgery(double, "sound", clock.now()).by_leaf())
-    answer = client.post("/wallet/presentation-requests", json={"request": link}, headers=holder_auth)
+    answer = client.post(
+        "/wallet/presentation-requests", json={"request": link}, headers=holder_auth
+    )
     assert answer.status_code == 201, answer.text

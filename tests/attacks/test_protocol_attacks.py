@@ -59,8 +59,11 @@ def test_pre_authorized_code_of_another_issuer(
 ) -> None:
     other = create_issuer(roles.client, "annan-skola")
     theirs = Protocol(
-        roles.client, other["slug"], other["issuer"],
-        {"Authorization": f"Bearer {other['api_key']}"}, roles.clock,
+        roles.client,
+        other["slug"],
+        other["issuer"],
+        {"Authorization": f"Bearer {other['api_key']}"},
+        roles.clock,
     ).offer()
     before = row_counts(engine)
     oauth_error(protocol.redeem(theirs), 400, "invalid_grant")
@@ -70,7 +73,7 @@ def test_pre_authorized_code_of_another_issuer(
 def test_tx_code_brute_force_past_five_attempts(protocol: Protocol, engine: Engine) -> None:
     offer = protocol.offer(tx_code=True)
     right = str(offer["tx_code"])
-    wrong = [f"{(int(right) + n) % 10**len(right):0{len(right)}d}" for n in range(1, 6)]
+    wrong = [f"{(int(right) + n) % 10 ** len(right):0{len(right)}d}" for n in range(1, 6)]
     before = row_counts(engine)
     for guess in wrong:
         oauth_error(protocol.redeem(offer, guess), 400, "invalid_grant")
@@ -117,7 +120,9 @@ def test_proof_out_of_its_time(protocol: Protocol, engine: Engine, offset: int) 
     access_token, nonce = protocol.access_token(), protocol.nonce()
     before = row_counts(engine)
     proof = protocol.proof(new_jwk(), nonce, iat=protocol.clock.now() + offset)
-    oauth_error(protocol.credential_request(access_token, protocol.body(proof)), 400, "invalid_proof")
+    oauth_error(
+        protocol.credential_request(access_token, protocol.body(proof)), 400, "invalid_proof"
+    )
     assert_nothing_written(engine, before)
 
 
@@ -140,7 +145,11 @@ def test_access_token_replay(protocol: Protocol, engine: Engine) -> None:
         "http://127.0.0.1:8000/hostile-verifier/response/x",
         "https://localhost.attacker.example/cb",
     ],
-    ids=["response-uri-another-host", "response-uri-loopback-by-address", "response-uri-suffix-host"],
+    ids=[
+        "response-uri-another-host",
+        "response-uri-loopback-by-address",
+        "response-uri-suffix-host",
+    ],
 )
 def test_wallet_refuses_response_uri_on_another_host(
     client: TestClient,
@@ -205,8 +214,12 @@ def test_verifier_refuses_state_mismatch(roles: Roles, engine: Engine) -> None:
     request = roles.ask()
     claims = request_object(roles.client, request)
     presentation = held.present(
-        GIVEN, ("family_name",), ("achievement_title",),
-        nonce=str(claims["nonce"]), aud=str(claims["client_id"]), iat=roles.clock.now(),
+        GIVEN,
+        ("family_name",),
+        ("achievement_title",),
+        nonce=str(claims["nonce"]),
+        aud=str(claims["client_id"]),
+        iat=roles.clock.now(),
     )
     before = row_counts(engine)
     for state in ("not-the-state", "", str(claims["state"])[:-1]):
@@ -227,8 +240,12 @@ def test_verifier_refuses_a_second_response_to_the_same_request(
     request = roles.ask()
     claims = request_object(roles.client, request)
     presentation = held.present(
-        GIVEN, ("family_name",), ("achievement_title",),
-        nonce=str(claims["nonce"]), aud=str(claims["client_id"]), iat=roles.clock.now(),
+        GIVEN,
+        ("family_name",),
+        ("achievement_title",),
+        nonce=str(claims["nonce"]),
+        aud=str(claims["client_id"]),
+        iat=roles.clock.now(),
     )
     form = vp_form({"skill": [presentation]}, str(claims["state"]))
     assert respond(roles.client, claims, form).status_code == 200
@@ -246,8 +263,12 @@ def test_verifier_refuses_a_presentation_bound_to_another_requests_nonce(
     second_request = roles.ask()
     second = request_object(roles.client, second_request)
     replayed = held.present(
-        GIVEN, ("family_name",), ("achievement_title",),
-        nonce=str(first["nonce"]), aud=str(first["client_id"]), iat=roles.clock.now(),
+        GIVEN,
+        ("family_name",),
+        ("achievement_title",),
+        nonce=str(first["nonce"]),
+        aud=str(first["client_id"]),
+        iat=roles.clock.now(),
     )
     before = row_counts(engine)
     answer = respond(roles.client, second, vp_form({"skill": [replayed]}, str(second["state"])))
@@ -266,8 +287,12 @@ def test_verifier_refuses_a_presentation_meant_for_another_verifier(
     request = roles.ask()
     claims = request_object(roles.client, request)
     presentation = held.present(
-        GIVEN, ("family_name",), ("achievement_title",),
-        nonce=str(claims["nonce"]), aud="x509_san_dns:annan.example.se", iat=roles.clock.now(),
+        GIVEN,
+        ("family_name",),
+        ("achievement_title",),
+        nonce=str(claims["nonce"]),
+        aud="x509_san_dns:annan.example.se",
+        iat=roles.clock.now(),
     )
     answer = respond(roles.client, claims, vp_form({"skill": [presentation]}, str(claims["state"])))
     assert answer.status_code == 200, answer.text
@@ -293,5 +318,7 @@ def test_verifier_control_a_key_bound_presentation_signed_by_the_holder_only(
 ) -> None:
     """A KB-JWT signed by a key that is not the credential's ``cnf`` key is refused."""
     held = roles.issue_one()
-    stolen = held.present(GIVEN, nonce="n-stolen", iat=roles.clock.now(), key=jose.PrivateKey.generate())
+    stolen = held.present(
+        GIVEN, nonce="n-stolen", iat=roles.clock.now(), key=jose.PrivateKey.generate()
+    )
     assert_rejected(roles.verify(stolen, nonce="n-stolen"), "key_binding", "jose_bad_signature")

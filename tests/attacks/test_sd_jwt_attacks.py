@@ -19,8 +19,8 @@ from sqlalchemy.engine import Engine
 
 from core import jose
 from core.clock import FixedClock
-from wallet import receiving
 from tests.verifier.support import Roles, assert_rejected
+from wallet import receiving
 
 from .support import (
     HostileIssuer,
@@ -164,47 +164,69 @@ def _unreferenced_disclosure() -> Crafted:
 ROWS: dict[str, tuple[Callable[[], Crafted], str, str]] = {
     "duplicate-digest": (_duplicate_digest, "disclosures", "sd_jwt_duplicate_digest"),
     "duplicate-digest-undisclosed": (
-        _duplicate_digest_undisclosed, "disclosures", "sd_jwt_duplicate_digest",
+        _duplicate_digest_undisclosed,
+        "disclosures",
+        "sd_jwt_duplicate_digest",
     ),
     "digest-collision-across-levels": (
-        _digest_collision_across_levels, "disclosures", "sd_jwt_duplicate_digest",
+        _digest_collision_across_levels,
+        "disclosures",
+        "sd_jwt_duplicate_digest",
     ),
     "digest-collision-object-and-array": (
-        _digest_in_sd_and_array, "disclosures", "sd_jwt_duplicate_digest",
+        _digest_in_sd_and_array,
+        "disclosures",
+        "sd_jwt_duplicate_digest",
     ),
     "sd-inside-disclosure": (_sd_inside_disclosure, "disclosures", "sd_jwt_reserved_claim_name"),
     "ellipsis-name-disclosure": (
-        _ellipsis_name_disclosure, "disclosures", "sd_jwt_reserved_claim_name",
+        _ellipsis_name_disclosure,
+        "disclosures",
+        "sd_jwt_reserved_claim_name",
     ),
     "array-disclosure-in-object": (
-        _array_disclosure_in_object, "disclosures", "sd_jwt_array_disclosure_in_object",
+        _array_disclosure_in_object,
+        "disclosures",
+        "sd_jwt_array_disclosure_in_object",
     ),
     "object-disclosure-in-array": (
-        _object_disclosure_in_array, "disclosures", "sd_jwt_object_disclosure_in_array",
+        _object_disclosure_in_array,
+        "disclosures",
+        "sd_jwt_object_disclosure_in_array",
     ),
     "claim-name-overwrite": (_claim_name_exists, "disclosures", "sd_jwt_claim_name_exists"),
     "sd-not-an-array": (_sd_not_an_array, "disclosures", "sd_jwt_invalid_digest_structure"),
     "digest-not-a-string": (
-        _digest_not_a_string, "disclosures", "sd_jwt_invalid_digest_structure",
+        _digest_not_a_string,
+        "disclosures",
+        "sd_jwt_invalid_digest_structure",
     ),
     "unsupported-sd-alg": (_unsupported_sd_alg, "disclosures", "sd_jwt_unsupported_sd_alg"),
     "depth-bomb-in-payload": (_depth_bomb_in_payload, "disclosures", "sd_jwt_too_deep"),
     "recursion-bomb-chain-of-disclosures": (
-        _recursion_bomb_chain_of_disclosures, "disclosures", "sd_jwt_too_deep",
+        _recursion_bomb_chain_of_disclosures,
+        "disclosures",
+        "sd_jwt_too_deep",
     ),
     "nesting-past-the-parser-in-payload": (_nesting_past_the_parser, "format", "jose_malformed"),
     "nesting-past-the-parser-in-disclosure": (
-        _nesting_past_the_parser_in_a_disclosure, "disclosures", "sd_jwt_malformed_disclosure",
+        _nesting_past_the_parser_in_a_disclosure,
+        "disclosures",
+        "sd_jwt_malformed_disclosure",
     ),
     "too-many-disclosures": (_too_many_disclosures, "format", "sd_jwt_too_many_disclosures"),
     "duplicate-disclosure": (_duplicate_disclosure, "disclosures", "sd_jwt_duplicate_disclosure"),
     "disclosure-not-json": (_disclosure_not_json, "disclosures", "sd_jwt_malformed_disclosure"),
     "disclosure-duplicate-members": (
-        _disclosure_with_duplicate_members, "disclosures", "sd_jwt_malformed_disclosure",
+        _disclosure_with_duplicate_members,
+        "disclosures",
+        "sd_jwt_malformed_disclosure",
     ),
     "disclosure-nan": (_disclosure_with_nan, "disclosures", "sd_jwt_malformed_disclosure"),
     "unreferenced-disclosure": (
-        _unreferenced_disclosure, "disclosures", "sd_jwt_unreferenced_disclosure",
+        _unreferenced_disclosure,
+        "disclosures",
+        "sd_jwt_unreferenced_disclosure",
     ),
 }
 
@@ -251,7 +273,6 @@ def test_control_a_sound_hostile_credential_verifies(
     assert result["claims"]["family_name"] == "Lindqvist"
 
 
-
 # --- registered claims in Disclosures (SD-JWT VC §3.2.2.2) -----------------------------------
 
 
@@ -287,7 +308,9 @@ def sd_jwt_serialized(issuer_jwt: str, d: str) -> str:
         ("vct#integrity", "sd_jwt_vc_registered_claim_disclosed"),
         ("iss", "sd_jwt_claim_name_exists"),
     ],
-    ids=[f"registered-claim-disclosed-{n}" for n in ("status", "cnf", "nbf", "vct-integrity", "iss")],
+    ids=[
+        f"registered-claim-disclosed-{n}" for n in ("status", "cnf", "nbf", "vct-integrity", "iss")
+    ],
 )
 def test_verifier_rejects_registered_claim_in_a_disclosure(
     roles: Roles, engine: Engine, hostile: HostileIssuer, clock: FixedClock, name: str, code: str
@@ -304,7 +327,9 @@ def test_wallet_refuses_to_keep_a_credential_with_a_disclosed_status(
     app: FastAPI, hostile: HostileIssuer, clock: FixedClock
 ) -> None:
     """The wallet sees every Disclosure at issuance: it refuses what a verifier could not see."""
-    _presentation, holder, credential = registered_claim_presentation(hostile, "status", clock.now())
+    _presentation, holder, credential = registered_claim_presentation(
+        hostile, "status", clock.now()
+    )
     rt = app.state.runtime
     with pytest.raises(receiving.CredentialRejected, match="sd_jwt_vc_registered_claim_disclosed"):
         receiving.check_credential(rt, rt.fetcher, credential, hostile.id, holder.public)

@@ -5,7 +5,8 @@ The credential comes from ``support.HostileIssuer`` (on the verifier's trust lis
 ``status.status_list.uri`` points at the hostile issuer's status endpoint, which serves the
 hostile token of each row. The verifier must refuse with ``status_unknown`` (its policy
 rejects a credential whose status cannot be established) and name the status list's own
-error in the detail, write nothing, and stay up. Unit twins: ``tests/standards/test_status_list.py``.
+error in the detail, write nothing, and stay up.
+Unit twins: ``tests/standards/test_status_list.py``.
 """
 
 from __future__ import annotations

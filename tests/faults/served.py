@@ -68,7 +68,7 @@ class Served:
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(command, env=env, cwd=self.folder,
                                             stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 90  # two workers on a busy CI machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"intyg serve exited: {self.log_path.read_text()[-2000:]}")

@@ -23,6 +23,10 @@ never silently lost.
     So the holder is always told that the offer is taken; a spent code is never reported as
     a success, and never redeemed twice. (Getting the credential back needs the issuer to
     offer it again; the issuer's admin API shows the credential as issued.)
+
+    A wallet killed *before* it spent the code leaves its claim pending; once no redemption
+    can still be running (``wallet.receiving.STALE_CLAIM_SECONDS``) the claim is taken over
+    and the unspent code redeems, so that credential is not lost either.
 """
 
 from __future__ import annotations
