@@ -106,8 +106,8 @@ class OfferLink:
 
 
 def parse_offer_link(link: str) -> OfferLink:
-    if not isinstance(link, str) or len(link) > MAX_OFFER_LINK:
-        raise InvalidOffer("the offer link is missing or too long")
+    if not isinstance(link, str) or len(link) > MAX_OFFER_LINK or not link.isascii():
+        raise InvalidOffer("the offer link is missing, too long or not ASCII (RFC 3986)")
     try:
         parts = urlsplit(link.strip())
     except ValueError:  # e.g. an unbalanced "[" in the host

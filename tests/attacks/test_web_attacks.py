@@ -89,7 +89,6 @@ BODY_ENDPOINTS = [
     ("POST", "/wallet/presentation-requests", "holder", "application/json"),
     ("POST", "/wallet/grant-requests", "none", "application/json"),
 ]
-ENDPOINT_IDS = [f"{m} {p}" for m, p, _, _ in BODY_ENDPOINTS]
 
 
 def oversized(content_type: str) -> bytes:
@@ -103,26 +102,7 @@ def send(arena: Arena, method: str, path: str, who: str, content_type: str, body
     return arena.client.request(method, path, content=body, headers=headers)
 
 
-def assert_4xx(response, *codes: str) -> None:  # noqa: ANN001
-    assert 400 <= response.status_code < 500, f"{response.status_code} {response.text[:300]}"
-    body = response.json()
-    assert isinstance(body, dict) and ("code" in body or "error" in body), body
-    if codes:
-        assert body.get("code", body.get("error")) in codes, body
-
-
 # --- oversized bodies --------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(("method", "path", "who", "ctype"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
-def test_body_over_1_mib_is_413(
-    arena: Arena, engine: Engine, method: str, path: str, who: str, ctype: str
-) -> None:
-    before = row_counts(engine)
-    answer = send(arena, method, path, who, ctype, oversized(ctype))
-    assert answer.status_code == 413, answer.text[:300]
-    assert answer.json()["code"] == "payload_too_large"
-    assert_nothing_written(engine, before)
 
 
 def chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
@@ -130,14 +110,17 @@ def chunks(data: bytes, size: int = 64 * 1024) -> Iterator[bytes]:
         yield data[start : start + size]
 
 
-@pytest.mark.parametrize(("method", "path", "who", "ctype"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
-def test_chunked_body_over_1_mib_without_content_length_is_413(
-    arena: Arena, engine: Engine, method: str, path: str, who: str, ctype: str
+@pytest.mark.parametrize("chunked", [False, True], ids=["body-over-1mib", "chunked-body-over-1mib"])
+def test_oversized_body_is_413_at_every_endpoint(
+    arena: Arena, engine: Engine, chunked: bool
 ) -> None:
+    """Declared (Content-Length) or not (chunked): refused before the app reads it."""
     before = row_counts(engine)
-    answer = send(arena, method, path, who, ctype, chunks(oversized(ctype)))
-    assert answer.status_code == 413, answer.text[:300]
-    assert answer.json()["code"] == "payload_too_large"
+    for method, path, who, ctype in BODY_ENDPOINTS:
+        body = oversized(ctype)
+        answer = send(arena, method, path, who, ctype, chunks(body) if chunked else body)
+        assert answer.status_code == 413, (method, path, answer.text[:300])
+        assert answer.json()["code"] == "payload_too_large", (method, path)
     assert_nothing_written(engine, before)
 
 
@@ -175,18 +158,20 @@ HOSTILE_BODIES = {
 
 
 @pytest.mark.parametrize("body", HOSTILE_BODIES.values(), ids=list(HOSTILE_BODIES))
-@pytest.mark.parametrize(("method", "path", "who", "ctype"), BODY_ENDPOINTS, ids=ENDPOINT_IDS)
-def test_hostile_body_is_4xx_never_500(
-    arena: Arena,
-    engine: Engine,
-    method: str,
-    path: str,
-    who: str,
-    ctype: str,
-    body: bytes,
+def test_hostile_body_is_4xx_never_500_at_every_endpoint(
+    arena: Arena, engine: Engine, body: bytes
 ) -> None:
     before = row_counts(engine)
-    assert_4xx(send(arena, method, path, who, ctype, body))
+    for method, path, who, ctype in BODY_ENDPOINTS:
+        answer = send(arena, method, path, who, ctype, body)
+        assert 400 <= answer.status_code < 500, (
+            method,
+            path,
+            answer.status_code,
+            answer.text[:300],
+        )
+        problem = answer.json()
+        assert isinstance(problem, dict) and ("code" in problem or "error" in problem), problem
     assert_nothing_written(engine, before)
 
 
@@ -314,21 +299,9 @@ def ssrf_cases() -> list[pytest.param]:
     return cases
 
 
-@pytest.mark.parametrize(("host", "development"), ssrf_cases())
-@pytest.mark.parametrize("where", ["credential-offer-uri", "credential-issuer", "request-uri"])
-def test_ssrf_from_the_wallet_is_refused(
-    app: FastAPI,
-    arena: Arena,
-    engine: Engine,
-    outbound: list[str],
-    host: str,
-    development: bool,
-    where: str,
-) -> None:
-    if not development:
-        with_settings(app, development=False)
-    url = f"https://{host}/issuers/x"
-    path, body = {
+def wallet_fetches(url: str) -> dict[str, tuple[str, dict[str, str]]]:
+    """The three ways a holder's input makes the wallet fetch ``url``."""
+    return {
         "credential-offer-uri": (
             "/wallet/offers",
             {
@@ -344,12 +317,28 @@ def test_ssrf_from_the_wallet_is_refused(
                 + quote(f"{url}/request", safe="")
             },
         ),
-    }[where]
+    }
+
+
+@pytest.mark.parametrize(("host", "development"), ssrf_cases())
+def test_ssrf_from_the_wallet_is_refused(
+    app: FastAPI,
+    arena: Arena,
+    engine: Engine,
+    outbound: list[str],
+    host: str,
+    development: bool,
+) -> None:
+    """An offer link's credential_offer_uri, an offer's credential_issuer (its metadata is
+    the first fetch) and an OpenID4VP request_uri, each on an internal address."""
+    if not development:
+        with_settings(app, development=False)
     before = row_counts(engine)
     outbound.clear()
-    answer = arena.client.post(path, json=body, headers=arena.holder_auth)
-    assert answer.status_code == 403, answer.text
-    assert answer.json()["code"] == "url_not_allowed"
+    for where, (path, body) in wallet_fetches(f"https://{host}/issuers/x").items():
+        answer = arena.client.post(path, json=body, headers=arena.holder_auth)
+        assert answer.status_code == 403, (where, answer.text)
+        assert answer.json()["code"] == "url_not_allowed", where
     assert outbound == []
     assert_nothing_written(engine, before, except_tables=frozenset({"wallet_log"}))
 
