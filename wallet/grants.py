@@ -141,7 +141,7 @@ def view(
     session: Session, rt: Runtime, holder: WalletHolder, row: WalletGrantRequest
 ) -> dict[str, object]:
     service = session.get(WalletService, row.service_id)
-    opened = _open_all(session, rt, holder)
+    opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     return {
         "id": row.id,
@@ -157,18 +157,6 @@ def view(
     }
 
 
-def _open_all(
-    session: Session, rt: Runtime, holder: WalletHolder
-) -> dict[str, holdings.OpenedCredential]:
-    now = rt.clock.now()
-    return {
-        row.id: holdings.open_credential(rt, holder, row)
-        for row in holdings.list_credentials(session, holder)
-        if row.status not in ("INVALID", "SUSPENDED")
-        and (row.expires_at is None or row.expires_at > now)
-    }
-
-
 def approve(
     session: Session,
     rt: Runtime,
@@ -181,7 +169,7 @@ def approve(
         raise GrantNotPending(f"this grant request is {row.state}")
     service = session.get(WalletService, row.service_id)
     assert service is not None
-    opened = _open_all(session, rt, holder)
+    opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
     now = rt.clock.now()

@@ -78,6 +78,18 @@ def open_credential(rt: Runtime, holder: WalletHolder, row: WalletCredential) ->
     return OpenedCredential(row, serialized, verified, jose.PrivateKey.from_jwk(key_jwk))
 
 
+def open_usable(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str, OpenedCredential]:
+    """The holder's usable credentials, opened: revoked, suspended and expired ones are never
+    offered to a verifier or a service."""
+    now = rt.clock.now()
+    return {
+        row.id: open_credential(rt, holder, row)
+        for row in list_credentials(session, holder)
+        if row.status not in ("INVALID", "SUSPENDED")
+        and (row.expires_at is None or row.expires_at > now)
+    }
+
+
 def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> WalletCredential:
     """Look the credential up in its status list (cached per the list's ttl)."""
     if row.status_uri is None or row.status_idx is None or row.status == "INVALID":

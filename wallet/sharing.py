@@ -100,7 +100,7 @@ def receive_request(
     )
     recognition = _recognition(rt, verified)
     query = dcql.parse_query(verified.dcql_query)
-    opened = _open_all(session, rt, holder)
+    opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(query, list(opened.values()))
     row = _store_request(session, rt, holder, verified, recognition)
     return row, selection.view_json(views, opened)
@@ -126,20 +126,6 @@ def _recognition(rt: Runtime, verified: oid4vp.VerifiedRequest) -> dict[str, obj
     if not entry.pins(verified.certificate_thumbprint):
         raise VerifierNotRecognised("the verifier's certificate is not the one the list names")
     return {"recognised": True, "listed_name": entry.name}
-
-
-def _open_all(
-    session: Session, rt: Runtime, holder: WalletHolder
-) -> dict[str, holdings.OpenedCredential]:
-    """The holder's usable credentials: revoked and expired ones are never offered."""
-    now = rt.clock.now()
-    usable = [
-        row
-        for row in holdings.list_credentials(session, holder)
-        if row.status not in ("INVALID", "SUSPENDED")
-        and (row.expires_at is None or row.expires_at > now)
-    ]
-    return {row.id: holdings.open_credential(rt, holder, row) for row in usable}
 
 
 def _store_request(
@@ -212,7 +198,7 @@ def get_request(
 def current_view(
     session: Session, rt: Runtime, holder: WalletHolder, row: WalletPresentationRequest
 ) -> list[dict[str, object]]:
-    opened = _open_all(session, rt, holder)
+    opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     return selection.view_json(views, opened)
 
@@ -253,7 +239,7 @@ def approve(
     choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]],
 ) -> Outcome:
     row = get_request(session, holder, request_id)
-    opened = _open_all(session, rt, holder)
+    opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
     _take(session, rt, row, "approved")
