@@ -59,7 +59,7 @@ def add_event(
     session.add(WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason))
 
 
-def _requested(views: Sequence[QueryView]) -> list[object]:
+def requested_paths(views: Sequence[QueryView]) -> list[object]:
     return [
         {"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]}
         for v in views
@@ -85,7 +85,7 @@ def record_presentation(
         recipient=dict(request.verifier),
         purpose=request.purpose,
         legal_basis=str(request.verifier.get("legal_basis", "")),
-        claims_requested=_requested(views),
+        claims_requested=requested_paths(views),
         claims_disclosed=list(disclosed_paths(chosen)),
         credential_ids=[c.credential_id for c in chosen],
         evidence={
@@ -173,7 +173,7 @@ def record_refusal(
         recipient=dict(request.verifier),
         purpose=request.purpose,
         legal_basis=str(request.verifier.get("legal_basis", "")),
-        claims_requested=_requested(views),
+        claims_requested=requested_paths(views),
         claims_disclosed=[],
         credential_ids=[],
         evidence={"request_object_hash": request.request_object_hash, "nonce": request.nonce},

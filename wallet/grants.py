@@ -189,10 +189,7 @@ def approve(
         },
         purpose=row.purpose,
         legal_basis=consents.DEFAULT_LEGAL_BASIS,
-        claims_requested=[
-            {"query": v.query_id, "required": v.required, "paths": [list(p) for p in v.requested]}
-            for v in views
-        ],
+        claims_requested=consents.requested_paths(views),
         claims_disclosed=list(selection.disclosed_paths(chosen)),
         credential_ids=[c.credential_id for c in chosen],
         evidence={"grant_request_id": row.id},
