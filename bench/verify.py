@@ -72,7 +72,7 @@ def make_presentations(
         iat=now - 10,
         exp=now + 86_400,
         holder_jwk=holder.public.jwk,
-        status=sd_jwt_vc.StatusReference(7, f"{ISSUER}/status-lists/1"),
+        status=status_list.StatusListReference(7, f"{ISSUER}/status-lists/1"),
     )
     credential = sd_jwt.issue(payload, SKILL_SD_SPEC, issuer_key, typ=sd_jwt_vc.TYP_SD_JWT_VC)
     parts = sd_jwt.split(credential)

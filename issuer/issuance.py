@@ -22,7 +22,7 @@ from sqlmodel import Session
 from core import jose
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
-from core.standards.status_list import unpack_indices
+from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
 from issuer import repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
@@ -304,7 +304,7 @@ def issue_batch(
             iat=now,
             exp=exp,
             holder_jwk=holder.jwk,
-            status=sd_jwt_vc.StatusReference(idx=idx, uri=urls.status_list(list_id)),
+            status=StatusListReference(idx=idx, uri=urls.status_list(list_id)),
         )
         issued.append(sd_jwt.issue(payload, SKILL_SD_SPEC, key, typ=sd_jwt_vc.TYP_SD_JWT_VC))
         rows.append(

@@ -9,12 +9,12 @@ Metadata at ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path (§
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Final
 from urllib.parse import urlsplit
 
 from core import jose
 from core.errors import IntygError
+from core.standards.status_list import StatusListReference
 
 TYP_SD_JWT_VC: Final = "dc+sd-jwt"
 WELL_KNOWN_JWT_VC_ISSUER: Final = "/.well-known/jwt-vc-issuer"
@@ -57,12 +57,6 @@ class RegisteredClaimDisclosed(SdJwtVcError):
     title = "A registered claim that must not be selectively disclosed is in a disclosure"
 
 
-@dataclass(frozen=True)
-class StatusReference:
-    idx: int
-    uri: str
-
-
 def credential_payload(
     claims: Mapping[str, object],
     *,
@@ -71,7 +65,7 @@ def credential_payload(
     iat: int,
     exp: int,
     holder_jwk: Mapping[str, object],
-    status: StatusReference,
+    status: StatusListReference,
     nbf: int | None = None,
 ) -> dict[str, object]:
     """The plain payload (before selective disclosure) of a key-bound SD-JWT VC."""
@@ -141,22 +135,6 @@ def holder_key(payload: Mapping[str, object]) -> jose.PublicKey:
     if not isinstance(jwk, Mapping):
         raise MissingClaim("the credential has no cnf.jwk holder key")
     return jose.PublicKey.from_jwk(jwk)
-
-
-def status_reference(payload: Mapping[str, object]) -> StatusReference | None:
-    status = payload.get("status")
-    if status is None:
-        return None
-    entry = status.get("status_list") if isinstance(status, Mapping) else None
-    if not isinstance(entry, Mapping):
-        raise SdJwtVcError("status must hold a status_list reference")
-    idx, uri = entry.get("idx"), entry.get("uri")
-    if not _is_time(idx) or not isinstance(uri, str) or not uri:
-        raise SdJwtVcError("status_list needs a non-negative integer idx and a uri")
-    assert isinstance(idx, int)
-    if idx < 0:
-        raise SdJwtVcError("status_list idx must not be negative")
-    return StatusReference(idx=idx, uri=uri)
 
 
 def issuer_metadata_url(issuer: str) -> str:
