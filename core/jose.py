@@ -202,7 +202,9 @@ class PublicKey:
 _PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "y", "alg", "use", "kid"})
 
 
-@lru_cache(maxsize=4096)
+# Sized for the keys that recur (issuers', verifiers', trust-list operators'): a holder key
+# recurs only within one flow, and a larger cache fills with them and holds memory for none.
+@lru_cache(maxsize=256)
 def _public_from_members(members: tuple[tuple[str, object], ...], alg: str | None) -> PublicKey:
     jwk = dict(members)
     kty, crv = jwk.get("kty"), jwk.get("crv")
