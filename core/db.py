@@ -5,15 +5,16 @@ Created by the composition root from ``Settings``; nothing here runs at import t
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
-from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
+from core import sqlite_lock
 from core.errors import ServiceUnavailable
 
 
@@ -30,11 +31,16 @@ def create_db_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={
+                "check_same_thread": False,
+                "timeout": 30,
+                "factory": sqlite_lock.LockingConnection,
+            },
             pool_size=20,
             hide_parameters=True,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        writer = _writer_lock_for(parsed.database)
+        event.listen(engine, "connect", lambda conn, _record: _sqlite_pragmas(conn, writer))
         event.listen(engine, "begin", _sqlite_begin_immediate)
         return engine
     if parsed.drivername == "postgresql":
@@ -54,10 +60,20 @@ def create_db_engine(url: str) -> Engine:
     )
 
 
-def _sqlite_pragmas(dbapi_connection: object, _record: ConnectionPoolEntry) -> None:
+def _writer_lock_for(database: str | None) -> sqlite_lock.WriterLock | None:
+    """A file database's writer lock; an in-memory one is private to its connection."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    return sqlite_lock.writer_lock(database)
+
+
+def _sqlite_pragmas(
+    dbapi_connection: sqlite_lock.LockingConnection, writer: sqlite_lock.WriterLock | None
+) -> None:
+    dbapi_connection.writer = writer
     # Let SQLAlchemy, not pysqlite, decide when transactions begin (see below).
-    dbapi_connection.isolation_level = None  # type: ignore[attr-defined]
-    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -70,9 +86,15 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
 
     A deferred transaction that reads, then writes after another connection committed,
     fails at once with SQLITE_BUSY (its WAL snapshot is stale); an immediate one waits its
-    turn (busy_timeout) instead. Transactions are short, so serialising them costs little.
+    turn instead. Transactions are short, so serialising them costs little; the writer lock
+    (``core.sqlite_lock``) makes the waits end as soon as the lock is free.
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    dbapi_connection = connection.connection.dbapi_connection
+    assert isinstance(dbapi_connection, sqlite_lock.LockingConnection)
+    try:
+        dbapi_connection.begin("BEGIN IMMEDIATE")  # after taking the writer lock
+    except sqlite3.OperationalError:  # waited WAIT_SECONDS for the lock, or SQLite gave up
+        raise DatabaseUnavailable("the database stayed locked; try again") from None
 
 
 def before_network_call(session: Session) -> None:

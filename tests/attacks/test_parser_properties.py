@@ -277,7 +277,9 @@ def test_oid4vci_check_offer_of_noise(document: object) -> None:
     ),
 )
 def test_oid4vci_parse_offer_link_of_link_shaped_noise(scheme: str, params: list) -> None:
-    query = "&".join(f"{name}={quote(value, safe='')}" for name, value in params)
+    query = "&".join(
+        f"{name}={quote(value, safe='', errors='surrogatepass')}" for name, value in params
+    )
     raises_only(oid4vci.InvalidOffer, oid4vci.parse_offer_link, f"{scheme}?{query}")
 
 
@@ -316,7 +318,9 @@ def test_oid4vp_parse_request_link_of_any_text(text: str) -> None:
 def test_oid4vp_parse_request_link_of_link_shaped_noise(
     scheme: str, params: list, dev: bool
 ) -> None:
-    query = "&".join(f"{name}={quote(value, safe='')}" for name, value in params)
+    query = "&".join(
+        f"{name}={quote(value, safe='', errors='surrogatepass')}" for name, value in params
+    )
     raises_only(
         oid4vp.Oid4vpError,
         oid4vp.parse_authorization_request_link,
