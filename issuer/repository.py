@@ -172,14 +172,14 @@ def open_status_lists(session: Session, issuer_id: str, bits: int) -> Sequence[I
 
 def reserve_indices(session: Session, list_id: str, count: int) -> int | None:
     """Atomically take ``count`` positions of the list's permutation; the new ``allocated``."""
-    result = session.execute(
-        update(IssuerStatusList)
-        .where(
-            col(IssuerStatusList.id) == list_id,
-            col(IssuerStatusList.allocated) + count <= col(IssuerStatusList.size),
-        )
-        .values(allocated=IssuerStatusList.allocated + count)
-        .returning(col(IssuerStatusList.allocated))
+    lists = IssuerStatusList.__table__  # type: ignore[attr-defined]
+    # Core, not an ORM bulk update: the ORM would evaluate the WHERE clause against every
+    # loaded object to keep the session in sync, and no loaded list is read afterwards.
+    result = session.connection().execute(
+        update(lists)
+        .where(lists.c.id == list_id, lists.c.allocated + count <= lists.c.size)
+        .values(allocated=lists.c.allocated + count)
+        .returning(lists.c.allocated)
     )
     row = result.first()
     return None if row is None else int(row[0])
