@@ -22,7 +22,7 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Final, Union
+from typing import Final
 
 import orjson
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
@@ -145,8 +145,8 @@ def compact_json(value: object) -> bytes:
 
 # --- keys ------------------------------------------------------------------------------------
 
-_PublicCrypto = Union[ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey]
-_PrivateCrypto = Union[ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey]
+_PublicCrypto = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+_PrivateCrypto = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
 def jwk_thumbprint(jwk: Mapping[str, object]) -> str:

@@ -121,4 +121,3 @@ class StatusLists:
 
     def forget(self) -> None:
         self._cache.clear()
-

@@ -39,8 +39,16 @@ from intyg.commands.trust_list import trust_list_app
 from intyg.commands.verifier import dev_ca_app, verifier_app, verify
 
 __all__ = [
-    "APP_FACTORY", "EXIT_FAILURE", "EXIT_NEEDS_MIGRATION", "EXIT_USAGE", "CliFailure", "app",
-    "load_runtime", "load_settings", "main", "serve_app",
+    "APP_FACTORY",
+    "EXIT_FAILURE",
+    "EXIT_NEEDS_MIGRATION",
+    "EXIT_USAGE",
+    "CliFailure",
+    "app",
+    "load_runtime",
+    "load_settings",
+    "main",
+    "serve_app",
 ]
 
 app = typer.Typer(

@@ -91,7 +91,10 @@ class SpecWallet:
 
     def dpop_proof(self, method: str, url: str, access_token: str | None = None) -> str:
         payload: dict[str, object] = {
-            "jti": secrets.token_urlsafe(12), "htm": method, "htu": url, "iat": self.now,
+            "jti": secrets.token_urlsafe(12),
+            "htm": method,
+            "htu": url,
+            "iat": self.now,
         }
         if access_token:
             payload["ath"] = b64url(hashlib.sha256(access_token.encode()).digest())

@@ -71,7 +71,14 @@ def printed(out: str, label: str) -> str:
 
 def create_issuer(capsys: pytest.CaptureFixture[str], slug: str = "yh-batch") -> str:
     code, out, err = run(
-        capsys, "issuer", "create", "--slug", slug, "--name", "YH Batch", "--org-number",
+        capsys,
+        "issuer",
+        "create",
+        "--slug",
+        slug,
+        "--name",
+        "YH Batch",
+        "--org-number",
         "556677-8899",
     )
     assert (code, err) == (0, ""), err
@@ -86,22 +93,40 @@ def count_offers(engine: Engine) -> int:
 # --- issuer batch ----------------------------------------------------------------------------
 
 HEADER = [
-    "given_name", "family_name", "birthdate", "learner_identification", "achievement_title",
-    "achievement_kind", "eqf_level", "language_of_classes", "credits", "skills",
-    "taxonomy_versions", "assessment_grade", "tx_code", "row_id",
+    "given_name",
+    "family_name",
+    "birthdate",
+    "learner_identification",
+    "achievement_title",
+    "achievement_kind",
+    "eqf_level",
+    "language_of_classes",
+    "credits",
+    "skills",
+    "taxonomy_versions",
+    "assessment_grade",
+    "tx_code",
+    "row_id",
 ]
 
 
 def learner_row(**overrides: str) -> list[str]:
     claims = learner_claims()
     row = {
-        "given_name": "Alva", "family_name": "Lindqvist", "birthdate": "1990-01-01",
-        "learner_identification": "19900101-0017", "achievement_title": "Mjukvaruutvecklare",
-        "achievement_kind": "programme", "eqf_level": "5", "language_of_classes": "sv",
+        "given_name": "Alva",
+        "family_name": "Lindqvist",
+        "birthdate": "1990-01-01",
+        "learner_identification": "19900101-0017",
+        "achievement_title": "Mjukvaruutvecklare",
+        "achievement_kind": "programme",
+        "eqf_level": "5",
+        "language_of_classes": "sv",
         "credits": json.dumps(claims["credits"], ensure_ascii=False),
         "skills": json.dumps(claims["skills"], ensure_ascii=False),
         "taxonomy_versions": json.dumps(claims["taxonomy_versions"]),
-        "assessment_grade": "VG", "tx_code": "", "row_id": "",
+        "assessment_grade": "VG",
+        "tx_code": "",
+        "row_id": "",
     }
     row.update(overrides)
     return [row[name] for name in HEADER]
@@ -132,8 +157,9 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     batch = write_batch(tmp_path / "learners.csv")
     out_dir = tmp_path / "offers"
 
-    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
-                         "--out", str(out_dir))
+    code, out, err = run(
+        capsys, "issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(out_dir)
+    )
     assert code == 1
     lines = err.strip().splitlines()
     assert lines[0].startswith("line 4: invalid_input: ") and "learner_identification" in lines[0]
@@ -150,7 +176,9 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert [bool(row["tx_code"]) for row in offers] == [False, True, False]
     assert len(offers[1]["tx_code"]) == 6
     for row in offers:
-        assert row["credential_offer"].startswith("openid-credential-offer://?credential_offer_uri=")
+        assert row["credential_offer"].startswith(
+            "openid-credential-offer://?credential_offer_uri="
+        )
         assert row["credential_offer_uri"].endswith(row["offer_id"])
         svg = out_dir / "qr" / f"{row['offer_id']}.svg"
         assert svg.read_text().startswith("<svg")
@@ -160,8 +188,9 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert count_offers(engine) == 3
 
     # the same file again: nothing new, the same offers, the one-time code kept
-    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
-                         "--out", str(out_dir))
+    code, out, err = run(
+        capsys, "issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(out_dir)
+    )
     assert code == 1
     assert "6 rows: 0 offers created, 3 replayed" in out
     assert count_offers(engine) == 3
@@ -178,8 +207,9 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     rows[3][HEADER.index("given_name")] = "Fixad"
     with batch.open("w", newline="", encoding="utf-8") as handle:
         csv.writer(handle).writerows(rows)
-    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
-                         "--out", str(out_dir))
+    code, out, err = run(
+        capsys, "issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(out_dir)
+    )
     assert (code, err) == (0, "")
     assert "4 rows: 1 offers created, 3 replayed" in out
     assert count_offers(engine) == 4
@@ -203,14 +233,18 @@ def test_batch_idempotency_key_is_the_row_id_or_a_content_hash() -> None:
     ],
 )
 def test_batch_refuses_a_file_it_cannot_read_in_one_line(
-    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path,
-    content: str, code: str,
+    cli_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    content: str,
+    code: str,
 ) -> None:
     create_issuer(capsys)
     batch = tmp_path / "bad.csv"
     batch.write_text(content)
-    status, _, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
-                         "--out", str(tmp_path / "o"))
+    status, _, err = run(
+        capsys, "issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(tmp_path / "o")
+    )
     assert status == 1
     assert err.startswith(f"error: {code}: ") and len(err.strip().splitlines()) == 1
 
@@ -225,8 +259,9 @@ def test_batch_accepts_semicolons_and_a_byte_order_mark(
         "Alva;Lindqvist;Svetsare;course;ja\n",
         encoding="utf-8",
     )
-    code, out, err = run(capsys, "issuer", "batch", "--slug", "yh-batch", str(batch),
-                         "--out", str(tmp_path / "o"))
+    code, out, err = run(
+        capsys, "issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(tmp_path / "o")
+    )
     assert (code, err) == (0, "")
     assert count_offers(engine) == 1
 
@@ -236,8 +271,17 @@ def test_batch_accepts_semicolons_and_a_byte_order_mark(
 
 def create_verifier(capsys: pytest.CaptureFixture[str]) -> str:
     code, out, err = run(
-        capsys, "verifier", "create", "--slug", "employer", "--name", "Arbetsgivaren AB",
-        "--org-number", "556677-8899", "--dns-name", "localhost",
+        capsys,
+        "verifier",
+        "create",
+        "--slug",
+        "employer",
+        "--name",
+        "Arbetsgivaren AB",
+        "--org-number",
+        "556677-8899",
+        "--dns-name",
+        "localhost",
     )
     assert (code, err) == (0, ""), err
     assert printed(out, "client_id") == "x509_san_dns:localhost"
@@ -252,8 +296,17 @@ def test_verifier_create_prints_client_id_key_and_ca(
     assert api_key.startswith("intyg_verifier_")
     assert (tmp_path / "ca" / "ca.pem").exists()
     code, _, err = run(
-        capsys, "verifier", "create", "--slug", "employer", "--name", "X", "--org-number",
-        "556677-8899", "--dns-name", "localhost",
+        capsys,
+        "verifier",
+        "create",
+        "--slug",
+        "employer",
+        "--name",
+        "X",
+        "--org-number",
+        "556677-8899",
+        "--dns-name",
+        "localhost",
     )
     assert code == 1 and err.startswith("error: verifier_exists: ")
 
@@ -265,16 +318,30 @@ def test_dev_ca_create_and_issue(
     assert code == 0 and "created development CA" in out
     code, out, _ = run(capsys, "dev-ca", "create")
     assert code == 0 and "existing development CA" in out
-    code, out, err = run(capsys, "dev-ca", "issue", "--dns-name", "rekrytering.example.se",
-                         "--out", str(tmp_path / "elsewhere"))
+    code, out, err = run(
+        capsys,
+        "dev-ca",
+        "issue",
+        "--dns-name",
+        "rekrytering.example.se",
+        "--out",
+        str(tmp_path / "elsewhere"),
+    )
     assert (code, err) == (0, "")
     key_file = tmp_path / "elsewhere" / "key.pem"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
     leaf, ca_cert = certs.certificates_from_pem((tmp_path / "elsewhere" / "cert.pem").read_text())
     assert certs.san_dns_names(leaf) == ["rekrytering.example.se"]
     assert ca_cert == certs.certificate_from_pem((tmp_path / "ca" / "ca.pem").read_text())
-    code, _, err = run(capsys, "dev-ca", "issue", "--dns-name", "rekrytering.example.se",
-                       "--out", str(tmp_path / "elsewhere"))
+    code, _, err = run(
+        capsys,
+        "dev-ca",
+        "issue",
+        "--dns-name",
+        "rekrytering.example.se",
+        "--out",
+        str(tmp_path / "elsewhere"),
+    )
     assert code == 1 and err.startswith("error: file_exists: ")
 
 
@@ -287,13 +354,25 @@ def make_trust_list(
         assert (code, err) == (0, "")
     document, token = tmp_path / f"list-{sequence}.json", tmp_path / f"list-{sequence}.jwt"
     code, _, err = run(
-        capsys, "trust-list", "create", "--issuer", issuer, "YH-akademin", VCT,
-        "--verifier", "x509_san_dns:localhost", "Arbetsgivaren AB",
-        "--sequence", str(sequence), "--out", str(document),
+        capsys,
+        "trust-list",
+        "create",
+        "--issuer",
+        issuer,
+        "YH-akademin",
+        VCT,
+        "--verifier",
+        "x509_san_dns:localhost",
+        "Arbetsgivaren AB",
+        "--sequence",
+        str(sequence),
+        "--out",
+        str(document),
     )
     assert (code, err) == (0, ""), err
-    code, _, err = run(capsys, "trust-list", "sign", str(document), "--key", str(key),
-                       "--out", str(token))
+    code, _, err = run(
+        capsys, "trust-list", "sign", str(document), "--key", str(key), "--out", str(token)
+    )
     assert (code, err) == (0, ""), err
     return token
 
@@ -324,8 +403,9 @@ def test_trust_list_keygen_create_sign_install(
     assert code == 1 and err.startswith("error: file_exists: ")
     code, _, err = run(capsys, "trust-list", "create", "--issuer", "x", "--out", "l.json")
     assert code == 2 and err.startswith("error: usage: --issuer takes 3 values")
-    code, _, err = run(capsys, "trust-list", "create", "--issuer", "ftp://x", "N", VCT,
-                       "--out", "l.json")
+    code, _, err = run(
+        capsys, "trust-list", "create", "--issuer", "ftp://x", "N", VCT, "--out", "l.json"
+    )
     assert code == 1 and err.startswith("error: trust_list_malformed: ")
 
 
@@ -356,8 +436,11 @@ def in_process_http(
 
 
 def issue_credential(client: TestClient, api_key: str, slug: str) -> str:
-    made = client.post(f"/issuers/{slug}/admin/offers", json={"claims": learner_claims()},
-                       headers={"Authorization": f"Bearer {api_key}"})
+    made = client.post(
+        f"/issuers/{slug}/admin/offers",
+        json={"claims": learner_claims()},
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
     assert made.status_code == 201, made.text
     wallet = SpecWallet(client, use_dpop=False)
     offer = wallet.resolve_offer(made.json()["credential_offer"])
@@ -405,8 +488,10 @@ def test_verify_a_credential_file(
     result = json.loads(out)
     assert result["verdict"] == "invalid" and result["failed_check"] == "signature"
     assert result["claims"] is None
-    assert err.strip() == "error: credential_invalid: the signature check failed " \
+    assert (
+        err.strip() == "error: credential_invalid: the signature check failed "
         f"({next(c['code'] for c in result['checks'] if c['name'] == 'signature')})"
+    )
 
     code, _, err = run(capsys, "verify", str(good), "--nonce", "n-1")
     assert code == 1 and "key_binding" in err  # a bare credential has no key binding

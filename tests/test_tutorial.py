@@ -63,7 +63,10 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
     out, err = (tmp_path / "demo.out").open("wb"), (tmp_path / "demo.err").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "intyg", "demo", "--port", str(port)],
-        cwd=tmp_path, env=env, stdout=out, stderr=err,
+        cwd=tmp_path,
+        env=env,
+        stdout=out,
+        stderr=err,
     )
     try:
         deadline = time.time() + 40
@@ -97,15 +100,23 @@ def test_the_tutorial_runs_as_written(
 ) -> None:
     env, exports = demo_server
     assert [line.split("=", 1)[0] for line in exports] == [
-        "export INTYG", "export ISSUER_KEY", "export VERIFIER_KEY",
-        "export WALLET_USER", "export WALLET_PASSWORD",
+        "export INTYG",
+        "export ISSUER_KEY",
+        "export VERIFIER_KEY",
+        "export WALLET_USER",
+        "export WALLET_PASSWORD",
     ]
     blocks = tutorial_blocks()
     assert len(blocks) >= 8
     script = "\n".join(["set -euo pipefail", *exports, *blocks])
     done = subprocess.run(
-        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True,
-        timeout=120, check=False,
+        ["bash", "-c", script],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     output = done.stdout
     assert done.returncode == 0, f"stdout:\n{output[-3000:]}\nstderr:\n{done.stderr[-3000:]}"

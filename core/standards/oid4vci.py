@@ -187,7 +187,12 @@ def offer_document(
 
 
 def make_proof(
-    key: jose.PrivateKey, *, audience: str, nonce: str | None, iat: int, client_id: str | None = None
+    key: jose.PrivateKey,
+    *,
+    audience: str,
+    nonce: str | None,
+    iat: int,
+    client_id: str | None = None,
 ) -> str:
     payload: dict[str, object] = {"aud": audience, "iat": iat}
     if nonce is not None:

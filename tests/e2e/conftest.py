@@ -43,7 +43,9 @@ def app(runtime: Runtime, tmp_path: Path, operator_key: jose.PrivateKey) -> Fast
             "trust_list_operator_keys": tmp_path / "operator.jwks",
         }
     )
-    application = create_app(runtime=dataclasses.replace(runtime, settings=settings, http=in_process_client))
+    application = create_app(
+        runtime=dataclasses.replace(runtime, settings=settings, http=in_process_client)
+    )
     holder["app"] = application
     return application
 

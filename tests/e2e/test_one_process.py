@@ -28,7 +28,10 @@ QUERY = {
                 {"id": "grade", "path": ["assessment_grade"]},
                 {"id": "birth", "path": ["birthdate"]},
             ],
-            "claim_sets": [["given", "family", "title", "grade", "birth"], ["given", "family", "title"]],
+            "claim_sets": [
+                ["given", "family", "title", "grade", "birth"],
+                ["given", "family", "title"],
+            ],
         }
     ]
 }
@@ -39,8 +42,12 @@ def setup_roles(client: TestClient, operator_key: jose.PrivateKey, now: int) -> 
     issuer_auth = {"Authorization": f"Bearer {issuer['api_key']}"}
     made = client.post(
         "/admin/verifiers",
-        json={"slug": "arbetsgivaren", "name": "Arbetsgivaren AB",
-              "organisation_number": "556677-8899", "dns_name": "localhost"},
+        json={
+            "slug": "arbetsgivaren",
+            "name": "Arbetsgivaren AB",
+            "organisation_number": "556677-8899",
+            "dns_name": "localhost",
+        },
         headers=ADMIN,
     )
     assert made.status_code == 201, made.text
@@ -49,18 +56,31 @@ def setup_roles(client: TestClient, operator_key: jose.PrivateKey, now: int) -> 
     verifier_auth = {"Authorization": f"Bearer {verifier['api_key']}"}
     listed = client.put(
         "/verifiers/arbetsgivaren/trust-list",
-        json={"trust_list": signed_trust_list(operator_key, now, [(issuer["issuer"], "YH-akademin", [VCT])])},
+        json={
+            "trust_list": signed_trust_list(
+                operator_key, now, [(issuer["issuer"], "YH-akademin", [VCT])]
+            )
+        },
         headers=verifier_auth,
     )
     assert listed.status_code == 200, listed.text
     holder_auth = sign_up_and_in(client)
     offer = client.post(
-        f"/issuers/{issuer['slug']}/admin/offers", json={"claims": learner_claims()}, headers=issuer_auth
+        f"/issuers/{issuer['slug']}/admin/offers",
+        json={"claims": learner_claims()},
+        headers=issuer_auth,
     ).json()
-    card = client.post("/wallet/offers", json={"offer": offer["credential_offer"]}, headers=holder_auth)
+    card = client.post(
+        "/wallet/offers", json={"offer": offer["credential_offer"]}, headers=holder_auth
+    )
     assert card.status_code == 201, card.text
-    return {"issuer": issuer, "issuer_auth": issuer_auth, "verifier_auth": verifier_auth,
-            "holder_auth": holder_auth, "credential_id": card.json()["id"]}
+    return {
+        "issuer": issuer,
+        "issuer_auth": issuer_auth,
+        "verifier_auth": verifier_auth,
+        "holder_auth": holder_auth,
+        "credential_id": card.json()["id"],
+    }
 
 
 def share(client: TestClient, roles: dict, optional: list[list[object]]) -> dict:
@@ -71,10 +91,13 @@ def share(client: TestClient, roles: dict, optional: list[list[object]]) -> dict
     )
     assert asked.status_code == 201, asked.text
     request = asked.json()
-    assert request["authorization_request"].startswith("openid4vp://?client_id=x509_san_dns%3Alocalhost")
+    assert request["authorization_request"].startswith(
+        "openid4vp://?client_id=x509_san_dns%3Alocalhost"
+    )
     assert request["qr_svg"].startswith("<svg")
     view = client.post(
-        "/wallet/presentation-requests", json={"request": request["authorization_request"]},
+        "/wallet/presentation-requests",
+        json={"request": request["authorization_request"]},
         headers=roles["holder_auth"],
     )
     assert view.status_code == 201, view.text
@@ -82,7 +105,11 @@ def share(client: TestClient, roles: dict, optional: list[list[object]]) -> dict
     assert view.json()["purpose"] == "Rekrytering till tjänsten som utvecklare"
     approved = client.post(
         f"/wallet/presentation-requests/{view.json()['id']}/approve",
-        json={"credentials": {"skill": {"credential_id": roles["credential_id"], "optional_claims": optional}}},
+        json={
+            "credentials": {
+                "skill": {"credential_id": roles["credential_id"], "optional_claims": optional}
+            }
+        },
         headers=roles["holder_auth"],
     )
     assert approved.status_code == 200, approved.text
@@ -93,27 +120,43 @@ def share(client: TestClient, roles: dict, optional: list[list[object]]) -> dict
     return status.json()
 
 
-def test_issue_hold_share_verify_then_revoke(client: TestClient, operator_key: jose.PrivateKey, clock) -> None:
+def test_issue_hold_share_verify_then_revoke(
+    client: TestClient, operator_key: jose.PrivateKey, clock
+) -> None:
     roles = setup_roles(client, operator_key, clock.now())
     outcome = share(client, roles, [["assessment_grade"]])
     assert outcome["status"] == "fulfilled", outcome["result"]
     [result] = outcome["result"]["credentials"]["skill"]
     assert result["verdict"] == "valid"
     assert {c["name"]: c["outcome"] for c in result["checks"]} == {
-        "format": "passed", "algorithm": "passed", "issuer_key": "passed", "signature": "passed",
-        "trust": "passed", "validity": "passed", "status": "passed", "disclosures": "passed",
-        "key_binding": "passed", "dcql": "passed",
+        "format": "passed",
+        "algorithm": "passed",
+        "issuer_key": "passed",
+        "signature": "passed",
+        "trust": "passed",
+        "validity": "passed",
+        "status": "passed",
+        "disclosures": "passed",
+        "key_binding": "passed",
+        "dcql": "passed",
     }
-    assert result["issuer"] == {"id": roles["issuer"]["issuer"], "name": "YH-akademin", "trusted": True}
+    assert result["issuer"] == {
+        "id": roles["issuer"]["issuer"],
+        "name": "YH-akademin",
+        "trusted": True,
+    }
     claims = result["claims"]
     assert claims["given_name"] == "Alva" and claims["assessment_grade"] == "VG"
     assert "birthdate" not in claims and "learner_identification" not in claims
     assert claims.get("skills", []) == []  # no skill was disclosed
 
-    listing = client.get(f"/issuers/{roles['issuer']['slug']}/admin/credentials", headers=roles["issuer_auth"])
+    listing = client.get(
+        f"/issuers/{roles['issuer']['slug']}/admin/credentials", headers=roles["issuer_auth"]
+    )
     credential_id = listing.json()["credentials"][0]["id"]
     revoked = client.post(
-        f"/issuers/{roles['issuer']['slug']}/admin/credentials/{credential_id}/revoke", headers=roles["issuer_auth"]
+        f"/issuers/{roles['issuer']['slug']}/admin/credentials/{credential_id}/revoke",
+        headers=roles["issuer_auth"],
     )
     assert revoked.status_code == 200
     from verifier.resolution import STATUS_LISTS

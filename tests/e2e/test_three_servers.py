@@ -51,11 +51,20 @@ class Server:
 
     def start(self) -> None:
         intyg = [sys.executable, "-m", "intyg"]
-        subprocess.run([*intyg, "db", "upgrade"], env=self.env, check=True, capture_output=True, cwd=self.folder)
+        subprocess.run(
+            [*intyg, "db", "upgrade"],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            cwd=self.folder,
+        )
         self.log = (self.folder / "server.log").open("wb")
         self.process = subprocess.Popen(
             [*intyg, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=self.env, cwd=self.folder, stdout=self.log, stderr=subprocess.STDOUT,
+            env=self.env,
+            cwd=self.folder,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
 
     def wait(self) -> None:
@@ -83,10 +92,14 @@ def servers(tmp_path: Path) -> Iterator[dict[str, Server]]:
     ca_dir = tmp_path / "verifier-ca"
     running = {
         "issuer": Server("issuer", tmp_path / "issuer", {}),
-        "verifier": Server("verifier", tmp_path / "verifier", {
-            "INTYG_VERIFIER_CA_DIR": str(ca_dir), "INTYG_TRUST_LIST_OPERATOR_KEYS": str(jwks)}),
-        "wallet": Server("wallet", tmp_path / "wallet", {
-            "INTYG_WALLET_TRUST_ANCHORS": str(ca_dir / "ca.pem")}),
+        "verifier": Server(
+            "verifier",
+            tmp_path / "verifier",
+            {"INTYG_VERIFIER_CA_DIR": str(ca_dir), "INTYG_TRUST_LIST_OPERATOR_KEYS": str(jwks)},
+        ),
+        "wallet": Server(
+            "wallet", tmp_path / "wallet", {"INTYG_WALLET_TRUST_ANCHORS": str(ca_dir / "ca.pem")}
+        ),
     }
     running["operator"] = operator  # type: ignore[assignment]
     try:
@@ -108,44 +121,90 @@ def test_issue_hold_share_verify_across_three_servers(servers: dict[str, Server]
     operator: jose.PrivateKey = servers["operator"]  # type: ignore[assignment]
     with httpx.Client(timeout=30) as http:
         assert http.get(f"{issuer_srv.base}/wallet/credentials").status_code == 404  # roles apart
-        issuer = http.post(f"{issuer_srv.base}/admin/issuers", headers=ADMIN, json={
-            "slug": "yh", "name": "YH-akademin", "organisation_number": "556677-8899"}).json()
+        issuer = http.post(
+            f"{issuer_srv.base}/admin/issuers",
+            headers=ADMIN,
+            json={"slug": "yh", "name": "YH-akademin", "organisation_number": "556677-8899"},
+        ).json()
         issuer_auth = {"Authorization": f"Bearer {issuer['api_key']}"}
-        offer = http.post(f"{issuer_srv.base}/issuers/yh/admin/offers", headers=issuer_auth,
-                          json={"claims": learner_claims(), "tx_code": True}).json()
+        offer = http.post(
+            f"{issuer_srv.base}/issuers/yh/admin/offers",
+            headers=issuer_auth,
+            json={"claims": learner_claims(), "tx_code": True},
+        ).json()
 
         password = "correct horse battery staple"
-        http.post(f"{wallet_srv.base}/wallet/accounts", json={"username": "alva", "password": password})
-        token = http.post(f"{wallet_srv.base}/wallet/sessions",
-                          json={"username": "alva", "password": password}).json()["token"]
+        http.post(
+            f"{wallet_srv.base}/wallet/accounts", json={"username": "alva", "password": password}
+        )
+        token = http.post(
+            f"{wallet_srv.base}/wallet/sessions", json={"username": "alva", "password": password}
+        ).json()["token"]
         holder = {"Authorization": f"Bearer {token}"}
-        card = http.post(f"{wallet_srv.base}/wallet/offers", headers=holder,
-                         json={"offer": offer["credential_offer"], "tx_code": offer["tx_code"]})
+        card = http.post(
+            f"{wallet_srv.base}/wallet/offers",
+            headers=holder,
+            json={"offer": offer["credential_offer"], "tx_code": offer["tx_code"]},
+        )
         assert card.status_code == 201, card.text
         vct = card.json()["vct"]
 
-        verifier = http.post(f"{verifier_srv.base}/admin/verifiers", headers=ADMIN, json={
-            "slug": "employer", "name": "Arbetsgivaren AB", "organisation_number": "556677-8899",
-            "dns_name": "localhost"}).json()
+        verifier = http.post(
+            f"{verifier_srv.base}/admin/verifiers",
+            headers=ADMIN,
+            json={
+                "slug": "employer",
+                "name": "Arbetsgivaren AB",
+                "organisation_number": "556677-8899",
+                "dns_name": "localhost",
+            },
+        ).json()
         verifier_auth = {"Authorization": f"Bearer {verifier['api_key']}"}
         now = int(time.time())
         document = trust_list.build_trust_list(
-            list_id=f"{verifier_srv.base}/trust", operator_name="Test", issued_at=now - 60,
-            next_update=now + 3600, entities=[trust_list.issuer_entry(issuer["issuer"], "YH-akademin", [vct])])
-        installed = http.put(f"{verifier_srv.base}/verifiers/employer/trust-list", headers=verifier_auth,
-                             json={"trust_list": trust_list.sign_trust_list(document, operator)})
+            list_id=f"{verifier_srv.base}/trust",
+            operator_name="Test",
+            issued_at=now - 60,
+            next_update=now + 3600,
+            entities=[trust_list.issuer_entry(issuer["issuer"], "YH-akademin", [vct])],
+        )
+        installed = http.put(
+            f"{verifier_srv.base}/verifiers/employer/trust-list",
+            headers=verifier_auth,
+            json={"trust_list": trust_list.sign_trust_list(document, operator)},
+        )
         assert installed.status_code == 200, installed.text
 
-        query = {"credentials": [{"id": "skill", "format": "dc+sd-jwt", "meta": {"vct_values": [vct]},
-                                  "claims": [{"path": ["given_name"]}, {"path": ["achievement_title"]}]}]}
-        asked = http.post(f"{verifier_srv.base}/verifiers/employer/requests", headers=verifier_auth,
-                          json={"dcql_query": query, "purpose": "Rekrytering"}).json()
-        view = http.post(f"{wallet_srv.base}/wallet/presentation-requests", headers=holder,
-                         json={"request": asked["authorization_request"]})
+        query = {
+            "credentials": [
+                {
+                    "id": "skill",
+                    "format": "dc+sd-jwt",
+                    "meta": {"vct_values": [vct]},
+                    "claims": [{"path": ["given_name"]}, {"path": ["achievement_title"]}],
+                }
+            ]
+        }
+        asked = http.post(
+            f"{verifier_srv.base}/verifiers/employer/requests",
+            headers=verifier_auth,
+            json={"dcql_query": query, "purpose": "Rekrytering"},
+        ).json()
+        view = http.post(
+            f"{wallet_srv.base}/wallet/presentation-requests",
+            headers=holder,
+            json={"request": asked["authorization_request"]},
+        )
         assert view.status_code == 201, view.text
         approved = http.post(
-            f"{wallet_srv.base}/wallet/presentation-requests/{view.json()['id']}/approve", headers=holder,
-            json={"credentials": {"skill": {"credential_id": card.json()["id"], "optional_claims": []}}})
+            f"{wallet_srv.base}/wallet/presentation-requests/{view.json()['id']}/approve",
+            headers=holder,
+            json={
+                "credentials": {
+                    "skill": {"credential_id": card.json()["id"], "optional_claims": []}
+                }
+            },
+        )
         assert approved.status_code == 200, approved.text
         status = http.get(asked["status_url"], headers=verifier_auth).json()
         assert status["status"] == "fulfilled", status

@@ -50,24 +50,37 @@ class Served:
         operator_keys = self.folder / "operator.jwks"
         operator_keys.write_text(json.dumps({"keys": [dict(self.operator.public.jwk)]}))
         env = {k: v for k, v in os.environ.items() if not k.startswith("INTYG_")}
-        env.update({
-            "INTYG_DATABASE_URL": self.database_url,
-            "INTYG_PUBLIC_URL": self.base,
-            "INTYG_ADMIN_TOKEN": ADMIN_TOKEN,
-            "INTYG_MASTER_KEY": self.master_key,
-            "INTYG_VERIFIER_CA_DIR": str(self.folder / "verifier-ca"),
-            "INTYG_TRUST_LIST_OPERATOR_KEYS": str(operator_keys),
-            **self.extra_env,
-        })
+        env.update(
+            {
+                "INTYG_DATABASE_URL": self.database_url,
+                "INTYG_PUBLIC_URL": self.base,
+                "INTYG_ADMIN_TOKEN": ADMIN_TOKEN,
+                "INTYG_MASTER_KEY": self.master_key,
+                "INTYG_VERIFIER_CA_DIR": str(self.folder / "verifier-ca"),
+                "INTYG_TRUST_LIST_OPERATOR_KEYS": str(operator_keys),
+                **self.extra_env,
+            }
+        )
         return env
 
     def start(self) -> Served:
-        command = [sys.executable, "-m", "intyg", "serve", "--host", "127.0.0.1",
-                   "--port", str(self.port), "--workers", str(self.workers)]
+        command = [
+            sys.executable,
+            "-m",
+            "intyg",
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+        ]
         env = self.env()  # makes the folder
         with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(command, env=env, cwd=self.folder,
-                                            stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                command, env=env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT
+            )
         deadline = time.monotonic() + 90  # two workers on a busy CI machine
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -94,14 +107,20 @@ class Served:
     # --- the protocol steps ------------------------------------------------------------------
 
     def create_issuer(self, http: httpx.Client, slug: str) -> dict[str, str]:
-        made = http.post("/admin/issuers", headers=admin(), json={
-            "slug": slug, "name": "YH-akademin", "organisation_number": "556677-8899"})
+        made = http.post(
+            "/admin/issuers",
+            headers=admin(),
+            json={"slug": slug, "name": "YH-akademin", "organisation_number": "556677-8899"},
+        )
         assert made.status_code == 201, made.text
         return made.json()
 
     def offer_code(self, http: httpx.Client, issuer: dict[str, str]) -> str:
-        made = http.post(f"/issuers/{issuer['slug']}/admin/offers", headers=bearer(issuer),
-                         json={"claims": learner_claims()})
+        made = http.post(
+            f"/issuers/{issuer['slug']}/admin/offers",
+            headers=bearer(issuer),
+            json={"claims": learner_claims()},
+        )
         assert made.status_code == 201, made.text
         document = http.get(made.json()["credential_offer_uri"])
         assert document.status_code == 200, document.text
@@ -109,8 +128,10 @@ class Served:
 
     def access_token(self, http: httpx.Client, issuer: dict[str, str]) -> str:
         code = self.offer_code(http, issuer)
-        token = http.post(f"/issuers/{issuer['slug']}/token",
-                          data={"grant_type": PRE_AUTH, "pre-authorized_code": code})
+        token = http.post(
+            f"/issuers/{issuer['slug']}/token",
+            data={"grant_type": PRE_AUTH, "pre-authorized_code": code},
+        )
         assert token.status_code == 200, token.text
         return str(token.json()["access_token"])
 
@@ -119,12 +140,16 @@ class Served:
         assert answer.status_code == 200, answer.text
         return str(answer.json()["c_nonce"])
 
-    def credential_body(self, issuer: dict[str, str], holders: list[jwk.JWK], nonce: str,
-                        now: int) -> dict[str, object]:
+    def credential_body(
+        self, issuer: dict[str, str], holders: list[jwk.JWK], nonce: str, now: int
+    ) -> dict[str, object]:
         header = {"typ": "openid4vci-proof+jwt", "alg": "ES256"}
         proofs = [
-            sign_jwt(h, {**header, "jwk": public_jwk(h)},
-                     {"aud": issuer["issuer"], "iat": now, "nonce": nonce})
+            sign_jwt(
+                h,
+                {**header, "jwk": public_jwk(h)},
+                {"aud": issuer["issuer"], "iat": now, "nonce": nonce},
+            )
             for h in holders
         ]
         return {"credential_configuration_id": CONFIGURATION, "proofs": {"jwt": proofs}}
@@ -135,37 +160,56 @@ class Served:
         token = self.access_token(http, issuer)
         holders = [jwk.JWK.generate(kty="EC", crv="P-256") for _ in range(count)]
         body = self.credential_body(issuer, holders, self.nonce(http, issuer), now)
-        answer = http.post(f"/issuers/{issuer['slug']}/credential", json=body,
-                           headers={"Authorization": f"Bearer {token}"})
+        answer = http.post(
+            f"/issuers/{issuer['slug']}/credential",
+            json=body,
+            headers={"Authorization": f"Bearer {token}"},
+        )
         assert answer.status_code == 200, answer.text
         metadata = http.get(f"/.well-known/jwt-vc-issuer/issuers/{issuer['slug']}").json()
         keys = {k["kid"]: jose.PublicKey.from_jwk(k) for k in metadata["jwks"]["keys"]}
         held = []
         for holder, item in zip(holders, answer.json()["credentials"], strict=True):
             verified = sd_jwt.verify_sd_jwt(
-                item["credential"], lambda header: keys[str(header["kid"])], typ="dc+sd-jwt")
+                item["credential"], lambda header: keys[str(header["kid"])], typ="dc+sd-jwt"
+            )
             private = jose.PrivateKey.from_jwk(json.loads(holder.export_private()))
             held.append(Held(item["credential"], private, verified))
         return held
 
-    def create_verifier(self, http: httpx.Client, slug: str,
-                        trusted: list[dict[str, str]]) -> dict[str, str]:
-        made = http.post("/admin/verifiers", headers=admin(), json={
-            "slug": slug, "name": "Arbetsgivaren AB", "organisation_number": "556677-8899",
-            "dns_name": "localhost"})
+    def create_verifier(
+        self, http: httpx.Client, slug: str, trusted: list[dict[str, str]]
+    ) -> dict[str, str]:
+        made = http.post(
+            "/admin/verifiers",
+            headers=admin(),
+            json={
+                "slug": slug,
+                "name": "Arbetsgivaren AB",
+                "organisation_number": "556677-8899",
+                "dns_name": "localhost",
+            },
+        )
         assert made.status_code == 201, made.text
         verifier = made.json()
         now = int(time.time())
         document = trust_list.build_trust_list(
-            list_id=f"{self.base}/trust-lists/faults", sequence_number=1, issued_at=now - 60,
-            next_update=now + 86_400, operator_name="Test operator",
-            entities=[trust_list.issuer_entry(i["issuer"], "YH-akademin",
-                                              [f"{self.base}/types/skill-credential"])
-                      for i in trusted],
+            list_id=f"{self.base}/trust-lists/faults",
+            sequence_number=1,
+            issued_at=now - 60,
+            next_update=now + 86_400,
+            operator_name="Test operator",
+            entities=[
+                trust_list.issuer_entry(
+                    i["issuer"], "YH-akademin", [f"{self.base}/types/skill-credential"]
+                )
+                for i in trusted
+            ],
         )
         token = trust_list.sign_trust_list(document, self.operator)
-        put = http.put(f"/verifiers/{slug}/trust-list", json={"trust_list": token},
-                       headers=bearer(verifier))
+        put = http.put(
+            f"/verifiers/{slug}/trust-list", json={"trust_list": token}, headers=bearer(verifier)
+        )
         assert put.status_code == 200, put.text
         return verifier
 

@@ -36,8 +36,9 @@ CLIENT_ID = "x509_san_dns:localhost"
 
 
 @pytest.fixture
-def server(engine: Engine, database_url: str, master_key_text: str,
-           tmp_path: Path) -> Iterator[Served]:
+def server(
+    engine: Engine, database_url: str, master_key_text: str, tmp_path: Path
+) -> Iterator[Served]:
     served = Served(database_url, master_key_text, tmp_path / "served", workers=2).start()
     try:
         yield served
@@ -45,8 +46,9 @@ def server(engine: Engine, database_url: str, master_key_text: str,
         served.stop()
 
 
-def concurrently(server: Served, count: int,
-                 send: Callable[[int, httpx.Client], httpx.Response]) -> list[httpx.Response]:
+def concurrently(
+    server: Served, count: int, send: Callable[[int, httpx.Client], httpx.Response]
+) -> list[httpx.Response]:
     """``send(i, client)`` for i in 0..count-1, all released at the same moment."""
     barrier = threading.Barrier(count)
 
@@ -74,8 +76,9 @@ def test_one_code_redeemed_by_20_concurrent_requests_succeeds_once(
         issuer = server.create_issuer(http, "yh-race")
         code = server.offer_code(http, issuer)
     form = {"grant_type": PRE_AUTH, "pre-authorized_code": code}
-    answers = concurrently(server, PARALLEL,
-                           lambda _i, http: http.post("/issuers/yh-race/token", data=form))
+    answers = concurrently(
+        server, PARALLEL, lambda _i, http: http.post("/issuers/yh-race/token", data=form)
+    )
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [400] * (PARALLEL - 1), [a.text for a in answers]
     assert {a.json()["error"] for a in answers if a.status_code == 400} == {"invalid_grant"}
@@ -95,9 +98,15 @@ def test_one_c_nonce_presented_by_20_concurrent_requests_is_accepted_once(
         server.credential_body(issuer, [jwk.JWK.generate(kty="EC", crv="P-256")], nonce, now)
         for _ in range(PARALLEL)
     ]
-    answers = concurrently(server, PARALLEL, lambda i, http: http.post(
-        "/issuers/yh-nonce/credential", json=bodies[i],
-        headers={"Authorization": f"Bearer {tokens[i]}"}))
+    answers = concurrently(
+        server,
+        PARALLEL,
+        lambda i, http: http.post(
+            "/issuers/yh-nonce/credential",
+            json=bodies[i],
+            headers={"Authorization": f"Bearer {tokens[i]}"},
+        ),
+    )
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] + [400] * (PARALLEL - 1), [a.text for a in answers]
     assert {a.json()["error"] for a in answers if a.status_code == 400} == {"invalid_nonce"}
@@ -113,11 +122,15 @@ def test_one_presentation_verified_by_20_concurrent_requests_is_accepted_once(
         verifier = server.create_verifier(http, "ag-verify", [issuer])
         [held] = server.issue(http, issuer, 1)
     nonce = "verify-race-nonce-0001"
-    presentation = held.present(("given_name",), nonce=nonce, aud=CLIENT_ID,
-                                iat=int(time.time()))
+    presentation = held.present(("given_name",), nonce=nonce, aud=CLIENT_ID, iat=int(time.time()))
     body = {"presentation": presentation, "nonce": nonce, "audience": CLIENT_ID}
-    answers = concurrently(server, PARALLEL, lambda _i, http: http.post(
-        "/verifiers/ag-verify/verify", json=body, headers=bearer(verifier)))
+    answers = concurrently(
+        server,
+        PARALLEL,
+        lambda _i, http: http.post(
+            "/verifiers/ag-verify/verify", json=body, headers=bearer(verifier)
+        ),
+    )
     assert all(a.status_code == 200 for a in answers), [a.text for a in answers]
     results = [a.json() for a in answers]
     assert sorted(r["verdict"] for r in results) == ["invalid"] * (PARALLEL - 1) + ["valid"]
@@ -141,9 +154,11 @@ def test_concurrent_status_changes_lose_no_bit(server: Served, engine: Engine) -
     assert len(credentials) == 30 and len({c["status_list"] for c in credentials}) == 1
 
     rng = random.Random(20_261_128)  # noqa: S311  (a reproducible schedule, not a secret)
-    operations = [(c["id"], rng.choice(["revoke", "suspend", "reinstate", "suspend",
-                                        "reinstate"]))
-                  for c in credentials for _ in range(4)]
+    operations = [
+        (c["id"], rng.choice(["revoke", "suspend", "reinstate", "suspend", "reinstate"]))
+        for c in credentials
+        for _ in range(4)
+    ]
     rng.shuffle(operations)
     answers: list[tuple[str, str, int]] = []
     lock = threading.Lock()
@@ -153,12 +168,14 @@ def test_concurrent_status_changes_lose_no_bit(server: Served, engine: Engine) -
             for credential_id, action in share:
                 answer = http.post(
                     f"/issuers/yh-status/admin/credentials/{credential_id}/{action}",
-                    headers=bearer(issuer))
+                    headers=bearer(issuer),
+                )
                 with lock:
                     answers.append((credential_id, action, answer.status_code))
 
-    threads = [threading.Thread(target=worker, args=(operations[i::PARALLEL],))
-               for i in range(PARALLEL)]
+    threads = [
+        threading.Thread(target=worker, args=(operations[i::PARALLEL],)) for i in range(PARALLEL)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -167,8 +184,12 @@ def test_concurrent_status_changes_lose_no_bit(server: Served, engine: Engine) -
     assert {status for _, _, status in answers} <= {200, 409}, answers
 
     with server.client() as http:
-        final = {c["id"]: c for c in http.get("/issuers/yh-status/admin/credentials",
-                                              headers=bearer(issuer)).json()["credentials"]}
+        final = {
+            c["id"]: c
+            for c in http.get(
+                "/issuers/yh-status/admin/credentials", headers=bearer(issuer)
+            ).json()["credentials"]
+        }
         list_id = credentials[0]["status_list"]
         token = http.get(f"/issuers/yh-status/status-lists/{list_id}").text
     served = decode_status_list(b64url_json(token.split(".")[1])["status_list"])
@@ -180,9 +201,12 @@ def test_concurrent_status_changes_lose_no_bit(server: Served, engine: Engine) -
     # every 409 was a change refused after a revocation had already been answered 200
     assert all(cid in revoked for cid, _, status in answers if status == 409)
     with engine.connect() as connection:
-        in_db = dict(connection.execute(text(
-            "SELECT status_idx, status FROM issuer_credential WHERE status_list_id = :l"),
-            {"l": list_id}).all())
+        in_db = dict(
+            connection.execute(
+                text("SELECT status_idx, status FROM issuer_credential WHERE status_list_id = :l"),
+                {"l": list_id},
+            ).all()
+        )
     assert in_db == {row["status_idx"]: STATUS_OF[row["status"]] for row in final.values()}
 
 
@@ -193,23 +217,37 @@ def test_a_revocation_racing_a_reinstatement_stays_final(server: Served, engine:
         issuer = server.create_issuer(http, "yh-final")
         for _ in range(3):
             server.issue(http, issuer, 10)
-        credentials = [c["id"] for c in http.get(
-            "/issuers/yh-final/admin/credentials?limit=100", headers=bearer(issuer)
-        ).json()["credentials"]]
+        credentials = [
+            c["id"]
+            for c in http.get(
+                "/issuers/yh-final/admin/credentials?limit=100", headers=bearer(issuer)
+            ).json()["credentials"]
+        ]
     answers: list[tuple[str, str, int]] = []
     for start in range(0, len(credentials), PARALLEL // 2):
-        batch = credentials[start:start + PARALLEL // 2]
-        pairs = [(cid, action) for cid in batch
-                 for action in ("revoke", "reinstate" if start % 20 else "suspend")]
-        got = concurrently(server, len(pairs), lambda i, http, pairs=pairs: http.post(
-            f"/issuers/yh-final/admin/credentials/{pairs[i][0]}/{pairs[i][1]}",
-            headers=bearer(issuer)))
-        answers += [(cid, action, a.status_code) for (cid, action), a in zip(pairs, got,
-                                                                           strict=True)]
+        batch = credentials[start : start + PARALLEL // 2]
+        pairs = [
+            (cid, action)
+            for cid in batch
+            for action in ("revoke", "reinstate" if start % 20 else "suspend")
+        ]
+        got = concurrently(
+            server,
+            len(pairs),
+            lambda i, http, pairs=pairs: http.post(
+                f"/issuers/yh-final/admin/credentials/{pairs[i][0]}/{pairs[i][1]}",
+                headers=bearer(issuer),
+            ),
+        )
+        answers += [
+            (cid, action, a.status_code) for (cid, action), a in zip(pairs, got, strict=True)
+        ]
     assert {status for _, _, status in answers} <= {200, 409}, answers
     with engine.connect() as connection:
-        statuses = dict(connection.execute(text(
-            "SELECT id, status FROM issuer_credential")).all())
-    undone = [cid for cid, action, status in answers
-              if action == "revoke" and status == 200 and statuses[cid] != 1]
+        statuses = dict(connection.execute(text("SELECT id, status FROM issuer_credential")).all())
+    undone = [
+        cid
+        for cid, action, status in answers
+        if action == "revoke" and status == 200 and statuses[cid] != 1
+    ]
     assert not undone, f"revoked, answered 200, and then not INVALID: {undone}"

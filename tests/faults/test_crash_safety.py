@@ -58,9 +58,18 @@ from wallet import receiving
 
 ROWS = 300
 HEADER = [
-    "given_name", "family_name", "birthdate", "learner_identification", "achievement_title",
-    "achievement_kind", "eqf_level", "language_of_classes", "credits", "skills",
-    "taxonomy_versions", "assessment_grade",
+    "given_name",
+    "family_name",
+    "birthdate",
+    "learner_identification",
+    "achievement_title",
+    "achievement_kind",
+    "eqf_level",
+    "language_of_classes",
+    "credits",
+    "skills",
+    "taxonomy_versions",
+    "assessment_grade",
 ]
 
 
@@ -70,23 +79,34 @@ def write_learners(path: Path, count: int) -> Path:
         writer = csv.writer(handle)
         writer.writerow(HEADER)
         for n in range(count):
-            writer.writerow([
-                f"Elev{n:04d}", "Lindqvist", "1990-01-01", "19900101-0017",
-                f"Kurs {n % 7}", "course", "5", "sv",
-                json.dumps(claims["credits"], ensure_ascii=False),
-                json.dumps(claims["skills"], ensure_ascii=False),
-                json.dumps(claims["taxonomy_versions"]), "G",
-            ])
+            writer.writerow(
+                [
+                    f"Elev{n:04d}",
+                    "Lindqvist",
+                    "1990-01-01",
+                    "19900101-0017",
+                    f"Kurs {n % 7}",
+                    "course",
+                    "5",
+                    "sv",
+                    json.dumps(claims["credits"], ensure_ascii=False),
+                    json.dumps(claims["skills"], ensure_ascii=False),
+                    json.dumps(claims["taxonomy_versions"]),
+                    "G",
+                ]
+            )
     return path
 
 
 def cli_environment(database_url: str, master_key_text: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("INTYG_")}
-    env.update({
-        "INTYG_DATABASE_URL": database_url,
-        "INTYG_PUBLIC_URL": "http://localhost:8000",
-        "INTYG_MASTER_KEY": master_key_text,
-    })
+    env.update(
+        {
+            "INTYG_DATABASE_URL": database_url,
+            "INTYG_PUBLIC_URL": "http://localhost:8000",
+            "INTYG_MASTER_KEY": master_key_text,
+        }
+    )
     return env
 
 
@@ -104,8 +124,10 @@ def offer_counts(engine: Engine) -> tuple[int, int, int]:
             text("SELECT count(DISTINCT idempotency_key) FROM issuer_offer")
         ).scalar_one()
         most = connection.execute(
-            text("SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM issuer_offer "
-                 "GROUP BY idempotency_key) AS per_key")
+            text(
+                "SELECT coalesce(max(n), 0) FROM (SELECT count(*) AS n FROM issuer_offer "
+                "GROUP BY idempotency_key) AS per_key"
+            )
         ).scalar_one()
     return int(total), int(keys), int(most)
 
@@ -116,9 +138,22 @@ def test_a_batch_killed_midway_and_run_again_issues_every_row_once(
     env = cli_environment(database_url, master_key_text)
     intyg = [sys.executable, "-m", "intyg"]
     made = subprocess.run(
-        [*intyg, "issuer", "create", "--slug", "yh-batch", "--name", "YH Batch",
-         "--org-number", "556677-8899"],
-        env=env, cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [
+            *intyg,
+            "issuer",
+            "create",
+            "--slug",
+            "yh-batch",
+            "--name",
+            "YH Batch",
+            "--org-number",
+            "556677-8899",
+        ],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert made.returncode == 0, made.stderr
     learners = write_learners(tmp_path / "learners.csv", ROWS)
@@ -126,8 +161,9 @@ def test_a_batch_killed_midway_and_run_again_issues_every_row_once(
     batch = [*intyg, "issuer", "batch", "--slug", "yh-batch", str(learners), "--out", str(out)]
 
     # the first run, killed once it has written some rows (and well before the last)
-    first = subprocess.Popen(batch, env=env, cwd=tmp_path,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first = subprocess.Popen(
+        batch, env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     partial = out / "offers.csv.partial"
     deadline = time.monotonic() + 60
     while data_lines(partial) < 25 and first.poll() is None and time.monotonic() < deadline:
@@ -141,11 +177,13 @@ def test_a_batch_killed_midway_and_run_again_issues_every_row_once(
     assert not (out / "offers.csv").exists()  # the output is never half a file
 
     # the same command again finishes the file: nothing twice
-    second = subprocess.run(batch, env=env, cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300)
+    second = subprocess.run(
+        batch, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
     assert second.returncode == 0, second.stderr
-    assert (f"{ROWS} rows: {ROWS - committed} offers created, {committed} replayed"
-            in second.stdout), second.stdout
+    assert (
+        f"{ROWS} rows: {ROWS - committed} offers created, {committed} replayed" in second.stdout
+    ), second.stdout
     assert offer_counts(engine) == (ROWS, ROWS, 1)
 
     with (out / "offers.csv").open(newline="", encoding="utf-8") as handle:
@@ -181,8 +219,13 @@ def problem_code(response) -> str:  # noqa: ANN001
 
 
 def test_a_wallet_failing_before_it_stores_reports_the_offer_taken(
-    app: FastAPI, client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict,
-    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI,
+    client: TestClient,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The disk fills up (``OSError``) as the wallet stores what the issuer sent."""
     made = make_offer(client, issuer, issuer_auth)
@@ -241,25 +284,36 @@ def test_a_wallet_killed_before_it_stores_reports_the_offer_taken(
     env.update({"INTYG_PUBLIC_URL": base, "INTYG_ADMIN_TOKEN": "fault-admin"})
     serve = ["serve", "--host", "127.0.0.1", "--port", str(port)]
     log = (tmp_path / "server.log").open("wb")
-    dying = subprocess.Popen([sys.executable, "-c", DYING_SERVER, *serve], env=env,
-                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    dying = subprocess.Popen(
+        [sys.executable, "-c", DYING_SERVER, *serve],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_serving(base)
         with httpx.Client(base_url=base, timeout=30) as http:
-            issuer = http.post("/admin/issuers", headers={"Authorization": "Bearer fault-admin"},
-                               json={"slug": "yh", "name": "YH",
-                                     "organisation_number": "556677-8899"}).json()
-            offer = http.post("/issuers/yh/admin/offers",
-                              headers={"Authorization": f"Bearer {issuer['api_key']}"},
-                              json={"claims": learner_claims()}).json()
+            issuer = http.post(
+                "/admin/issuers",
+                headers={"Authorization": "Bearer fault-admin"},
+                json={"slug": "yh", "name": "YH", "organisation_number": "556677-8899"},
+            ).json()
+            offer = http.post(
+                "/issuers/yh/admin/offers",
+                headers={"Authorization": f"Bearer {issuer['api_key']}"},
+                json={"claims": learner_claims()},
+            ).json()
             link = offer["credential_offer"]
             document = http.get(offer["credential_offer_uri"]).json()
             inline = "openid-credential-offer://?credential_offer=" + quote(
-                json.dumps(document, separators=(",", ":")), safe="")
+                json.dumps(document, separators=(",", ":")), safe=""
+            )
             password = "correct horse battery staple"
             http.post("/wallet/accounts", json={"username": "alva", "password": password})
-            token = http.post("/wallet/sessions",
-                              json={"username": "alva", "password": password}).json()["token"]
+            token = http.post(
+                "/wallet/sessions", json={"username": "alva", "password": password}
+            ).json()["token"]
             holder = {"Authorization": f"Bearer {token}"}
             with pytest.raises(httpx.TransportError):  # the process died mid-request
                 http.post("/wallet/offers", json={"offer": link}, headers=holder)
@@ -276,17 +330,26 @@ def test_a_wallet_killed_before_it_stores_reports_the_offer_taken(
 
     # the wallet comes back; the holder tries again and is told the offer is taken
     log = (tmp_path / "server-2.log").open("wb")
-    again = subprocess.Popen([sys.executable, "-m", "intyg", *serve], env=env, cwd=tmp_path,
-                             stdout=log, stderr=subprocess.STDOUT)
+    again = subprocess.Popen(
+        [sys.executable, "-m", "intyg", *serve],
+        env=env,
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until_serving(base)
         with httpx.Client(base_url=base, timeout=30) as http:
             by_reference = http.post("/wallet/offers", json={"offer": link}, headers=holder)
             assert (by_reference.status_code, problem_code(by_reference)) == (
-                410, "offer_unavailable"), by_reference.text
+                410,
+                "offer_unavailable",
+            ), by_reference.text
             by_value_ = http.post("/wallet/offers", json={"offer": inline}, headers=holder)
             assert (by_value_.status_code, problem_code(by_value_)) == (
-                409, "offer_already_redeemed"), by_value_.text
+                409,
+                "offer_already_redeemed",
+            ), by_value_.text
     finally:
         again.terminate()
         again.wait(timeout=20)
@@ -296,8 +359,13 @@ def test_a_wallet_killed_before_it_stores_reports_the_offer_taken(
 
 
 def test_the_same_fault_before_the_code_is_spent_lets_the_holder_redeem_again(
-    app: FastAPI, client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict,
-    engine: Engine, monkeypatch: pytest.MonkeyPatch,
+    app: FastAPI,
+    client: TestClient,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The contrast: a failure before the token request leaves the code unspent, the wallet
     releases its claim, and the same link then works."""
@@ -308,8 +376,9 @@ def test_the_same_fault_before_the_code_is_spent_lets_the_holder_redeem_again(
 
     monkeypatch.setattr(receiving, "discover", unreachable)
     with TestClient(app, base_url="http://localhost:8000", raise_server_exceptions=False) as raw:
-        assert raw.post("/wallet/offers", json={"offer": link},
-                        headers=holder_auth).status_code == 500
+        assert (
+            raw.post("/wallet/offers", json={"offer": link}, headers=holder_auth).status_code == 500
+        )
     monkeypatch.undo()
     assert issuer_offer_states(engine) == [("offered",)]
     received = client.post("/wallet/offers", json={"offer": link}, headers=holder_auth)
@@ -319,8 +388,14 @@ def test_the_same_fault_before_the_code_is_spent_lets_the_holder_redeem_again(
 
 
 def test_a_claim_left_by_a_dead_wallet_is_taken_over_after_a_while(
-    app: FastAPI, client: TestClient, issuer: dict, issuer_auth: dict, holder_auth: dict,
-    engine: Engine, monkeypatch: pytest.MonkeyPatch, clock: FixedClock,
+    app: FastAPI,
+    client: TestClient,
+    issuer: dict,
+    issuer_auth: dict,
+    holder_auth: dict,
+    engine: Engine,
+    monkeypatch: pytest.MonkeyPatch,
+    clock: FixedClock,
 ) -> None:
     """A wallet killed before it spent the code leaves its claim on the offer pending. While a
     redemption could still be running, a retry is refused (``offer_already_redeemed``); once
@@ -334,8 +409,9 @@ def test_a_claim_left_by_a_dead_wallet_is_taken_over_after_a_while(
     monkeypatch.setattr(receiving, "discover", killed)
     monkeypatch.setattr(receiving, "_release_offer", lambda *_args: None)  # nobody left to
     with TestClient(app, base_url="http://localhost:8000", raise_server_exceptions=False) as raw:
-        assert raw.post("/wallet/offers", json={"offer": link},
-                        headers=holder_auth).status_code == 500
+        assert (
+            raw.post("/wallet/offers", json={"offer": link}, headers=holder_auth).status_code == 500
+        )
     monkeypatch.undo()
     assert rows(engine, "SELECT state FROM wallet_offer_redemption") == [("pending",)]
     assert issuer_offer_states(engine) == [("offered",)]

@@ -69,15 +69,17 @@ def ensure_running(url: str) -> None:
 @pytest.fixture
 def postgres_url(database_url: str) -> str:
     if not is_postgres(database_url):
-        pytest.skip("stops and restarts PostgreSQL under a running server: needs "
-                    "INTYG_TEST_DATABASE_URL=postgresql://… (SQLite has no server to lose)")
-    return make_url(database_url).set(drivername="postgresql").render_as_string(
-        hide_password=False)
+        pytest.skip(
+            "stops and restarts PostgreSQL under a running server: needs "
+            "INTYG_TEST_DATABASE_URL=postgresql://… (SQLite has no server to lose)"
+        )
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture
-def server(engine: Engine, postgres_url: str, master_key_text: str,
-           tmp_path: Path) -> Iterator[Served]:
+def server(
+    engine: Engine, postgres_url: str, master_key_text: str, tmp_path: Path
+) -> Iterator[Served]:
     served = Served(postgres_url, master_key_text, tmp_path / "served").start()
     try:
         yield served
@@ -97,29 +99,46 @@ def test_requests_fail_fast_with_503_and_the_service_recovers_by_itself(
 ) -> None:
     with server.client() as http:
         issuer = server.create_issuer(http, "yh-outage")
-        assert http.post("/wallet/accounts",
-                         json={"username": "alva", "password": PASSWORD}).status_code == 201
+        assert (
+            http.post(
+                "/wallet/accounts", json={"username": "alva", "password": PASSWORD}
+            ).status_code
+            == 201
+        )
         session = http.post("/wallet/sessions", json={"username": "alva", "password": PASSWORD})
         holder = {"Authorization": f"Bearer {session.json()['token']}"}
         code = server.offer_code(http, issuer)
 
         requests: dict[str, Callable[[], httpx.Response]] = {
             "issuer admin (auth dependency, read)": lambda: http.get(
-                "/issuers/yh-outage/admin/credentials", headers=bearer(issuer)),
+                "/issuers/yh-outage/admin/credentials", headers=bearer(issuer)
+            ),
             "issuer admin (write)": lambda: http.post(
-                "/issuers/yh-outage/admin/offers", headers=bearer(issuer),
-                json={"claims": learner_claims()}),
+                "/issuers/yh-outage/admin/offers",
+                headers=bearer(issuer),
+                json={"claims": learner_claims()},
+            ),
             "public metadata": lambda: http.get(
-                "/.well-known/openid-credential-issuer/issuers/yh-outage"),
-            "token endpoint": lambda: http.post("/issuers/yh-outage/token", data={
-                "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
-                "pre-authorized_code": code}),
+                "/.well-known/openid-credential-issuer/issuers/yh-outage"
+            ),
+            "token endpoint": lambda: http.post(
+                "/issuers/yh-outage/token",
+                data={
+                    "grant_type": "urn:ietf:params:oauth:grant-type:pre-authorized_code",
+                    "pre-authorized_code": code,
+                },
+            ),
             "wallet sign-in": lambda: http.post(
-                "/wallet/sessions", json={"username": "alva", "password": PASSWORD}),
+                "/wallet/sessions", json={"username": "alva", "password": PASSWORD}
+            ),
             "wallet holdings (session dependency)": lambda: http.get(
-                "/wallet/credentials", headers=holder),
-            "service admin": lambda: http.post("/admin/issuers", headers=admin(), json={
-                "slug": "yh-other", "name": "Other", "organisation_number": "556677-8899"}),
+                "/wallet/credentials", headers=holder
+            ),
+            "service admin": lambda: http.post(
+                "/admin/issuers",
+                headers=admin(),
+                json={"slug": "yh-other", "name": "Other", "organisation_number": "556677-8899"},
+            ),
         }
         for name, send in requests.items():  # warm every pooled connection first
             if name not in ("token endpoint", "service admin", "issuer admin (write)"):
@@ -132,8 +151,11 @@ def test_requests_fail_fast_with_503_and_the_service_recovers_by_itself(
             for _round in range(2):  # first on pooled (dead) connections, then on new ones
                 for name, send in requests.items():
                     elapsed, answer = timed(send)
-                    got = (answer.status_code, answer.headers.get("content-type", ""),
-                           answer.json().get("code") if answer.content else None)
+                    got = (
+                        answer.status_code,
+                        answer.headers.get("content-type", ""),
+                        answer.json().get("code") if answer.content else None,
+                    )
                     if got != (503, "application/problem+json", "database_unavailable"):
                         failures.append(f"{name}: {got} {answer.text[:200]}")
                     if elapsed >= FAST:

@@ -196,42 +196,65 @@ def formatted(record: logging.LogRecord) -> str:
 
 
 def test_a_full_run_logs_no_secret_and_no_error_carries_one(
-    client: TestClient, roles: Roles, engine: Engine, runtime: Runtime, clock: FixedClock,
-    traffic: Traffic, caplog: pytest.LogCaptureFixture,
+    client: TestClient,
+    roles: Roles,
+    engine: Engine,
+    runtime: Runtime,
+    clock: FixedClock,
+    traffic: Traffic,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)  # the root logger and everything that propagates to it
     for name in ("httpx", "httpcore", "uvicorn", "uvicorn.access", "intyg"):
         logging.getLogger(name).setLevel(logging.DEBUG)
-    secrets_seen: set[str] = {PASSWORD, *PERSONNUMMER, BIRTHDATE, "test-admin-token",
-                              roles.issuer["api_key"], roles.verifier["api_key"]}
+    secrets_seen: set[str] = {
+        PASSWORD,
+        *PERSONNUMMER,
+        BIRTHDATE,
+        "test-admin-token",
+        roles.issuer["api_key"],
+        roles.verifier["api_key"],
+    }
 
     # issue with a tx_code; the wallet receives it
     holder = sign_up_and_in(client)
     secrets_seen.add(holder["Authorization"].split()[1])
     made = client.post(
         f"/issuers/{roles.issuer['slug']}/admin/offers",
-        json={"claims": learner_claims(), "tx_code": True}, headers=roles.issuer_auth,
+        json={"claims": learner_claims(), "tx_code": True},
+        headers=roles.issuer_auth,
     ).json()
     secrets_seen |= {made["tx_code"], made["offer_id"]}
-    card = client.post("/wallet/offers", headers=holder,
-                       json={"offer": made["credential_offer"], "tx_code": made["tx_code"]})
+    card = client.post(
+        "/wallet/offers",
+        headers=holder,
+        json={"offer": made["credential_offer"], "tx_code": made["tx_code"]},
+    )
     assert card.status_code == 201, card.text
     credential_id = card.json()["id"]
 
     # the verifier asks for name, grade, birthdate and personnummer; the holder shows the grade
     asked = roles.ask(QUERY)
     secrets_seen.add(asked["request_uri"].rsplit("/", 1)[1])
-    view = client.post("/wallet/presentation-requests", headers=holder,
-                       json={"request": asked["authorization_request"]})
+    view = client.post(
+        "/wallet/presentation-requests",
+        headers=holder,
+        json={"request": asked["authorization_request"]},
+    )
     assert view.status_code == 201, view.text
     approved = client.post(
-        f"/wallet/presentation-requests/{view.json()['id']}/approve", headers=holder,
-        json={"credentials": {"skill": {"credential_id": credential_id,
-                                        "optional_claims": [["assessment_grade"]]}}},
+        f"/wallet/presentation-requests/{view.json()['id']}/approve",
+        headers=holder,
+        json={
+            "credentials": {
+                "skill": {"credential_id": credential_id, "optional_claims": [["assessment_grade"]]}
+            }
+        },
     )
     assert approved.status_code == 200, approved.text
-    receipt = client.get(f"/wallet/consents/{approved.json()['consent_id']}/receipt",
-                         headers=holder)
+    receipt = client.get(
+        f"/wallet/consents/{approved.json()['consent_id']}/receipt", headers=holder
+    )
     assert receipt.status_code == 200, receipt.text
     outcome = roles.status(asked)
     assert outcome["status"] == "fulfilled", outcome
@@ -241,56 +264,94 @@ def test_a_full_run_logs_no_secret_and_no_error_carries_one(
     # a standing grant, pulled
     service = register_service(client)
     secrets_seen.add(service["api_key"])
-    grant = client.post("/wallet/grant-requests", headers=service_auth(service), json={
-        "holder": "alva@example.se", "dcql_query": QUERY, "purpose": "Matchning",
-        "duration_days": 30})
+    grant = client.post(
+        "/wallet/grant-requests",
+        headers=service_auth(service),
+        json={
+            "holder": "alva@example.se",
+            "dcql_query": QUERY,
+            "purpose": "Matchning",
+            "duration_days": 30,
+        },
+    )
     consent = client.post(
-        f"/wallet/grant-requests/{grant.json()['id']}/approve", headers=holder,
-        json={"credentials": {"skill": {"credential_id": credential_id, "optional_claims": []}}})
+        f"/wallet/grant-requests/{grant.json()['id']}/approve",
+        headers=holder,
+        json={"credentials": {"skill": {"credential_id": credential_id, "optional_claims": []}}},
+    )
     assert consent.status_code == 200, consent.text
-    pulled = client.post(f"/wallet/grants/{grant.json()['id']}/presentations",
-                         headers=service_auth(service), json={"nonce": "pull-nonce-0001"})
+    pulled = client.post(
+        f"/wallet/grants/{grant.json()['id']}/presentations",
+        headers=service_auth(service),
+        json={"nonce": "pull-nonce-0001"},
+    )
     assert pulled.status_code == 200, pulled.text
 
     # the issuer revokes
     [issued] = roles.credential_ids()
     revoked = client.post(
         f"/issuers/{roles.issuer['slug']}/admin/credentials/{issued}/revoke",
-        headers=roles.issuer_auth)
+        headers=roles.issuer_auth,
+    )
     assert revoked.status_code == 200, revoked.text
 
     # failures, each of which has a secret at hand to echo
     second = client.post(
         f"/issuers/{roles.issuer['slug']}/admin/offers",
-        json={"claims": learner_claims(), "tx_code": True}, headers=roles.issuer_auth).json()
+        json={"claims": learner_claims(), "tx_code": True},
+        headers=roles.issuer_auth,
+    ).json()
     secrets_seen |= {second["tx_code"], second["offer_id"]}
     wrong_tx = str((int(second["tx_code"]) + 1) % 1_000_000).zfill(6)
     failures = [
-        client.post("/wallet/offers", headers=holder,
-                    json={"offer": second["credential_offer"], "tx_code": wrong_tx}),
+        client.post(
+            "/wallet/offers",
+            headers=holder,
+            json={"offer": second["credential_offer"], "tx_code": wrong_tx},
+        ),
         client.post("/wallet/offers", headers=holder, json={"offer": made["credential_offer"]}),
-        client.post("/wallet/sessions", json={"username": "alva@example.se",
-                                              "password": PASSWORD + "x"}),
+        client.post(
+            "/wallet/sessions", json={"username": "alva@example.se", "password": PASSWORD + "x"}
+        ),
         client.post("/wallet/accounts", json={"username": "bo@example.se", "password": "kort"}),
-        client.post(f"/issuers/{roles.issuer['slug']}/admin/offers", headers=roles.issuer_auth,
-                    json={"claims": learner_claims(learner_identification="19900101-0018")}),
-        client.post(f"/issuers/{roles.issuer['slug']}/admin/offers", headers=roles.issuer_auth,
-                    json={"claims": learner_claims(birthdate="1990-13-45")}),
-        client.get(f"/issuers/{roles.issuer['slug']}/admin/credentials",
-                   headers={"Authorization": f"Bearer {roles.issuer['api_key']}x"}),
-        client.post(f"/issuers/{roles.issuer['slug']}/credential",
-                    headers={"Authorization": "Bearer " + holder["Authorization"].split()[1]},
-                    json={"credential_configuration_id": "skill_credential_sd_jwt"}),
-        client.post(local(asked["request_uri"]).replace("request-objects", "responses"),
-                    data={"vp_token": "{}", "state": "x"}),
-        client.post("/wallet/presentation-requests", headers=holder,
-                    json={"request": asked["authorization_request"]}),
+        client.post(
+            f"/issuers/{roles.issuer['slug']}/admin/offers",
+            headers=roles.issuer_auth,
+            json={"claims": learner_claims(learner_identification="19900101-0018")},
+        ),
+        client.post(
+            f"/issuers/{roles.issuer['slug']}/admin/offers",
+            headers=roles.issuer_auth,
+            json={"claims": learner_claims(birthdate="1990-13-45")},
+        ),
+        client.get(
+            f"/issuers/{roles.issuer['slug']}/admin/credentials",
+            headers={"Authorization": f"Bearer {roles.issuer['api_key']}x"},
+        ),
+        client.post(
+            f"/issuers/{roles.issuer['slug']}/credential",
+            headers={"Authorization": "Bearer " + holder["Authorization"].split()[1]},
+            json={"credential_configuration_id": "skill_credential_sd_jwt"},
+        ),
+        client.post(
+            local(asked["request_uri"]).replace("request-objects", "responses"),
+            data={"vp_token": "{}", "state": "x"},
+        ),
+        client.post(
+            "/wallet/presentation-requests",
+            headers=holder,
+            json={"request": asked["authorization_request"]},
+        ),
     ]
     assert all(f.status_code >= 400 for f in failures), str([f.status_code for f in failures])
     # a verification result names the failed check: it must not repeat what it was given
-    failures.append(client.post(
-        f"/verifiers/{roles.verifier['slug']}/verify", headers=roles.verifier_auth,
-        json={"presentation": card.json()["claims"]["learner_identification"]}))
+    failures.append(
+        client.post(
+            f"/verifiers/{roles.verifier['slug']}/verify",
+            headers=roles.verifier_auth,
+            json={"presentation": card.json()["claims"]["learner_identification"]},
+        )
+    )
 
     secrets_seen |= traffic.secrets
     secrets_seen |= private_key_values(engine, runtime)
@@ -308,8 +369,12 @@ def test_a_full_run_logs_no_secret_and_no_error_carries_one(
     assert not leaks, leaks
 
     bodies = [f.text for f in failures] + traffic.errors
-    problems = [(secret[:24], body[:300]) for body in bodies
-                for secret in [*secrets_seen, *MARKERS] if secret in body]
+    problems = [
+        (secret[:24], body[:300])
+        for body in bodies
+        for secret in [*secrets_seen, *MARKERS]
+        if secret in body
+    ]
     assert not problems, problems
 
 
@@ -319,25 +384,43 @@ def test_a_full_run_logs_no_secret_and_no_error_carries_one(
 @pytest.mark.parametrize(
     ("line", "expected"),
     [
-        ("GET /issuers/yh/offers/5f0c7e4e-1b7a-4a3e-9d41-0c1f0e1f2a3b HTTP/1.1",
-         "GET /issuers/yh/offers/[redacted] HTTP/1.1"),
-        ("GET /verifiers/ag/request-objects/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab HTTP/1.1",
-         "GET /verifiers/ag/request-objects/[redacted] HTTP/1.1"),
-        ("POST /verifiers/ag/responses/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab HTTP/1.1",
-         "POST /verifiers/ag/responses/[redacted] HTTP/1.1"),
-        ("POST /wallet/grants/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab/presentations HTTP/1.1",
-         "POST /wallet/grants/[redacted]/presentations HTTP/1.1"),
-        ("GET /wallet/presentation-requests/6a1b2c3d HTTP/1.1",
-         "GET /wallet/presentation-requests/[redacted] HTTP/1.1"),
-        ("GET /wallet/offers?credential_offer_uri=http%3A%2F%2Fx%2Foffers%2Fabc HTTP/1.1",
-         "GET /wallet/offers?[redacted] HTTP/1.1"),
-        ("GET /issuers/yh/offers/abc?tx_code=123456",
-         "GET /issuers/yh/offers/[redacted]?[redacted]"),
-        ("GET /verifiers/ag/requests/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab HTTP/1.1",
-         "GET /verifiers/ag/requests/[redacted] HTTP/1.1"),
+        (
+            "GET /issuers/yh/offers/5f0c7e4e-1b7a-4a3e-9d41-0c1f0e1f2a3b HTTP/1.1",
+            "GET /issuers/yh/offers/[redacted] HTTP/1.1",
+        ),
+        (
+            "GET /verifiers/ag/request-objects/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab HTTP/1.1",
+            "GET /verifiers/ag/request-objects/[redacted] HTTP/1.1",
+        ),
+        (
+            "POST /verifiers/ag/responses/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab HTTP/1.1",
+            "POST /verifiers/ag/responses/[redacted] HTTP/1.1",
+        ),
+        (
+            "POST /wallet/grants/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab/presentations HTTP/1.1",
+            "POST /wallet/grants/[redacted]/presentations HTTP/1.1",
+        ),
+        (
+            "GET /wallet/presentation-requests/6a1b2c3d HTTP/1.1",
+            "GET /wallet/presentation-requests/[redacted] HTTP/1.1",
+        ),
+        (
+            "GET /wallet/offers?credential_offer_uri=http%3A%2F%2Fx%2Foffers%2Fabc HTTP/1.1",
+            "GET /wallet/offers?[redacted] HTTP/1.1",
+        ),
+        (
+            "GET /issuers/yh/offers/abc?tx_code=123456",
+            "GET /issuers/yh/offers/[redacted]?[redacted]",
+        ),
+        (
+            "GET /verifiers/ag/requests/6a1b2c3d-aaaa-4bbb-8ccc-0123456789ab HTTP/1.1",
+            "GET /verifiers/ag/requests/[redacted] HTTP/1.1",
+        ),
         ("GET /healthz HTTP/1.1", "GET /healthz HTTP/1.1"),
-        ("GET /issuers/yh/status-lists/6a1b2c3d HTTP/1.1",
-         "GET /issuers/yh/status-lists/6a1b2c3d HTTP/1.1"),
+        (
+            "GET /issuers/yh/status-lists/6a1b2c3d HTTP/1.1",
+            "GET /issuers/yh/status-lists/6a1b2c3d HTTP/1.1",
+        ),
     ],
 )
 def test_redact_path(line: str, expected: str) -> None:
@@ -347,7 +430,11 @@ def test_redact_path(line: str, expected: str) -> None:
 def test_the_filter_rewrites_an_access_log_record() -> None:
     """uvicorn's access record: ``'%s - "%s %s HTTP/%s" %d'`` with the full path as an arg."""
     record = logging.LogRecord(
-        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        "uvicorn.access",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "%s %s HTTP/%s" %d',
         ("127.0.0.1:5000", "GET", "/issuers/yh/offers/secret-offer-id?tx_code=123456", "1.1", 200),
         None,
     )
@@ -360,8 +447,15 @@ def test_the_filter_rewrites_an_access_log_record() -> None:
 def test_the_filter_rewrites_a_url_object_argument() -> None:
     """httpx logs its requests with the ``httpx.URL`` as an argument, not a string."""
     url = httpx.URL("http://localhost:8000/issuers/yh/offers/secret-offer-id")
-    record = logging.LogRecord("httpx", logging.INFO, __file__, 1, 'HTTP Request: %s %s "%s %d %s"',
-                               ("GET", url, "HTTP/1.1", 200, "OK"), None)
+    record = logging.LogRecord(
+        "httpx",
+        logging.INFO,
+        __file__,
+        1,
+        'HTTP Request: %s %s "%s %d %s"',
+        ("GET", url, "HTTP/1.1", 200, "OK"),
+        None,
+    )
     RedactingFilter().filter(record)
     assert "secret-offer-id" not in record.getMessage()
 
@@ -386,33 +480,49 @@ def test_the_served_access_log_redacts_an_offer_url(tmp_path: Path, master_key_t
         "INTYG_MASTER_KEY": master_key_text,
     }
     intyg = [sys.executable, "-m", "intyg"]
-    subprocess.run([*intyg, "db", "upgrade"], env=env, check=True, capture_output=True,
-                   cwd=tmp_path)
+    subprocess.run(
+        [*intyg, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=tmp_path
+    )
     log_path = tmp_path / "server.log"
     with log_path.open("wb") as log:
         server = subprocess.Popen(
             [*intyg, "serve", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT,
+            env=env,
+            cwd=tmp_path,
+            stdout=log,
+            stderr=subprocess.STDOUT,
         )
         try:
             wait_until_serving(base)
             admin = {"Authorization": "Bearer served-admin-token"}
-            issuer = httpx.post(f"{base}/admin/issuers", headers=admin, json={
-                "slug": "yh", "name": "YH", "organisation_number": "556677-8899"}).json()
-            offer = httpx.post(f"{base}/issuers/yh/admin/offers",
-                               headers={"Authorization": f"Bearer {issuer['api_key']}"},
-                               json={"claims": learner_claims(), "tx_code": True}).json()
+            issuer = httpx.post(
+                f"{base}/admin/issuers",
+                headers=admin,
+                json={"slug": "yh", "name": "YH", "organisation_number": "556677-8899"},
+            ).json()
+            offer = httpx.post(
+                f"{base}/issuers/yh/admin/offers",
+                headers={"Authorization": f"Bearer {issuer['api_key']}"},
+                json={"claims": learner_claims(), "tx_code": True},
+            ).json()
             fetched = httpx.get(offer["credential_offer_uri"] + f"?tx_code={offer['tx_code']}")
             assert fetched.status_code == 200, fetched.text
-            code = fetched.json()["grants"][
-                "urn:ietf:params:oauth:grant-type:pre-authorized_code"]["pre-authorized_code"]
+            code = fetched.json()["grants"]["urn:ietf:params:oauth:grant-type:pre-authorized_code"][
+                "pre-authorized_code"
+            ]
         finally:
             server.terminate()
             server.wait(timeout=20)
     served = log_path.read_text()
     assert "/issuers/yh/offers/[redacted]?[redacted]" in served, served
-    for secret in (offer["offer_id"], offer["tx_code"], code, issuer["api_key"],
-                   "served-admin-token", *PERSONNUMMER):
+    for secret in (
+        offer["offer_id"],
+        offer["tx_code"],
+        code,
+        issuer["api_key"],
+        "served-admin-token",
+        *PERSONNUMMER,
+    ):
         assert secret not in served, (secret, served)
 
 

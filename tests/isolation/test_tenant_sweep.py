@@ -114,8 +114,13 @@ def slug_only(role: str, slug_of: Callable[[World], str], **kwargs: object) -> B
 
 
 def slug_and_id(
-    role: str, own_slug: Callable[[World], str], their_slug: Callable[[World], str],
-    their_id: Callable[[World], str], id_name: str, expect: tuple[int, str], **kwargs: object,
+    role: str,
+    own_slug: Callable[[World], str],
+    their_slug: Callable[[World], str],
+    their_id: Callable[[World], str],
+    id_name: str,
+    expect: tuple[int, str],
+    **kwargs: object,
 ) -> Builder:
     """An object under a tenant: B's object under A's own slug, and under B's slug."""
 
@@ -142,8 +147,11 @@ def slug_and_id(
 
 
 def public_object(
-    own_slug: Callable[[World], str], their_id: Callable[[World], str], id_name: str,
-    expect: tuple[int, str], **kwargs: object,
+    own_slug: Callable[[World], str],
+    their_id: Callable[[World], str],
+    id_name: str,
+    expect: tuple[int, str],
+    **kwargs: object,
 ) -> Builder:
     """A public endpoint addressed by a bearer id (offer, request object, response_uri,
     status list): B's id under A's slug must not be found there."""
@@ -162,8 +170,12 @@ def public_object(
     return build
 
 
-def holder_object(their_id: Callable[[World], str], name: str, expect: tuple[int, str],
-                  body: Callable[[World], dict[str, object]] | None = None) -> Builder:
+def holder_object(
+    their_id: Callable[[World], str],
+    name: str,
+    expect: tuple[int, str],
+    body: Callable[[World], dict[str, object]] | None = None,
+) -> Builder:
     def build(w: World) -> list[Variant]:
         kwargs = {"json": body(w)} if body else {}
         return [
@@ -179,8 +191,9 @@ def holder_object(their_id: Callable[[World], str], name: str, expect: tuple[int
     return build
 
 
-def service_object(their_id: Callable[[World], str], name: str, expect: tuple[int, str],
-                   **kwargs: object) -> Builder:
+def service_object(
+    their_id: Callable[[World], str], name: str, expect: tuple[int, str], **kwargs: object
+) -> Builder:
     def build(w: World) -> list[Variant]:
         return [
             Variant(
@@ -202,8 +215,11 @@ def token_endpoint(w: World) -> list[Variant]:
         form = {"grant_type": PRE_AUTH, "pre-authorized_code": code}
         return Side({"slug": w.issuer_a["slug"]}, {"data": form}, {"code": code})
 
-    return [Variant("B's code at A", side(w.b_code), side(rsecret()), "anonymous",
-                    (400, "invalid_grant"))]
+    return [
+        Variant(
+            "B's code at A", side(w.b_code), side(rsecret()), "anonymous", (400, "invalid_grant")
+        )
+    ]
 
 
 def credential_endpoint(w: World) -> list[Variant]:
@@ -212,11 +228,19 @@ def credential_endpoint(w: World) -> list[Variant]:
     def side(token: str) -> Side:
         body = {"credential_configuration_id": "skill_credential_sd_jwt", "proofs": {"jwt": ["x"]}}
         headers = {"Authorization": f"Bearer {token}"}
-        return Side({"slug": w.issuer_b["slug"]}, {"json": body, "headers": headers},
-                    {"token": token})
+        return Side(
+            {"slug": w.issuer_b["slug"]}, {"json": body, "headers": headers}, {"token": token}
+        )
 
-    return [Variant("A's token at B", side(w.a_access_token), side(rsecret()), "anonymous",
-                    (401, "invalid_token"))]
+    return [
+        Variant(
+            "A's token at B",
+            side(w.a_access_token),
+            side(rsecret()),
+            "anonymous",
+            (401, "invalid_token"),
+        )
+    ]
 
 
 ISSUER_A = "issuer A"
@@ -251,67 +275,107 @@ TABLE: dict[tuple[str, str], Builder] = {
     # issuer ↔ issuer
     ("POST", "/issuers/{slug}/admin/offers"): slug_only(ISSUER_A, issuer_b_slug, json=OFFER),
     ("POST", "/issuers/{slug}/admin/offers/batch"): slug_only(
-        ISSUER_A, issuer_b_slug, json=[OFFER]),
+        ISSUER_A, issuer_b_slug, json=[OFFER]
+    ),
     ("GET", "/issuers/{slug}/admin/offers/{offer_id}/qr.svg"): slug_and_id(
-        ISSUER_A, issuer_a_slug, issuer_b_slug, lambda w: w.b_offer_id, "offer_id",
-        (404, "offer_not_found")),
+        ISSUER_A,
+        issuer_a_slug,
+        issuer_b_slug,
+        lambda w: w.b_offer_id,
+        "offer_id",
+        (404, "offer_not_found"),
+    ),
     ("GET", "/issuers/{slug}/admin/credentials"): slug_only(ISSUER_A, issuer_b_slug),
     **{
         ("POST", f"/issuers/{{slug}}/admin/credentials/{{credential_id}}/{action}"): slug_and_id(
-            ISSUER_A, issuer_a_slug, issuer_b_slug, lambda w: w.b_credential_id,
-            "credential_id", (404, "credential_not_found"))
+            ISSUER_A,
+            issuer_a_slug,
+            issuer_b_slug,
+            lambda w: w.b_credential_id,
+            "credential_id",
+            (404, "credential_not_found"),
+        )
         for action in ("revoke", "suspend", "reinstate")
     },
     ("POST", "/issuers/{slug}/admin/keys/rotate"): slug_only(ISSUER_A, issuer_b_slug),
     ("GET", "/issuers/{slug}/offers/{offer_id}"): public_object(
-        issuer_a_slug, lambda w: w.b_offer_id, "offer_id", (404, "offer_not_found")),
+        issuer_a_slug, lambda w: w.b_offer_id, "offer_id", (404, "offer_not_found")
+    ),
     ("POST", "/issuers/{slug}/token"): token_endpoint,
     ("POST", "/issuers/{slug}/credential"): credential_endpoint,
     ("GET", "/issuers/{slug}/status-lists/{list_id}"): public_object(
-        issuer_a_slug, lambda w: w.b_status_list, "list_id", (404, "status_list_not_found")),
+        issuer_a_slug, lambda w: w.b_status_list, "list_id", (404, "status_list_not_found")
+    ),
     # verifier ↔ verifier
     ("POST", "/verifiers/{slug}/requests"): slug_only(
-        VERIFIER_A, verifier_b_slug, json={"dcql_query": VERIFIER_QUERY, "purpose": "Rekrytering"}),
+        VERIFIER_A, verifier_b_slug, json={"dcql_query": VERIFIER_QUERY, "purpose": "Rekrytering"}
+    ),
     ("GET", "/verifiers/{slug}/requests/{request_id}"): slug_and_id(
-        VERIFIER_A, verifier_a_slug, verifier_b_slug, lambda w: w.b_verifier_request,
-        "request_id", (404, "request_not_found")),
+        VERIFIER_A,
+        verifier_a_slug,
+        verifier_b_slug,
+        lambda w: w.b_verifier_request,
+        "request_id",
+        (404, "request_not_found"),
+    ),
     ("GET", "/verifiers/{slug}/request-objects/{request_id}"): public_object(
-        verifier_a_slug, lambda w: w.b_verifier_request, "request_id", (404, "request_not_found")),
+        verifier_a_slug, lambda w: w.b_verifier_request, "request_id", (404, "request_not_found")
+    ),
     ("POST", "/verifiers/{slug}/responses/{request_id}"): public_object(
-        verifier_a_slug, lambda w: w.b_verifier_request, "request_id", (400, "invalid_request"),
-        data=VP_FORM),
+        verifier_a_slug,
+        lambda w: w.b_verifier_request,
+        "request_id",
+        (400, "invalid_request"),
+        data=VP_FORM,
+    ),
     ("POST", "/verifiers/{slug}/verify"): slug_only(
-        VERIFIER_A, verifier_b_slug, json={"presentation": "a.b.c~"}),
+        VERIFIER_A, verifier_b_slug, json={"presentation": "a.b.c~"}
+    ),
     ("GET", "/verifiers/{slug}/trust-list"): slug_only(VERIFIER_A, verifier_b_slug),
     ("PUT", "/verifiers/{slug}/trust-list"): slug_only(
-        VERIFIER_A, verifier_b_slug, json={"trust_list": "a.b.c"}),
+        VERIFIER_A, verifier_b_slug, json={"trust_list": "a.b.c"}
+    ),
     # holder ↔ holder
     ("GET", "/wallet/credentials/{credential_id}"): holder_object(
-        lambda w: w.bo_credential, "credential_id", (404, "credential_not_found")),
+        lambda w: w.bo_credential, "credential_id", (404, "credential_not_found")
+    ),
     ("DELETE", "/wallet/credentials/{credential_id}"): holder_object(
-        lambda w: w.bo_credential, "credential_id", (404, "credential_not_found")),
+        lambda w: w.bo_credential, "credential_id", (404, "credential_not_found")
+    ),
     ("GET", "/wallet/presentation-requests/{request_id}"): holder_object(
-        lambda w: w.bo_request, "request_id", (404, "presentation_request_not_found")),
+        lambda w: w.bo_request, "request_id", (404, "presentation_request_not_found")
+    ),
     ("POST", "/wallet/presentation-requests/{request_id}/approve"): holder_object(
-        lambda w: w.bo_request, "request_id", (404, "presentation_request_not_found"), approval),
+        lambda w: w.bo_request, "request_id", (404, "presentation_request_not_found"), approval
+    ),
     ("POST", "/wallet/presentation-requests/{request_id}/deny"): holder_object(
-        lambda w: w.bo_request, "request_id", (404, "presentation_request_not_found")),
+        lambda w: w.bo_request, "request_id", (404, "presentation_request_not_found")
+    ),
     ("GET", "/wallet/consents/{consent_id}"): holder_object(
-        lambda w: w.bo_consent, "consent_id", (404, "consent_not_found")),
+        lambda w: w.bo_consent, "consent_id", (404, "consent_not_found")
+    ),
     ("GET", "/wallet/consents/{consent_id}/receipt"): holder_object(
-        lambda w: w.bo_consent, "consent_id", (404, "consent_not_found")),
+        lambda w: w.bo_consent, "consent_id", (404, "consent_not_found")
+    ),
     ("POST", "/wallet/consents/{consent_id}/withdraw"): holder_object(
-        lambda w: w.bo_consent, "consent_id", (404, "consent_not_found")),
+        lambda w: w.bo_consent, "consent_id", (404, "consent_not_found")
+    ),
     ("POST", "/wallet/grant-requests/{request_id}/approve"): holder_object(
-        lambda w: w.bo_grant_request, "request_id", (404, "grant_request_not_found"), approval),
+        lambda w: w.bo_grant_request, "request_id", (404, "grant_request_not_found"), approval
+    ),
     ("POST", "/wallet/grant-requests/{request_id}/deny"): holder_object(
-        lambda w: w.bo_grant_request, "request_id", (404, "grant_request_not_found")),
+        lambda w: w.bo_grant_request, "request_id", (404, "grant_request_not_found")
+    ),
     # service ↔ service
     ("GET", "/wallet/grant-requests/{request_id}/state"): service_object(
-        lambda w: w.service_b_request, "request_id", (404, "grant_request_not_found")),
+        lambda w: w.service_b_request, "request_id", (404, "grant_request_not_found")
+    ),
     ("POST", "/wallet/grants/{grant_id}/presentations"): service_object(
-        lambda w: w.service_b_grant, "grant_id", (403, "grant_not_approved"),
-        json={"nonce": "pull-nonce-1"}),
+        lambda w: w.service_b_grant,
+        "grant_id",
+        (403, "grant_not_approved"),
+        json={"nonce": "pull-nonce-1"},
+    ),
 }
 
 
@@ -341,56 +405,75 @@ class World:
 
 
 def _offer_code(client: TestClient, issuer: dict[str, str]) -> tuple[str, str]:
-    made = client.post(f"/issuers/{issuer['slug']}/admin/offers", json=OFFER,
-                       headers=bearer(issuer["api_key"]))
+    made = client.post(
+        f"/issuers/{issuer['slug']}/admin/offers", json=OFFER, headers=bearer(issuer["api_key"])
+    )
     assert made.status_code == 201, made.text
     document = client.get(local(made.json()["credential_offer_uri"])).json()
     return made.json()["offer_id"], document["grants"][PRE_AUTH]["pre-authorized_code"]
 
 
-def _wallet_receives(client: TestClient, issuer: dict[str, str], holder: dict[str, str],
-                     **claims: object) -> str:
-    made = client.post(f"/issuers/{issuer['slug']}/admin/offers",
-                       json={"claims": learner_claims(**claims)},
-                       headers=bearer(issuer["api_key"]))
-    got = client.post("/wallet/offers", json={"offer": made.json()["credential_offer"]},
-                      headers=holder)
+def _wallet_receives(
+    client: TestClient, issuer: dict[str, str], holder: dict[str, str], **claims: object
+) -> str:
+    made = client.post(
+        f"/issuers/{issuer['slug']}/admin/offers",
+        json={"claims": learner_claims(**claims)},
+        headers=bearer(issuer["api_key"]),
+    )
+    got = client.post(
+        "/wallet/offers", json={"offer": made.json()["credential_offer"]}, headers=holder
+    )
     assert got.status_code == 201, got.text
     return got.json()["id"]
 
 
 def _wallet_opens(client: TestClient, roles: Roles, holder: dict[str, str]) -> str:
     asked = roles.ask(WALLET_QUERY)
-    view = client.post("/wallet/presentation-requests",
-                       json={"request": asked["authorization_request"]}, headers=holder)
+    view = client.post(
+        "/wallet/presentation-requests",
+        json={"request": asked["authorization_request"]},
+        headers=holder,
+    )
     assert view.status_code == 201, view.text
     return view.json()["id"]
 
 
-def build_world(client: TestClient, roles: Roles, operator_key: jose.PrivateKey,
-                clock: FixedClock) -> World:
+def build_world(
+    client: TestClient, roles: Roles, operator_key: jose.PrivateKey, clock: FixedClock
+) -> World:
     issuer_a, issuer_b = roles.issuer, create_issuer(client, "annan-skola")
     verifier_a = roles.verifier
     verifier_b = create_verifier(client, slug="annan-arbetsgivare", name="Annan AB")
     token = trust_list_token(operator_key, clock.now(), [(issuer_a["issuer"], "YH", [VCT])])
-    put = client.put(f"/verifiers/{verifier_b['slug']}/trust-list", json={"trust_list": token},
-                     headers=bearer(verifier_b["api_key"]))
+    put = client.put(
+        f"/verifiers/{verifier_b['slug']}/trust-list",
+        json={"trust_list": token},
+        headers=bearer(verifier_b["api_key"]),
+    )
     assert put.status_code == 200, put.text
-    asked = client.post(f"/verifiers/{verifier_b['slug']}/requests",
-                        json={"dcql_query": VERIFIER_QUERY, "purpose": "Rekrytering"},
-                        headers=bearer(verifier_b["api_key"]))
+    asked = client.post(
+        f"/verifiers/{verifier_b['slug']}/requests",
+        json={"dcql_query": VERIFIER_QUERY, "purpose": "Rekrytering"},
+        headers=bearer(verifier_b["api_key"]),
+    )
     assert asked.status_code == 201, asked.text
 
     # issuer B: an open offer (and its code), an issued credential on a status list
     b_offer_id, b_code = _offer_code(client, issuer_b)
     issue_credentials(client, clock, issuer_b)
-    listed = client.get(f"/issuers/{issuer_b['slug']}/admin/credentials",
-                        headers=bearer(issuer_b["api_key"])).json()["credentials"]
+    listed = client.get(
+        f"/issuers/{issuer_b['slug']}/admin/credentials", headers=bearer(issuer_b["api_key"])
+    ).json()["credentials"]
     # issuer A: an access token not yet used
     wallet = SpecWallet(client, use_dpop=False, now=clock.now())
     _, a_code = _offer_code(client, issuer_a)
-    a_token = wallet.redeem({"credential_issuer": issuer_a["issuer"],
-                             "grants": {PRE_AUTH: {"pre-authorized_code": a_code}}})
+    a_token = wallet.redeem(
+        {
+            "credential_issuer": issuer_a["issuer"],
+            "grants": {PRE_AUTH: {"pre-authorized_code": a_code}},
+        }
+    )
 
     # holders: Bo has a credential, a pending request, a given consent, a pending grant request
     alva = sign_up_and_in(client, "alva@example.se")
@@ -399,33 +482,51 @@ def build_world(client: TestClient, roles: Roles, operator_key: jose.PrivateKey,
     bo_credential = _wallet_receives(client, issuer_a, bo, given_name="Bo")
     approved_request = _wallet_opens(client, roles, bo)
     choice = {"credentials": {"skill": {"credential_id": bo_credential, "optional_claims": []}}}
-    consent = client.post(f"/wallet/presentation-requests/{approved_request}/approve",
-                          json=choice, headers=bo)
+    consent = client.post(
+        f"/wallet/presentation-requests/{approved_request}/approve", json=choice, headers=bo
+    )
     assert consent.status_code == 200, consent.text
     bo_request = _wallet_opens(client, roles, bo)
 
     # services: B asked Bo twice; Bo approved one of them
     service_a = register_service(client, "Tjänst A", "https://a.example")
     service_b = register_service(client, "Tjänst B", "https://b.example")
-    grant_request = {"holder": "bo@example.se", "dcql_query": WALLET_QUERY,
-                     "purpose": "Matchning", "duration_days": 30}
-    pending = client.post("/wallet/grant-requests", json=grant_request,
-                          headers=service_auth(service_b))
-    granted = client.post("/wallet/grant-requests", json=grant_request,
-                          headers=service_auth(service_b))
+    grant_request = {
+        "holder": "bo@example.se",
+        "dcql_query": WALLET_QUERY,
+        "purpose": "Matchning",
+        "duration_days": 30,
+    }
+    pending = client.post(
+        "/wallet/grant-requests", json=grant_request, headers=service_auth(service_b)
+    )
+    granted = client.post(
+        "/wallet/grant-requests", json=grant_request, headers=service_auth(service_b)
+    )
     assert pending.status_code == granted.status_code == 202
-    approved = client.post(f"/wallet/grant-requests/{granted.json()['id']}/approve",
-                           json=choice, headers=bo)
+    approved = client.post(
+        f"/wallet/grant-requests/{granted.json()['id']}/approve", json=choice, headers=bo
+    )
     assert approved.status_code == 200, approved.text
 
     return World(
-        issuer_a=issuer_a, issuer_b=issuer_b, verifier_a=verifier_a, verifier_b=verifier_b,
-        b_offer_id=b_offer_id, b_code=b_code, b_credential_id=listed[0]["id"],
-        b_status_list=listed[0]["status_list"], a_access_token=str(a_token["access_token"]),
-        b_verifier_request=asked.json()["id"], alva_credential=alva_credential,
-        bo_credential=bo_credential, bo_request=bo_request,
-        bo_consent=consent.json()["consent_id"], bo_grant_request=pending.json()["id"],
-        service_b_request=pending.json()["id"], service_b_grant=granted.json()["id"],
+        issuer_a=issuer_a,
+        issuer_b=issuer_b,
+        verifier_a=verifier_a,
+        verifier_b=verifier_b,
+        b_offer_id=b_offer_id,
+        b_code=b_code,
+        b_credential_id=listed[0]["id"],
+        b_status_list=listed[0]["status_list"],
+        a_access_token=str(a_token["access_token"]),
+        b_verifier_request=asked.json()["id"],
+        alva_credential=alva_credential,
+        bo_credential=bo_credential,
+        bo_request=bo_request,
+        bo_consent=consent.json()["consent_id"],
+        bo_grant_request=pending.json()["id"],
+        service_b_request=pending.json()["id"],
+        service_b_grant=granted.json()["id"],
         callers={
             ISSUER_A: bearer(issuer_a["api_key"]),
             VERIFIER_A: bearer(verifier_a["api_key"]),
@@ -493,8 +594,9 @@ def blanked(text: str, side: Side) -> str:
     return text
 
 
-def send(client: TestClient, method: str, template: str, side: Side,
-         caller: dict[str, str]) -> tuple[int, str, str, str]:
+def send(
+    client: TestClient, method: str, template: str, side: Side, caller: dict[str, str]
+) -> tuple[int, str, str, str]:
     kwargs = dict(side.kwargs)
     headers = {**caller, **dict(kwargs.pop("headers", {}))}  # type: ignore[arg-type]
     response = client.request(method, template.format(**side.params), headers=headers, **kwargs)
@@ -515,8 +617,12 @@ def error_code(body: str) -> str:
 
 
 def test_not_yours_answers_exactly_like_not_there(
-    client: TestClient, app: FastAPI, roles: Roles, operator_key: jose.PrivateKey,
-    clock: FixedClock, engine: Engine,
+    client: TestClient,
+    app: FastAPI,
+    roles: Roles,
+    operator_key: jose.PrivateKey,
+    clock: FixedClock,
+    engine: Engine,
 ) -> None:
     world = build_world(client, roles, operator_key, clock)
     before = snapshot(engine)
@@ -546,7 +652,10 @@ def test_not_yours_answers_exactly_like_not_there(
 
 @pytest.mark.parametrize("caller", ["holder A", "service A", "anonymous"])
 def test_a_holder_session_or_service_key_is_no_admin(
-    client: TestClient, roles: Roles, operator_key: jose.PrivateKey, clock: FixedClock,
+    client: TestClient,
+    roles: Roles,
+    operator_key: jose.PrivateKey,
+    clock: FixedClock,
     caller: str,
 ) -> None:
     """Across roles, on the paths without an id: the service-admin endpoints refuse a holder's
@@ -556,8 +665,15 @@ def test_a_holder_session_or_service_key_is_no_admin(
         path: client.post(path, json=body, headers=world.callers[caller])
         for path, body in (
             ("/admin/issuers", {"slug": "x", "name": "X", "organisation_number": "556677-8899"}),
-            ("/admin/verifiers", {"slug": "x", "name": "X", "organisation_number": "556677-8899",
-                                  "dns_name": "localhost"}),
+            (
+                "/admin/verifiers",
+                {
+                    "slug": "x",
+                    "name": "X",
+                    "organisation_number": "556677-8899",
+                    "dns_name": "localhost",
+                },
+            ),
             ("/wallet/services", {"name": "X", "client_id": "https://x.example"}),
         )
     }

@@ -68,7 +68,9 @@ def test_independent_wallet_receives_verifies_and_sees_revocation(
     )
     assert made.status_code == 201, made.text
     offer_out = made.json()
-    assert offer_out["credential_offer"].startswith("openid-credential-offer://?credential_offer_uri=")
+    assert offer_out["credential_offer"].startswith(
+        "openid-credential-offer://?credential_offer_uri="
+    )
     assert offer_out["qr_svg"].startswith("<svg")
     assert len(offer_out["tx_code"]) == 6
 

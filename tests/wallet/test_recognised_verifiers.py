@@ -20,26 +20,50 @@ from intyg.app import create_app
 from tests.wallet.conftest import BASE, sign_up_and_in
 from tests.wallet.verifier_double import CLIENT_ID, VerifierDouble
 
-QUERY = {"credentials": [{"id": "any", "format": "dc+sd-jwt",
-                          "meta": {"vct_values": ["http://localhost:8000/types/skill-credential"]}}]}
+QUERY = {
+    "credentials": [
+        {
+            "id": "any",
+            "format": "dc+sd-jwt",
+            "meta": {"vct_values": ["http://localhost:8000/types/skill-credential"]},
+        }
+    ]
+}
 
 
-def client_with(runtime: Runtime, double: VerifierDouble, tmp_path: Path, entities: list, **settings: object) -> TestClient:
+def client_with(
+    runtime: Runtime, double: VerifierDouble, tmp_path: Path, entities: list, **settings: object
+) -> TestClient:
     operator = jose.PrivateKey.generate()
     (tmp_path / "operator.jwks").write_text(json.dumps({"keys": [dict(operator.public.jwk)]}))
     now = runtime.clock.now()
-    token = trust_list.sign_trust_list(trust_list.build_trust_list(
-        list_id="https://wallet.example/recognised", operator_name="Wallet operator",
-        issued_at=now - 60, next_update=now + 3600, entities=entities), operator)
+    token = trust_list.sign_trust_list(
+        trust_list.build_trust_list(
+            list_id="https://wallet.example/recognised",
+            operator_name="Wallet operator",
+            issued_at=now - 60,
+            next_update=now + 3600,
+            entities=entities,
+        ),
+        operator,
+    )
     (tmp_path / "verifiers.jwt").write_text(token)
     anchors = tmp_path / "anchors.pem"
     anchors.write_bytes(double.ca_pem())
     holder: dict[str, object] = {}
-    updated = runtime.settings.model_copy(update={
-        "wallet_trust_anchors": anchors, "trust_list_operator_keys": tmp_path / "operator.jwks",
-        "wallet_recognised_verifiers": str(tmp_path / "verifiers.jwt"), **settings})
-    app = create_app(runtime=dataclasses.replace(
-        runtime, settings=updated, http=lambda: TestClient(holder["app"], base_url=BASE)))  # type: ignore[arg-type]
+    updated = runtime.settings.model_copy(
+        update={
+            "wallet_trust_anchors": anchors,
+            "trust_list_operator_keys": tmp_path / "operator.jwks",
+            "wallet_recognised_verifiers": str(tmp_path / "verifiers.jwt"),
+            **settings,
+        }
+    )
+    app = create_app(
+        runtime=dataclasses.replace(
+            runtime, settings=updated, http=lambda: TestClient(holder["app"], base_url=BASE)
+        )
+    )  # type: ignore[arg-type]
     app.include_router(double.router())
     holder["app"] = app
     from core import trustlists
@@ -50,7 +74,9 @@ def client_with(runtime: Runtime, double: VerifierDouble, tmp_path: Path, entiti
 
 def ask(client: TestClient, double: VerifierDouble) -> httpx.Response:
     auth = sign_up_and_in(client)
-    return client.post("/wallet/presentation-requests", json={"request": double.new_request(QUERY)}, headers=auth)
+    return client.post(
+        "/wallet/presentation-requests", json={"request": double.new_request(QUERY)}, headers=auth
+    )
 
 
 def thumbprint(double: VerifierDouble) -> str:
@@ -61,9 +87,14 @@ def thumbprint(double: VerifierDouble) -> str:
     return base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
 
 
-def test_listed_verifier_is_recognised_by_its_listed_name(runtime: Runtime, double: VerifierDouble, tmp_path: Path) -> None:
-    entities = [trust_list.verifier_entry(CLIENT_ID, "Listade arbetsgivaren",
-                                          certificate_thumbprints=[thumbprint(double)])]
+def test_listed_verifier_is_recognised_by_its_listed_name(
+    runtime: Runtime, double: VerifierDouble, tmp_path: Path
+) -> None:
+    entities = [
+        trust_list.verifier_entry(
+            CLIENT_ID, "Listade arbetsgivaren", certificate_thumbprints=[thumbprint(double)]
+        )
+    ]
     with client_with(runtime, double, tmp_path, entities) as client:
         view = ask(client, double)
     assert view.status_code == 201, view.text
@@ -71,7 +102,9 @@ def test_listed_verifier_is_recognised_by_its_listed_name(runtime: Runtime, doub
     assert view.json()["verifier"]["listed_name"] == "Listade arbetsgivaren"
 
 
-def test_unlisted_verifier_is_shown_as_not_recognised(runtime: Runtime, double: VerifierDouble, tmp_path: Path) -> None:
+def test_unlisted_verifier_is_shown_as_not_recognised(
+    runtime: Runtime, double: VerifierDouble, tmp_path: Path
+) -> None:
     entities = [trust_list.verifier_entry("x509_san_dns:other.example", "Annan")]
     with client_with(runtime, double, tmp_path, entities) as client:
         view = ask(client, double)
@@ -82,7 +115,9 @@ def test_unlisted_verifier_is_refused_when_the_wallet_requires_recognition(
     runtime: Runtime, double: VerifierDouble, tmp_path: Path
 ) -> None:
     entities = [trust_list.verifier_entry("x509_san_dns:other.example", "Annan")]
-    with client_with(runtime, double, tmp_path, entities, wallet_require_recognised_verifier=True) as client:
+    with client_with(
+        runtime, double, tmp_path, entities, wallet_require_recognised_verifier=True
+    ) as client:
         view = ask(client, double)
     assert view.status_code == 403 and view.json()["code"] == "verifier_not_recognised"
 
