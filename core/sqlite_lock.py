@@ -46,7 +46,10 @@ class WriterLock:
 
     def _acquire_file(self, deadline: float) -> None:
         if self._fd is None:
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError as exc:
+                raise sqlite3.OperationalError(f"the writer lock: {exc.strerror}") from None
         delay = _POLL_MIN
         while True:
             try:

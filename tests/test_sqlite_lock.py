@@ -152,6 +152,14 @@ def test_rollback_and_a_failing_statement_give_the_lock_back(db: tuple[Engine, P
     assert counter(engine) == 1
 
 
+def test_an_unusable_lock_file_is_database_unavailable(tmp_path: Path) -> None:
+    path = tmp_path / "blocked.db"
+    (tmp_path / "blocked.db.writer-lock").mkdir()  # not a file: cannot be opened as one
+    engine = create_db_engine(f"sqlite:///{path}")
+    with pytest.raises(DatabaseUnavailable), session_scope(engine) as session:
+        session.execute(text("SELECT 1"))
+
+
 def test_one_lock_per_file_however_it_is_named(tmp_path: Path) -> None:
     (tmp_path / "sub").mkdir()
     direct = sqlite_lock.writer_lock(str(tmp_path / "x.db"))
