@@ -171,27 +171,43 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(workers: int) -> tuple[subprocess.Popen[bytes], str, dict[str, str]]:
-    folder = tempfile.mkdtemp(prefix="intyg-bench-http-")
+def start_server(
+    workers: int,
+    *,
+    host: str = "127.0.0.1",
+    prepare: Callable[[Path], dict[str, str]] | None = None,
+) -> tuple[subprocess.Popen[bytes], str]:
+    """``intyg serve`` on a free port with a new SQLite database in a temporary folder;
+    ``prepare`` may write files there first and returns more settings. Returns the process
+    and the public base URL (``http://{host}:{port}``)."""
+    folder = Path(tempfile.mkdtemp(prefix="intyg-bench-"))
     port = free_port()
-    base = f"http://127.0.0.1:{port}"
+    base = f"http://{host}:{port}"
     env = {
         **os.environ,
         "INTYG_DATABASE_URL": f"sqlite:///{folder}/bench.db",
         "INTYG_PUBLIC_URL": base,
         "INTYG_ADMIN_TOKEN": "bench-admin",
         "INTYG_MASTER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
+        **(prepare(folder) if prepare else {}),
     }
     intyg = [sys.executable, "-m", "intyg"]
-    subprocess.run([*intyg, "db", "upgrade"], env=env, check=True, capture_output=True)
+    subprocess.run([*intyg, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=folder)
     server = subprocess.Popen(
         [*intyg, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
         env=env,
+        cwd=folder,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    return server, base, env
+    wait_ready(f"http://127.0.0.1:{port}")
+    return server, base
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
 
 
 def wait_ready(base: str) -> None:
@@ -213,9 +229,8 @@ def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16
     from core import jose
     from core.standards import oid4vci
 
-    server, base, _env = start_server(workers)
+    server, base = start_server(workers)
     try:
-        wait_ready(base)
         with httpx.Client(base_url=base, timeout=30) as admin:
             made = admin.post(
                 "/admin/issuers",
@@ -267,8 +282,7 @@ def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16
             client.close()
         return done / elapsed
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 def main() -> None:

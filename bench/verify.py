@@ -15,14 +15,9 @@ its status list cached. Printed, all measured now on this machine:
 from __future__ import annotations
 
 import argparse
-import base64
 import json
-import os
 import secrets
-import signal
-import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -34,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
-from bench.issue import claims, free_port, rate, wait_ready  # noqa: E402
+from bench.issue import claims, rate, start_server, stop_server  # noqa: E402
 from core import jose  # noqa: E402
 from core.standards import sd_jwt, sd_jwt_vc, status_list, trust_list  # noqa: E402
 from issuer.issuance import SKILL_SD_SPEC  # noqa: E402
@@ -173,32 +168,17 @@ def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
 
     from core.standards import oid4vci
 
-    folder = tempfile.mkdtemp(prefix="intyg-bench-verify-")
-    port = free_port()
-    base = f"http://localhost:{port}"
     operator = jose.PrivateKey.generate()
-    (Path(folder) / "operator.jwks").write_text(json.dumps({"keys": [dict(operator.public.jwk)]}))
-    env = {
-        **os.environ,
-        "INTYG_DATABASE_URL": f"sqlite:///{folder}/bench.db",
-        "INTYG_PUBLIC_URL": base,
-        "INTYG_ADMIN_TOKEN": "bench-admin",
-        "INTYG_MASTER_KEY": base64.urlsafe_b64encode(secrets.token_bytes(32)).decode(),
-        "INTYG_VERIFIER_CA_DIR": f"{folder}/ca",
-        "INTYG_TRUST_LIST_OPERATOR_KEYS": f"{folder}/operator.jwks",
-    }
-    intyg = [sys.executable, "-m", "intyg"]
-    subprocess.run([*intyg, "db", "upgrade"], env=env, check=True, capture_output=True, cwd=folder)
-    server = subprocess.Popen(
-        [*intyg, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
-        env=env,
-        cwd=folder,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+
+    def prepare(folder: Path) -> dict[str, str]:
+        (folder / "operator.jwks").write_text(json.dumps({"keys": [dict(operator.public.jwk)]}))
+        return {
+            "INTYG_VERIFIER_CA_DIR": f"{folder}/ca",
+            "INTYG_TRUST_LIST_OPERATOR_KEYS": f"{folder}/operator.jwks",
+        }
+
+    server, base = start_server(workers, host="localhost", prepare=prepare)
     try:
-        wait_ready(f"http://127.0.0.1:{port}")
         admin = {"Authorization": "Bearer bench-admin"}
         with httpx.Client(base_url=base, timeout=30) as http:
             issuer = http.post(
@@ -282,7 +262,7 @@ def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
             )
         pending = iter(jobs)
         clients = [
-            httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+            httpx.Client(base_url=base.replace("//localhost:", "//127.0.0.1:"), timeout=30)
             for _ in range(concurrency)
         ]
 
@@ -304,8 +284,7 @@ def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
             client.close()
         return done / elapsed
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_server(server)
 
 
 def main() -> None:

@@ -14,10 +14,10 @@ import ipaddress
 import json
 import socket
 import ssl
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -28,6 +28,7 @@ MAX_RESPONSE_BYTES = 2 * 1024 * 1024
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 HttpClientFactory = Callable[[], httpx.Client]
+Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 class UrlNotAllowed(Forbidden):
@@ -48,7 +49,9 @@ class FetchPolicy:
     development: bool
     allowed_hosts: frozenset[str] = frozenset()
 
-    def check(self, url: str) -> None:
+    def check(self, url: str) -> Address | None:
+        """Refuse ``url`` unless it may be fetched; return the vetted address to connect to,
+        or None for an allow-listed host (which is connected to by name)."""
         # Control characters and spaces: urlsplit silently drops CR, LF and TAB while httpx
         # refuses or re-encodes them, so the URL checked would not be the URL fetched (and a
         # CR/LF is a header-injection attempt). Refused before anything else looks at the URL.
@@ -68,15 +71,17 @@ class FetchPolicy:
         elif parts.scheme != "https":
             raise UrlNotAllowed("only https URLs are fetched")
         if host in self.allowed_hosts:
-            return
+            return None
         if is_loopback_host(host):  # e.g. foo.localhost (RFC 6761), whatever DNS says of it
             raise UrlNotAllowed(f"{host} is a loopback host")
-        for address in _resolve(host):
+        addresses = _resolve(host)
+        for address in addresses:
             if not address.is_global:
                 raise UrlNotAllowed(f"{host} resolves to a non-public address")
+        return addresses[0]
 
 
-def _resolve(host: str) -> Iterable[ipaddress.IPv4Address | ipaddress.IPv6Address]:
+def _resolve(host: str) -> list[Address]:
     try:
         return [ipaddress.ip_address(host.strip("[]"))]
     except ValueError:
@@ -85,7 +90,26 @@ def _resolve(host: str) -> Iterable[ipaddress.IPv4Address | ipaddress.IPv6Addres
         infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
     except OSError:
         raise FetchFailed(f"{host} does not resolve") from None
+    if not infos:
+        raise FetchFailed(f"{host} does not resolve")
     return [ipaddress.ip_address(info[4][0]) for info in infos]
+
+
+def _pinned(url: str, address: Address | None) -> tuple[str, dict[str, str], dict[str, str]]:
+    """``url`` aimed at the vetted ``address``: httpx would resolve the name again, and a
+    second DNS answer (rebinding) could then point at an internal address. The Host header
+    and the TLS server name (SNI and certificate check) keep the original name. Returns the
+    URL, extra headers and httpx request extensions."""
+    parts = urlsplit(url)
+    if address is None or str(address) == parts.hostname:  # allow-listed, or a literal
+        return url, {}, {}
+    literal = f"[{address}]" if address.version == 6 else str(address)
+    netloc = literal if parts.port is None else f"{literal}:{parts.port}"
+    return (
+        urlunsplit(parts._replace(netloc=netloc)),
+        {"Host": parts.netloc},
+        {"sni_hostname": parts.hostname or ""},
+    )
 
 
 @cache
@@ -121,11 +145,18 @@ class Fetcher:
         json_body: object = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        self.policy.check(url)
+        target, pinned_headers, extensions = _pinned(url, self.policy.check(url))
         try:
             with (
                 self.client_factory() as client,
-                client.stream(method, url, data=data, json=json_body, headers=headers) as response,
+                client.stream(
+                    method,
+                    target,
+                    data=data,
+                    json=json_body,
+                    headers={**(headers or {}), **pinned_headers},
+                    extensions=extensions,
+                ) as response,
             ):
                 body = bytearray()
                 for chunk in response.iter_bytes():

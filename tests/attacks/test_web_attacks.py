@@ -15,10 +15,12 @@ sweep in ``tests/issuer/test_no_server_errors.py``.
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -26,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from core import jose
 from core.clock import FixedClock
+from core.http import Fetcher, FetchPolicy
 from tests.helpers import ADMIN
 from tests.verifier.support import VCT, Roles, assert_rejected, check, trust_list_token
 
@@ -385,3 +388,60 @@ def test_ssrf_through_a_trusted_issuer_id_is_refused(
     before = row_counts(engine)
     assert_rejected(roles.verify(presentation), "issuer_key", "url_not_allowed")
     assert_nothing_written(engine, before)
+
+
+@pytest.mark.parametrize(
+    ("answer", "connected_to"),
+    [("93.184.215.14", "93.184.215.14"), ("2606:4700::6810:84e5", "2606:4700::6810:84e5")],
+    ids=["ipv4", "ipv6"],
+)
+def test_dns_rebinding_cannot_turn_a_checked_fetch_inward(
+    monkeypatch: pytest.MonkeyPatch, answer: str, connected_to: str
+) -> None:
+    """The name is resolved once and checked, and the request goes to that very address: a
+    second DNS answer (here the metadata service) is never asked for. The Host header and
+    the TLS server name keep the name, so the certificate is still checked against it."""
+    answers = iter([answer, "169.254.169.254"])
+    lookups: list[str] = []
+
+    def getaddrinfo(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
+        lookups.append(host)
+        address = next(answers)
+        family = socket.AF_INET6 if ":" in address else socket.AF_INET
+        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, 0))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    sent: list[httpx.Request] = []
+
+    def answer_ok(request: httpx.Request) -> httpx.Response:
+        sent.append(request)
+        return httpx.Response(200, json={"ok": True})
+
+    fetcher = Fetcher(
+        FetchPolicy(development=False),
+        lambda: httpx.Client(transport=httpx.MockTransport(answer_ok)),
+    )
+    assert fetcher.get_json("https://rebind.example:8443/doc?x=1") == {"ok": True}
+    assert lookups == ["rebind.example"]
+    (request,) = sent
+    assert (request.url.host, request.url.port) == (connected_to, 8443)
+    assert (request.url.path, request.url.query) == ("/doc", b"x=1")
+    assert request.headers["host"] == "rebind.example:8443"
+    assert request.extensions["sni_hostname"] == "rebind.example"
+
+
+def test_an_allow_listed_host_is_fetched_by_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_lookup(*_args: object, **_kwargs: object) -> object:
+        raise AssertionError("an allow-listed host is not resolved by the policy")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
+    sent: list[httpx.Request] = []
+    fetcher = Fetcher(
+        FetchPolicy(development=True, allowed_hosts=frozenset({"localhost"})),
+        lambda: httpx.Client(
+            transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json=1))
+        ),
+    )
+    assert fetcher.get_json("http://localhost:8000/x") == 1
+    assert sent[0].url.host == "localhost"
+    assert "sni_hostname" not in sent[0].extensions
