@@ -49,9 +49,9 @@ class FetchPolicy:
     development: bool
     allowed_hosts: frozenset[str] = frozenset()
 
-    def check(self, url: str) -> Address | None:
-        """Refuse ``url`` unless it may be fetched; return the vetted address to connect to,
-        or None for an allow-listed host (which is connected to by name)."""
+    def check(self, url: str) -> list[Address]:
+        """Refuse ``url`` unless it may be fetched; return the vetted addresses to connect to,
+        none for an allow-listed host (which is connected to by name)."""
         # Control characters and spaces: urlsplit silently drops CR, LF and TAB while httpx
         # refuses or re-encodes them, so the URL checked would not be the URL fetched (and a
         # CR/LF is a header-injection attempt). Refused before anything else looks at the URL.
@@ -71,14 +71,14 @@ class FetchPolicy:
         elif parts.scheme != "https":
             raise UrlNotAllowed("only https URLs are fetched")
         if host in self.allowed_hosts:
-            return None
+            return []
         if is_loopback_host(host):  # e.g. foo.localhost (RFC 6761), whatever DNS says of it
             raise UrlNotAllowed(f"{host} is a loopback host")
         addresses = _resolve(host)
         for address in addresses:
             if not address.is_global:
                 raise UrlNotAllowed(f"{host} resolves to a non-public address")
-        return addresses[0]
+        return addresses
 
 
 def _resolve(host: str) -> list[Address]:
@@ -145,31 +145,48 @@ class Fetcher:
         json_body: object = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        target, pinned_headers, extensions = _pinned(url, self.policy.check(url))
+        addresses: list[Address | None] = [*self.policy.check(url)] or [None]
         try:
-            with (
-                self.client_factory() as client,
-                client.stream(
-                    method,
-                    target,
-                    data=data,
-                    json=json_body,
-                    headers={**(headers or {}), **pinned_headers},
-                    extensions=extensions,
-                ) as response,
-            ):
-                body = bytearray()
-                for chunk in response.iter_bytes():
-                    body += chunk
-                    if len(body) > MAX_RESPONSE_BYTES:
-                        raise FetchFailed(f"the response from {_origin(url)} is too large")
-                return httpx.Response(
-                    response.status_code, headers=response.headers, content=bytes(body)
-                )
+            for address in addresses[:-1]:
+                try:
+                    return self._send(method, url, address, data, json_body, headers)
+                except (httpx.ConnectError, httpx.ConnectTimeout):
+                    continue  # as a resolver would: the name's next address
+            return self._send(method, url, addresses[-1], data, json_body, headers)
         except httpx.InvalidURL:  # not an HTTPError: it would escape as a 500
             raise UrlNotAllowed("the URL is not well-formed") from None
         except httpx.HTTPError as exc:
             raise FetchFailed(f"{_origin(url)} did not answer ({type(exc).__name__})") from None
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        address: Address | None,
+        data: Mapping[str, str] | None,
+        json_body: object,
+        headers: Mapping[str, str] | None,
+    ) -> httpx.Response:
+        target, pinned_headers, extensions = _pinned(url, address)
+        with (
+            self.client_factory() as client,
+            client.stream(
+                method,
+                target,
+                data=data,
+                json=json_body,
+                headers={**(headers or {}), **pinned_headers},
+                extensions=extensions,
+            ) as response,
+        ):
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > MAX_RESPONSE_BYTES:
+                    raise FetchFailed(f"the response from {_origin(url)} is too large")
+            return httpx.Response(
+                response.status_code, headers=response.headers, content=bytes(body)
+            )
 
     def get_json(self, url: str, headers: Mapping[str, str] | None = None) -> object:
         response = self.request("GET", url, headers=headers)

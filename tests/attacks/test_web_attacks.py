@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from core import jose
 from core.clock import FixedClock
-from core.http import Fetcher, FetchPolicy
+from core.http import Fetcher, FetchPolicy, UrlNotAllowed
 from tests.helpers import ADMIN
 from tests.verifier.support import VCT, Roles, assert_rejected, check, trust_list_token
 
@@ -445,3 +445,47 @@ def test_an_allow_listed_host_is_fetched_by_its_name(monkeypatch: pytest.MonkeyP
     assert fetcher.get_json("http://localhost:8000/x") == 1
     assert sent[0].url.host == "localhost"
     assert "sni_hostname" not in sent[0].extensions
+
+
+def test_a_name_with_two_public_addresses_falls_back_to_the_second_only_after_checking_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def getaddrinfo(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, 0))
+            for address in ("93.184.215.14", "93.184.215.15")
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    tried: list[str] = []
+
+    def first_is_down(request: httpx.Request) -> httpx.Response:
+        tried.append(request.url.host)
+        if request.url.host == "93.184.215.14":
+            raise httpx.ConnectError("refused", request=request)
+        return httpx.Response(200, json={"ok": True})
+
+    fetcher = Fetcher(
+        FetchPolicy(development=False),
+        lambda: httpx.Client(transport=httpx.MockTransport(first_is_down)),
+    )
+    assert fetcher.get_json("https://two.example/doc") == {"ok": True}
+    assert tried == ["93.184.215.14", "93.184.215.15"]
+
+
+def test_a_name_with_one_internal_address_among_public_ones_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def getaddrinfo(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
+        return [
+            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, 0))
+            for address in ("93.184.215.14", "10.0.0.7")
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    fetcher = Fetcher(
+        FetchPolicy(development=False),
+        lambda: httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))),
+    )
+    with pytest.raises(UrlNotAllowed):
+        fetcher.get_json("https://mixed.example/doc")
