@@ -702,7 +702,8 @@ def ms(value: float | None) -> float | None:
     return None if value is None else round(value * 1000, 1)
 
 
-def main() -> int:
+def parse_args() -> tuple[argparse.Namespace, float, float]:
+    """The options, the warm-up and the measured seconds."""
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -737,7 +738,159 @@ def main() -> int:
     warmup = args.warmup if args.warmup is not None else min(60.0, max(10.0, total * 0.1))
     if warmup >= total:
         parser.error("--warmup must be shorter than --minutes")
-    measured_seconds = total - warmup
+    return args, warmup, total - warmup
+
+
+@dataclass
+class Window:
+    """What the measured window saw: flows and the server's memory at its ends."""
+
+    warm_flows: int
+    measured_flows: int
+    elapsed: float
+    rss_start: int
+    rss_end: int
+    rss_peak: int
+    processes: int
+
+
+def measure(
+    server: Server, results: Results, stop: threading.Event, warmup: float, seconds: float
+) -> Window:
+    """Wait out the warm-up, then time ``seconds`` of load, printing progress."""
+    started = time.monotonic()
+    stop.wait(warmup)
+    with results.lock:
+        results.measuring = True
+        warm_flows = results.flows_ok
+    rss_start, _ = group_rss_bytes(server.process.pid)
+    measure_started = time.monotonic()
+    rss_peak = rss_start
+    progress_every = 10.0 if warmup + seconds <= 180 else 30.0
+    while not stop.is_set():
+        left = measure_started + seconds - time.monotonic()
+        if left <= 0 or server.process.poll() is not None:
+            break
+        stop.wait(min(progress_every, left))
+        rss_now = group_rss_bytes(server.process.pid)[0]
+        rss_peak = max(rss_peak, rss_now)
+        with results.lock:
+            done, errs = results.flows_ok, sum(results.errors.values())
+        print(
+            f"  {time.monotonic() - started:6.0f} s  flows {done:6d}  errors {errs}  "
+            f"rss {rss_now / 2**20:.1f} MiB",
+            flush=True,
+        )
+    with results.lock:
+        results.measuring = False  # flows still in flight are audited, not timed
+        measured_flows = results.flows_ok_measured
+    elapsed = time.monotonic() - measure_started
+    rss_end, processes = group_rss_bytes(server.process.pid)
+    return Window(
+        warm_flows, measured_flows, elapsed, rss_start, rss_end, max(rss_peak, rss_end), processes
+    )
+
+
+def report(
+    args: argparse.Namespace,
+    warmup: float,
+    window: Window,
+    results: Results,
+    audit_result: dict[str, Any],
+    problems: list[str],
+    log_path: Path,
+) -> bool:
+    """Print the table, the verdict and one line of JSON; True when the soak passed."""
+    growth = (
+        (window.rss_end - window.rss_start) / window.rss_start * 100
+        if window.rss_start
+        else float("nan")
+    )
+    errors_total = sum(results.errors.values())
+    steps = {
+        step: {
+            "n": len(values),
+            "p50_ms": ms(percentile(values, 50)),
+            "p99_ms": ms(percentile(values, 99)),
+        }
+        for step, values in results.latencies.items()
+    }
+    reasons = []
+    if errors_total:
+        reasons.append(f"{errors_total} errors: {dict(results.errors)}")
+    reasons.extend(audit_result["failures"])
+    if not growth < args.max_growth:
+        reasons.append(f"memory grew {growth:.1f} % (limit {args.max_growth:g} %)")
+    reasons.extend(problems)
+    if window.measured_flows == 0:
+        reasons.append("no flow completed in the measured window")
+
+    print()
+    print(f"{'step':8} {'n':>7} {'p50 ms':>9} {'p99 ms':>9}")
+    for step in (*STEPS, "flow"):
+        row = steps[step]
+        p50 = "-" if row["p50_ms"] is None else f"{row['p50_ms']:.1f}"
+        p99 = "-" if row["p99_ms"] is None else f"{row['p99_ms']:.1f}"
+        print(f"{step:8} {row['n']:>7} {p50:>9} {p99:>9}")
+    rate = window.measured_flows / window.elapsed if window.elapsed else 0.0
+    mib = 2**20
+    print(f"flows/s (measured {window.elapsed:.0f} s)     {rate:.2f}")
+    print(f"flows completed (all / warm-up)   {results.flows_ok} / {window.warm_flows}")
+    print(f"errors                            {errors_total} {dict(results.errors) or ''}")
+    print(
+        f"server RSS start / end / peak     {window.rss_start / mib:.1f} / "
+        f"{window.rss_end / mib:.1f} / {window.rss_peak / mib:.1f} MiB over "
+        f"{window.processes} processes ({growth:+.1f} %)"
+    )
+    print(
+        f"credentials / redemptions         {audit_result['credentials']} / "
+        f"{audit_result['successful_redemptions']} (duplicated {audit_result['duplicated']}, "
+        f"lost {audit_result['lost']}, unexplained {audit_result['unexplained']})"
+    )
+    print(f"verifier requests                 {audit_result['verifier_requests_by_status']}")
+    for sample in results.error_samples:
+        print(f"  error  {sample}")
+    figures = {
+        "minutes": args.minutes,
+        "warmup_s": warmup,
+        "measured_s": round(window.elapsed, 1),
+        "concurrency": args.concurrency,
+        "workers": args.workers,
+        "database": "postgresql"
+        if args.database_url and not args.database_url.startswith("sqlite")
+        else "sqlite",
+        "cpus": os.cpu_count(),
+        "flows_per_s": round(rate, 2),
+        "flows_measured": window.measured_flows,
+        "flows_total": results.flows_ok,
+        "flows_failed": results.flows_failed,
+        "errors": errors_total,
+        "errors_by_step": dict(results.errors),
+        "latency": steps,
+        "rss_start_mib": round(window.rss_start / mib, 1),
+        "rss_end_mib": round(window.rss_end / mib, 1),
+        "rss_peak_mib": round(window.rss_peak / mib, 1),
+        "rss_growth_pct": round(growth, 2),
+        "server_processes": window.processes,
+        "audit": {k: v for k, v in audit_result.items() if k != "failures"},
+        "ok": not reasons,
+    }
+    if reasons:
+        print("\nFAILED:")
+        for reason in reasons:
+            print(f"  - {reason}")
+        print(f"  server log: {log_path}")
+    else:
+        print(
+            "\nOK: zero errors, every credential accounted for, memory growth under "
+            f"{args.max_growth:g} %"
+        )
+    print(json.dumps(figures, separators=(",", ":")))
+    return not reasons
+
+
+def main() -> int:
+    args, warmup, measured_seconds = parse_args()
 
     def interrupted(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)  # unwinds through the ``finally`` that stops the server
@@ -751,13 +904,13 @@ def main() -> int:
     stop = threading.Event()
     server: Server | None = None
     drivers: list[Driver] = []
-    failed = True
+    passed = False
     try:
         operator = jose.PrivateKey.generate()
         server = start_server(folder, args.workers, args.database_url, operator.public)
         wait_ready(server)
         setup = set_up(server, operator, args.concurrency)
-        max_flows = int(total * MAX_FLOWS_PER_SECOND_PER_DRIVER)
+        max_flows = int((warmup + measured_seconds) * MAX_FLOWS_PER_SECOND_PER_DRIVER)
         drivers = [
             Driver(i, server, setup, results, stop, max_flows) for i in range(args.concurrency)
         ]
@@ -768,128 +921,21 @@ def main() -> int:
             f"server log {server.log_path}",
             flush=True,
         )
-        started = time.monotonic()
         for driver in drivers:
             driver.start()
-        stop.wait(warmup)
-        with results.lock:
-            results.measuring = True
-            warm_flows = results.flows_ok
-        rss_start, procs_start = group_rss_bytes(server.process.pid)
-        measure_started = time.monotonic()
-        rss_peak = rss_start
-        progress_every = 10.0 if total <= 180 else 30.0
-        while not stop.is_set():
-            left = measure_started + measured_seconds - time.monotonic()
-            if left <= 0 or server.process.poll() is not None:
-                break
-            stop.wait(min(progress_every, left))
-            rss_now = group_rss_bytes(server.process.pid)[0]
-            rss_peak = max(rss_peak, rss_now)
-            with results.lock:
-                done, errs = results.flows_ok, sum(results.errors.values())
-            print(
-                f"  {time.monotonic() - started:6.0f} s  flows {done:6d}  errors {errs}  "
-                f"rss {rss_now / 2**20:.1f} MiB",
-                flush=True,
-            )
-        with results.lock:
-            results.measuring = False  # flows still in flight are audited, not timed
-            measured_flows = results.flows_ok_measured
-        measured_elapsed = time.monotonic() - measure_started
-        rss_end, procs_end = group_rss_bytes(server.process.pid)
-        rss_peak = max(rss_peak, rss_end)
-        server_died = server.process.poll() is not None
+        window = measure(server, results, stop, warmup, measured_seconds)
+        problems = []
+        if server.process.poll() is not None:
+            problems.append(f"the server exited with {server.process.returncode}")
         stop.set()
         for driver in drivers:
             driver.join(REQUEST_TIMEOUT * 2)
         stuck = [d.name for d in drivers if d.is_alive()]
-        audit_result = audit(database_url, folder, setup, results)
-
-        growth = (rss_end - rss_start) / rss_start * 100 if rss_start else float("nan")
-        errors_total = sum(results.errors.values())
-        steps = {
-            step: {
-                "n": len(values),
-                "p50_ms": ms(percentile(values, 50)),
-                "p99_ms": ms(percentile(values, 99)),
-            }
-            for step, values in results.latencies.items()
-        }
-        reasons = []
-        if errors_total:
-            reasons.append(f"{errors_total} errors: {dict(results.errors)}")
-        reasons.extend(audit_result["failures"])
-        if not growth < args.max_growth:
-            reasons.append(f"memory grew {growth:.1f} % (limit {args.max_growth:g} %)")
-        if server_died:
-            reasons.append(f"the server exited with {server.process.returncode}")
         if stuck:
-            reasons.append(f"drivers did not stop: {stuck}")
-        if measured_flows == 0:
-            reasons.append("no flow completed in the measured window")
-
-        print()
-        print(f"{'step':8} {'n':>7} {'p50 ms':>9} {'p99 ms':>9}")
-        for step in (*STEPS, "flow"):
-            row = steps[step]
-            p50 = "-" if row["p50_ms"] is None else f"{row['p50_ms']:.1f}"
-            p99 = "-" if row["p99_ms"] is None else f"{row['p99_ms']:.1f}"
-            print(f"{step:8} {row['n']:>7} {p50:>9} {p99:>9}")
-        rate = measured_flows / measured_elapsed if measured_elapsed else 0.0
-        print(f"flows/s (measured {measured_elapsed:.0f} s)     {rate:.2f}")
-        print(f"flows completed (all / warm-up)   {results.flows_ok} / {warm_flows}")
-        print(f"errors                            {errors_total} {dict(results.errors) or ''}")
-        print(
-            f"server RSS start / end / peak     {rss_start / 2**20:.1f} / {rss_end / 2**20:.1f} / "
-            f"{rss_peak / 2**20:.1f} MiB over {procs_start}/{procs_end} processes ({growth:+.1f} %)"
-        )
-        print(
-            f"credentials / redemptions         {audit_result['credentials']} / "
-            f"{audit_result['successful_redemptions']} (duplicated {audit_result['duplicated']}, "
-            f"lost {audit_result['lost']}, unexplained {audit_result['unexplained']})"
-        )
-        print(f"verifier requests                 {audit_result['verifier_requests_by_status']}")
-        for sample in results.error_samples:
-            print(f"  error  {sample}")
-        figures = {
-            "minutes": args.minutes,
-            "warmup_s": warmup,
-            "measured_s": round(measured_elapsed, 1),
-            "concurrency": args.concurrency,
-            "workers": args.workers,
-            "database": "postgresql"
-            if args.database_url and not args.database_url.startswith("sqlite")
-            else "sqlite",
-            "cpus": os.cpu_count(),
-            "flows_per_s": round(rate, 2),
-            "flows_measured": measured_flows,
-            "flows_total": results.flows_ok,
-            "flows_failed": results.flows_failed,
-            "errors": errors_total,
-            "errors_by_step": dict(results.errors),
-            "latency": steps,
-            "rss_start_mib": round(rss_start / 2**20, 1),
-            "rss_end_mib": round(rss_end / 2**20, 1),
-            "rss_peak_mib": round(rss_peak / 2**20, 1),
-            "rss_growth_pct": round(growth, 2),
-            "server_processes": procs_end,
-            "audit": {k: v for k, v in audit_result.items() if k != "failures"},
-            "ok": not reasons,
-        }
-        if reasons:
-            print("\nFAILED:")
-            for reason in reasons:
-                print(f"  - {reason}")
-            print(f"  server log: {server.log_path}")
-        else:
-            print(
-                "\nOK: zero errors, every credential accounted for, memory growth under "
-                f"{args.max_growth:g} %"
-            )
-        print(json.dumps(figures, separators=(",", ":")))
-        failed = bool(reasons)
-        return 1 if failed else 0
+            problems.append(f"drivers did not stop: {stuck}")
+        audit_result = audit(database_url, folder, setup, results)
+        passed = report(args, warmup, window, results, audit_result, problems, server.log_path)
+        return 0 if passed else 1
     except BaseException:
         if server is not None:
             print(f"soak: aborted; server log: {server.log_path}", file=sys.stderr)
@@ -900,7 +946,7 @@ def main() -> int:
             stop_server(server)
         for driver in drivers:
             driver.join(5)
-        if failed or args.keep:
+        if not passed or args.keep:
             print(f"soak: kept {folder}", file=sys.stderr)
         else:
             shutil.rmtree(folder, ignore_errors=True)
