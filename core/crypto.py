@@ -15,6 +15,7 @@ import base64
 import hashlib
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
@@ -54,16 +55,22 @@ class MasterKey:
 
     @staticmethod
     def load_or_create(path: Path) -> MasterKey:
-        """Read the key file; create it (mode 0600, never overwritten) on first run."""
+        """Read the key file; create it (mode 0600, never overwritten) on first run.
+
+        The new key is written to a temporary file and linked into place, so a process that
+        starts at the same moment reads either no file or the whole key, and one key wins.
+        """
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+                with os.fdopen(fd, "w") as handle:  # mkstemp makes it 0600
+                    handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+                os.link(temporary, path)
             except FileExistsError:
                 pass  # another process created it first; read theirs
-            else:
-                with os.fdopen(fd, "w") as handle:
-                    handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
+            finally:
+                os.unlink(temporary)
         return MasterKey.from_text(path.read_text())
 
     def wrap(self, data_key: bytes, aad: bytes) -> bytes:

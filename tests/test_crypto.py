@@ -6,7 +6,9 @@ import base64
 import os
 import secrets
 import stat
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -159,3 +161,18 @@ def test_corrupt_key_file_is_reported_not_replaced(tmp_path: Path) -> None:
     with pytest.raises(SecretStoreError):
         MasterKey.load_or_create(path)
     assert path.read_text() == "c2hvcnQ"
+
+
+def test_processes_starting_together_share_one_new_key_file(tmp_path: Path) -> None:
+    """Each creator links a whole file into place: none reads a half-written key."""
+    path = tmp_path / "master.key"
+    barrier = threading.Barrier(16)
+
+    def start() -> bytes:
+        barrier.wait()
+        return MasterKey.load_or_create(path).key_id
+
+    with ThreadPoolExecutor(16) as pool:
+        key_ids = list(pool.map(lambda _: start(), range(16)))
+    assert len(set(key_ids)) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key"]

@@ -9,8 +9,12 @@ the real anchor.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from cryptography import x509
@@ -23,23 +27,52 @@ CA_NAME = "Intyg development verifier CA"
 
 
 def load_or_create(rt: Runtime) -> tuple[x509.Certificate, jose.PrivateKey]:
+    """The development CA, created on first use.
+
+    Creation holds an exclusive lock on ``.create.lock`` in the folder and looks again once it
+    has it, so two workers starting together make one CA, not a key from one and a
+    certificate from the other. The key is written before the certificate, each file whole
+    (written aside, then renamed): a readable ``ca.pem`` means the CA is complete.
+    """
     folder = rt.settings.verifier_ca_dir
-    cert_file, key_file = folder / "ca.pem", folder / "ca-key.sealed"
+    cert_file = folder / "ca.pem"
     if not cert_file.exists():
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        cert, key = certs.create_dev_ca(CA_NAME, rt.clock.now())
-        sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), "verifier-dev-ca")
-        _write_private(key_file, sealed)
-        cert_file.write_text(certs.certificate_to_pem(cert))
-        return cert, key
+        with _exclusive(folder / ".create.lock"):
+            if not cert_file.exists():
+                return _create(rt, folder)
     cert = certs.certificate_from_pem(cert_file.read_bytes())
     key = jose.PrivateKey.from_jwk(
-        json.loads(rt.master_key.open(key_file.read_bytes(), "verifier-dev-ca"))
+        json.loads(rt.master_key.open((folder / "ca-key.sealed").read_bytes(), "verifier-dev-ca"))
     )
     return cert, key
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(data)
+def _create(rt: Runtime, folder: Path) -> tuple[x509.Certificate, jose.PrivateKey]:
+    cert, key = certs.create_dev_ca(CA_NAME, rt.clock.now())
+    sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), "verifier-dev-ca")
+    _write_whole(folder / "ca-key.sealed", sealed, mode=0o600)
+    _write_whole(folder / "ca.pem", certs.certificate_to_pem(cert).encode(), mode=0o644)
+    return cert, key
+
+
+@contextmanager
+def _exclusive(lock_file: Path) -> Iterator[None]:
+    fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)  # released when the descriptor closes
+        yield
+    finally:
+        os.close(fd)
+
+
+def _write_whole(path: Path, data: bytes, *, mode: int) -> None:
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
