@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -390,59 +390,71 @@ def test_ssrf_through_a_trusted_issuer_id_is_refused(
     assert_nothing_written(engine, before)
 
 
-@pytest.mark.parametrize(
-    ("answer", "connected_to"),
-    [("93.184.215.14", "93.184.215.14"), ("2606:4700::6810:84e5", "2606:4700::6810:84e5")],
-    ids=["ipv4", "ipv6"],
-)
-def test_dns_rebinding_cannot_turn_a_checked_fetch_inward(
-    monkeypatch: pytest.MonkeyPatch, answer: str, connected_to: str
-) -> None:
-    """The name is resolved once and checked, and the request goes to that very address: a
-    second DNS answer (here the metadata service) is never asked for. The Host header and
-    the TLS server name keep the name, so the certificate is still checked against it."""
-    answers = iter([answer, "169.254.169.254"])
+def fake_dns(monkeypatch: pytest.MonkeyPatch, *answers: tuple[str, ...]) -> list[str]:
+    """``socket.getaddrinfo`` gives the next answer (a tuple of addresses) per lookup;
+    returns the names looked up, in order."""
+    pending = iter(answers)
     lookups: list[str] = []
 
     def getaddrinfo(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
         lookups.append(host)
-        address = next(answers)
-        family = socket.AF_INET6 if ":" in address else socket.AF_INET
-        return [(family, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, 0))]
+        return [
+            (
+                socket.AF_INET6 if ":" in address else socket.AF_INET,
+                socket.SOCK_STREAM,
+                socket.IPPROTO_TCP,
+                "",
+                (address, 0),
+            )
+            for address in next(pending)
+        ]
 
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return lookups
+
+
+def mock_fetcher(
+    policy: FetchPolicy, answer: Callable[[httpx.Request], httpx.Response]
+) -> tuple[Fetcher, list[httpx.Request]]:
+    """A fetcher whose requests go to ``answer``; returns it and the requests it sent."""
     sent: list[httpx.Request] = []
 
-    def answer_ok(request: httpx.Request) -> httpx.Response:
+    def recorded(request: httpx.Request) -> httpx.Response:
         sent.append(request)
-        return httpx.Response(200, json={"ok": True})
+        return answer(request)
 
-    fetcher = Fetcher(
-        FetchPolicy(development=False),
-        lambda: httpx.Client(transport=httpx.MockTransport(answer_ok)),
-    )
+    return Fetcher(policy, lambda: httpx.Client(transport=httpx.MockTransport(recorded))), sent
+
+
+def ok(_request: httpx.Request) -> httpx.Response:
+    return httpx.Response(200, json={"ok": True})
+
+
+@pytest.mark.parametrize("answer", ["93.184.215.14", "2606:4700::6810:84e5"], ids=["ipv4", "ipv6"])
+def test_dns_rebinding_cannot_turn_a_checked_fetch_inward(
+    monkeypatch: pytest.MonkeyPatch, answer: str
+) -> None:
+    """The name is resolved once and checked, and the request goes to that very address: a
+    second DNS answer (here the metadata service) is never asked for. The Host header and
+    the TLS server name keep the name, so the certificate is still checked against it."""
+    lookups = fake_dns(monkeypatch, (answer,), ("169.254.169.254",))
+    fetcher, sent = mock_fetcher(FetchPolicy(development=False), ok)
     assert fetcher.get_json("https://rebind.example:8443/doc?x=1") == {"ok": True}
     assert lookups == ["rebind.example"]
     (request,) = sent
-    assert (request.url.host, request.url.port) == (connected_to, 8443)
+    assert (request.url.host, request.url.port) == (answer, 8443)
     assert (request.url.path, request.url.query) == ("/doc", b"x=1")
     assert request.headers["host"] == "rebind.example:8443"
     assert request.extensions["sni_hostname"] == "rebind.example"
 
 
 def test_an_allow_listed_host_is_fetched_by_its_name(monkeypatch: pytest.MonkeyPatch) -> None:
-    def no_lookup(*_args: object, **_kwargs: object) -> object:
-        raise AssertionError("an allow-listed host is not resolved by the policy")
-
-    monkeypatch.setattr(socket, "getaddrinfo", no_lookup)
-    sent: list[httpx.Request] = []
-    fetcher = Fetcher(
-        FetchPolicy(development=True, allowed_hosts=frozenset({"localhost"})),
-        lambda: httpx.Client(
-            transport=httpx.MockTransport(lambda r: sent.append(r) or httpx.Response(200, json=1))
-        ),
+    lookups = fake_dns(monkeypatch)  # no answer: a lookup would fail the test
+    fetcher, sent = mock_fetcher(
+        FetchPolicy(development=True, allowed_hosts=frozenset({"localhost"})), ok
     )
-    assert fetcher.get_json("http://localhost:8000/x") == 1
+    assert fetcher.get_json("http://localhost:8000/x") == {"ok": True}
+    assert lookups == []
     assert sent[0].url.host == "localhost"
     assert "sni_hostname" not in sent[0].extensions
 
@@ -450,42 +462,23 @@ def test_an_allow_listed_host_is_fetched_by_its_name(monkeypatch: pytest.MonkeyP
 def test_a_name_with_two_public_addresses_falls_back_to_the_second_only_after_checking_both(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def getaddrinfo(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
-        return [
-            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, 0))
-            for address in ("93.184.215.14", "93.184.215.15")
-        ]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    tried: list[str] = []
+    fake_dns(monkeypatch, ("93.184.215.14", "93.184.215.15"))
 
     def first_is_down(request: httpx.Request) -> httpx.Response:
-        tried.append(request.url.host)
         if request.url.host == "93.184.215.14":
             raise httpx.ConnectError("refused", request=request)
-        return httpx.Response(200, json={"ok": True})
+        return ok(request)
 
-    fetcher = Fetcher(
-        FetchPolicy(development=False),
-        lambda: httpx.Client(transport=httpx.MockTransport(first_is_down)),
-    )
+    fetcher, sent = mock_fetcher(FetchPolicy(development=False), first_is_down)
     assert fetcher.get_json("https://two.example/doc") == {"ok": True}
-    assert tried == ["93.184.215.14", "93.184.215.15"]
+    assert [request.url.host for request in sent] == ["93.184.215.14", "93.184.215.15"]
 
 
 def test_a_name_with_one_internal_address_among_public_ones_is_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def getaddrinfo(host: str, *_args: object, **_kwargs: object) -> list[tuple[object, ...]]:
-        return [
-            (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, 0))
-            for address in ("93.184.215.14", "10.0.0.7")
-        ]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    fetcher = Fetcher(
-        FetchPolicy(development=False),
-        lambda: httpx.Client(transport=httpx.MockTransport(lambda r: httpx.Response(200))),
-    )
+    fake_dns(monkeypatch, ("93.184.215.14", "10.0.0.7"))
+    fetcher, sent = mock_fetcher(FetchPolicy(development=False), ok)
     with pytest.raises(UrlNotAllowed):
         fetcher.get_json("https://mixed.example/doc")
+    assert sent == []

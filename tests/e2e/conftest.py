@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core import jose
 from core.runtime import Runtime
@@ -29,12 +30,15 @@ def operator_key(tmp_path: Path) -> jose.PrivateKey:
     return key
 
 
-@pytest.fixture
-def app(runtime: Runtime, tmp_path: Path, operator_key: jose.PrivateKey) -> FastAPI:
+def one_process_app(
+    runtime: Runtime, tmp_path: Path, outbound: Callable[[ASGIApp], httpx.Client]
+) -> FastAPI:
+    """All three roles in one app whose outbound HTTP goes through ``outbound`` (given the
+    app) back into the app itself, with a dev CA and trust-list operator keys in ``tmp_path``."""
     holder: dict[str, FastAPI] = {}
 
-    def in_process_client() -> httpx.Client:
-        return TestClient(holder["app"], base_url=BASE)
+    async def itself(scope: Scope, receive: Receive, send: Send) -> None:
+        await holder["app"](scope, receive, send)
 
     settings = runtime.settings.model_copy(
         update={
@@ -44,10 +48,15 @@ def app(runtime: Runtime, tmp_path: Path, operator_key: jose.PrivateKey) -> Fast
         }
     )
     application = create_app(
-        runtime=dataclasses.replace(runtime, settings=settings, http=in_process_client)
+        runtime=dataclasses.replace(runtime, settings=settings, http=lambda: outbound(itself))
     )
     holder["app"] = application
     return application
+
+
+@pytest.fixture
+def app(runtime: Runtime, tmp_path: Path, operator_key: jose.PrivateKey) -> FastAPI:
+    return one_process_app(runtime, tmp_path, lambda app: TestClient(app, base_url=BASE))
 
 
 @pytest.fixture

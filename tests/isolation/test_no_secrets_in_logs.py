@@ -38,9 +38,8 @@ from core import jose
 from core.clock import FixedClock
 from core.logs import RedactingFilter, redact_path, uvicorn_log_config
 from core.runtime import Runtime
-from intyg.app import create_app
 from issuer.models import IssuerSigningKey
-from tests.e2e.conftest import BASE
+from tests.e2e.conftest import BASE, one_process_app
 from tests.e2e.test_three_servers import free_port
 from tests.helpers import learner_claims
 from tests.verifier.support import Roles, local
@@ -142,23 +141,9 @@ def app(
     runtime: Runtime, tmp_path: Path, operator_key: jose.PrivateKey, traffic: Traffic
 ) -> FastAPI:
     """The one-process app of the verifier suites, its outbound HTTP recorded."""
-    holder: dict[str, FastAPI] = {}
-
-    def in_process_client() -> httpx.Client:
-        return recorded(TestClient(holder["app"], base_url=BASE), traffic)
-
-    settings = runtime.settings.model_copy(
-        update={
-            "verifier_ca_dir": tmp_path / "verifier-ca",
-            "wallet_trust_anchors": tmp_path / "verifier-ca" / "ca.pem",
-            "trust_list_operator_keys": tmp_path / "operator.jwks",
-        }
+    return one_process_app(
+        runtime, tmp_path, lambda app: recorded(TestClient(app, base_url=BASE), traffic)
     )
-    application = create_app(
-        runtime=dataclasses.replace(runtime, settings=settings, http=in_process_client)
-    )
-    holder["app"] = application
-    return application
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ every test starts and ends with them empty, so one test's issuer keys never meet
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,13 +16,17 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from starlette.responses import Response
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from core import jose
 from core.clock import FixedClock
 from core.runtime import Runtime
-from intyg.app import create_app
-from tests.e2e.conftest import BASE, client, operator_key  # noqa: F401  (fixtures)
+from tests.e2e.conftest import (  # noqa: F401  (fixtures)
+    BASE,
+    client,
+    one_process_app,
+    operator_key,
+)
 from tests.verifier.support import Roles, setup_roles
 
 
@@ -66,31 +69,18 @@ def app(
     outage: set[str],
     outbound: list[str],
 ) -> FastAPI:
-    holder: dict[str, FastAPI] = {}
+    def gated(app: ASGIApp) -> httpx.Client:
+        async def gate(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] == "http":
+                outbound.append(scope["path"])
+            if scope["type"] == "http" and any(scope["path"].startswith(p) for p in outage):
+                await Response("unavailable", status_code=503)(scope, receive, send)
+                return
+            await app(scope, receive, send)
 
-    async def gate(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            outbound.append(scope["path"])
-        if scope["type"] == "http" and any(scope["path"].startswith(p) for p in outage):
-            await Response("unavailable", status_code=503)(scope, receive, send)
-            return
-        await holder["app"](scope, receive, send)
-
-    def in_process_client() -> httpx.Client:
         return TestClient(gate, base_url=BASE)
 
-    settings = runtime.settings.model_copy(
-        update={
-            "verifier_ca_dir": tmp_path / "verifier-ca",
-            "wallet_trust_anchors": tmp_path / "verifier-ca" / "ca.pem",
-            "trust_list_operator_keys": tmp_path / "operator.jwks",
-        }
-    )
-    application = create_app(
-        runtime=dataclasses.replace(runtime, settings=settings, http=in_process_client)
-    )
-    holder["app"] = application
-    return application
+    return one_process_app(runtime, tmp_path, gated)
 
 
 @pytest.fixture
