@@ -11,8 +11,10 @@ import base64
 import hashlib
 import json
 import secrets
+import subprocess
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx
@@ -161,3 +163,29 @@ def create_issuer(client: httpx.Client, slug: str = "yh-akademin") -> dict[str, 
 
 def quote_path(value: str) -> str:
     return quote(value, safe="")
+
+
+def wait_until_serving(
+    base: str,
+    process: subprocess.Popen[bytes] | None = None,
+    *,
+    seconds: float = 30,
+    log: Path | None = None,
+) -> None:
+    """Poll ``base``/healthz until it answers 200; fail early if ``process`` exits, and
+    quote the end of ``log`` in either failure."""
+
+    def tail() -> str:
+        return log.read_text(errors="replace")[-2000:] if log is not None else ""
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}: {tail()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"{base} did not start within {seconds:g} s: {tail()}")

@@ -13,12 +13,12 @@ import shutil
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
+
+from tests.helpers import wait_until_serving
 
 REPO = Path(__file__).resolve().parents[1]
 TUTORIAL = REPO / "docs" / "tutorial.md"
@@ -69,18 +69,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
         stderr=err,
     )
     try:
-        deadline = time.time() + 40
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"intyg demo exited: {(tmp_path / 'demo.err').read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.time() > deadline:
-                pytest.fail("intyg demo did not start serving within 40 s")
-            time.sleep(0.2)
+        wait_until_serving(base, process, seconds=40, log=tmp_path / "demo.err")
         printed = (tmp_path / "demo.out").read_text(encoding="utf-8")
         exports = [line for line in printed.splitlines() if line.startswith("export ")]
         yield env, exports

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 
 from core import jose
 from core.clock import FixedClock
-from core.http import Fetcher, FetchPolicy, UrlNotAllowed
+from core.http import Fetcher, FetchFailed, FetchPolicy, UrlNotAllowed
 from tests.helpers import ADMIN
 from tests.verifier.support import VCT, Roles, assert_rejected, check, trust_list_token
 
@@ -481,4 +481,13 @@ def test_a_name_with_one_internal_address_among_public_ones_is_refused(
     fetcher, sent = mock_fetcher(FetchPolicy(development=False), ok)
     with pytest.raises(UrlNotAllowed):
         fetcher.get_json("https://mixed.example/doc")
+    assert sent == []
+
+
+def test_a_name_without_addresses_is_fetch_failed(monkeypatch: pytest.MonkeyPatch) -> None:
+    fake_dns(monkeypatch, ())
+    fetcher, sent = mock_fetcher(FetchPolicy(development=False), ok)
+    with pytest.raises(FetchFailed) as failed:
+        fetcher.get_json("https://empty.example/doc")
+    assert failed.value.code == "fetch_failed"
     assert sent == []

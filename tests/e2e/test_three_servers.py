@@ -20,7 +20,7 @@ import pytest
 
 from core import jose
 from core.standards import trust_list
-from tests.helpers import learner_claims
+from tests.helpers import learner_claims, wait_until_serving
 
 ADMIN = {"Authorization": "Bearer three-servers-admin"}
 
@@ -68,14 +68,7 @@ class Server:
         )
 
     def wait(self) -> None:
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"server on {self.port} did not start")
+        wait_until_serving(self.base, self.process)
 
     def stop(self) -> None:
         if self.process is not None:

@@ -17,7 +17,7 @@ from jwcrypto import jwk
 from core import jose
 from core.standards import sd_jwt, trust_list
 from tests.e2e.test_three_servers import free_port
-from tests.helpers import PRE_AUTH, learner_claims, public_jwk, sign_jwt
+from tests.helpers import PRE_AUTH, learner_claims, public_jwk, sign_jwt, wait_until_serving
 from tests.verifier.support import Held
 
 ADMIN_TOKEN = "faults-admin-token"
@@ -81,16 +81,9 @@ class Served:
             self.process = subprocess.Popen(
                 command, env=env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT
             )
-        deadline = time.monotonic() + 90  # two workers on a busy CI machine
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"intyg serve exited: {self.log_path.read_text()[-2000:]}")
-            try:
-                if httpx.get(f"{self.base}/healthz", timeout=1).status_code == 200:
-                    return self
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError(f"intyg serve did not start: {self.log_path.read_text()[-2000:]}")
+        # 90 s: two workers on a busy CI machine
+        wait_until_serving(self.base, self.process, seconds=90, log=self.log_path)
+        return self
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:

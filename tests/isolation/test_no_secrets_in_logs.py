@@ -22,7 +22,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import unquote
@@ -41,7 +40,7 @@ from core.runtime import Runtime
 from issuer.models import IssuerSigningKey
 from tests.e2e.conftest import BASE, one_process_app
 from tests.e2e.test_three_servers import free_port
-from tests.helpers import learner_claims
+from tests.helpers import learner_claims, wait_until_serving
 from tests.verifier.support import Roles, local
 from tests.wallet.conftest import sign_up_and_in
 from tests.wallet.flows import register_service, service_auth
@@ -509,14 +508,3 @@ def test_the_served_access_log_redacts_an_offer_url(tmp_path: Path, master_key_t
         *PERSONNUMMER,
     ):
         assert secret not in served, (secret, served)
-
-
-def wait_until_serving(base: str) -> None:
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    raise RuntimeError(f"{base} did not start")

@@ -11,7 +11,6 @@ import secrets
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -19,7 +18,7 @@ from urllib.parse import quote
 import httpx
 import pytest
 
-from tests.helpers import learner_claims
+from tests.helpers import learner_claims, wait_until_serving
 
 ADMIN_TOKEN = "loopback-admin-token"
 PASSWORD = "correct horse battery staple"
@@ -62,16 +61,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            assert process.poll() is None, (tmp_path / "server.log").read_text()
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "the server did not start within 15 s"
-            time.sleep(0.1)
+        wait_until_serving(base, process, seconds=15, log=tmp_path / "server.log")
         yield base
     finally:
         process.terminate()
