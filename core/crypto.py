@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
 import secrets
-import tempfile
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from core.errors import IntygError
+from core.files import write_whole
 
 _VERSION = b"\x01"
 _HEADER = 1 + 8 + 12 + 48 + 12
@@ -57,20 +56,13 @@ class MasterKey:
     def load_or_create(path: Path) -> MasterKey:
         """Read the key file; create it (mode 0600, never overwritten) on first run.
 
-        The new key is written to a temporary file and linked into place, so a process that
-        starts at the same moment reads either no file or the whole key, and one key wins.
+        The new key is moved into place whole (``core.files``), so a process that starts at
+        the same moment reads either no file or the whole key, and one key wins.
         """
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-            try:
-                with os.fdopen(fd, "w") as handle:  # mkstemp makes it 0600
-                    handle.write(base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
-                os.link(temporary, path)
-            except FileExistsError:
-                pass  # another process created it first; read theirs
-            finally:
-                os.unlink(temporary)
+            key = base64.urlsafe_b64encode(secrets.token_bytes(32))
+            write_whole(path, key, exclusive=True)  # False: another process won; read theirs
         return MasterKey.from_text(path.read_text())
 
     def wrap(self, data_key: bytes, aad: bytes) -> bytes:

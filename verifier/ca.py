@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from cryptography import x509
 
 from core import jose
 from core import x509 as certs
+from core.files import write_whole
 from core.runtime import Runtime
 
 CA_NAME = "Intyg development verifier CA"
@@ -51,8 +51,8 @@ def load_or_create(rt: Runtime) -> tuple[x509.Certificate, jose.PrivateKey]:
 def _create(rt: Runtime, folder: Path) -> tuple[x509.Certificate, jose.PrivateKey]:
     cert, key = certs.create_dev_ca(CA_NAME, rt.clock.now())
     sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), "verifier-dev-ca")
-    _write_whole(folder / "ca-key.sealed", sealed, mode=0o600)
-    _write_whole(folder / "ca.pem", certs.certificate_to_pem(cert).encode(), mode=0o644)
+    write_whole(folder / "ca-key.sealed", sealed, mode=0o600)
+    write_whole(folder / "ca.pem", certs.certificate_to_pem(cert).encode(), mode=0o644)
     return cert, key
 
 
@@ -64,15 +64,3 @@ def _exclusive(lock_file: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
-
-
-def _write_whole(path: Path, data: bytes, *, mode: int) -> None:
-    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
