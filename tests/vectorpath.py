@@ -1,13 +1,11 @@
-"""Where the published test vectors live: ``../shared/vectors`` beside the checkout.
+"""Where the published test vectors live: ``tests/vectors`` inside the repository.
 
-They are data from the standards' authors (see SOURCES.md there); tests read them, never edit.
+They are data from the standards' authors, copied unchanged with their provenance in
+``tests/vectors/SOURCES.md``; tests read them, never edit them.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-VECTORS = Path(
-    os.environ.get("INTYG_VECTORS", Path(__file__).resolve().parents[2] / "shared" / "vectors")
-)
+VECTORS = Path(__file__).resolve().parent / "vectors"

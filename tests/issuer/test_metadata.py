@@ -15,7 +15,6 @@ import base64
 import hashlib
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -25,8 +24,9 @@ from sd_jwt.verifier import SDJWTVerifier
 
 from tests.helpers import ADMIN, PRE_AUTH, create_issuer, learner_claims
 from tests.issuer.support import Protocol, decode_part, problem
+from tests.vectorpath import VECTORS
 
-VECTORS = Path("/work/shared/vectors/openid4vci-1.0/examples")
+EXAMPLES = VECTORS / "openid4vci-1.0" / "examples"
 BASE = "http://localhost:8000"
 ISSUER = f"{BASE}/issuers/yh-akademin"
 VCT = f"{BASE}/types/skill-credential"
@@ -34,10 +34,7 @@ EU_LEARNING = "urn:eu.europa.ec.eudi:learning:credential:1"
 
 
 def spec_example(name: str) -> dict[str, object]:
-    path = VECTORS / name
-    if not path.exists():
-        pytest.skip(f"spec example {name} is not available")
-    return json.loads(path.read_text())
+    return json.loads((EXAMPLES / name).read_text())
 
 
 def get_json(client: TestClient, path: str) -> dict[str, object]:
