@@ -145,8 +145,8 @@ def write_batch(path: Path) -> Path:
     return path
 
 
-def read_offers(out_dir: Path) -> list[dict[str, str]]:
-    with (out_dir / "offers.csv").open(newline="", encoding="utf-8") as handle:
+def read_offers(out_dir: Path, name: str = "offers.csv") -> list[dict[str, str]]:
+    with (out_dir / name).open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -173,8 +173,20 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     offers = read_offers(out_dir)
     assert [row["line"] for row in offers] == ["2", "3", "6"]
     assert {row["outcome"] for row in offers} == {"created"}
-    assert [bool(row["tx_code"]) for row in offers] == [False, True, False]
-    assert len(offers[1]["tx_code"]) == 6
+    # every line joins back to its learner: the given row_id, else the row's idempotency key
+    assert offers[2]["row_id"] == "student-0042"
+    assert [row["row_id"][:11] for row in offers[:2]] == ["csv-sha256:", "csv-sha256:"]
+    assert offers[0]["row_id"] != offers[1]["row_id"]
+    # the one-time code travels apart from its offer: its own file, for its owner only
+    assert "tx_code" not in offers[0]
+    codes = read_offers(out_dir, "tx_codes.csv")
+    assert [(r["line"], r["row_id"], r["offer_id"]) for r in codes] == [
+        (offers[1]["line"], offers[1]["row_id"], offers[1]["offer_id"])
+    ]
+    assert len(codes[0]["tx_code"]) == 6 and codes[0]["tx_code"].isdigit()
+    assert codes[0]["tx_code"] not in (out_dir / "offers.csv").read_text()
+    assert stat.S_IMODE((out_dir / "tx_codes.csv").stat().st_mode) == 0o600
+    assert not (out_dir / "tx_codes.csv.partial").exists()
     for row in offers:
         assert row["credential_offer"].startswith(
             "openid-credential-offer://?credential_offer_uri="
@@ -195,10 +207,11 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert "6 rows: 0 offers created, 3 replayed" in out
     assert count_offers(engine) == 3
     again = read_offers(out_dir)
-    assert [(r["offer_id"], r["tx_code"]) for r in again] == [
-        (r["offer_id"], r["tx_code"]) for r in offers
+    assert [(r["row_id"], r["offer_id"]) for r in again] == [
+        (r["row_id"], r["offer_id"]) for r in offers
     ]
     assert {row["outcome"] for row in again} == {"replayed"}
+    assert read_offers(out_dir, "tx_codes.csv") == codes
 
     # fixed rows are issued on the next run; the others are still not repeated
     with batch.open(newline="", encoding="utf-8") as handle:
