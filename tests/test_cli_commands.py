@@ -228,6 +228,30 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert count_offers(engine) == 4
 
 
+def test_batch_keeps_the_codes_that_an_older_version_wrote_into_offers_csv(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_issuer(capsys)
+    batch = tmp_path / "learners.csv"
+    with batch.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, learner_row(tx_code="true")])
+    out_dir = tmp_path / "offers"
+    args = ("issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(out_dir))
+    assert run(capsys, *args)[0] == 0
+    (code,) = read_offers(out_dir, "tx_codes.csv")
+    # as versions before tx_codes.csv left it: the code in offers.csv, no tx_codes.csv
+    with (out_dir / "offers.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [["line", "offer_id", "tx_code"], [code["line"], code["offer_id"], code["tx_code"]]]
+        )
+    (out_dir / "tx_codes.csv").unlink()
+
+    assert run(capsys, *args)[0] == 0
+
+    assert read_offers(out_dir, "tx_codes.csv") == [code]
+    assert "tx_code" not in read_offers(out_dir)[0]
+
+
 def test_batch_idempotency_key_is_the_row_id_or_a_content_hash() -> None:
     claims: dict[str, object] = {"given_name": "Alva", "family_name": "L"}
     key = content_key("dir/learners.csv", claims, False)

@@ -7,7 +7,8 @@ plain strings may also be a single string). Two more columns are optional: ``tx_
 transaction, with an idempotency key: ``row_id`` when the file gives one, else
 ``csv-sha256:`` + SHA-256 of the file's name and the row's canonical content. Running the same
 file again therefore creates no second offer for a row that already has one (it is
-"replayed"), and a run that stopped half-way is completed by running it again.
+"replayed"), and a run that stopped half-way is completed by running it again. The results
+carry that key as ``row_id``; the one-time codes go to a file of their own.
 """
 
 from __future__ import annotations
@@ -102,11 +103,14 @@ def issuer_batch(
     file: Annotated[
         Path, typer.Argument(metavar="FILE.csv", help="CSV of learners, one row per credential.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for offers.csv and qr/*.svg.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for offers.csv, tx_codes.csv and qr/*.svg.")
+    ],
 ) -> None:
     """Make one credential offer per CSV row; bad rows are reported by line, the rest go on.
 
-    Writes OUT/offers.csv and OUT/qr/<offer_id>.svg.
+    Writes OUT/offers.csv, OUT/tx_codes.csv (the one-time codes, to be sent apart from the
+    offers) and OUT/qr/<offer_id>.svg; each result line has the row's row_id.
 
     Running the same file again makes no duplicates.
 
