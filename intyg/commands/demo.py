@@ -4,7 +4,9 @@ Every start migrates the database, re-keys the demo issuer and the demo verifier
 kept only as hashes, so a new one is printed each time), resets the demo wallet user's
 password, and installs a freshly signed trust list (a higher sequence number each time) that
 trusts the demo issuer for the skill credential. The demo trust-list operator key lives in
-``.intyg/`` and is created once. See ``docs/tutorial.md``.
+``.intyg/`` and is created once. Before all that, a start that is to serve checks that its
+port is free: a second demo beside a running one would re-key the first and then fail on the
+port. See ``docs/tutorial.md``.
 """
 
 from __future__ import annotations
