@@ -30,6 +30,8 @@ from intyg.commands.common import (
     load_runtime,
     load_settings,
     require_current_schema,
+    require_existing_database,
+    require_free_port,
     run_upgrade,
     serve_app,
 )
@@ -91,6 +93,8 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Serve the HTTP APIs (refuses a database that needs `intyg db upgrade`)."""
+    require_existing_database(load_settings())
+    require_free_port(host, port, hint="stop the server that uses it, or choose --port N")
     runtime = load_runtime()
     try:
         require_current_schema(runtime.engine)

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ from sqlalchemy.engine import Engine
 
 from core.db import create_db_engine
 from intyg import cli, migrate
+from intyg.commands import common
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -51,7 +54,27 @@ def assert_one_error_line(err: str, code: str) -> None:
     assert "Traceback" not in err
 
 
+def sqlite_path(url: str) -> Path:
+    return Path(url.removeprefix("sqlite:///"))
+
+
+@pytest.fixture
+def busy_port() -> Iterator[int]:
+    """A loopback port that something listens on."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        yield int(listener.getsockname()[1])
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def test_serve_refuses_an_unmigrated_database(cli_env: dict[str, str], tmp_path: Path) -> None:
+    sqlite_path(cli_env["INTYG_DATABASE_URL"]).touch()  # there, but never migrated
     # A real process: what the operator sees, exit status and all.
     env = {**os.environ, **cli_env, "PYTHONPATH": str(REPO)}
     done = subprocess.run(
@@ -89,9 +112,113 @@ def test_serve_starts_on_a_current_database(
         cli, "serve_app", lambda host, port, workers: started.append((host, port, workers))
     )
     run(capsys, "db", "upgrade")
-    code, _, err = run(capsys, "serve", "--host", "0.0.0.0", "--port", "8123", "--workers", "3")
+    port = free_port()
+    code, _, err = run(capsys, "serve", "--host", "0.0.0.0", "--port", str(port), "--workers", "3")
     assert (code, err) == (0, "")
-    assert started == [("0.0.0.0", 8123, 3)]
+    assert started == [("0.0.0.0", port, 3)]
+
+
+def test_serve_on_a_busy_port_is_one_line(
+    cli_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    busy_port: int,
+) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(cli, "serve_app", lambda host, port, workers: started.append(port))
+    run(capsys, "db", "upgrade")
+    code, out, err = run(capsys, "serve", "--port", str(busy_port))
+    assert code == 1
+    assert_one_error_line(err, "port_in_use")
+    assert f"127.0.0.1:{busy_port} is already in use" in err and "--port N" in err
+    assert started == []
+
+
+def test_a_second_demo_on_a_busy_port_changes_nothing(
+    cli_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    busy_port: int,
+) -> None:
+    code, _, err = run(capsys, "demo", "--no-serve")
+    assert (code, err) == (0, "")
+    engine = create_db_engine(cli_env["INTYG_DATABASE_URL"])
+    secrets_query = text(
+        "SELECT (SELECT api_key_hash FROM issuer_tenant WHERE slug = 'demo'),"
+        " (SELECT api_key_hash FROM verifier_tenant WHERE slug = 'demo-verifier'),"
+        " (SELECT password_hash FROM wallet_holder), (SELECT trust_list FROM verifier_tenant)"
+    )
+    with engine.connect() as connection:
+        before = connection.execute(secrets_query).one()
+    served: list[int] = []
+    monkeypatch.setattr(common, "serve_app", lambda host, port, workers: served.append(port))
+
+    code, out, err = run(capsys, "demo", "--port", str(busy_port))
+
+    assert code == 1
+    assert_one_error_line(err, "port_in_use")
+    assert "the demo may already be running" in err and "--port N" in err
+    assert out == "" and served == []
+    with engine.connect() as connection:
+        assert connection.execute(secrets_query).one() == before
+    engine.dispose()
+
+
+def test_demo_help_shows_host_and_port(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "demo", "--help")
+    assert code == 0
+    assert "--host" in out and "--port" in out
+
+
+def test_demo_on_another_port_prints_urls_with_that_port(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("INTYG_PUBLIC_URL")
+    code, out, err = run(capsys, "demo", "--no-serve", "--port", "8123")
+    assert (code, err) == (0, "")
+    assert "export INTYG=http://localhost:8123" in out
+    assert "issuer:       http://localhost:8123/issuers/demo" in out
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("serve",),
+        ("issuer", "create", "--slug", "ok", "--name", "X", "--org-number", "556000-0001"),
+        ("verify", "credential.sd-jwt"),
+        ("trust-list", "install", "--verifier", "v", "list.jwt"),
+        ("issuer", "batch", "--slug", "s", "learners.csv", "--out", "offers"),
+    ],
+)
+def test_a_command_never_creates_a_missing_database(
+    cli_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    command: tuple[str, ...],
+) -> None:
+    (tmp_path / "credential.sd-jwt").write_text("x~")
+    (tmp_path / "list.jwt").write_text("x.y.z")
+    (tmp_path / "learners.csv").write_text(
+        "given_name,family_name,achievement_title,achievement_kind\nAlva,L,Svetsare,course\n"
+    )
+    monkeypatch.delenv("INTYG_MASTER_KEY")  # the key file is not made either
+    monkeypatch.setenv("INTYG_DATABASE_URL", "sqlite:///intyg.db")  # in the working folder
+    before = sorted(tmp_path.rglob("*"))
+
+    code, _, err = run(capsys, *command)
+
+    assert code == 2
+    assert_one_error_line(err, "database_not_found")
+    assert f"no database at {tmp_path.resolve() / 'intyg.db'};" in err
+    assert "INTYG_DATABASE_URL" in err and "intyg db upgrade" in err
+    assert sorted(tmp_path.rglob("*")) == before  # no .db, no .writer-lock, no .intyg/
+
+
+def test_database_messages_never_show_a_password() -> None:
+    assert common.describe_url("postgresql://intyg:s3cret@db.example:5432/intyg") == (
+        "postgresql://intyg:***@db.example:5432/intyg"
+    )
 
 
 def test_serve_refuses_a_database_from_a_newer_intyg(
@@ -125,6 +252,7 @@ def test_bad_settings_are_one_line(
     name: str,
     value: str,
 ) -> None:
+    sqlite_path(cli_env["INTYG_DATABASE_URL"]).touch()
     monkeypatch.setenv(name, value)
     code, _, err = run(capsys, "serve")
     assert code == 1
@@ -221,6 +349,7 @@ def test_issuer_create_rejects_bad_input_in_one_line(
 def test_issuer_create_on_an_unmigrated_database_names_the_fix(
     cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
+    sqlite_path(cli_env["INTYG_DATABASE_URL"]).touch()
     code, _, err = run(
         capsys, "issuer", "create", "--slug", "ok", "--name", "X", "--org-number", "556000-0001"
     )

@@ -145,8 +145,8 @@ def write_batch(path: Path) -> Path:
     return path
 
 
-def read_offers(out_dir: Path) -> list[dict[str, str]]:
-    with (out_dir / "offers.csv").open(newline="", encoding="utf-8") as handle:
+def read_offers(out_dir: Path, name: str = "offers.csv") -> list[dict[str, str]]:
+    with (out_dir / name).open(newline="", encoding="utf-8") as handle:
         return list(csv.DictReader(handle))
 
 
@@ -173,8 +173,20 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     offers = read_offers(out_dir)
     assert [row["line"] for row in offers] == ["2", "3", "6"]
     assert {row["outcome"] for row in offers} == {"created"}
-    assert [bool(row["tx_code"]) for row in offers] == [False, True, False]
-    assert len(offers[1]["tx_code"]) == 6
+    # every line joins back to its learner: the given row_id, else the row's idempotency key
+    assert offers[2]["row_id"] == "student-0042"
+    assert [row["row_id"][:11] for row in offers[:2]] == ["csv-sha256:", "csv-sha256:"]
+    assert offers[0]["row_id"] != offers[1]["row_id"]
+    # the one-time code travels apart from its offer: its own file, for its owner only
+    assert "tx_code" not in offers[0]
+    codes = read_offers(out_dir, "tx_codes.csv")
+    assert [(r["line"], r["row_id"], r["offer_id"]) for r in codes] == [
+        (offers[1]["line"], offers[1]["row_id"], offers[1]["offer_id"])
+    ]
+    assert len(codes[0]["tx_code"]) == 6 and codes[0]["tx_code"].isdigit()
+    assert codes[0]["tx_code"] not in (out_dir / "offers.csv").read_text()
+    assert stat.S_IMODE((out_dir / "tx_codes.csv").stat().st_mode) == 0o600
+    assert not (out_dir / "tx_codes.csv.partial").exists()
     for row in offers:
         assert row["credential_offer"].startswith(
             "openid-credential-offer://?credential_offer_uri="
@@ -195,10 +207,11 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert "6 rows: 0 offers created, 3 replayed" in out
     assert count_offers(engine) == 3
     again = read_offers(out_dir)
-    assert [(r["offer_id"], r["tx_code"]) for r in again] == [
-        (r["offer_id"], r["tx_code"]) for r in offers
+    assert [(r["row_id"], r["offer_id"]) for r in again] == [
+        (r["row_id"], r["offer_id"]) for r in offers
     ]
     assert {row["outcome"] for row in again} == {"replayed"}
+    assert read_offers(out_dir, "tx_codes.csv") == codes
 
     # fixed rows are issued on the next run; the others are still not repeated
     with batch.open(newline="", encoding="utf-8") as handle:
@@ -213,6 +226,30 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert (code, err) == (0, "")
     assert "4 rows: 1 offers created, 3 replayed" in out
     assert count_offers(engine) == 4
+
+
+def test_batch_keeps_the_codes_that_an_older_version_wrote_into_offers_csv(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_issuer(capsys)
+    batch = tmp_path / "learners.csv"
+    with batch.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, learner_row(tx_code="true")])
+    out_dir = tmp_path / "offers"
+    args = ("issuer", "batch", "--slug", "yh-batch", str(batch), "--out", str(out_dir))
+    assert run(capsys, *args)[0] == 0
+    (code,) = read_offers(out_dir, "tx_codes.csv")
+    # as versions before tx_codes.csv left it: the code in offers.csv, no tx_codes.csv
+    with (out_dir / "offers.csv").open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows(
+            [["line", "offer_id", "tx_code"], [code["line"], code["offer_id"], code["tx_code"]]]
+        )
+    (out_dir / "tx_codes.csv").unlink()
+
+    assert run(capsys, *args)[0] == 0
+
+    assert read_offers(out_dir, "tx_codes.csv") == [code]
+    assert "tx_code" not in read_offers(out_dir)[0]
 
 
 def test_batch_idempotency_key_is_the_row_id_or_a_content_hash() -> None:

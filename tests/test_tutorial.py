@@ -3,6 +3,8 @@ real ``intyg demo`` server (on a free loopback port, with its own database and k
 
 The server listens on 127.0.0.1 and is addressed as ``localhost`` (INTYG_PUBLIC_URL), as the
 demo's verifier uses the DNS name ``localhost`` for its ``x509_san_dns`` client identifier.
+Both run in a scratch git checkout that ignores what the repository ignores, so the test can
+tell that the tutorial leaves no new file behind.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ TUTORIAL = REPO / "docs" / "tutorial.md"
 BASH_BLOCK = re.compile(r"^```bash\n(.*?)^```", re.DOTALL | re.MULTILINE)
 
 pytestmark = pytest.mark.skipif(
-    shutil.which("bash") is None or shutil.which("curl") is None, reason="needs bash and curl"
+    not all(shutil.which(tool) for tool in ("bash", "curl", "git")),
+    reason="needs bash, curl and git",
 )
 
 
@@ -47,6 +50,7 @@ def clean_environment(folder: Path, base: str) -> dict[str, str]:
             "INTYG_PUBLIC_URL": base,
             "PYTHONPATH": str(REPO),
             "PYTHONUNBUFFERED": "1",
+            "TMPDIR": str(folder.parent),  # the tutorial's temporary files, cleaned up with it
             # the venv's `intyg` first, then whatever the machine has
             "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}",
         }
@@ -54,16 +58,38 @@ def clean_environment(folder: Path, base: str) -> dict[str, str]:
     return env
 
 
+def untracked_files(checkout: Path) -> list[str]:
+    status = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return status.stdout.splitlines()
+
+
 @pytest.fixture
-def demo_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
+def checkout(tmp_path: Path) -> Path:
+    """An empty git checkout that ignores what the repository's .gitignore ignores."""
+    folder = tmp_path / "checkout"
+    folder.mkdir()
+    subprocess.run(["git", "init", "-q", str(folder)], check=True)
+    shutil.copyfile(REPO / ".gitignore", folder / ".git" / "info" / "exclude")
+    assert untracked_files(folder) == []
+    return folder
+
+
+@pytest.fixture
+def demo_server(tmp_path: Path, checkout: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
     """``intyg demo`` serving; yields the environment and the ``export`` lines it printed."""
     port = free_port()
     base = f"http://localhost:{port}"
-    env = clean_environment(tmp_path, base)
+    env = clean_environment(checkout, base)
     out, err = (tmp_path / "demo.out").open("wb"), (tmp_path / "demo.err").open("wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "intyg", "demo", "--port", str(port)],
-        cwd=tmp_path,
+        cwd=checkout,
         env=env,
         stdout=out,
         stderr=err,
@@ -85,7 +111,7 @@ def demo_server(tmp_path: Path) -> Iterator[tuple[dict[str, str], list[str]]]:
 
 
 def test_the_tutorial_runs_as_written(
-    demo_server: tuple[dict[str, str], list[str]], tmp_path: Path
+    demo_server: tuple[dict[str, str], list[str]], checkout: Path
 ) -> None:
     env, exports = demo_server
     assert [line.split("=", 1)[0] for line in exports] == [
@@ -100,7 +126,7 @@ def test_the_tutorial_runs_as_written(
     script = "\n".join(["set -euo pipefail", *exports, *blocks])
     done = subprocess.run(
         ["bash", "-c", script],
-        cwd=tmp_path,
+        cwd=checkout,
         env=env,
         capture_output=True,
         text=True,
@@ -125,3 +151,5 @@ def test_the_tutorial_runs_as_written(
     assert "verdict:  INVALID" in after_revocation
     assert "exit status 1" in after_revocation
     assert "error: credential_invalid: the status check failed" in done.stderr
+    # the demo's files are ignored; the tutorial wrote nothing else into the checkout
+    assert untracked_files(checkout) == []

@@ -1,15 +1,17 @@
-"""What every command shares: the one-line failure, settings, the runtime, the schema check,
-private files, and serving."""
+"""What every command shares: the one-line failure, settings, the runtime, the database and
+schema checks, private files, and serving (after a check that the port is free)."""
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 
 from core.config import Settings
 from core.runtime import Runtime
@@ -54,6 +56,7 @@ def load_runtime() -> Runtime:
 @contextmanager
 def migrated_runtime() -> Iterator[Runtime]:
     """The runtime of a command that works on the database: refused unless it is current."""
+    require_existing_database(load_settings())
     runtime = load_runtime()
     try:
         require_current_schema(runtime.engine)
@@ -63,7 +66,44 @@ def migrated_runtime() -> Iterator[Runtime]:
 
 
 def describe_database(engine: Engine) -> str:
-    return make_url(str(engine.url)).render_as_string(hide_password=True)
+    return describe_url(engine.url)
+
+
+def describe_url(url: str | URL) -> str:
+    """The database as an operator finds it: a SQLite file's absolute path, else the URL
+    without its password."""
+    path = sqlite_file(url)
+    if path is not None:
+        return str(path.resolve())
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_file(url: str | URL) -> Path | None:
+    """The file of a SQLite URL; None for an in-memory database or another engine."""
+    parsed = make_url(url)
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    if database.startswith("file:"):  # a URI filename (as core.db: no writer lock either)
+        return None
+    return Path(database)
+
+
+def require_existing_database(settings: Settings) -> None:
+    """Refuse, before anything is created, a SQLite file that does not exist.
+
+    Opening it would create an empty database (and its writer lock) wherever the command
+    happens to run; the operator most likely meant another folder or another URL.
+    """
+    path = sqlite_file(settings.database_url)
+    if path is None or path.exists():
+        return
+    raise CliFailure(
+        "database_not_found",
+        f"no database at {path.resolve()}; set INTYG_DATABASE_URL to the database you mean "
+        "(or run this in its folder), or create one here with `intyg db upgrade`",
+        EXIT_NEEDS_MIGRATION,
+    )
 
 
 def require_current_schema(engine: Engine) -> None:
@@ -109,6 +149,32 @@ def write_private(path: Path, data: bytes, *, exclusive: bool = False) -> None:
     fd = os.open(path, flags, 0o600)
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
+
+
+def require_free_port(host: str, port: int, *, hint: str) -> None:
+    """Refuse a port that something already listens on, before anything else changes.
+
+    ``hint`` names what to do about it. A test bind, with SO_REUSEADDR as uvicorn uses:
+    only a listening socket (not one in TIME_WAIT) makes it fail.
+    """
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE
+        )[0]
+    except socket.gaierror:
+        raise CliFailure("usage", f"--host {host}: not an address of this machine", 2) from None
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise CliFailure(
+                    "port_in_use", f"{host}:{port} is already in use; {hint}"
+                ) from None
+            raise CliFailure(
+                "port_unavailable", f"cannot listen on {host}:{port}: {exc.strerror}"
+            ) from None
 
 
 def serve_app(host: str, port: int, workers: int) -> None:

@@ -4,7 +4,9 @@ Every start migrates the database, re-keys the demo issuer and the demo verifier
 kept only as hashes, so a new one is printed each time), resets the demo wallet user's
 password, and installs a freshly signed trust list (a higher sequence number each time) that
 trusts the demo issuer for the skill credential. The demo trust-list operator key lives in
-``.intyg/`` and is created once. See ``docs/tutorial.md``.
+``.intyg/`` and is created once. Before all that, a start that is to serve checks that its
+port is free: a second demo beside a running one would re-key the first and then fail on the
+port. See ``docs/tutorial.md``.
 """
 
 from __future__ import annotations
@@ -58,12 +60,28 @@ class DemoSetup:
 
 
 def demo(
+    host: Annotated[
+        str, typer.Option(help="Interface to listen on; 0.0.0.0 for every interface.")
+    ] = DEMO_HOST,
+    port: Annotated[
+        int,
+        typer.Option(
+            min=1,
+            max=65535,
+            help="TCP port; the URLs become http://localhost:PORT unless INTYG_PUBLIC_URL is set.",
+        ),
+    ] = DEMO_PORT,
     serve_too: Annotated[
         bool, typer.Option("--serve/--no-serve", hidden=True, help="Serve after setting up.")
     ] = True,
-    port: Annotated[int, typer.Option(min=1, max=65535, hidden=True, help="TCP port.")] = DEMO_PORT,
 ) -> None:
     """Set up the demo (issuer, verifier, wallet user, trust list), print its keys, serve."""
+    if serve_too:  # a second demo must not re-key the one that is running: check first
+        common.require_free_port(
+            host, port, hint="the demo may already be running: stop it, or start with --port N"
+        )
+    # uvicorn's factory reads the settings from the environment, as load_runtime does
+    os.environ.setdefault("INTYG_PUBLIC_URL", f"http://localhost:{port}")
     runtime = common.load_runtime()
     try:
         before, after = common.run_upgrade(runtime.engine)
@@ -73,10 +91,10 @@ def demo(
     finally:
         runtime.engine.dispose()
     print_setup(runtime.settings.public_url, setup)
-    if serve_too:  # uvicorn's factory reads the settings from the environment
+    if serve_too:
         os.environ.setdefault("INTYG_WALLET_TRUST_ANCHORS", str(setup.ca_pem))
         os.environ.setdefault("INTYG_STATUS_LIST_TTL_SECONDS", DEMO_STATUS_LIST_TTL_SECONDS)
-        common.serve_app(DEMO_HOST, port, 1)
+        common.serve_app(host, port, 1)
 
 
 def set_up(runtime: Runtime) -> DemoSetup:

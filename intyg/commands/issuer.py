@@ -7,7 +7,8 @@ plain strings may also be a single string). Two more columns are optional: ``tx_
 transaction, with an idempotency key: ``row_id`` when the file gives one, else
 ``csv-sha256:`` + SHA-256 of the file's name and the row's canonical content. Running the same
 file again therefore creates no second offer for a row that already has one (it is
-"replayed"), and a run that stopped half-way is completed by running it again.
+"replayed"), and a run that stopped half-way is completed by running it again. The results
+carry that key as ``row_id``; the one-time codes go to a file of their own.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import hashlib
 import io
 import json
 import os
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,6 +32,9 @@ from core.db import session_scope
 from core.errors import IntygError
 from core.qr import qr_svg
 from intyg.commands.common import CliFailure, migrated_runtime, write_private
+
+if TYPE_CHECKING:
+    from _csv import Writer as CsvWriter
 
 issuer_app = typer.Typer(
     help="Issuers (the education providers this service hosts).", no_args_is_help=True
@@ -41,14 +47,18 @@ STRING_LIST_COLUMNS = frozenset(
 JSON_COLUMNS = STRING_LIST_COLUMNS | {"credits", "skills", "taxonomy_versions"}
 INTEGER_COLUMNS = frozenset({"eqf_level", "seqf_level"})
 EXTRA_COLUMNS = ("tx_code", "row_id")
-OUTPUT_COLUMNS = (
+OFFERS_FILE, TX_CODES_FILE = "offers.csv", "tx_codes.csv"
+OFFER_COLUMNS = (
     "line",
+    "row_id",
     "offer_id",
     "credential_offer",
     "credential_offer_uri",
-    "tx_code",
     "outcome",
 )
+# OpenID4VCI 1.0 section 4.1.1: the code reaches the learner by another channel than the
+# offer, so it lives in a file of its own, readable only by its owner.
+TX_CODE_COLUMNS = ("line", "row_id", "offer_id", "tx_code")
 TRUE, FALSE = frozenset({"true", "yes", "ja", "1"}), frozenset({"false", "no", "nej", "0", ""})
 
 
@@ -93,11 +103,14 @@ def issuer_batch(
     file: Annotated[
         Path, typer.Argument(metavar="FILE.csv", help="CSV of learners, one row per credential.")
     ],
-    out: Annotated[Path, typer.Option("--out", help="Folder for offers.csv and qr/*.svg.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for offers.csv, tx_codes.csv and qr/*.svg.")
+    ],
 ) -> None:
     """Make one credential offer per CSV row; bad rows are reported by line, the rest go on.
 
-    Writes OUT/offers.csv and OUT/qr/<offer_id>.svg.
+    Writes OUT/offers.csv, OUT/tx_codes.csv (the one-time codes, to be sent apart from the
+    offers) and OUT/qr/<offer_id>.svg; each result line has the row's row_id.
 
     Running the same file again makes no duplicates.
 
@@ -107,18 +120,12 @@ def issuer_batch(
 
     header, records = read_batch_file(file)
     columns = check_columns(header)
-    out.mkdir(parents=True, exist_ok=True, mode=0o700)
-    (out / "qr").mkdir(exist_ok=True, mode=0o700)
-    earlier_codes = _earlier_tx_codes(out)
     console = Console(stderr=True, soft_wrap=True)
     tally = {"created": 0, "replayed": 0, "failed": 0}
-    partial = out / "offers.csv.partial"
     with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
         tenant = service.tenant_by_slug(session, slug)
-        write_private(partial, b"")
-        with partial.open("w", newline="", encoding="utf-8") as sink, _progress(console) as bar:
-            writer = csv.writer(sink)
-            writer.writerow(OUTPUT_COLUMNS)
+        earlier_codes = _earlier_tx_codes(out)
+        with _batch_output(out) as (offers, tx_codes), _progress(console) as bar:
             task = bar.add_task("offers", total=len(records))
             for line, record in records:
                 try:
@@ -142,27 +149,21 @@ def issuer_batch(
                 else:
                     outcome = "created" if made.created else "replayed"
                     tally[outcome] += 1
-                    tx_code = made.tx_code or earlier_codes.get(made.offer_id, "")
-                    writer.writerow(
-                        [
-                            line,
-                            made.offer_id,
-                            made.credential_offer,
-                            made.credential_offer_uri,
-                            tx_code,
-                            outcome,
-                        ]
-                    )
-                    sink.flush()
+                    ids = [line, row.idempotency_key, made.offer_id]
+                    links = [made.credential_offer, made.credential_offer_uri]
+                    offers.writerow([*ids, *links, outcome])
+                    tx_code = made.tx_code or earlier_codes.get(made.offer_id)
+                    if tx_code:
+                        tx_codes.writerow([*ids, tx_code])
                     svg = out / "qr" / f"{made.offer_id}.svg"
                     write_private(svg, qr_svg(made.credential_offer).encode())
                 bar.advance(task)
-    os.replace(partial, out / "offers.csv")
     typer.echo(
         f"{len(records)} rows: {tally['created']} offers created, {tally['replayed']} "
         f"replayed (made by an earlier run), {tally['failed']} failed"
     )
-    typer.echo(f"offers:   {out / 'offers.csv'}")
+    typer.echo(f"offers:   {out / OFFERS_FILE}")
+    typer.echo(f"tx codes: {out / TX_CODES_FILE} (send each apart from its offer)")
     typer.echo(f"QR codes: {out / 'qr'}/")
     if tally["failed"]:
         raise CliFailure(
@@ -170,6 +171,31 @@ def issuer_batch(
             f"{tally['failed']} of {len(records)} rows failed (listed above by line); "
             "fix them and run the same command again: the rows that worked are not repeated",
         )
+
+
+@contextmanager
+def _batch_output(out: Path) -> Iterator[tuple[CsvWriter, CsvWriter]]:
+    """Writers of offers.csv and tx_codes.csv (mode 0600, rows flushed as they come).
+
+    Each is written as ``<name>.partial`` and moved into place when the batch ends, so a
+    crash leaves the last complete files; the next run reads the codes from either.
+    """
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    (out / "qr").mkdir(exist_ok=True, mode=0o700)
+    names = (OFFERS_FILE, TX_CODES_FILE)
+    with ExitStack() as files:
+        writers = []
+        for name, columns in zip(names, (OFFER_COLUMNS, TX_CODE_COLUMNS), strict=True):
+            write_private(out / f"{name}.partial", b"")
+            # line buffering: every row reaches the disk before the next offer is made
+            sink = files.enter_context(
+                (out / f"{name}.partial").open("w", newline="", encoding="utf-8", buffering=1)
+            )
+            writers.append(csv.writer(sink))
+            writers[-1].writerow(columns)
+        yield writers[0], writers[1]
+    for name in names:
+        os.replace(out / f"{name}.partial", out / name)
 
 
 def _progress(console: Console) -> Progress:
@@ -281,14 +307,17 @@ def content_key(file_name: str, claims: dict[str, object], with_tx_code: bool) -
 
 
 def _earlier_tx_codes(out: Path) -> dict[str, str]:
-    """One-time codes that earlier runs wrote (a replayed offer cannot show its code again)."""
+    """One-time codes that earlier runs wrote (a replayed offer cannot show its code again).
+
+    Versions before tx_codes.csv wrote the codes into offers.csv: they are read from there too.
+    """
     codes: dict[str, str] = {}
-    for name in ("offers.csv", "offers.csv.partial"):
-        path = out / name
-        if not path.exists():
-            continue
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                if row.get("offer_id") and row.get("tx_code"):
-                    codes[row["offer_id"]] = row["tx_code"]
+    for name in (OFFERS_FILE, TX_CODES_FILE):
+        for path in (out / name, out / f"{name}.partial"):
+            if not path.exists():
+                continue
+            with path.open(newline="", encoding="utf-8") as handle:
+                for row in csv.DictReader(handle):
+                    if row.get("offer_id") and row.get("tx_code"):
+                        codes[row["offer_id"]] = row["tx_code"]
     return codes
