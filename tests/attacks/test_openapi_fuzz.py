@@ -9,6 +9,9 @@ document declares for it. Bounded (``max_examples`` per operation) to stay withi
 
 from __future__ import annotations
 
+import copy
+import re
+
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
@@ -51,7 +54,8 @@ def served_document() -> dict[str, object]:
         return client.get("/openapi.json").json()
 
 
-schema = schemathesis.openapi.from_dict(served_document())
+DOCUMENT = served_document()
+schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT))
 
 SERVICE_OPERATIONS = {
     ("POST", "/wallet/grant-requests"),
@@ -116,3 +120,124 @@ def test_no_server_errors_and_responses_fit_their_schema(
     case.validate_response(
         response, checks=[not_a_server_error, response_schema_conformance, content_type_conformance]
     )
+
+
+# --- integer parameters are bounded ---------------------------------------------------------
+
+UNKNOWN_ID = "00000000-0000-4000-8000-000000000000"
+OUT_OF_RANGE = {"2**63": str(2**63), "33-digits": "9" * 33}
+
+
+def _integer_schema(schema: dict[str, object]) -> dict[str, object] | None:
+    """The integer branch of a parameter's schema (``int | None`` is an ``anyOf``)."""
+    branches = schema.get("anyOf", [schema])
+    assert isinstance(branches, list)
+    return next((b for b in branches if b.get("type") == "integer"), None)
+
+
+def integer_parameters() -> list[tuple[str, str, dict[str, object], dict[str, object]]]:
+    """(method, path, parameter, its integer schema) of every query and path parameter."""
+    found = []
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                integer = _integer_schema(parameter["schema"])
+                if integer is not None and parameter["in"] in ("query", "path"):
+                    found.append((method.upper(), path, parameter, integer))
+    return found
+
+
+INTEGER_PARAMETERS = integer_parameters()
+
+
+def _request_body_schemas() -> list[tuple[str, object]]:
+    """Every schema reachable from a request body, by its place in the document."""
+    document = DOCUMENT
+    components = document["components"]["schemas"]
+    todo: list[tuple[str, object]] = [
+        (f"{method.upper()} {path}", operation["requestBody"])
+        for path, operations in document["paths"].items()
+        for method, operation in operations.items()
+        if "requestBody" in operation
+    ]
+    seen: set[str] = set()
+    found = []
+    while todo:
+        where, node = todo.pop()
+        found.append((where, node))
+        children: list[tuple[str, object]] = []
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref not in seen:
+                seen.add(ref)
+                name = ref.rsplit("/", 1)[-1]
+                children.append((name, components[name]))
+            children += [(f"{where}.{k}", v) for k, v in node.items()]
+        elif isinstance(node, list):
+            children += [(f"{where}[{i}]", v) for i, v in enumerate(node)]
+        todo.extend(children)
+    return found
+
+
+def test_every_integer_parameter_and_body_field_declares_its_range() -> None:
+    """A number past the database's integer column is a 500 on SQLite and PostgreSQL alike,
+    so every integer a client sends has a declared minimum and maximum."""
+    unbounded = [
+        f"{method} {path} {parameter['in']} {parameter['name']}"
+        for method, path, parameter, integer in INTEGER_PARAMETERS
+        if "minimum" not in integer or "maximum" not in integer
+    ]
+    unbounded += [
+        where
+        for where, node in _request_body_schemas()
+        if isinstance(node, dict)
+        and node.get("type") == "integer"
+        and ("minimum" not in node or "maximum" not in node)
+    ]
+    assert INTEGER_PARAMETERS, "the walk found no integer parameter at all"
+    assert not unbounded, f"integers without a declared range: {unbounded}"
+
+
+def _call_with(
+    client: TestClient,
+    credentials: dict[str, dict[str, str]],
+    method: str,
+    path: str,
+    parameter: dict[str, object],
+    value: str,
+) -> int:
+    role = role_of(method, path)
+    slug = VERIFIER_SLUG if path.startswith("/verifiers/") else ISSUER_SLUG
+    url = path.replace("{slug}", slug).replace("{" + str(parameter["name"]) + "}", value)
+    url = re.sub(r"\{[^}]+\}", UNKNOWN_ID, url)
+    params = {str(parameter["name"]): value} if parameter["in"] == "query" else None
+    headers = credentials[role] if role else {}
+    return client.request(method, url, params=params, headers=headers).status_code
+
+
+@pytest.mark.parametrize("value", OUT_OF_RANGE.values(), ids=list(OUT_OF_RANGE))
+def test_integer_parameters_out_of_range_are_422(
+    client: TestClient, credentials: dict[str, dict[str, str]], value: str
+) -> None:
+    answers = {
+        f"{method} {path} {parameter['name']}": _call_with(
+            client, credentials, method, path, parameter, value
+        )
+        for method, path, parameter, _ in INTEGER_PARAMETERS
+    }
+    assert answers and set(answers.values()) == {422}, answers
+
+
+def test_integer_parameters_at_their_bounds_are_no_server_error(
+    client: TestClient, credentials: dict[str, dict[str, str]]
+) -> None:
+    """The declared range is one the database can take: its ends are answered, not a 500."""
+    answers = {
+        f"{method} {path} {parameter['name']}={integer[end]}": _call_with(
+            client, credentials, method, path, parameter, str(integer[end])
+        )
+        for method, path, parameter, integer in INTEGER_PARAMETERS
+        for end in ("minimum", "maximum")
+        if end in integer
+    }
+    assert answers and all(status < 500 for status in answers.values()), answers
