@@ -7,12 +7,14 @@ support desk can read; it never contains key material, tokens, passwords, person
 claim values.
 
     IntygError
-    ├── InvalidInput            (400) a request body or parameter that does not fit
+    ├── InvalidInput            (422) a request body or parameter that does not fit
+    ├── InvalidJson             (400) a request body that is not JSON at all
     ├── Unauthenticated         (401) missing or wrong credentials
     ├── Forbidden               (403)
     ├── NotFound                (404) also "exists but is not yours"
     ├── Conflict                (409)
     ├── PayloadTooLarge         (413)
+    ├── UnsupportedMediaType    (415) a body sent as something other than JSON
     ├── ServiceUnavailable      (503)
     ├── UpstreamError           (502) a remote party did not answer per spec
     ├── JoseError               JOSE parse / algorithm / typ / signature failures (core.jose)
@@ -48,6 +50,12 @@ class InvalidInput(IntygError):
     title = "The input is not valid"
 
 
+class InvalidJson(IntygError):
+    code = "invalid_json"
+    status = 400
+    title = "The request body is not valid JSON"
+
+
 class Unauthenticated(IntygError):
     code = "unauthenticated"
     status = 401
@@ -76,6 +84,12 @@ class PayloadTooLarge(IntygError):
     code = "payload_too_large"
     status = 413
     title = "The request body is too large"
+
+
+class UnsupportedMediaType(IntygError):
+    code = "unsupported_media_type"
+    status = 415
+    title = "The request body's media type is not supported"
 
 
 class ServiceUnavailable(IntygError):

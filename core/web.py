@@ -9,6 +9,7 @@ answered with a generic 500 problem.
 
 from __future__ import annotations
 
+import email.message
 import logging
 
 from fastapi import FastAPI, Request
@@ -17,7 +18,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from core.errors import IntygError, OAuthError, PayloadTooLarge
+from core.errors import (
+    IntygError,
+    InvalidJson,
+    OAuthError,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
 
 log = logging.getLogger("intyg.web")
 
@@ -55,8 +62,86 @@ def render_error(exc: IntygError) -> JSONResponse:
     return response
 
 
+def _loc(error: dict[str, object]) -> tuple[object, ...]:
+    loc = error.get("loc", ())
+    return tuple(loc) if isinstance(loc, list | tuple) else ()
+
+
 def _field_path(loc: tuple[object, ...]) -> str:
     return ".".join(str(part) for part in loc if part not in ("body",)) or "body"
+
+
+# pydantic's error types for a body that is JSON of another kind than the one expected
+_EXPECTED = {
+    "model_attributes_type": "a JSON object is expected",
+    "model_type": "a JSON object is expected",
+    "dict_type": "a JSON object is expected",
+    "list_type": "a JSON array is expected",
+}
+
+
+def _message(error: dict[str, object]) -> str:
+    kind = str(error.get("type"))
+    if _loc(error) == ("body",) and kind in _EXPECTED:
+        return _EXPECTED[kind]
+    return str(error.get("msg", ""))
+
+
+def is_json_media_type(content_type: str | None) -> bool:
+    """``application/json`` or ``application/*+json``, with any parameters: the types whose
+    bodies FastAPI reads as JSON (it leaves any other body unread)."""
+    if not content_type:
+        return False
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (
+        subtype == "json" or subtype.endswith("+json")
+    )
+
+
+def json_error_detail(msg: str, doc: object, pos: int) -> str:
+    """Where a JSON document broke, in words: the decoder's message (which never quotes the
+    input) and the line and column, never the body itself."""
+    if not isinstance(doc, str):
+        return f"the body is not valid JSON: {msg} at character {pos + 1}"
+    line = doc.count("\n", 0, pos) + 1
+    column = pos - doc.rfind("\n", 0, pos)
+    return f"the body is not valid JSON: {msg} at line {line}, column {column}"
+
+
+def unreadable_body(
+    request: Request, errors: list[dict[str, object]], doc: object
+) -> IntygError | None:
+    """A JSON body that FastAPI could not read, as the error that says why; ``None`` when the
+    body was read and only its fields do not fit."""
+    body_errors = [e for e in errors if _loc(e)[:1] == ("body",)]
+    if not body_errors:
+        return None
+    for error in body_errors:
+        loc, ctx = _loc(error), error.get("ctx")
+        if error.get("type") == "json_invalid" and len(loc) == 2 and isinstance(ctx, dict):
+            return InvalidJson(json_error_detail(str(ctx.get("error")), doc, int(str(loc[1]))))
+    content_type = request.headers.get("content-type")
+    empty = any(e.get("type") == "missing" and _loc(e) == ("body",) for e in body_errors)
+    if empty and (content_type is None or is_json_media_type(content_type)):
+        return InvalidJson("the body is empty: JSON is expected")
+    if not is_json_media_type(content_type):
+        # FastAPI left the body unread, so every error in it comes from the media type
+        return UnsupportedMediaType("the body must be JSON, sent as Content-Type: application/json")
+    return None
+
+
+def _unparsed_json(exc: StarletteHTTPException) -> IntygError | None:
+    """FastAPI answers a JSON body it cannot decode at all with a bare 400 ("error parsing
+    the body"); the decoder's exception is its cause."""
+    if exc.status_code != 400:
+        return None
+    if isinstance(exc.__cause__, UnicodeDecodeError):
+        return InvalidJson("the body is not valid JSON: it is not UTF-8 text")
+    if isinstance(exc.__cause__, RecursionError):
+        return InvalidJson("the body is not valid JSON: it is nested too deeply")
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -64,18 +149,21 @@ def install_error_handlers(app: FastAPI) -> None:
         assert isinstance(exc, IntygError)
         return render_error(exc)
 
-    async def on_validation_error(_request: Request, exc: Exception) -> Response:
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
+        unreadable = unreadable_body(request, list(exc.errors()), exc.body)
+        if unreadable is not None:
+            return render_error(unreadable)
         # Messages and field paths only: pydantic's "input" may hold personal data.
-        errors = [
-            {"field": _field_path(tuple(e.get("loc", ()))), "message": str(e.get("msg", ""))}
-            for e in exc.errors()
-        ]
+        errors = [{"field": _field_path(_loc(e)), "message": _message(e)} for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors)
         return problem(422, "invalid_input", "The input is not valid", detail, errors=errors)
 
     async def on_http_error(_request: Request, exc: Exception) -> Response:
         assert isinstance(exc, StarletteHTTPException)
+        unparsed = _unparsed_json(exc)
+        if unparsed is not None:
+            return render_error(unparsed)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         response = problem(exc.status_code, code, str(exc.detail), str(exc.detail))
         if exc.headers:
@@ -115,10 +203,18 @@ PROBLEM_SCHEMA: dict[str, object] = {
 }
 
 
+JSON_BODY_RESPONSES = {
+    "400": "invalid_json: the body is empty, not UTF-8 or not valid JSON (the detail says where)",
+    "415": "unsupported_media_type: the body is not sent as Content-Type: application/json",
+}
+
+
 def document_problems(app: FastAPI) -> None:
     """The OpenAPI document as served: a 422 is the problem document that
     ``on_validation_error`` writes (``application/problem+json``), not FastAPI's default
-    ``HTTPValidationError`` — so that no response breaks the schema the document declares."""
+    ``HTTPValidationError`` — so that no response breaks the schema the document declares;
+    and an operation that takes a JSON body declares the 400 and 415 problems of
+    ``unreadable_body``."""
     generate = app.openapi
 
     def openapi() -> dict[str, object]:
@@ -128,9 +224,19 @@ def document_problems(app: FastAPI) -> None:
         problem_ref = {"$ref": "#/components/schemas/Problem"}
         for operations in document.get("paths", {}).values():
             for operation in operations.values():
-                invalid = operation.get("responses", {}).get("422")
+                responses = operation.setdefault("responses", {})
+                invalid = responses.get("422")
                 if invalid is not None:
                     invalid["content"] = {PROBLEM_JSON: {"schema": problem_ref}}
+                if "application/json" in operation.get("requestBody", {}).get("content", {}):
+                    for status, description in JSON_BODY_RESPONSES.items():
+                        responses.setdefault(
+                            status,
+                            {
+                                "description": description,
+                                "content": {PROBLEM_JSON: {"schema": problem_ref}},
+                            },
+                        )
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         schemas["Problem"] = PROBLEM_SCHEMA
         for unused in ("HTTPValidationError", "ValidationError"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from core.clock import Clock
 from core.config import Settings
@@ -22,6 +23,10 @@ Errors are RFC 9457 problem details (`application/problem+json`) with a stable `
 at OAuth-family endpoints (token, credential), which answer `{"error", "error_description"}`
 as their specifications require. The codes are listed in `docs/errors.md`."""
 
+# Swagger UI and ReDoc come from the fastapi-offline package, served here: the pages work
+# without internet (FastAPI's defaults load them from a CDN).
+DOCS_ASSETS = "/docs/assets"
+
 
 def create_app(
     settings: Settings | None = None,
@@ -34,7 +39,14 @@ def create_app(
     given. ``uvicorn --factory intyg.app:create_app`` calls it with no arguments."""
     rt = runtime or build_runtime(settings or Settings(), clock=clock)
     install_redaction()
-    app = FastAPI(title="Intyg", version="0.1.0", description=DESCRIPTION)
+    app = FastAPIOffline(
+        title="Intyg",
+        version="0.1.0",
+        description=DESCRIPTION,
+        static_url=DOCS_ASSETS,
+        # Swagger UI's default would fetch an "online validator" badge from swagger.io
+        swagger_ui_parameters={"validatorUrl": None},
+    )
     app.state.runtime = rt
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)

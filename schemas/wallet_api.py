@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -84,9 +86,14 @@ class PresentationRequestIn(_Wire):
     request: str = Field(max_length=4096, description="An openid4vp:// authorization request link.")
 
 
+# A claim path element that selects an array element (OpenID4VP 1.0 §7.1); far past any
+# credential's array, and small enough for every integer type on the way.
+ArrayIndex = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
 class QueryChoice(_Wire):
     credential_id: str = Field(max_length=36)
-    optional_claims: list[list[str | int]] = Field(
+    optional_claims: list[list[str | ArrayIndex]] = Field(
         default_factory=list,
         max_length=200,
         description="Paths of the optional claims to include, as offered in the request view.",

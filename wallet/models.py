@@ -126,6 +126,9 @@ class WalletConsentEvent(SQLModel, table=True):
     reason: str | None = Field(default=None, max_length=500)
 
 
+SEQ_MAX = 2**31 - 1  # seq is an SQL INTEGER: 32 bits on PostgreSQL
+
+
 class WalletLogEntry(SQLModel, table=True):
     """The transparency log: append-only, hash-chained per holder."""
 

@@ -24,9 +24,11 @@ from core.clock import FixedClock
 from core.runtime import Runtime
 from intyg.app import create_app
 from tests.e2e.conftest import BASE, operator_key  # noqa: F401  (fixture)
+from tests.helpers import ADMIN
 from tests.verifier.conftest import _forget_caches
 from tests.verifier.support import VCT, Roles, setup_roles, trust_list_token
 from tests.wallet.conftest import sign_up_and_in
+from tests.wallet.flows import register_service, service_auth
 from tests.wallet.verifier_double import VerifierDouble, make_ca_and_leaf
 
 from .support import HostileIssuer, HostileVerifier
@@ -136,3 +138,17 @@ def roles(
 @pytest.fixture
 def holder_auth(client: TestClient) -> dict[str, str]:
     return sign_up_and_in(client)
+
+
+@pytest.fixture
+def credentials(
+    roles: Roles, client: TestClient, holder_auth: dict[str, str]
+) -> dict[str, dict[str, str]]:
+    service = register_service(client)
+    return {
+        "admin": ADMIN,
+        "issuer": roles.issuer_auth,
+        "verifier": roles.verifier_auth,
+        "holder": holder_auth,
+        "service": service_auth(service),
+    }

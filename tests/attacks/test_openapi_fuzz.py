@@ -9,81 +9,22 @@ document declares for it. Bounded (``max_examples`` per operation) to stay withi
 
 from __future__ import annotations
 
-import pytest
+import copy
+
 import schemathesis
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import content_type_conformance, not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
-from core.config import Settings
-from intyg.app import create_app
-from tests.helpers import ADMIN
 from tests.verifier.support import SLUG as VERIFIER_SLUG
-from tests.verifier.support import Roles
-from tests.wallet.flows import register_service, service_auth
 
-ISSUER_SLUG = "yh-akademin"
+from .operations import DOCUMENT, ISSUER_SLUG, role_of
+
 BASE = "http://localhost:8000"
 
 
-@pytest.fixture
-def credentials(
-    roles: Roles, client: TestClient, holder_auth: dict[str, str]
-) -> dict[str, dict[str, str]]:
-    service = register_service(client)
-    return {
-        "admin": ADMIN,
-        "issuer": roles.issuer_auth,
-        "verifier": roles.verifier_auth,
-        "holder": holder_auth,
-        "service": service_auth(service),
-    }
-
-
-def served_document() -> dict[str, object]:
-    """The document ``GET /openapi.json`` serves (an app on an in-memory database: the
-    document depends on the routes only). Loaded at collection, so each operation is a test
-    of its own; the calls go to the test's own app. (``schemathesis.pytest.from_fixture``
-    would load it from a fixture, but it sets ``Node._nodeid``, which pytest 9 no longer has.)"""
-    settings = Settings(database_url="sqlite://", master_key="A" * 43, admin_token="x")
-    with TestClient(create_app(settings)) as client:
-        return client.get("/openapi.json").json()
-
-
-schema = schemathesis.openapi.from_dict(served_document())
-
-SERVICE_OPERATIONS = {
-    ("POST", "/wallet/grant-requests"),
-    ("GET", "/wallet/grant-requests/{request_id}/state"),
-    ("POST", "/wallet/grants/{grant_id}/presentations"),
-}
-# calls that would end the holder's own session or account for the remaining examples
-SELF_DESTRUCTIVE = {("DELETE", "/wallet/accounts/me"), ("DELETE", "/wallet/sessions/current")}
-
-
-def role_of(method: str, path: str) -> str | None:
-    if (method, path) in SELF_DESTRUCTIVE:
-        return None
-    if path.startswith("/admin/") or (method, path) == ("POST", "/wallet/services"):
-        return "admin"
-    if path.startswith("/issuers/{slug}/admin/"):
-        return "issuer"
-    if (
-        path.startswith("/verifiers/{slug}/")
-        and "request-objects" not in path
-        and "responses" not in path
-    ):
-        return "verifier"
-    if (method, path) in SERVICE_OPERATIONS:
-        return "service"
-    if path.startswith("/wallet/") and path not in (
-        "/wallet/accounts",
-        "/wallet/sessions",
-        "/wallet/jwks.json",
-    ):
-        return "holder"
-    return None
+schema = schemathesis.openapi.from_dict(copy.deepcopy(DOCUMENT))
 
 
 @schema.parametrize()

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from schemas import wallet_api as wire
 from wallet import consents, portability, sharing, transparency
 from wallet.deps import HolderDep, RuntimeDep, SessionDep
-from wallet.models import WalletPresentationRequest
+from wallet.models import SEQ_MAX, WalletPresentationRequest
 
 router = APIRouter()
 
@@ -124,7 +124,10 @@ def log(
     holder: HolderDep,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    before: Annotated[int | None, Query(ge=1)] = None,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=SEQ_MAX, description="Entries before this sequence number (next_before)."),
+    ] = None,
 ) -> wire.LogPage:
     rows = transparency.entries(session, holder.id, limit=limit, before=before)
     return wire.LogPage(
