@@ -11,7 +11,6 @@ and tests allow ``localhost``). Tests pass a factory that routes to in-process a
 from __future__ import annotations
 
 import ipaddress
-import json
 import socket
 import ssl
 from collections.abc import Callable, Mapping
@@ -21,10 +20,11 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from core import jsontext
 from core.config import is_loopback_host
 from core.errors import Forbidden, UpstreamError
 
-MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+MAX_RESPONSE_BYTES = jsontext.MAX_BYTES  # what the service accepts, it also fetches
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 
 HttpClientFactory = Callable[[], httpx.Client]
@@ -193,9 +193,9 @@ class Fetcher:
         if response.status_code != 200:
             raise FetchFailed(f"{_origin(url)} answered {response.status_code}")
         try:
-            return json.loads(response.content)
-        except ValueError:
-            raise FetchFailed(f"{_origin(url)} did not answer with JSON") from None
+            return jsontext.loads(response.content)
+        except jsontext.JsonRejected as exc:
+            raise FetchFailed(f"{_origin(url)} did not answer with usable JSON: {exc}") from None
 
     def get_text(self, url: str, headers: Mapping[str, str] | None = None) -> str:
         response = self.request("GET", url, headers=headers)

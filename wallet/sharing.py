@@ -16,7 +16,6 @@ A request is answered once: the move out of ``pending`` is a conditional update.
 from __future__ import annotations
 
 import contextlib
-import json
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +26,7 @@ from cryptography import x509
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from core import trustlists
+from core import jsontext, trustlists
 from core.db import before_network_call
 from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
@@ -285,8 +284,8 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
 
 def _error_of(content: bytes) -> str:
     try:
-        body = json.loads(content)
-    except ValueError:
+        body = jsontext.loads(content)
+    except jsontext.JsonRejected:
         return "no JSON body"
     error = body.get("error") if isinstance(body, dict) else None
     return str(error)[:100] if error else "no error code"
@@ -294,8 +293,8 @@ def _error_of(content: bytes) -> str:
 
 def _redirect_of(content: bytes) -> str | None:
     try:
-        body = json.loads(content)
-    except ValueError:
+        body = jsontext.loads(content)
+    except jsontext.JsonRejected:
         return None
     redirect = body.get("redirect_uri") if isinstance(body, dict) else None
     return redirect if isinstance(redirect, str) and redirect.startswith("https://") else None
