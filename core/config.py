@@ -115,6 +115,12 @@ class Settings(BaseSettings):
         default=False, description="Refuse requests from verifiers not on that list."
     )
     presentation_request_ttl_seconds: int = Field(default=600, ge=30)
+    fetch_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Deadline of one outbound fetch's whole exchange (connect, headers, body).",
+    )
     fetch_allowed_hosts: frozenset[str] = Field(
         default=frozenset(),
         description="Hosts that may be fetched even though they resolve to non-public "

@@ -10,22 +10,28 @@ and tests allow ``localhost``). Tests pass a factory that routes to in-process a
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
-import json
 import socket
 import ssl
+import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
+from types import TracebackType
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
+from core import jsontext
 from core.config import is_loopback_host
 from core.errors import Forbidden, UpstreamError
 
-MAX_RESPONSE_BYTES = 2 * 1024 * 1024
+MAX_RESPONSE_BYTES = jsontext.MAX_BYTES  # what the service accepts, it also fetches
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: The whole exchange (connect, headers, body) of one fetch; ``INTYG_FETCH_TIMEOUT_SECONDS``.
+DEADLINE_SECONDS = 10.0
 
 HttpClientFactory = Callable[[], httpx.Client]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -119,6 +125,68 @@ def _tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+class _Deadline:
+    """One fetch's whole exchange within ``seconds``. httpx's timeouts bound each read, so a
+    server that drips its headers or its body a byte at a time never trips them. At the
+    deadline a watchdog shuts the socket down, which wakes a read blocked on it (the socket
+    comes from httpcore's ``trace`` extension, as soon as it is connected); the body loop
+    also checks the clock between chunks, for transports that have no socket."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+        self.expired = False
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+        self._watchdog = threading.Timer(seconds, self._expire)
+        self._watchdog.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._watchdog.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._watchdog.cancel()
+        with self._lock:
+            self._socket = None  # the exchange is over: nothing left to interrupt
+
+    def timeout(self) -> httpx.Timeout:
+        """httpx's per-step timeouts, none of them past the deadline."""
+        left = max(self.ends - time.monotonic(), 0.001)
+        return httpx.Timeout(
+            min(TIMEOUT.read or left, left), connect=min(TIMEOUT.connect or left, left)
+        )
+
+    def check(self) -> None:
+        if time.monotonic() >= self.ends:
+            self.expired = True
+            raise httpx.ReadTimeout("the deadline has passed")
+
+    def trace(self, event: str, info: Mapping[str, object]) -> None:
+        if event not in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+            return
+        stream = info.get("return_value")
+        get_extra_info = getattr(stream, "get_extra_info", None)
+        sock = get_extra_info("socket") if get_extra_info is not None else None
+        with self._lock:
+            self._socket = sock if isinstance(sock, socket.socket) else None
+            if self.expired:
+                self._shut()
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            self._shut()
+
+    def _shut(self) -> None:
+        if self._socket is not None:
+            # An OSError: the socket is already closed, the exchange ended as the watchdog fired.
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
+
+
 def default_client_factory() -> httpx.Client:
     return httpx.Client(
         verify=_tls_context(),
@@ -135,6 +203,7 @@ class Fetcher:
 
     policy: FetchPolicy
     client_factory: HttpClientFactory = default_client_factory
+    deadline_seconds: float = DEADLINE_SECONDS
 
     def request(
         self,
@@ -146,17 +215,23 @@ class Fetcher:
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
         addresses: list[Address | None] = [*self.policy.check(url)] or [None]
-        try:
-            for address in addresses[:-1]:
-                try:
-                    return self._send(method, url, address, data, json_body, headers)
-                except (httpx.ConnectError, httpx.ConnectTimeout):
-                    continue  # as a resolver would: the name's next address
-            return self._send(method, url, addresses[-1], data, json_body, headers)
-        except httpx.InvalidURL:  # not an HTTPError: it would escape as a 500
-            raise UrlNotAllowed("the URL is not well-formed") from None
-        except httpx.HTTPError as exc:
-            raise FetchFailed(f"{_origin(url)} did not answer ({type(exc).__name__})") from None
+        with _Deadline(self.deadline_seconds) as deadline:
+            try:
+                for address in addresses[:-1]:
+                    try:
+                        return self._send(method, url, address, data, json_body, headers, deadline)
+                    except (httpx.ConnectError, httpx.ConnectTimeout):
+                        deadline.check()
+                        continue  # as a resolver would: the name's next address
+                return self._send(method, url, addresses[-1], data, json_body, headers, deadline)
+            except httpx.InvalidURL:  # not an HTTPError: it would escape as a 500
+                raise UrlNotAllowed("the URL is not well-formed") from None
+            except httpx.HTTPError as exc:
+                if deadline.expired:
+                    raise FetchFailed(
+                        f"{_origin(url)} did not answer within {deadline.seconds:g} s"
+                    ) from None
+                raise FetchFailed(f"{_origin(url)} did not answer ({type(exc).__name__})") from None
 
     def _send(
         self,
@@ -166,6 +241,7 @@ class Fetcher:
         data: Mapping[str, str] | None,
         json_body: object,
         headers: Mapping[str, str] | None,
+        deadline: _Deadline,
     ) -> httpx.Response:
         target, pinned_headers, extensions = _pinned(url, address)
         with (
@@ -176,11 +252,13 @@ class Fetcher:
                 data=data,
                 json=json_body,
                 headers={**(headers or {}), **pinned_headers},
-                extensions=extensions,
+                timeout=deadline.timeout(),
+                extensions={**extensions, "trace": deadline.trace},
             ) as response,
         ):
             body = bytearray()
             for chunk in response.iter_bytes():
+                deadline.check()
                 body += chunk
                 if len(body) > MAX_RESPONSE_BYTES:
                     raise FetchFailed(f"the response from {_origin(url)} is too large")
@@ -193,9 +271,9 @@ class Fetcher:
         if response.status_code != 200:
             raise FetchFailed(f"{_origin(url)} answered {response.status_code}")
         try:
-            return json.loads(response.content)
-        except ValueError:
-            raise FetchFailed(f"{_origin(url)} did not answer with JSON") from None
+            return jsontext.loads(response.content)
+        except jsontext.JsonRejected as exc:
+            raise FetchFailed(f"{_origin(url)} did not answer with usable JSON: {exc}") from None
 
     def get_text(self, url: str, headers: Mapping[str, str] | None = None) -> str:
         response = self.request("GET", url, headers=headers)

@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
+from core import jsontext
 from core.errors import JoseError as JoseError  # re-exported: callers catch jose.JoseError
 
 ES256: Final = "ES256"
@@ -123,12 +124,9 @@ _DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
 def json_object(data: bytes, what: str) -> JsonObject:
     """Parse a UTF-8 JSON object, rejecting duplicate member names (RFC 7515 §5.2 step 4)."""
     try:
-        # Decode as UTF-8 first: json.loads(bytes) would also accept UTF-16/32 and a BOM.
-        value = _DECODER.decode(data.decode("utf-8"))
-    except MalformedJws:
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise MalformedJws(f"the {what} is not valid JSON") from exc
+        value = jsontext.loads(data, decoder=_DECODER, max_bytes=MAX_TOKEN_BYTES)
+    except jsontext.JsonRejected as exc:
+        raise MalformedJws(f"the {what} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise MalformedJws(f"the {what} is not a JSON object")
     return value

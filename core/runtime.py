@@ -29,4 +29,5 @@ class Runtime:
         allowed = set(self.settings.fetch_allowed_hosts)
         if self.settings.development:
             allowed |= LOOPBACK_NAMES
-        return Fetcher(FetchPolicy(self.settings.development, frozenset(allowed)), self.http)
+        policy = FetchPolicy(self.settings.development, frozenset(allowed))
+        return Fetcher(policy, self.http, self.settings.fetch_timeout_seconds)

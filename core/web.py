@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from core import jsontext
 from core.errors import (
     IntygError,
     InvalidJson,
@@ -30,7 +31,7 @@ log = logging.getLogger("intyg.web")
 
 PROBLEM_JSON = "application/problem+json"
 ERROR_DOCS = "/docs/errors#"
-MAX_BODY_BYTES = 1024 * 1024
+MAX_BODY_BYTES = jsontext.MAX_BYTES  # the bound of fetched documents too (core.http)
 
 
 def problem(status: int, code: str, title: str, detail: str, **extra: object) -> JSONResponse:

@@ -23,7 +23,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col
 
-from core import jose
+from core import jose, jsontext
 from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
@@ -329,9 +329,10 @@ def _post_json(
 
 def _json_body(content: bytes, url: str) -> dict[str, object]:
     try:
-        parsed = json.loads(content)
-    except ValueError:
-        raise IssuerProtocolError(f"{urlsplit(url).netloc} did not answer with JSON") from None
+        parsed = jsontext.loads(content)
+    except jsontext.JsonRejected as exc:
+        host = urlsplit(url).netloc
+        raise IssuerProtocolError(f"{host} did not answer with JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise IssuerProtocolError(f"{urlsplit(url).netloc} did not answer with a JSON object")
     return parsed

@@ -16,7 +16,7 @@ A request is answered once: the move out of ``pending`` is a conditional update.
 from __future__ import annotations
 
 import contextlib
-import json
+import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -27,7 +27,7 @@ from cryptography import x509
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from core import trustlists
+from core import jose, jsontext, trustlists
 from core.db import before_network_call
 from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
@@ -78,20 +78,11 @@ def receive_request(
     before_network_call(session)
     dev = rt.settings.development
     parsed = oid4vp.parse_authorization_request_link(link, allow_http_loopback=dev)
-    fetcher = rt.fetcher
-    if parsed.request_uri_method == "post":
-        response = fetcher.request("POST", parsed.request_uri, data={})
-    else:
-        response = fetcher.request(
-            "GET", parsed.request_uri, headers={"Accept": oid4vp.MEDIA_TYPE_REQUEST_OBJECT}
-        )
-    if response.status_code != 200:
-        raise RequestNotFound(
-            f"the verifier's request could not be fetched ({response.status_code})"
-        )
+    token, wallet_nonce = _fetch_request_object(rt, parsed)
     verified = oid4vp.verify_request_object(
-        response.text.strip(),
+        token,
         expected_client_id=parsed.client_id,
+        wallet_nonce=wallet_nonce,
         trust_anchors=trust_anchors(rt),
         now=rt.clock.now(),
         skew=rt.settings.clock_skew_seconds,
@@ -104,6 +95,24 @@ def receive_request(
     views = selection.evaluate(query, list(opened.values()))
     row = _store_request(session, rt, holder, verified, recognition)
     return row, selection.view_json(views, opened)
+
+
+def _fetch_request_object(rt: Runtime, parsed: oid4vp.RequestLink) -> tuple[str, str | None]:
+    """The Request Object and the ``wallet_nonce`` it must return: with
+    ``request_uri_method=post`` the wallet POSTs its metadata and a fresh nonce (§5.10)."""
+    accept = {"Accept": oid4vp.MEDIA_TYPE_REQUEST_OBJECT}
+    wallet_nonce = None
+    if parsed.request_uri_method == "post":
+        wallet_nonce = secrets.token_urlsafe(24)
+        form = oid4vp.request_uri_post_form(sorted(jose.ALLOWED_ALGORITHMS), wallet_nonce)
+        response = rt.fetcher.request("POST", parsed.request_uri, data=form, headers=accept)
+    else:
+        response = rt.fetcher.request("GET", parsed.request_uri, headers=accept)
+    if response.status_code != 200:
+        raise RequestNotFound(
+            f"the verifier's request could not be fetched ({response.status_code})"
+        )
+    return response.text.strip(), wallet_nonce
 
 
 class VerifierNotRecognised(Forbidden):
@@ -285,8 +294,8 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
 
 def _error_of(content: bytes) -> str:
     try:
-        body = json.loads(content)
-    except ValueError:
+        body = jsontext.loads(content)
+    except jsontext.JsonRejected:
         return "no JSON body"
     error = body.get("error") if isinstance(body, dict) else None
     return str(error)[:100] if error else "no error code"
@@ -294,8 +303,8 @@ def _error_of(content: bytes) -> str:
 
 def _redirect_of(content: bytes) -> str | None:
     try:
-        body = json.loads(content)
-    except ValueError:
+        body = jsontext.loads(content)
+    except jsontext.JsonRejected:
         return None
     redirect = body.get("redirect_uri") if isinstance(body, dict) else None
     return redirect if isinstance(redirect, str) and redirect.startswith("https://") else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Final
 from urllib.parse import parse_qs, quote, urlsplit
 
-from core import jose
+from core import jose, jsontext
 from core.errors import OAuthError
 
 PRE_AUTHORIZED_GRANT: Final = "urn:ietf:params:oauth:grant-type:pre-authorized_code"
@@ -126,9 +126,9 @@ def parse_offer_link(link: str) -> OfferLink:
     if len(by_value) != 1:
         raise InvalidOffer("credential_offer appears more than once")
     try:
-        offer = json.loads(by_value[0])
-    except (ValueError, RecursionError):  # a deeply nested array raises RecursionError
-        raise InvalidOffer("credential_offer is not JSON") from None
+        offer = jsontext.loads(by_value[0])
+    except jsontext.JsonRejected as exc:
+        raise InvalidOffer(f"credential_offer is not usable JSON: {exc}") from None
     return OfferLink(offer=check_offer(offer).raw, offer_uri=None)
 
 

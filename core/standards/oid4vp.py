@@ -17,6 +17,8 @@ those of 1.0 final, tag ``1.0-final`` of github.com/openid/OpenID4VP):
         of the ``redirect_uri`` value MUST match the Client Identifier", which §8.2 extends to
         ``response_uri``) and ``redirect_uri:<uri>`` (unsigned; the URI is the Response URI).
         Intyg's wallet always applies the FQDN rule: it lets no verifier choose another host.
+- §5.10  ``request_uri_method=post``: the Wallet POSTs ``wallet_metadata`` and
+        ``wallet_nonce`` (form-urlencoded, ``Accept: application/oauth-authz-req+jwt``).
 - §5.10.1  the ``client_id`` of the link and of the Request Object MUST be identical, prefix
         included; a ``wallet_nonce`` sent by the Wallet MUST come back.
 - §8.1  ``vp_token``: a JSON object keyed by Credential Query id, each value a non-empty array
@@ -58,6 +60,7 @@ SCHEME: Final = "openid4vp"
 #: Link schemes a wallet accepts: §13.1.2's, the EU wallet's and HAIP's, and a universal link.
 LINK_SCHEMES: Final = frozenset({SCHEME, "eudi-openid4vp", "haip-vp", "https"})
 PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
+FORMAT_SD_JWT_VC: Final = "dc+sd-jwt"
 PREFIX_REDIRECT_URI: Final = "redirect_uri:"
 AUD_STATIC_DISCOVERY: Final = "https://self-issued.me/v2"
 REQUEST_URI_METHODS: Final = frozenset({"get", "post"})
@@ -163,6 +166,11 @@ class ClientIdMismatch(Oid4vpError):
 class UnsignedRequestRejected(Oid4vpError):
     code = "oid4vp_unsigned_request_rejected"
     title = "Unsigned presentation requests are accepted only in development"
+
+
+class WalletNonceMismatch(RequestObjectInvalid):
+    code = "oid4vp_wallet_nonce_mismatch"
+    title = "The request object does not return the wallet_nonce the wallet sent"
 
 
 class ResponseUriMismatch(Oid4vpError):
@@ -283,6 +291,28 @@ def parse_authorization_request_link(
     if method not in REQUEST_URI_METHODS:
         raise RequestUriMethodInvalid(f"request_uri_method {method!r} is neither get nor post")
     return RequestLink(client_id=client_id, request_uri=request_uri, request_uri_method=method)
+
+
+def request_uri_post_form(algorithms: Sequence[str], wallet_nonce: str) -> dict[str, str]:
+    """Wallet side, ``request_uri_method=post`` (§5.10): the ``application/x-www-form-
+    urlencoded`` body of the POST to the ``request_uri``: the Wallet's metadata (§10: the
+    formats and algorithms it supports, the request signing algorithms it accepts) and a
+    fresh ``wallet_nonce``, which the Request Object must return (§5.10.1). The POST asks for
+    ``Accept: application/oauth-authz-req+jwt``."""
+    algs = sorted(algorithms)
+    metadata = {
+        "vp_formats_supported": {
+            FORMAT_SD_JWT_VC: {"sd-jwt_alg_values": algs, "kb-jwt_alg_values": algs}
+        },
+        "request_object_signing_alg_values_supported": algs,
+        "client_id_prefixes_supported": [
+            prefix.rstrip(":") for prefix in (PREFIX_X509_SAN_DNS, PREFIX_REDIRECT_URI)
+        ],
+    }
+    return {
+        "wallet_metadata": json.dumps(metadata, separators=(",", ":")),
+        "wallet_nonce": wallet_nonce,
+    }
 
 
 # --- the Request Object (§5, §5.9.3) ---------------------------------------------------------
@@ -406,7 +436,9 @@ def verify_request_object(
     if claims.get("client_id") != expected_client_id:
         raise ClientIdMismatch("the request object's client_id differs from the link's (§5.10.1)")
     if wallet_nonce is not None and claims.get("wallet_nonce") != wallet_nonce:
-        raise RequestObjectInvalid("the request object does not return the wallet_nonce sent")
+        raise WalletNonceMismatch(
+            "the request object's wallet_nonce is missing or not the one sent (§5.10.1)"
+        )
     _check_claims(claims, now=now, skew=skew, audience=audience)
     response_uri = _check_url(
         claims["response_uri"],

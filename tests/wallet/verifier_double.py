@@ -113,11 +113,17 @@ class VerifierDouble:
     response_status: int = 200  # what the direct_post endpoint answers (400: a rejecting verifier)
     served: dict[str, str] = field(default_factory=dict)  # request id -> request object served
     posts: list[str] = field(default_factory=list)  # request ids of every direct_post, in order
+    # request_uri_method=post: what the wallet posted (form fields and headers), and the
+    # wallet_nonce put in the request object ("echo": the one posted; None: none)
+    request_uri_posts: list[dict[str, str]] = field(default_factory=list)
+    wallet_nonce_answer: str | None = "echo"
 
     def ca_pem(self) -> bytes:
         return self.ca.public_bytes(serialization.Encoding.PEM)
 
-    def new_request(self, dcql_query: dict[str, object], purpose: str = "Rekrytering") -> str:
+    def new_request(
+        self, dcql_query: dict[str, object], purpose: str = "Rekrytering", method: str = "get"
+    ) -> str:
         request_id = secrets.token_urlsafe(8)
         self.requests[request_id] = {
             "client_id": CLIENT_ID,
@@ -135,7 +141,8 @@ class VerifierDouble:
         }
         request_uri = f"{BASE}/double/request/{request_id}"
         client_id = quote(CLIENT_ID, safe="")
-        return f"openid4vp://?client_id={client_id}&request_uri={quote(request_uri, safe='')}"
+        link = f"openid4vp://?client_id={client_id}&request_uri={quote(request_uri, safe='')}"
+        return link if method == "get" else f"{link}&request_uri_method={method}"
 
     def request_object(self, request_id: str) -> str:
         key = self.signer or jwk.JWK.from_pem(
@@ -159,6 +166,23 @@ class VerifierDouble:
 
         @router.get("/double/request/{request_id}")
         def request_object(request_id: str) -> Response:
+            self.served[request_id] = self.request_object(request_id)
+            return Response(self.served[request_id], media_type="application/oauth-authz-req+jwt")
+
+        @router.post("/double/request/{request_id}")
+        async def posted_request_object(request_id: str, request: Request) -> Response:
+            form = dict(parse_qsl((await request.body()).decode()))
+            self.request_uri_posts.append(
+                {
+                    **form,
+                    "content-type": request.headers.get("content-type", ""),
+                    "accept": request.headers.get("accept", ""),
+                }
+            )
+            nonce = self.wallet_nonce_answer
+            if nonce is not None:
+                claims = self.requests[request_id]
+                claims["wallet_nonce"] = form.get("wallet_nonce") if nonce == "echo" else nonce
             self.served[request_id] = self.request_object(request_id)
             return Response(self.served[request_id], media_type="application/oauth-authz-req+jwt")
 
