@@ -66,10 +66,14 @@ class IssuerKeys:
 
     def key_for(
         self, fetcher: Fetcher, issuer: str, header: Mapping[str, object], now: int
-    ) -> jose.PublicKey:
+    ) -> jose.Keys:
+        """The published key the header's ``kid`` names; without a ``kid``, the candidates
+        ``jose.verify`` tries (``sd_jwt_vc.keys_without_kid``)."""
         kid = header.get("kid")
+        if "kid" not in header:
+            return sd_jwt_vc.keys_without_kid(self.keys(fetcher, issuer, now), header)
         if not isinstance(kid, str):
-            raise sd_jwt_vc.IssuerMetadataInvalid("the credential's header names no kid")
+            raise sd_jwt_vc.IssuerMetadataInvalid("the credential's kid is not a string")
         key = self.keys(fetcher, issuer, now).get(kid)
         if key is None:  # perhaps rotated since we cached: look once more
             self.forget(issuer)
