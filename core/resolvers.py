@@ -103,10 +103,14 @@ class StatusLists:
     ) -> int:
         """``issuer_key`` resolves the list's ``kid`` among the issuer's published keys
         (``IssuerKeys.key_for``: a list signed after a key rotation still verifies)."""
-        lst = self._cache.get(reference.uri, now)
-        if not isinstance(lst, StatusList):
-            lst = self._fetch(fetcher, reference.uri, issuer_key, now)
-        return lst.get(reference.idx)
+        return self.status_list(fetcher, reference.uri, issuer_key, now).get(reference.idx)
+
+    def status_list(
+        self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int
+    ) -> StatusList:
+        """The list at ``uri``, from the cache while its ``ttl`` lasts, else fetched."""
+        lst = self._cache.get(uri, now)
+        return lst if isinstance(lst, StatusList) else self._fetch(fetcher, uri, issuer_key, now)
 
     def _fetch(
         self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int
