@@ -19,7 +19,7 @@ from __future__ import annotations
 import binascii
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Final
@@ -378,25 +378,41 @@ def parse(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> Jws:
     return Jws(header, payload, f"{header_b64}.{payload_b64}".encode(), signature, token)
 
 
-KeyResolver = Callable[[Mapping[str, object]], PublicKey]
+#: The key a header names; or, for a header that names none (no ``kid``), the candidates the
+#: signature then chooses among (bounded by whoever picks them).
+Keys = PublicKey | Sequence[PublicKey]
+KeyResolver = Callable[[Mapping[str, object]], Keys]
 
 
 def verify(
     token: str | Jws,
-    key: PublicKey | KeyResolver,
+    key: Keys | KeyResolver,
     *,
     typ: str,
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
     understood_crit: frozenset[str] = frozenset(),
 ) -> Jws:
-    """Verify a compact JWS; return it parsed, or raise the ``JoseError`` of the failed check."""
+    """Verify a compact JWS; return it parsed, or raise the ``JoseError`` of the failed check.
+
+    Given several candidate keys, the token verifies if one of them fits its ``alg`` and
+    verifies its signature; if none does, it is ``BadSignature``, as with one wrong key."""
     jws = parse(token) if isinstance(token, str) else token
     alg = check_header(jws.header, typ=typ, algorithms=algorithms, understood_crit=understood_crit)
-    public = key if isinstance(key, PublicKey) else key(jws.header)
-    if public.alg != alg:
-        raise KeyMismatch(f"the token says {alg} but the key is for {public.alg}")
-    public.verify(jws.signature, jws.signing_input)
-    return jws
+    found = key(jws.header) if callable(key) else key
+    if isinstance(found, PublicKey):
+        if found.alg != alg:
+            raise KeyMismatch(f"the token says {alg} but the key is for {found.alg}")
+        found.verify(jws.signature, jws.signing_input)
+        return jws
+    for candidate in found:
+        if candidate.alg != alg:
+            continue
+        try:
+            candidate.verify(jws.signature, jws.signing_input)
+        except BadSignature:
+            continue
+        return jws
+    raise BadSignature(f"none of the {len(found)} candidate keys verifies the signature")
 
 
 def check_header(

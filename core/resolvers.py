@@ -66,10 +66,14 @@ class IssuerKeys:
 
     def key_for(
         self, fetcher: Fetcher, issuer: str, header: Mapping[str, object], now: int
-    ) -> jose.PublicKey:
+    ) -> jose.Keys:
+        """The published key the header's ``kid`` names; without a ``kid``, the candidates
+        ``jose.verify`` tries (``sd_jwt_vc.keys_without_kid``)."""
         kid = header.get("kid")
+        if "kid" not in header:
+            return sd_jwt_vc.keys_without_kid(self.keys(fetcher, issuer, now), header)
         if not isinstance(kid, str):
-            raise sd_jwt_vc.IssuerMetadataInvalid("the credential's header names no kid")
+            raise sd_jwt_vc.IssuerMetadataInvalid("the credential's kid is not a string")
         key = self.keys(fetcher, issuer, now).get(kid)
         if key is None:  # perhaps rotated since we cached: look once more
             self.forget(issuer)
@@ -99,10 +103,14 @@ class StatusLists:
     ) -> int:
         """``issuer_key`` resolves the list's ``kid`` among the issuer's published keys
         (``IssuerKeys.key_for``: a list signed after a key rotation still verifies)."""
-        lst = self._cache.get(reference.uri, now)
-        if not isinstance(lst, StatusList):
-            lst = self._fetch(fetcher, reference.uri, issuer_key, now)
-        return lst.get(reference.idx)
+        return self.status_list(fetcher, reference.uri, issuer_key, now).get(reference.idx)
+
+    def status_list(
+        self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int
+    ) -> StatusList:
+        """The list at ``uri``, from the cache while its ``ttl`` lasts, else fetched."""
+        lst = self._cache.get(uri, now)
+        return lst if isinstance(lst, StatusList) else self._fetch(fetcher, uri, issuer_key, now)
 
     def _fetch(
         self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int

@@ -63,7 +63,8 @@ class CredentialSummary(_Wire):
     issuer_name: str
     vct: str
     title: str | None
-    status: str
+    status: str = Field(examples=["VALID", "SUSPENDED", "INVALID"])
+    status_checked_at: int | None
     received_at: int
     expires_at: int | None
 

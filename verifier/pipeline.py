@@ -6,9 +6,11 @@ failed with a stable error code, for one SD-JWT VC (or SD-JWT VC presentation).
 
 The issuer key comes only from the published JWT VC Issuer Metadata of an issuer on the trust
 list — never from a key, URL or certificate in the token (``jwk``, ``jku``, ``x5u``, ``x5c``
-headers are never read). The first failed check stops the run; the checks after it are
-``not_run``. The result names every check, so a support desk can say which one failed and why.
-No claim value appears in a failed result.
+headers are never read). A header without ``kid`` is checked against each published key of
+its ``alg`` (at most ``sd_jwt_vc.MAX_KEYS_WITHOUT_KID``): the one whose signature verifies.
+The first failed check stops the run; the checks after it are ``not_run``. The result names
+every check, so a support desk can say which one failed and why. No claim value appears in a
+failed result.
 """
 
 from __future__ import annotations
@@ -47,9 +49,8 @@ class VctNotAllowed(IntygError):
     title = "The issuer is trusted, but not for this credential type"
 
 
-class IssuerKeyNotFound(IntygError):
-    code = "issuer_key_not_found"
-    title = "The issuer publishes no key that signed this credential"
+# Raised here and by ``sd_jwt_vc.keys_without_kid``; the name stays importable from here.
+IssuerKeyNotFound = sd_jwt_vc.IssuerKeyNotFound
 
 
 class CredentialRevoked(IntygError):
@@ -164,7 +165,7 @@ class _Run:
     jws: jose.Jws | None = None
     issuer: TrustedIssuer | None = None
     keys: Mapping[str, jose.PublicKey] = field(default_factory=dict)
-    key: jose.PublicKey | None = None
+    key: jose.Keys | None = None  # the named key, or the candidates for a header with no kid
     claims: dict[str, object] = field(default_factory=dict)
 
 
@@ -251,9 +252,12 @@ def _issuer_key(run: _Run, result: Result) -> None:
         raise IssuerUntrusted(f"{issuer_id} is not a trusted issuer here")
     result.issuer.update(name=run.issuer.name, trusted=True)
     kid = run.jws.header.get("kid")
-    if not isinstance(kid, str):
-        raise IssuerKeyNotFound("the credential's header names no kid")
+    if "kid" in run.jws.header and not isinstance(kid, str):
+        raise IssuerKeyNotFound("the credential's kid is not a string")
     run.keys = run.resolvers.issuer_keys(issuer_id, run.now)
+    if not isinstance(kid, str):  # no kid: the signature check takes the key that verifies
+        run.key = sd_jwt_vc.keys_without_kid(run.keys, run.jws.header)
+        return
     run.key = run.keys.get(kid)
     if run.key is None:  # perhaps the issuer rotated its key since we cached: look once more
         run.keys = run.resolvers.issuer_keys(issuer_id, run.now, refresh=True)

@@ -14,8 +14,10 @@ from sqlmodel import Session, col, select
 from core import jose
 from core.db import before_network_call
 from core.errors import IntygError, NotFound
+from core.http import Fetcher
 from core.runtime import Runtime
 from core.standards import sd_jwt, status_list
+from core.standards.status_list import StatusList
 from wallet import transparency, vault
 from wallet.models import WalletCredential, WalletHolder
 from wallet.receiving import ISSUER_KEYS, STATUS_LISTS
@@ -90,29 +92,57 @@ def open_usable(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str
     }
 
 
-def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> WalletCredential:
-    """Look the credential up in its status list (cached per the list's ttl)."""
-    if row.status_uri is None or row.status_idx is None or row.status == "INVALID":
-        return row
+def refresh_statuses(
+    session: Session, rt: Runtime, rows: Sequence[WalletCredential]
+) -> Sequence[WalletCredential]:
+    """Look each credential up in its status list, so that the list and the card say the same.
+
+    Each distinct list is read once (from the status-list cache while its ``ttl`` lasts, else
+    fetched), however many credentials point into it. A list that cannot be had, or lacks a
+    credential's index, leaves that credential at its last known status (``status_checked_at``
+    tells its age). Revoked (``INVALID``) is final and not looked up again."""
+    due = [r for r in rows if r.status_uri and r.status_idx is not None and r.status != "INVALID"]
+    if not due:
+        return rows
     now = rt.clock.now()
     fetcher = rt.fetcher
     before_network_call(session)
-    try:
-        value = STATUS_LISTS.status(
-            fetcher,
-            status_list.StatusListReference(row.status_idx, row.status_uri),
-            lambda header: ISSUER_KEYS.key_for(fetcher, row.issuer, header, now),
-            now,
-        )
+    lists: dict[tuple[str, str], StatusList | IntygError] = {}
+    for row in due:
+        assert row.status_uri is not None and row.status_idx is not None
+        source = (row.issuer, row.status_uri)  # the list must be signed by the row's issuer
+        if source not in lists:
+            lists[source] = _status_list(fetcher, *source, now=now)
+        try:
+            value = _entry(lists[source], row.status_idx)
+        except IntygError:
+            continue
         row.status = status_list.StatusValue(value).name if value in (0, 1, 2) else "UNKNOWN"
-    except IntygError:
-        return row  # keep the last known status; status_checked_at tells its age
-    except ValueError:
-        row.status = "UNKNOWN"
-    row.status_checked_at = now
-    session.add(row)
+        row.status_checked_at = now
+        session.add(row)
     session.commit()
+    return rows
+
+
+def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> WalletCredential:
+    refresh_statuses(session, rt, [row])
     return row
+
+
+def _status_list(fetcher: Fetcher, issuer: str, uri: str, *, now: int) -> StatusList | IntygError:
+    """The list, or why it cannot be had (kept, so the next credential does not ask again)."""
+    try:
+        return STATUS_LISTS.status_list(
+            fetcher, uri, lambda header: ISSUER_KEYS.key_for(fetcher, issuer, header, now), now
+        )
+    except IntygError as exc:
+        return exc
+
+
+def _entry(lst: StatusList | IntygError, idx: int) -> int:
+    if isinstance(lst, IntygError):
+        raise lst
+    return lst.get(idx)
 
 
 def delete_credential(

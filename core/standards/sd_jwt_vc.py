@@ -24,6 +24,8 @@ NEVER_SELECTIVE: Final = frozenset({"iss", "iat", "nbf", "exp", "cnf", "vct", "s
 #: a credential that does: a Disclosure of ``status`` would let its holder hide the status, and
 #: checks that read the signed payload (status, validity, key binding) would not see it.
 NOT_DISCLOSABLE: Final = frozenset({"iss", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"})
+#: The most published keys tried for a credential whose header names no ``kid``.
+MAX_KEYS_WITHOUT_KID: Final = 10
 
 
 class SdJwtVcError(IntygError):
@@ -50,6 +52,11 @@ class IssuerMetadataInvalid(SdJwtVcError):
     code = "jwt_vc_issuer_metadata_invalid"
     status = 502
     title = "The issuer's JWT VC Issuer Metadata is not valid"
+
+
+class IssuerKeyNotFound(SdJwtVcError):
+    code = "issuer_key_not_found"
+    title = "The issuer publishes no key that signed this credential"
 
 
 class RegisteredClaimDisclosed(SdJwtVcError):
@@ -158,10 +165,32 @@ def keys_from_issuer_metadata(
         raise IssuerMetadataInvalid("the metadata carries no inline jwks")
     found: dict[str, jose.PublicKey] = {}
     for jwk in keys:
-        if not isinstance(jwk, Mapping) or not isinstance(jwk.get("kid"), str):
+        # A key published for encryption (RFC 7517 §4.2 ``use``) never verifies a signature.
+        if not isinstance(jwk, Mapping) or jwk.get("use", "sig") != "sig":
             continue
         try:
-            found[str(jwk["kid"])] = jose.PublicKey.from_jwk(jwk)
+            key = jose.PublicKey.from_jwk(jwk)
         except jose.JoseError:
             continue  # keys of algorithms we do not accept are ignored, not trusted
+        kid = jwk.get("kid")
+        # A key without a kid is known by its RFC 7638 thumbprint (a published kid wins).
+        found.setdefault(kid if isinstance(kid, str) else key.kid, key)
     return found
+
+
+def keys_without_kid(
+    published: Mapping[str, jose.PublicKey], header: Mapping[str, object]
+) -> list[jose.PublicKey]:
+    """The candidates for a header without ``kid`` (the draft requires only ``typ`` there):
+    each published key of the header's ``alg`` once, in published order; the signature check
+    takes the one that verifies. Bounded, so a token cannot make us try a large key set."""
+    alg = header.get("alg")
+    candidates = list({k.kid: k for k in published.values() if k.alg == alg}.values())
+    if not candidates:
+        raise IssuerKeyNotFound(f"the header names no kid, and the issuer publishes no {alg} key")
+    if len(candidates) > MAX_KEYS_WITHOUT_KID:
+        raise IssuerKeyNotFound(
+            f"the header names no kid, and the issuer publishes more than "
+            f"{MAX_KEYS_WITHOUT_KID} {alg} keys to try"
+        )
+    return candidates

@@ -161,6 +161,33 @@ def test_resolver_is_not_called_before_alg_and_typ_checks(key: PrivateKey) -> No
     expect(TypeMismatch, jose.sign(PAYLOAD, key, typ="other+jwt"), resolve)  # type: ignore[arg-type]
 
 
+# --- several candidate keys (a header that names no kid) -------------------------------------
+
+
+def test_candidates_the_one_that_verifies_is_taken(es256: PrivateKey, eddsa: PrivateKey) -> None:
+    token = jose.sign(PAYLOAD, es256, typ=TYP, include_kid=False)
+    others = [PrivateKey.generate(jose.ES256).public for _ in range(2)]
+    candidates = [others[0], eddsa.public, es256.public, others[1]]
+    assert jose.verify(token, candidates, typ=TYP).payload == PAYLOAD
+    assert jose.verify(token, lambda _header: candidates, typ=TYP).payload == PAYLOAD
+
+
+def test_candidates_none_verifies_is_a_bad_signature(es256: PrivateKey) -> None:
+    token = jose.sign(PAYLOAD, es256, typ=TYP, include_kid=False)
+    strangers = [PrivateKey.generate(jose.ES256).public for _ in range(3)]
+    with pytest.raises(BadSignature):
+        jose.verify(token, strangers, typ=TYP)
+    with pytest.raises(BadSignature):
+        jose.verify(token, [], typ=TYP)
+
+
+def test_candidates_of_another_alg_are_never_tried(es256: PrivateKey) -> None:
+    # An EdDSA key is skipped for an ES256 token, not used (and not an error of its own).
+    token = jose.sign(PAYLOAD, es256, typ=TYP, include_kid=False)
+    with pytest.raises(BadSignature):
+        jose.verify(token, [PrivateKey.generate(jose.EDDSA).public], typ=TYP)
+
+
 def test_interop_jwcrypto_signed_token_verifies_with_ours(key: PrivateKey) -> None:
     header = {"alg": key.alg, "typ": TYP, "kid": key.kid}
     token = jwcrypto_sign(to_jwcrypto(key), header, PAYLOAD)

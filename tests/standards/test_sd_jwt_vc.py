@@ -308,13 +308,63 @@ def test_sd_jwt_vc_4_unknown_alg_keys_are_ignored() -> None:
     assert found == {good.kid: good}
 
 
-def test_sd_jwt_vc_4_keys_without_kid_are_not_indexed() -> None:
-    key = jose.PrivateKey.generate().public
-    jwk = {k: v for k, v in key.jwk.items() if k != "kid"}
+def test_sd_jwt_vc_4_keys_without_kid_are_known_by_their_thumbprint() -> None:
+    # The published vectors' issuer key has no kid, and their credentials name none either.
+    issuer_jwk = json.loads((VC_DIR / "issuer_public_jwk.json").read_text())
+    assert "kid" not in issuer_jwk
     found = vc.keys_from_issuer_metadata(
-        {"issuer": ISSUER, "jwks": {"keys": [jwk]}}, expected_issuer=ISSUER
+        {"issuer": ISSUER, "jwks": {"keys": [issuer_jwk]}}, expected_issuer=ISSUER
     )
-    assert found == {}
+    thumbprint = jwcrypto_jwk.JWK(**issuer_jwk).thumbprint()
+    assert list(found) == [thumbprint] and found[thumbprint].kid == thumbprint
+
+
+def test_sd_jwt_vc_4_a_published_kid_wins_over_a_thumbprint() -> None:
+    named, unnamed = (jose.PrivateKey.generate().public for _ in range(2))
+    keys = [{**dict(named.jwk), "kid": unnamed.kid}, _without_kid(unnamed)]
+    found = vc.keys_from_issuer_metadata(
+        {"issuer": ISSUER, "jwks": {"keys": keys}}, expected_issuer=ISSUER
+    )
+    assert found == {unnamed.kid: named}
+
+
+@pytest.mark.parametrize("use", ["enc", "", None, ["sig"]])
+def test_sd_jwt_vc_4_keys_not_for_signatures_are_ignored(use: object) -> None:
+    key = jose.PrivateKey.generate().public
+    document = {"issuer": ISSUER, "jwks": {"keys": [{**dict(key.jwk), "use": use}]}}
+    assert vc.keys_from_issuer_metadata(document, expected_issuer=ISSUER) == {}
+    document = {"issuer": ISSUER, "jwks": {"keys": [{**dict(key.jwk), "use": "sig"}]}}
+    assert vc.keys_from_issuer_metadata(document, expected_issuer=ISSUER) == {key.kid: key}
+
+
+# --- a header without kid -------------------------------------------------------------------
+
+
+def _without_kid(key: jose.PublicKey) -> dict[str, object]:
+    return {k: v for k, v in key.jwk.items() if k != "kid"}
+
+
+def test_keys_without_kid_are_the_published_keys_of_the_headers_alg_once_in_order() -> None:
+    es = [jose.PrivateKey.generate(jose.ES256).public for _ in range(3)]
+    ed = jose.PrivateKey.generate(jose.EDDSA).public
+    published = {"a": es[0], "b": ed, "c": es[1], "again": es[0], "d": es[2]}
+    assert vc.keys_without_kid(published, {"alg": jose.ES256}) == es
+    assert vc.keys_without_kid(published, {"alg": jose.EDDSA}) == [ed]
+
+
+def test_keys_without_kid_none_of_the_alg_is_issuer_key_not_found() -> None:
+    ed = jose.PrivateKey.generate(jose.EDDSA).public
+    with pytest.raises(vc.IssuerKeyNotFound, match="no ES256 key"):
+        vc.keys_without_kid({ed.kid: ed}, {"alg": jose.ES256})
+    with pytest.raises(vc.IssuerKeyNotFound):
+        vc.keys_without_kid({}, {"alg": jose.ES256})
+
+
+def test_keys_without_kid_are_bounded() -> None:
+    keys = [jose.PrivateKey.generate().public for _ in range(vc.MAX_KEYS_WITHOUT_KID + 1)]
+    assert len(vc.keys_without_kid({k.kid: k for k in keys[:-1]}, {"alg": jose.ES256})) == 10
+    with pytest.raises(vc.IssuerKeyNotFound, match="more than 10"):
+        vc.keys_without_kid({k.kid: k for k in keys}, {"alg": jose.ES256})
 
 
 def test_sd_jwt_vc_header_example_typ_is_the_module_constant() -> None:

@@ -57,7 +57,13 @@ def receive(
 
 
 @router.get("/credentials", response_model=list[wire.CredentialSummary])
-def list_credentials(holder: HolderDep, session: SessionDep) -> list[wire.CredentialSummary]:
+def list_credentials(
+    holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> list[wire.CredentialSummary]:
+    """The holder's credentials, newest first; each status is refreshed from the issuer's
+    status list exactly as viewing the credential does (the same cache), so the list and the
+    card agree."""
+    rows = holdings.refresh_statuses(session, rt, holdings.list_credentials(session, holder))
     return [
         wire.CredentialSummary(
             id=row.id,
@@ -66,10 +72,11 @@ def list_credentials(holder: HolderDep, session: SessionDep) -> list[wire.Creden
             vct=row.vct,
             title=_title(row),
             status=row.status,
+            status_checked_at=row.status_checked_at,
             received_at=row.received_at,
             expires_at=row.expires_at,
         )
-        for row in holdings.list_credentials(session, holder)
+        for row in rows
     ]
 
 
