@@ -8,6 +8,7 @@ fields and never echoes what was sent (it may be a personnummer).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -440,7 +441,9 @@ def test_batch_with_a_malformed_item_is_rejected_whole(protocol: Protocol) -> No
 @pytest.mark.parametrize("body", [{}, "x", None, [[]]], ids=repr)
 def test_batch_body_must_be_a_list_of_offers(protocol: Protocol, body: object) -> None:
     response = protocol.client.post(
-        f"/issuers/{protocol.slug}/admin/offers/batch", json=body, headers=protocol.auth
+        f"/issuers/{protocol.slug}/admin/offers/batch",
+        content=json.dumps(body),  # json=None would send no body at all
+        headers={**protocol.auth, "Content-Type": "application/json"},
     )
     problem(response, 422, "invalid_input")
 
