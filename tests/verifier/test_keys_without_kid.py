@@ -13,7 +13,6 @@ here for the vectors' issuers, reached through the app's outbound HTTP.
 
 from __future__ import annotations
 
-import ast
 import json
 from collections.abc import Iterator
 
@@ -112,7 +111,8 @@ def test_sd_jwt_vc_published_vector_without_kid_verifies_with_the_published_key(
     example: dict[str, object],
     jwk: dict[str, object],
 ) -> None:
-    expected = ast.literal_eval(str(example["expected_processed_payload"]))
+    expected = example["expected_processed_payload"]
+    assert isinstance(expected, dict)
     issuer, vct = str(expected["iss"]), str(expected["vct"])
     published[issuer] = [jwk]
     kb = "expected_kb_nonce" in example
@@ -139,7 +139,8 @@ def test_sd_jwt_vc_published_vector_without_kid_and_the_wrong_key_published(
     roles: Roles, published: dict[str, list[dict[str, object]]]
 ) -> None:
     _name, example, _jwk = VECTORS_WITHOUT_KID[0]
-    expected = ast.literal_eval(str(example["expected_processed_payload"]))
+    expected = example["expected_processed_payload"]
+    assert isinstance(expected, dict)
     stranger = jose.PrivateKey.generate(jose.ES256).public
     published[str(expected["iss"])] = [dict(stranger.jwk)]
     trust(roles, (str(expected["iss"]), str(expected["vct"])))
