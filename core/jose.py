@@ -118,7 +118,9 @@ def _reject_duplicates(pairs: list[tuple[str, object]]) -> JsonObject:
 
 
 # Built once: json.loads with a hook constructs a new decoder on every call (verify hot path).
-_DECODER = json.JSONDecoder(object_pairs_hook=_reject_duplicates)
+_DECODER = json.JSONDecoder(
+    object_pairs_hook=_reject_duplicates, parse_constant=jsontext.refuse_constant
+)
 
 
 def json_object(data: bytes, what: str) -> JsonObject:

@@ -20,7 +20,13 @@ MAX_BYTES: Final = 1024 * 1024
 #: Levels of arrays and objects; SD-JWT claims are held to 32 (``core.standards.sd_jwt``).
 MAX_DEPTH: Final = 64
 
-_PLAIN = json.JSONDecoder()
+
+def refuse_constant(_name: str) -> object:
+    """``parse_constant`` hook: ``NaN`` and ``Infinity`` are not JSON (RFC 8259 §6)."""
+    raise JsonRejected("a number that is not finite is not JSON")
+
+
+_PLAIN = json.JSONDecoder(parse_constant=refuse_constant)
 
 
 class JsonRejected(ValueError):
@@ -39,16 +45,16 @@ def loads(
     ``decoder`` carries the caller's hooks (e.g. refusing duplicate member names); an exception
     a hook raises that is not a ``ValueError`` passes through unchanged."""
     if len(text) > max_bytes:
-        raise JsonRejected(f"the JSON text is larger than {max_bytes} bytes")
+        raise JsonRejected(f"it is larger than {max_bytes} bytes")
     try:
         # UTF-8 only: json.loads(bytes) would also accept UTF-16/32 and a byte-order mark.
         value = decoder.decode(text.decode("utf-8") if isinstance(text, bytes) else text)
     except RecursionError:
-        raise JsonRejected(f"the JSON text is nested deeper than {max_depth} levels") from None
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
-        if isinstance(exc, JsonRejected):
-            raise
-        raise JsonRejected("the text is not valid UTF-8 JSON") from None
+        raise JsonRejected(f"it is nested deeper than {max_depth} levels") from None
+    except UnicodeDecodeError:
+        raise JsonRejected("it is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:  # where it broke, in words; its message quotes nothing
+        raise JsonRejected(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
     check_depth(value, max_depth)
     return value
 
@@ -62,6 +68,6 @@ def check_depth(value: object, max_depth: int = MAX_DEPTH) -> None:
     while pending:
         node, depth = pending.pop()
         if depth >= max_depth:
-            raise JsonRejected(f"the JSON text is nested deeper than {max_depth} levels")
+            raise JsonRejected(f"it is nested deeper than {max_depth} levels")
         children = node.values() if isinstance(node, dict) else node
         pending.extend((c, depth + 1) for c in children if isinstance(c, dict | list))

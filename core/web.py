@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import email.message
 import logging
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -101,28 +104,12 @@ def is_json_media_type(content_type: str | None) -> bool:
     )
 
 
-def json_error_detail(msg: str, doc: object, pos: int) -> str:
-    """Where a JSON document broke, in words: the decoder's message (which never quotes the
-    input) and the line and column, never the body itself."""
-    if not isinstance(doc, str):
-        return f"the body is not valid JSON: {msg} at character {pos + 1}"
-    line = doc.count("\n", 0, pos) + 1
-    column = pos - doc.rfind("\n", 0, pos)
-    return f"the body is not valid JSON: {msg} at line {line}, column {column}"
-
-
-def unreadable_body(
-    request: Request, errors: list[dict[str, object]], doc: object
-) -> IntygError | None:
+def unreadable_body(request: Request, errors: list[dict[str, object]]) -> IntygError | None:
     """A JSON body that FastAPI could not read, as the error that says why; ``None`` when the
     body was read and only its fields do not fit."""
     body_errors = [e for e in errors if _loc(e)[:1] == ("body",)]
     if not body_errors:
         return None
-    for error in body_errors:
-        loc, ctx = _loc(error), error.get("ctx")
-        if error.get("type") == "json_invalid" and len(loc) == 2 and isinstance(ctx, dict):
-            return InvalidJson(json_error_detail(str(ctx.get("error")), doc, int(str(loc[1]))))
     content_type = request.headers.get("content-type")
     empty = any(e.get("type") == "missing" and _loc(e) == ("body",) for e in body_errors)
     if empty and (content_type is None or is_json_media_type(content_type)):
@@ -134,15 +121,33 @@ def unreadable_body(
 
 
 def _unparsed_json(exc: StarletteHTTPException) -> IntygError | None:
-    """FastAPI answers a JSON body it cannot decode at all with a bare 400 ("error parsing
-    the body"); the decoder's exception is its cause."""
-    if exc.status_code != 400:
-        return None
-    if isinstance(exc.__cause__, UnicodeDecodeError):
-        return InvalidJson("the body is not valid JSON: it is not UTF-8 text")
-    if isinstance(exc.__cause__, RecursionError):
-        return InvalidJson("the body is not valid JSON: it is nested too deeply")
+    """FastAPI answers a body its request could not parse with a bare 400 ("error parsing
+    the body"); the parser's exception, which says where and why in words, is its cause."""
+    if exc.status_code == 400 and isinstance(exc.__cause__, jsontext.JsonRejected):
+        return InvalidJson(f"the body is not valid JSON: {exc.__cause__}")
     return None
+
+
+class _BoundedJsonRequest(Request):
+    """A request whose JSON body is read by ``core.jsontext``: request bodies and fetched
+    documents are held to the same size and depth bounds."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            self._json = jsontext.loads(await self.body())
+        return self._json
+
+
+class BoundedJsonRoute(APIRoute):
+    """The route class of every role's router (FastAPI's custom-request pattern)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handle = super().get_route_handler()
+
+        async def bounded(request: Request) -> Response:
+            return await handle(_BoundedJsonRequest(request.scope, request.receive))
+
+        return bounded
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -152,7 +157,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, RequestValidationError)
-        unreadable = unreadable_body(request, list(exc.errors()), exc.body)
+        unreadable = unreadable_body(request, list(exc.errors()))
         if unreadable is not None:
             return render_error(unreadable)
         # Messages and field paths only: pydantic's "input" may hold personal data.

@@ -45,3 +45,15 @@ def test_a_hooks_own_error_passes_through() -> None:
     decoder = json.JSONDecoder(object_pairs_hook=no_duplicates)
     with pytest.raises(Duplicate):
         jsontext.loads('{"a": 1, "a": 2}', decoder=decoder)
+
+
+@pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}'])
+def test_non_finite_numbers_are_not_json(text: str) -> None:
+    with pytest.raises(jsontext.JsonRejected, match="not finite"):
+        jsontext.loads(text)
+
+
+def test_a_syntax_error_says_where_in_words() -> None:
+    with pytest.raises(jsontext.JsonRejected) as refused:
+        jsontext.loads('{\n  "a": 1\n  "b": 2}')
+    assert str(refused.value) == "Expecting ',' delimiter at line 3, column 3"

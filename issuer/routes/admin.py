@@ -9,12 +9,13 @@ from fastapi import APIRouter, Header, Query, Response, status
 from core.errors import IntygError, InvalidInput
 from core.qr import qr_svg
 from core.standards.status_list import StatusValue
+from core.web import BoundedJsonRoute
 from issuer import service, signing
 from issuer.deps import RuntimeDep, ServiceAdmin, SessionDep, TenantDep
 from issuer.models import IssuerCredential
 from schemas import issuer_api as wire
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedJsonRoute)
 
 
 @router.post(

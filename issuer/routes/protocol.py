@@ -10,15 +10,17 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from core import jsontext
 from core.standards import dpop as dpop_std
 from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER, issuer_metadata
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
+from core.web import BoundedJsonRoute
 from issuer import issuance, metadata, service, signing
 from issuer.deps import RuntimeDep, SessionDep, Slug
 from schemas.type_metadata import schema_bytes, type_metadata
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 
@@ -135,9 +137,9 @@ async def credential(
     authorization: Annotated[str | None, Header()] = None,
 ) -> JSONResponse:
     try:
-        body = await request.json()
-    except (ValueError, RecursionError):  # RecursionError: absurdly deep nesting
-        raise oid4vci.InvalidCredentialRequest("the body must be JSON") from None
+        body = jsontext.loads(await request.body())
+    except jsontext.JsonRejected as exc:
+        raise oid4vci.InvalidCredentialRequest(f"the body is not valid JSON: {exc}") from None
     result = await run_in_threadpool(
         issuance.credential,
         session,

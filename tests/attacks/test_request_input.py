@@ -190,15 +190,22 @@ def test_malformed_json_is_400_invalid_json_with_the_position_in_words(
     assert_nothing_written(engine, before)
 
 
+TOO_DEEP = "the body is not valid JSON: it is nested deeper than 64 levels"
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [
         (b"", "the body is empty: JSON is expected"),
         (b'{"a": "\xff\xfe"}', "the body is not valid JSON: it is not UTF-8 text"),
-        (b"[" * 100_000 + b"]" * 100_000, "the body is not valid JSON: it is nested too deeply"),
+        (b"[" * 65 + b"]" * 65, "the body is not valid JSON: it is nested deeper than 64 levels"),
+        (
+            b"[" * 100_000 + b"]" * 100_000,
+            "the body is not valid JSON: it is nested deeper than 64 levels",
+        ),
         (b'{"a": 1', "the body is not valid JSON: Expecting ',' delimiter at line 1, column 8"),
     ],
-    ids=["empty", "not-utf8", "nested-too-deeply", "truncated"],
+    ids=["empty", "not-utf8", "nested-65-deep", "nested-100000-deep", "truncated"],
 )
 def test_a_body_that_is_not_json_is_400_invalid_json(
     client: TestClient, credentials: dict[str, dict[str, str]], body: bytes, words: str

@@ -227,8 +227,8 @@ def test_dpop_proof_replayed_at_the_credential_endpoint(protocol: Protocol) -> N
 
 @pytest.mark.parametrize(
     "raw",
-    [b"", b"not json", b"{", b"\xff\xfe", b"[" * 100_000, b'{"a": NaN'],
-    ids=["empty", "text", "truncated", "not-utf8", "deeply-nested", "nan"],
+    [b"", b"not json", b"{", b"\xff\xfe", b"[" * 65 + b"]" * 65, b"[" * 100_000, b'{"a": NaN}'],
+    ids=["empty", "text", "truncated", "not-utf8", "65-deep", "deeply-nested", "nan"],
 )
 def test_body_that_is_not_json_is_invalid_credential_request(
     protocol: Protocol, raw: bytes

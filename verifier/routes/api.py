@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from core.qr import qr_svg
 from core.standards import oid4vp
 from core.standards.trust_list import TrustList
+from core.web import BoundedJsonRoute
 from schemas import verifier_api as wire
 from verifier import service
 from verifier.deps import RuntimeDep, ServiceAdmin, SessionDep, Slug, TenantDep
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from core.auth import bearer_token
+from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
 from wallet import accounts
 from wallet.deps import Authorization, ClientAddress, HolderDep, RuntimeDep, SessionDep
 
-router = APIRouter(tags=["wallet: accounts"])
+router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: accounts"])
 
 
 @router.post("/accounts", status_code=status.HTTP_201_CREATED, response_model=wire.Account)

@@ -5,12 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from core.runtime import Runtime
+from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
 from wallet import holdings, receiving
 from wallet.deps import HolderDep, RuntimeDep, SessionDep
 from wallet.models import WalletCredential, WalletHolder
 
-router = APIRouter(tags=["wallet: credentials"])
+router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: credentials"])
 
 
 def _entries(row: WalletCredential, name: str) -> list[dict[str, object]]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, status
 
 from core.auth import require_admin
+from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
 from wallet import accounts, consents, grants
 from wallet.deps import Authorization, HolderDep, RuntimeDep, ServiceDep, SessionDep
 
-router = APIRouter(tags=["wallet: standing consent"])
+router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: standing consent"])
 
 
 def _service_admin(rt: RuntimeDep, authorization: Authorization = None) -> None:

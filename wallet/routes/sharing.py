@@ -7,12 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
+from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
 from wallet import consents, portability, sharing, transparency
 from wallet.deps import HolderDep, RuntimeDep, SessionDep
 from wallet.models import SEQ_MAX, WalletPresentationRequest
 
-router = APIRouter()
+router = APIRouter(route_class=BoundedJsonRoute)
 
 
 def _view(
