@@ -102,6 +102,9 @@ def settings(database_url: str, master_key_text: str) -> Settings:
         admin_token="test-admin-token",
         master_key=master_key_text,
         development=True,
+        # In-process fetches share two loaded cores with the rest of the suite; the deadline
+        # itself is tested with its own short value (tests/attacks/test_slow_servers.py).
+        fetch_timeout_seconds=60.0,
     )
 
 

@@ -169,7 +169,7 @@ def wait_until_serving(
     base: str,
     process: subprocess.Popen[bytes] | None = None,
     *,
-    seconds: float = 30,
+    seconds: float = 90,  # a loaded 2-core machine starts a server slowly; a crash fails at once
     log: Path | None = None,
 ) -> None:
     """Poll ``base``/healthz until it answers 200; fail early if ``process`` exits, and

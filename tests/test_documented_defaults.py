@@ -39,6 +39,8 @@ def as_documented(value: object) -> str:
         return "unset"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"  # 10.0 is written 10
     if isinstance(value, frozenset):
         return json.dumps(sorted(value), separators=(",", ":"))
     return str(value)

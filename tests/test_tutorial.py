@@ -95,7 +95,7 @@ def demo_server(tmp_path: Path, checkout: Path) -> Iterator[tuple[dict[str, str]
         stderr=err,
     )
     try:
-        wait_until_serving(base, process, seconds=40, log=tmp_path / "demo.err")
+        wait_until_serving(base, process, log=tmp_path / "demo.err")
         printed = (tmp_path / "demo.out").read_text(encoding="utf-8")
         exports = [line for line in printed.splitlines() if line.startswith("export ")]
         yield env, exports

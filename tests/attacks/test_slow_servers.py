@@ -104,7 +104,8 @@ def test_the_deadline_is_a_setting(monkeypatch: pytest.MonkeyPatch, runtime: Run
     settings = Settings()
     assert settings.fetch_timeout_seconds == 2.5
     assert dataclasses.replace(runtime, settings=settings).fetcher.deadline_seconds == 2.5
-    assert runtime.fetcher.deadline_seconds == 10.0
+    monkeypatch.delenv("INTYG_FETCH_TIMEOUT_SECONDS")
+    assert dataclasses.replace(runtime, settings=Settings()).fetcher.deadline_seconds == 10.0
 
 
 def test_the_wallet_receiving_an_offer_from_a_dripping_server_fails_at_the_deadline(

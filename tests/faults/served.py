@@ -82,7 +82,7 @@ class Served:
                 command, env=env, cwd=self.folder, stdout=log, stderr=subprocess.STDOUT
             )
         # 90 s: two workers on a busy CI machine
-        wait_until_serving(self.base, self.process, seconds=90, log=self.log_path)
+        wait_until_serving(self.base, self.process, log=self.log_path)
         return self
 
     def stop(self) -> None:

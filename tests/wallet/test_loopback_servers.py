@@ -61,7 +61,7 @@ def server(tmp_path: Path) -> Iterator[str]:
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_until_serving(base, process, seconds=15, log=tmp_path / "server.log")
+        wait_until_serving(base, process, log=tmp_path / "server.log")
         yield base
     finally:
         process.terminate()
