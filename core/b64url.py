@@ -27,7 +27,12 @@ class B64urlRejected(ValueError):
 
 
 def encode(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).translate(_STD_TO_URL).rstrip(b"=").decode()
+    return encode_ascii(data).decode("ascii")
+
+
+def encode_ascii(data: bytes) -> bytes:
+    """``encode`` as ASCII bytes, for the hot paths that hash the encoding (SD-JWT digests)."""
+    return binascii.b2a_base64(data, newline=False).translate(_STD_TO_URL).rstrip(b"=")
 
 
 def decode(text: str | bytes) -> bytes:
