@@ -19,6 +19,7 @@ from pathlib import Path
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from core import b64url
 from core.errors import IntygError
 from core.files import write_whole
 
@@ -46,9 +47,9 @@ class MasterKey:
 
     @staticmethod
     def from_text(text: str) -> MasterKey:
-        try:
-            raw = base64.urlsafe_b64decode(text.strip() + "=" * (-len(text.strip()) % 4))
-        except ValueError:
+        try:  # the file holds the key as urlsafe_b64encode writes it: padded
+            raw = b64url.decode(text.strip().rstrip("="))
+        except b64url.B64urlRejected:
             raise SecretStoreError("the master key is not base64url") from None
         return MasterKey(raw)
 

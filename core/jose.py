@@ -16,9 +16,7 @@ names its algorithms and its ``typ``; nothing is inferred from the token:
 
 from __future__ import annotations
 
-import binascii
 import hashlib
-import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -33,7 +31,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import (
     encode_dss_signature,
 )
 
-from core import jsontext
+from core import b64url, jsontext
 from core.errors import JoseError as JoseError  # re-exported: callers catch jose.JoseError
 
 ES256: Final = "ES256"
@@ -86,47 +84,21 @@ class BadSignature(JoseError):
 
 # --- base64url and JSON --------------------------------------------------------------------
 
-_B64_TO_STD = bytes.maketrans(b"-_", b"+/")
-_STD_TO_B64 = bytes.maketrans(b"+/", b"-_")
-
-
-def b64url_encode(data: bytes) -> str:
-    return binascii.b2a_base64(data, newline=False).translate(_STD_TO_B64).rstrip(b"=").decode()
+b64url_encode = b64url.encode
 
 
 def b64url_decode(text: str | bytes) -> bytes:
-    """Strict base64url without padding (RFC 7515 §2); anything else is malformed."""
+    """Strict base64url without padding (RFC 7515 §2, ``core.b64url``); else malformed."""
     try:
-        raw = text.encode("ascii", "strict") if isinstance(text, str) else text
-    except UnicodeEncodeError:
-        raise MalformedJws("base64url data must be ASCII") from None
-    if b"=" in raw or b"+" in raw or b"/" in raw:
-        raise MalformedJws("base64url data must not contain '=', '+' or '/'")
-    try:
-        return binascii.a2b_base64(
-            raw.translate(_B64_TO_STD) + b"=" * (-len(raw) % 4), strict_mode=True
-        )
-    except binascii.Error as exc:
-        raise MalformedJws("invalid base64url data") from exc
-
-
-def _reject_duplicates(pairs: list[tuple[str, object]]) -> JsonObject:
-    obj = dict(pairs)
-    if len(obj) != len(pairs):
-        raise MalformedJws("a JSON object has duplicate member names")
-    return obj
-
-
-# Built once: json.loads with a hook constructs a new decoder on every call (verify hot path).
-_DECODER = json.JSONDecoder(
-    object_pairs_hook=_reject_duplicates, parse_constant=jsontext.refuse_constant
-)
+        return b64url.decode(text)
+    except b64url.B64urlRejected as exc:
+        raise MalformedJws(str(exc)) from None
 
 
 def json_object(data: bytes, what: str) -> JsonObject:
     """Parse a UTF-8 JSON object, rejecting duplicate member names (RFC 7515 §5.2 step 4)."""
     try:
-        value = jsontext.loads(data, decoder=_DECODER, max_bytes=MAX_TOKEN_BYTES)
+        value = jsontext.loads(data, decoder=jsontext.UNIQUE_MEMBERS, max_bytes=MAX_TOKEN_BYTES)
     except jsontext.JsonRejected as exc:
         raise MalformedJws(f"the {what} is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):

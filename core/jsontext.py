@@ -1,6 +1,6 @@
 """JSON text from outside, parsed within bounds: one parser for every JSON document that the
-service reads from another party (fetched documents, JWT payloads), with the size bound of
-request bodies.
+service reads from another party (request bodies, fetched documents, JWS headers and payloads,
+SD-JWT Disclosures, DCQL queries), with the size bound of request bodies.
 
 ``json.loads`` recurses once per level of nesting. A document nested thousands of levels deep
 raises ``RecursionError``, which escapes every ``except ValueError`` as a 500; one nested a few
@@ -26,11 +26,26 @@ def refuse_constant(_name: str) -> object:
     raise JsonRejected("a number that is not finite is not JSON")
 
 
-_PLAIN = json.JSONDecoder(parse_constant=refuse_constant)
-
-
 class JsonRejected(ValueError):
     """Not JSON, or JSON past the bounds. The message never quotes the input."""
+
+
+def refuse_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    """``object_pairs_hook``: an object names each member once (RFC 8259 §4 says SHOULD; the
+    standards that read these texts say MUST, e.g. RFC 7515 §5.2 for JWS headers and claims)."""
+    members = dict(pairs)
+    if len(members) != len(pairs):
+        raise JsonRejected("an object has duplicate member names")
+    return members
+
+
+# Decoders are built once: json.loads with a hook builds a new one per call (verify hot path).
+_PLAIN = json.JSONDecoder(parse_constant=refuse_constant)
+#: For JSON whose standard refuses duplicate member names: JWS (RFC 7515 §5.2), SD-JWT
+#: Disclosures (RFC 9901, like the JWS around them), DCQL queries (OpenID4VP 1.0 §6).
+UNIQUE_MEMBERS: Final = json.JSONDecoder(
+    object_pairs_hook=refuse_duplicates, parse_constant=refuse_constant
+)
 
 
 def loads(
@@ -42,8 +57,9 @@ def loads(
 ) -> object:
     """Parse UTF-8 JSON ``text`` of at most ``max_bytes`` nested at most ``max_depth`` deep.
 
-    ``decoder`` carries the caller's hooks (e.g. refusing duplicate member names); an exception
-    a hook raises that is not a ``ValueError`` passes through unchanged."""
+    ``decoder`` carries the hooks: ``UNIQUE_MEMBERS`` where the standard refuses duplicate
+    member names. A hook refuses with ``JsonRejected``; an exception it raises that is not a
+    ``ValueError`` passes through."""
     if len(text) > max_bytes:
         raise JsonRejected(f"it is larger than {max_bytes} bytes")
     try:
@@ -55,6 +71,10 @@ def loads(
         raise JsonRejected("it is not UTF-8 text") from None
     except json.JSONDecodeError as exc:  # where it broke, in words; its message quotes nothing
         raise JsonRejected(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except JsonRejected:  # a hook's refusal (a ValueError too), as it is
+        raise
+    except ValueError:  # int() reads at most sys.get_int_max_str_digits() digits
+        raise JsonRejected("a number has too many digits") from None
     check_depth(value, max_depth)
     return value
 

@@ -6,11 +6,10 @@ it recognises."""
 
 from __future__ import annotations
 
-import json
 import threading
 from pathlib import Path
 
-from core import jose
+from core import jose, jsontext
 from core.errors import IntygError, ServiceUnavailable
 from core.runtime import Runtime
 from core.standards import trust_list
@@ -36,7 +35,9 @@ def operator_keys(rt: Runtime) -> list[jose.PublicKey]:
     if not path.exists():
         raise TrustListKeysMissing(f"create {path} (intyg trust-list keygen)")
     try:
-        document = json.loads(path.read_text())
+        document = jsontext.loads(path.read_bytes())
+        if not isinstance(document, dict):
+            raise ValueError("a JWKS is a JSON object")
         return [jose.PublicKey.from_jwk(jwk) for jwk in document.get("keys", [])]
     except (ValueError, AttributeError, jose.JoseError):
         raise TrustListKeysMissing(f"{path} is not a JWKS of operator public keys") from None

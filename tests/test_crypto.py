@@ -176,3 +176,10 @@ def test_processes_starting_together_share_one_new_key_file(tmp_path: Path) -> N
         key_ids = list(pool.map(lambda _: start(), range(16)))
     assert len(set(key_ids)) == 1
     assert sorted(p.name for p in tmp_path.iterdir()) == ["master.key"]
+
+
+def test_master_key_from_text_refuses_characters_outside_base64url() -> None:
+    """Read by ``core.b64url``: a stray character is refused, not skipped."""
+    text = base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    with pytest.raises(SecretStoreError):
+        MasterKey.from_text(text[:20] + "!" + text[20:])

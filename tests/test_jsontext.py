@@ -57,3 +57,8 @@ def test_a_syntax_error_says_where_in_words() -> None:
     with pytest.raises(jsontext.JsonRejected) as refused:
         jsontext.loads('{\n  "a": 1\n  "b": 2}')
     assert str(refused.value) == "Expecting ',' delimiter at line 3, column 3"
+
+
+def test_a_number_past_the_digits_python_reads_is_refused_not_raised() -> None:
+    with pytest.raises(jsontext.JsonRejected, match="too many digits"):
+        jsontext.loads(b'{"n": ' + b"9" * 5000 + b"}")

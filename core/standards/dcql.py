@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Final
 
+from core import jsontext
 from core.errors import IntygError
 
 FORMAT_SD_JWT_VC: Final = "dc+sd-jwt"
@@ -236,21 +237,12 @@ def parse_query_json(text: str | bytes, *, limits: DcqlLimits = DEFAULT_LIMITS) 
     if len(text) > limits.max_json_bytes:
         raise DcqlTooLarge(f"the DCQL query is larger than {limits.max_json_bytes}")
     try:
-        data = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
-    except (ValueError, RecursionError) as exc:  # JSONDecodeError and UnicodeError included
-        raise DcqlMalformed("the DCQL query is not a JSON object") from exc
+        data = jsontext.loads(
+            text, decoder=jsontext.UNIQUE_MEMBERS, max_bytes=limits.max_json_bytes
+        )
+    except jsontext.JsonRejected as exc:
+        raise DcqlMalformed(f"the DCQL query is not JSON: {exc}") from exc
     return parse_query(data, limits=limits)
-
-
-def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        raise ValueError("duplicate member")
-    return out
-
-
-def _no_constant(name: str) -> object:
-    raise ValueError(f"{name} is not JSON")
 
 
 def parse_query(data: object, *, limits: DcqlLimits = DEFAULT_LIMITS) -> DcqlQuery:

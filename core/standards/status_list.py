@@ -25,10 +25,7 @@ verifies the signature before handing header and claims to ``verify_status_list_
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
-import re
 import secrets
 import sys
 import zlib
@@ -38,6 +35,7 @@ from dataclasses import dataclass
 from enum import IntEnum
 from typing import Final, NotRequired, TypedDict
 
+from core import b64url
 from core.errors import StatusListError as StatusListError  # re-exported
 
 TYP_STATUS_LIST_JWT: Final = "statuslist+jwt"
@@ -48,7 +46,6 @@ ZLIB_LEVEL: Final = 9
 DEFAULT_MAX_DECOMPRESSED_BYTES: Final = 16 * 1024 * 1024
 #: MAC algorithms (and "none") that §5.1 rule 2 tells a Relying Party to reject.
 _REJECTED_ALGS: Final = frozenset({"none", "HS256", "HS384", "HS512"})
-_B64URL_RE: Final = re.compile(r"[A-Za-z0-9_-]*")
 _INDEX_TYPECODE: Final = "I"
 
 
@@ -225,7 +222,7 @@ class StatusList:
     def encode(self) -> StatusListJson:
         """§4.2: ``{"bits", "lst"}`` with ``lst`` = base64url(zlib level 9), no padding."""
         compressed = zlib.compress(self._data, ZLIB_LEVEL)
-        lst = base64.urlsafe_b64encode(compressed).rstrip(b"=").decode("ascii")
+        lst = b64url.encode(compressed)
         return {"bits": self._bits, "lst": lst}
 
 
@@ -240,15 +237,10 @@ def encode_sparse(size: int, bits: int, statuses: Mapping[int, int]) -> StatusLi
 
 def _b64url_decode_strict(text: str) -> bytes:
     """base64url without padding (RFC 7515 §2), canonical: the only spelling of its bytes."""
-    if not _B64URL_RE.fullmatch(text) or len(text) % 4 == 1:
-        raise StatusListMalformed("lst is not base64url without padding")
     try:
-        data = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except (binascii.Error, ValueError) as exc:
-        raise StatusListMalformed("lst is not base64url") from exc
-    if base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii") != text:
-        raise StatusListMalformed("lst is not canonical base64url")
-    return data
+        return b64url.decode(text)
+    except b64url.B64urlRejected as exc:
+        raise StatusListMalformed(f"lst is not base64url: {exc}") from None
 
 
 def inflate_bounded(compressed: bytes, max_bytes: int = DEFAULT_MAX_DECOMPRESSED_BYTES) -> bytes:

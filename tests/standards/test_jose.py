@@ -17,6 +17,7 @@ import contextlib
 import hashlib
 import hmac
 import json
+import string
 from collections.abc import Mapping
 
 import pytest
@@ -767,3 +768,33 @@ def test_every_jose_error_is_an_intyg_error_with_its_own_code() -> None:
     classes += [KeyMismatch, InvalidKey, BadSignature]
     assert all(issubclass(c, JoseError) and issubclass(c, IntygError) for c in classes)
     assert len({c.code for c in classes}) == len(classes)
+
+
+def _unaligned(value: dict[str, object]) -> dict[str, object]:
+    """``value`` padded so that its base64url has a partial last quantum (spare bits)."""
+    while len(json.dumps(value, separators=(",", ":"))) % 3 == 0:
+        value = {**value, "pad": str(value.get("pad", "")) + "x"}
+    return value
+
+
+def _with_a_trailing_bit_set(part: str) -> str:
+    """The same bytes in a non-canonical spelling: one of the bits past the data is set."""
+    alphabet = string.ascii_uppercase + string.ascii_lowercase + string.digits + "-_"
+    return part[:-1] + alphabet[alphabet.index(part[-1]) + 1]
+
+
+@pytest.mark.parametrize("part", [0, 1, 2])
+def test_rejects_non_canonical_base64url_in_any_part(es256: PrivateKey, part: int) -> None:
+    """RFC 7515 §2: base64url in its one canonical spelling (``core.b64url``), not merely one
+    that decodes: without the check, these parts would be read as the signed bytes."""
+    header, payload = (
+        b64json(_unaligned({"alg": "ES256", "typ": TYP})),
+        b64json(_unaligned(PAYLOAD)),
+    )
+    signature = b64(es256.sign(f"{header}.{payload}".encode()))  # 64 bytes: 86 characters
+    assert jose.verify(f"{header}.{payload}.{signature}", es256.public, typ=TYP)
+    parts = [header, payload, signature]
+    parts[part] = _with_a_trailing_bit_set(parts[part])
+    if part < 2:  # signed as sent, so that only the spelling is wrong
+        parts[2] = b64(es256.sign(f"{parts[0]}.{parts[1]}".encode()))
+    expect(MalformedJws, ".".join(parts), es256.public)

@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 from core import jose
 from core.errors import IntygError, JoseError, SdJwtError, all_error_classes
 from core.standards import sd_jwt as sd
+from core.standards.sd_jwt.issue import _encode_json
+from core.standards.sd_jwt.present import _path_exists
 from tests.vectorpath import VECTORS
 
 RFC_DIR = VECTORS / "ietf-sd-jwt-rfc9901"
@@ -97,7 +99,7 @@ def test_published_vectors_verify_and_process(item: tuple[str, dict[str, object]
     # every disclosure got a path, and the path leads to the disclosed claim
     assert len(verified.disclosed) == len(verified.parts.disclosures)
     for item_ in verified.disclosed:
-        assert sd._path_exists(verified.claims, item_.path)
+        assert _path_exists(verified.claims, item_.path)
 
 
 @pytest.mark.parametrize(
@@ -414,7 +416,7 @@ json_values = st.recursive(
 
 @given(json_values)
 def test_disclosure_json_is_compact_utf8_and_roundtrips(value: object) -> None:
-    encoded = sd._encode_json(["s", value])
+    encoded = _encode_json(["s", value])
     assert json.loads(encoded.decode("utf-8")) == ["s", value]
     assert encoded.startswith(b'["s",')
 
