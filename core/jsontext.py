@@ -55,6 +55,10 @@ def loads(
         raise JsonRejected("it is not UTF-8 text") from None
     except json.JSONDecodeError as exc:  # where it broke, in words; its message quotes nothing
         raise JsonRejected(f"{exc.msg} at line {exc.lineno}, column {exc.colno}") from None
+    except JsonRejected:  # from a hook (refuse_constant): its message says why
+        raise
+    except ValueError:  # an integer past Python's digit limit (sys.set_int_max_str_digits)
+        raise JsonRejected("it holds a value that cannot be read as JSON") from None
     check_depth(value, max_depth)
     return value
 
