@@ -9,7 +9,6 @@ issuing twice.
 from __future__ import annotations
 
 import secrets
-import threading
 import uuid
 from array import array
 from collections.abc import Mapping, Sequence
@@ -32,9 +31,6 @@ from schemas.skill_credential import SD_PATHS
 SKILL_SD_SPEC = sd_jwt.SdSpec.of(
     *(tuple(sd_jwt.ANY_ELEMENT if step is None else step for step in path) for path in SD_PATHS)
 )
-
-_permutations: dict[str, array[int]] = {}
-_permutations_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -342,43 +338,40 @@ def allocate_indices(
     positions of the list's stored permutation: a rollback gives them back, a commit makes
     them the credential's for good, and no two transactions can take the same positions.
     """
+    # The list the tenant currently allocates from is cached (saves a query per issuance).
+    open_lists = rt.caches.open_status_lists
     bits = rt.settings.status_list_bits
-    cached = _open_list.get((tenant.id, bits))
+    cached = open_lists.get((tenant.id, bits))
     if cached is not None:
-        taken = _take(session, cached, count)
+        taken = _take(session, rt, cached, count)
         if taken is not None:
             return taken
     for row in repository.open_status_lists(session, tenant.id, bits):
-        taken = _take(session, (row.id, row.permutation), count)
+        taken = _take(session, rt, (row.id, row.permutation), count)
         if taken is not None:
-            _open_list[(tenant.id, bits)] = (row.id, row.permutation)
+            open_lists.put((tenant.id, bits), (row.id, row.permutation))
             return taken
     row = service.new_status_list(session, rt, tenant)
-    taken = _take(session, (row.id, row.permutation), count)
+    taken = _take(session, rt, (row.id, row.permutation), count)
     assert taken is not None, "a new list has room for a batch"
-    _open_list[(tenant.id, bits)] = (row.id, row.permutation)
+    open_lists.put((tenant.id, bits), (row.id, row.permutation))
     return taken
 
 
-# The list each tenant currently allocates from, per process (saves a query per issuance).
-_open_list: dict[tuple[str, int], tuple[str, bytes]] = {}
-
-
 def _take(
-    session: Session, status_list: tuple[str, bytes], count: int
+    session: Session, rt: Runtime, status_list: tuple[str, bytes], count: int
 ) -> list[tuple[str, int]] | None:
     list_id, packed = status_list
     end = repository.reserve_indices(session, list_id, count)
     if end is None:
         return None
-    order = _permutation(list_id, packed)
+    order = _permutation(rt, list_id, packed)
     return [(list_id, order[i]) for i in range(end - count, end)]
 
 
-def _permutation(list_id: str, packed: bytes) -> array[int]:
-    order = _permutations.get(list_id)
+def _permutation(rt: Runtime, list_id: str, packed: bytes) -> array[int]:
+    order = rt.caches.status_list_orders.get(list_id)
     if order is None:
         order = unpack_indices(packed)
-        with _permutations_lock:
-            _permutations[list_id] = order
+        rt.caches.status_list_orders.put(list_id, order)
     return order
