@@ -15,7 +15,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core import jose
@@ -25,7 +24,7 @@ from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
 from issuer import repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
-from issuer.models import IssuerAccessToken, IssuerDpopJti, IssuerNonce, IssuerTenant
+from issuer.models import IssuerAccessToken, IssuerNonce, IssuerTenant, OfferState
 from schemas.skill_credential import SD_PATHS
 
 SKILL_SD_SPEC = sd_jwt.SdSpec.of(
@@ -54,19 +53,20 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
     jkt = _dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
     now = rt.clock.now()
     offer = repository.offer_by_code_hash(session, tenant.id, hash_secret(code))
-    if offer is None or offer.state != "offered" or offer.expires_at <= now:
+    if offer is None or offer.state != OfferState.OFFERED or offer.expires_at <= now:
         raise oid4vci.InvalidGrant("the pre-authorized code is unknown, used or expired")
     _check_tx_code(session, offer.id, offer.tx_code_hash, form.get("tx_code"))
     if not repository.mark_offer_redeemed(session, offer.id, now):
         raise oid4vci.InvalidGrant("the pre-authorized code was already used")
     access_token = new_secret()
-    session.add(
+    repository.insert_access_token(
+        session,
         IssuerAccessToken(
             token_hash=hash_secret(access_token),
             offer_id=offer.id,
             dpop_jkt=jkt,
             expires_at=now + rt.settings.access_token_ttl_seconds,
-        )
+        ),
     )
     session.commit()
     return {
@@ -134,11 +134,8 @@ def _remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
     body while the request it came with is still being retried.
     """
     expires = proof.iat + rt.settings.proof_max_age_seconds + rt.settings.clock_skew_seconds
-    try:
-        with session.begin_nested():
-            session.add(IssuerDpopJti(jti_hash=hash_secret(proof.jti), expires_at=expires))
-    except IntegrityError:
-        raise dpop.InvalidDpopProof("the DPoP proof was already used (jti replay)") from None
+    if not repository.remember_dpop_jti(session, hash_secret(proof.jti), expires):
+        raise dpop.InvalidDpopProof("the DPoP proof was already used (jti replay)")
     session.commit()
 
 
@@ -151,12 +148,13 @@ def nonce(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
     now = rt.clock.now()
     if secrets.randbelow(100) == 0:
         repository.purge_expired(session, now)
-    session.add(
+    repository.insert_nonce(
+        session,
         IssuerNonce(
             nonce_hash=hash_secret(value),
             issuer_id=tenant.id,
             expires_at=now + rt.settings.c_nonce_ttl_seconds,
-        )
+        ),
     )
     session.commit()
     return {"c_nonce": value}
@@ -186,7 +184,7 @@ def credential(
     holder_keys = _verified_holder_keys(session, rt, tenant, proofs, urls.issuer, now)
     if not repository.use_access_token(session, hash_secret(access_token), now):
         raise oid4vci.InvalidToken("the access token was already used or has expired")
-    if offer.state != "redeemed":
+    if offer.state != OfferState.REDEEMED:
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     claims = service.decode_offer_claims(rt, offer)
     credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)

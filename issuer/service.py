@@ -14,12 +14,12 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core import jose
-from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vci
 from core.standards.status_list import (
@@ -33,7 +33,14 @@ from core.standards.status_list import (
 from core.tokens import hash_secret, new_numeric_code, new_secret
 from issuer import repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
-from issuer.models import IssuerCredential, IssuerOffer, IssuerStatusList, IssuerTenant
+from issuer.models import (
+    IssuerCredential,
+    IssuerOffer,
+    IssuerStatusList,
+    IssuerTenant,
+    OfferState,
+)
+from schemas import issuer_api as wire
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
 from schemas.skill_credential import (
     IssuingAuthority,
@@ -46,6 +53,22 @@ SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 TX_CODE_LENGTH = 6
 TX_CODE_MAX_FAILURES = 5
 API_KEY_PREFIX = "intyg_issuer_"
+BATCH_MAX_OFFERS = 1000
+
+
+class StatusChange(StrEnum):
+    """What an issuer admin can do to a credential (the last segment of its route)."""
+
+    REVOKE = "revoke"
+    SUSPEND = "suspend"
+    REINSTATE = "reinstate"
+
+
+STATUS_AFTER = {
+    StatusChange.REVOKE: StatusValue.INVALID,
+    StatusChange.SUSPEND: StatusValue.SUSPENDED,
+    StatusChange.REINSTATE: StatusValue.VALID,
+}
 
 
 class IssuerExists(Conflict):
@@ -115,22 +138,17 @@ def create_issuer(
         require_dpop=rt.settings.require_dpop,
         created_at=rt.clock.now(),
     )
-    session.add(tenant)
-    session.flush()
+    repository.insert_tenant(session, tenant)
     signing.add_key(session, rt, tenant)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise IssuerExists(f"the slug {slug!r} is taken") from None
+    if not repository.commit_unless_duplicate(session):
+        raise IssuerExists(f"the slug {slug!r} is taken")
     return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
 
 
 def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedIssuer:
     tenant = tenant_by_slug(session, slug)
     api_key = new_secret(API_KEY_PREFIX)
-    tenant.api_key_hash = hash_secret(api_key)
-    session.add(tenant)
+    repository.set_api_key_hash(session, tenant, hash_secret(api_key))
     session.commit()
     return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
 
@@ -175,17 +193,41 @@ def create_offer(
             return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
     canonical = _sealable_claims(tenant, validated, _date(rt.clock.now()))
     offer, code, tx_code = _new_offer(rt, tenant, canonical, with_tx_code, idempotency_key)
-    session.add(offer)
-    try:
-        session.commit()
-    except IntegrityError:  # a concurrent request with the same idempotency key won
-        session.rollback()
-        assert idempotency_key is not None
+    repository.insert_offer(session, offer)
+    if repository.commit_unless_duplicate(session):
+        return _created(rt, tenant, offer.id, tx_code, created=True)
+    # a concurrent request with the same idempotency key won
+    existing = None
+    if idempotency_key is not None:
         existing = repository.offer_by_idempotency_key(session, tenant.id, idempotency_key)
-        if existing is None:
-            raise
-        return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
-    return _created(rt, tenant, offer.id, tx_code, created=True)
+    if existing is None:
+        raise Conflict("the offer could not be stored; try again")
+    return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
+
+
+def create_offers(
+    session: Session, rt: Runtime, tenant: IssuerTenant, items: Sequence[wire.CreateOffer]
+) -> list[CreatedOffer | IntygError]:
+    """Each offer on its own: one that fails is rolled back and reported, the rest stand."""
+    if len(items) > BATCH_MAX_OFFERS:
+        raise InvalidInput(f"at most {BATCH_MAX_OFFERS} offers per batch")
+    results: list[CreatedOffer | IntygError] = []
+    for item in items:
+        try:
+            created = create_offer(
+                session,
+                rt,
+                tenant,
+                item.claims,
+                with_tx_code=item.tx_code,
+                idempotency_key=item.idempotency_key,
+            )
+        except IntygError as exc:
+            session.rollback()
+            results.append(exc)
+        else:
+            results.append(created)
+    return results
 
 
 def _new_offer(
@@ -269,7 +311,7 @@ def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> d
     """The credential offer behind ``credential_offer_uri`` (OID4VCI §4.1.3)."""
     tenant = tenant_by_slug(session, slug)
     offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
-    if offer is None or offer.state != "offered" or offer.expires_at <= rt.clock.now():
+    if offer is None or offer.state != OfferState.OFFERED or offer.expires_at <= rt.clock.now():
         raise OfferNotFound("the offer does not exist, has expired or was already used")
     code = rt.master_key.open(offer.sealed_code, f"issuer-offer-code:{offer.id}").decode()
     tx_code = (
@@ -303,9 +345,10 @@ def list_credentials(
 
 
 def change_status(
-    session: Session, rt: Runtime, tenant: IssuerTenant, credential_id: str, status: StatusValue
+    session: Session, rt: Runtime, tenant: IssuerTenant, credential_id: str, change: StatusChange
 ) -> IssuerCredential:
     """Revoke (INVALID, final), suspend or reinstate (VALID) one credential."""
+    status = STATUS_AFTER[change]
     credential_id = _uuid(credential_id, CredentialNotFound)
     current = repository.credential(session, tenant.id, credential_id)
     if current is None:
@@ -359,8 +402,7 @@ def new_status_list(session: Session, rt: Runtime, tenant: IssuerTenant) -> Issu
         permutation=pack_indices(order),
         created_at=rt.clock.now(),
     )
-    session.add(row)
-    session.flush()
+    repository.insert_status_list(session, row)
     return row
 
 

@@ -29,7 +29,8 @@ def add_key(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose
     """Generate a new active key (the caller commits); returns its ``kid``."""
     key = jose.PrivateKey.generate(alg)
     sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), _aad(tenant.id, key.kid))
-    session.add(
+    repository.insert_key(
+        session,
         IssuerSigningKey(
             issuer_id=tenant.id,
             kid=key.kid,
@@ -37,7 +38,7 @@ def add_key(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose
             public_jwk={k: str(v) for k, v in key.public.jwk.items()},
             sealed_private=sealed,
             created_at=rt.clock.now(),
-        )
+        ),
     )
     return key.kid
 
