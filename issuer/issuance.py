@@ -22,7 +22,7 @@ from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
 from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
-from issuer import repository, service, signing
+from issuer import lifecycle, repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
 from issuer.models import IssuerAccessToken, IssuerNonce, IssuerTenant, OfferState
 from schemas.skill_credential import SD_PATHS
@@ -349,7 +349,7 @@ def allocate_indices(
         if taken is not None:
             open_lists.put((tenant.id, bits), (row.id, row.permutation))
             return taken
-    row = service.new_status_list(session, rt, tenant)
+    row = lifecycle.new_status_list(session, rt, tenant)
     taken = _take(session, rt, (row.id, row.permutation), count)
     assert taken is not None, "a new list has room for a batch"
     open_lists.put((tenant.id, bits), (row.id, row.permutation))

@@ -1,8 +1,8 @@
-"""The issuer's use cases: tenants, offers, credential lifecycle, status lists.
+"""The issuer's use cases for tenants and offers.
 
 No FastAPI here; every function takes the session and the runtime and commits its own unit of
-work, so a failure leaves the database as it was. The OpenID4VCI endpoints are in
-``issuer.issuance``.
+work, so a failure leaves the database as it was. Issued credentials and status lists are in
+``issuer.lifecycle``, the OpenID4VCI endpoints in ``issuer.issuance``.
 """
 
 from __future__ import annotations
@@ -14,32 +14,16 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from enum import StrEnum
 
 from sqlmodel import Session
 
-from core import jose
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vci
-from core.standards.status_list import (
-    TYP_STATUS_LIST_JWT,
-    StatusValue,
-    encode_sparse,
-    pack_indices,
-    shuffled_indices,
-    status_list_token_payload,
-)
 from core.tokens import hash_secret, new_numeric_code, new_secret
 from issuer import repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
-from issuer.models import (
-    IssuerCredential,
-    IssuerOffer,
-    IssuerStatusList,
-    IssuerTenant,
-    OfferState,
-)
+from issuer.models import IssuerOffer, IssuerTenant, OfferState
 from schemas import issuer_api as wire
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
 from schemas.skill_credential import (
@@ -56,21 +40,6 @@ API_KEY_PREFIX = "intyg_issuer_"
 BATCH_MAX_OFFERS = 1000
 
 
-class StatusChange(StrEnum):
-    """What an issuer admin can do to a credential (the last segment of its route)."""
-
-    REVOKE = "revoke"
-    SUSPEND = "suspend"
-    REINSTATE = "reinstate"
-
-
-STATUS_AFTER = {
-    StatusChange.REVOKE: StatusValue.INVALID,
-    StatusChange.SUSPEND: StatusValue.SUSPENDED,
-    StatusChange.REINSTATE: StatusValue.VALID,
-}
-
-
 class IssuerExists(Conflict):
     code = "issuer_exists"
     title = "An issuer with this slug already exists"
@@ -84,11 +53,6 @@ class IssuerNotFound(NotFound):
 class OfferNotFound(NotFound):
     code = "offer_not_found"
     title = "No such credential offer"
-
-
-class CredentialNotFound(NotFound):
-    code = "credential_not_found"
-    title = "No such credential"
 
 
 class IdempotencyConflict(Conflict):
@@ -301,7 +265,7 @@ def _created(
 
 def offer_link(session: Session, rt: Runtime, tenant: IssuerTenant, offer_id: str) -> str:
     """The ``openid-credential-offer://`` link of one of this issuer's offers."""
-    offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
+    offer = repository.offer_by_id(session, tenant.id, canonical_id(offer_id, OfferNotFound))
     if offer is None:
         raise OfferNotFound()
     return _created(rt, tenant, offer.id, None, created=False).credential_offer
@@ -310,7 +274,7 @@ def offer_link(session: Session, rt: Runtime, tenant: IssuerTenant, offer_id: st
 def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> dict[str, object]:
     """The credential offer behind ``credential_offer_uri`` (OID4VCI §4.1.3)."""
     tenant = tenant_by_slug(session, slug)
-    offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
+    offer = repository.offer_by_id(session, tenant.id, canonical_id(offer_id, OfferNotFound))
     if offer is None or offer.state != OfferState.OFFERED or offer.expires_at <= rt.clock.now():
         raise OfferNotFound("the offer does not exist, has expired or was already used")
     code = rt.master_key.open(offer.sealed_code, f"issuer-offer-code:{offer.id}").decode()
@@ -327,83 +291,12 @@ def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> d
     return oid4vci.offer_document(urls.issuer, [CONFIGURATION_ID], code, tx_code)
 
 
-def _uuid(value: str, error: type[NotFound]) -> str:
+def canonical_id(value: str, error: type[NotFound]) -> str:
+    """The id in its one spelling, or ``error`` for a value that is no id at all."""
     try:
         return str(uuid.UUID(value))
     except ValueError:
         raise error("no such id") from None
-
-
-# --- lifecycle -------------------------------------------------------------------------------
-
-
-def list_credentials(
-    session: Session, tenant: IssuerTenant, *, limit: int, after: str | None
-) -> tuple[Sequence[IssuerCredential], int]:
-    page = repository.credentials_page(session, tenant.id, limit=limit, after=after)
-    return page, repository.count_credentials(session, tenant.id)
-
-
-def change_status(
-    session: Session, rt: Runtime, tenant: IssuerTenant, credential_id: str, change: StatusChange
-) -> IssuerCredential:
-    """Revoke (INVALID, final), suspend or reinstate (VALID) one credential."""
-    status = STATUS_AFTER[change]
-    credential_id = _uuid(credential_id, CredentialNotFound)
-    current = repository.credential(session, tenant.id, credential_id)
-    if current is None:
-        raise CredentialNotFound(f"no credential {credential_id}")
-    revoked = Conflict("a revoked credential cannot be suspended or reinstated")
-    if current.status == StatusValue.INVALID and status != StatusValue.INVALID:
-        raise revoked
-    # Revocation is final even against a concurrent revoke: the condition is in the UPDATE.
-    final = None if status == StatusValue.INVALID else int(StatusValue.INVALID)
-    if not repository.set_status(
-        session, tenant.id, credential_id, int(status), rt.clock.now(), unless=final
-    ):
-        session.rollback()
-        raise revoked
-    session.commit()
-    updated = repository.credential(session, tenant.id, credential_id)
-    assert updated is not None
-    return updated
-
-
-def status_list_token(session: Session, rt: Runtime, slug: str, list_id: str) -> str:
-    """The signed ``statuslist+jwt``, built from the current statuses on every request."""
-    tenant = tenant_by_slug(session, slug)
-    row = repository.status_list(session, tenant.id, _uuid(list_id, StatusListNotFound))
-    if row is None:
-        raise StatusListNotFound(f"no status list {list_id}")
-    now = rt.clock.now()
-    ttl = rt.settings.status_list_ttl_seconds
-    encoded = encode_sparse(row.size, row.bits, repository.non_valid_entries(session, row.id))
-    uri = IssuerUrls(rt.settings.public_url, tenant.slug).status_list(row.id)
-    payload = status_list_token_payload(
-        uri, encoded, iat=now, exp=now + max(ttl, 60) * 2, ttl=ttl or None
-    )
-    return jose.sign(payload, signing.signing_key(session, rt, tenant), typ=TYP_STATUS_LIST_JWT)
-
-
-class StatusListNotFound(NotFound):
-    code = "status_list_not_found"
-    title = "No such status list"
-
-
-def new_status_list(session: Session, rt: Runtime, tenant: IssuerTenant) -> IssuerStatusList:
-    """A fresh list whose indices will be handed out in a random order (no reuse)."""
-    size = rt.settings.status_list_size
-    order = shuffled_indices(size, secrets.SystemRandom())
-    row = IssuerStatusList(
-        id=str(uuid.uuid4()),
-        issuer_id=tenant.id,
-        bits=rt.settings.status_list_bits,
-        size=size,
-        permutation=pack_indices(order),
-        created_at=rt.clock.now(),
-    )
-    repository.insert_status_list(session, row)
-    return row
 
 
 def decode_offer_claims(rt: Runtime, offer: IssuerOffer) -> dict[str, object]:

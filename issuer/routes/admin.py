@@ -10,7 +10,7 @@ from core.errors import IntygError
 from core.qr import qr_svg
 from core.standards.status_list import StatusValue
 from core.web import BoundedJsonRoute
-from issuer import service, signing
+from issuer import lifecycle, service, signing
 from issuer.deps import RuntimeDep, ServiceAdmin, SessionDep, TenantDep
 from issuer.models import IssuerCredential
 from schemas import issuer_api as wire
@@ -139,7 +139,7 @@ def list_credentials(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[str | None, Query(max_length=36, pattern="^[0-9a-f-]+$")] = None,
 ) -> wire.CredentialPage:
-    rows, total = service.list_credentials(session, tenant, limit=limit, after=after)
+    rows, total = lifecycle.list_credentials(session, tenant, limit=limit, after=after)
     return wire.CredentialPage(
         total=total,
         credentials=[_credential_out(r) for r in rows],
@@ -147,11 +147,11 @@ def list_credentials(
     )
 
 
-def _status_route(action: service.StatusChange) -> None:
+def _status_route(action: lifecycle.StatusChange) -> None:
     def change(
         credential_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
     ) -> wire.CredentialMetadata:
-        return _credential_out(service.change_status(session, rt, tenant, credential_id, action))
+        return _credential_out(lifecycle.change_status(session, rt, tenant, credential_id, action))
 
     router.add_api_route(
         f"/issuers/{{slug}}/admin/credentials/{{credential_id}}/{action}",
@@ -164,7 +164,7 @@ def _status_route(action: service.StatusChange) -> None:
     )
 
 
-for _action in service.StatusChange:
+for _action in lifecycle.StatusChange:
     _status_route(_action)
 
 
