@@ -176,6 +176,8 @@ _PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "y", "alg", "use", "kid"})
 
 # Sized for the keys that recur (issuers', verifiers', trust-list operators'): a holder key
 # recurs only within one flow, and a larger cache fills with them and holds memory for none.
+# A pure function of immutable values, so it stays a function cache rather than runtime state
+# (``core.caches``): nothing in it can go stale or differ between runtimes.
 @lru_cache(maxsize=256)
 def _public_from_members(members: tuple[tuple[str, object], ...], alg: str | None) -> PublicKey:
     jwk = dict(members)
@@ -315,7 +317,7 @@ def sign(
     return f"{signing_input}.{b64url_encode(key.sign(signing_input.encode()))}"
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=1024)  # a pure function of its arguments, like ``_public_from_members``
 def _plain_header(alg: str, typ: str, kid: str | None) -> str:
     protected: JsonObject = {"alg": alg, "typ": typ}
     if kid is not None:

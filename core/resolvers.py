@@ -9,55 +9,25 @@ this module only fetches, verifies and caches.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 
 from core import jose
 from core.http import Fetcher
 from core.standards import sd_jwt_vc, status_list
 from core.standards.status_list import StatusList
+from core.ttlcache import TtlCache
 
 
-@dataclass
-class _Entry:
-    value: object
-    expires_at: float
-
-
-@dataclass
-class _TtlCache:
-    entries: dict[str, _Entry] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    max_entries: int = 1024
-
-    def get(self, key: str, now: float) -> object | None:
-        entry = self.entries.get(key)
-        if entry is None or entry.expires_at <= now:
-            return None
-        return entry.value
-
-    def put(self, key: str, value: object, expires_at: float) -> None:
-        with self.lock:
-            if len(self.entries) >= self.max_entries:
-                self.entries.clear()  # bounded memory; a refetch is cheap
-            self.entries[key] = _Entry(value, expires_at)
-
-    def clear(self) -> None:
-        with self.lock:
-            self.entries.clear()
-
-
-@dataclass
 class IssuerKeys:
     """JWT VC Issuer Metadata keys (draft-ietf-oauth-sd-jwt-vc §4), cached by issuer."""
 
-    max_age: int = 300
-    _cache: _TtlCache = field(default_factory=_TtlCache)
+    def __init__(self, max_age: int = 300, max_entries: int = 1024) -> None:
+        self.max_age = max_age
+        self._cache: TtlCache[str, Mapping[str, jose.PublicKey]] = TtlCache(max_entries)
 
     def keys(self, fetcher: Fetcher, issuer: str, now: int) -> Mapping[str, jose.PublicKey]:
         cached = self._cache.get(issuer, now)
-        if isinstance(cached, dict):
+        if cached is not None:
             return cached
         document = fetcher.get_json(sd_jwt_vc.issuer_metadata_url(issuer))
         keys = sd_jwt_vc.keys_from_issuer_metadata(document, expected_issuer=issuer)
@@ -83,40 +53,39 @@ class IssuerKeys:
         return key
 
     def forget(self, issuer: str) -> None:
-        with self._cache.lock:
-            self._cache.entries.pop(issuer, None)
+        self._cache.pop(issuer)
 
 
-@dataclass
 class StatusLists:
-    """Status List Tokens, verified with the issuer's keys, cached per their ``ttl``."""
+    """Status List Tokens, verified with their issuer's keys, cached per their ``ttl``.
 
-    max_age: int = 300
-    _cache: _TtlCache = field(default_factory=_TtlCache)
+    Keyed by (issuer, list URI): a list verified with one issuer's key answers only for that
+    issuer's credentials, never for another's that names the same URI."""
+
+    def __init__(self, issuer_keys: IssuerKeys, max_age: int = 300, max_entries: int = 1024):
+        self.issuer_keys = issuer_keys
+        self.max_age = max_age
+        self._cache: TtlCache[tuple[str, str], StatusList] = TtlCache(max_entries)
 
     def status(
-        self,
-        fetcher: Fetcher,
-        reference: status_list.StatusListReference,
-        issuer_key: jose.KeyResolver,
-        now: int,
+        self, fetcher: Fetcher, issuer: str, reference: status_list.StatusListReference, now: int
     ) -> int:
-        """``issuer_key`` resolves the list's ``kid`` among the issuer's published keys
+        return self.status_list(fetcher, issuer, reference.uri, now).get(reference.idx)
+
+    def status_list(self, fetcher: Fetcher, issuer: str, uri: str, now: int) -> StatusList:
+        """The list at ``uri``, signed by ``issuer``: from the cache while its ``ttl`` lasts,
+        else fetched and verified with the issuer's published key that its ``kid`` names
         (``IssuerKeys.key_for``: a list signed after a key rotation still verifies)."""
-        return self.status_list(fetcher, reference.uri, issuer_key, now).get(reference.idx)
+        cached = self._cache.get((issuer, uri), now)
+        return cached if cached is not None else self._fetch(fetcher, issuer, uri, now)
 
-    def status_list(
-        self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int
-    ) -> StatusList:
-        """The list at ``uri``, from the cache while its ``ttl`` lasts, else fetched."""
-        lst = self._cache.get(uri, now)
-        return lst if isinstance(lst, StatusList) else self._fetch(fetcher, uri, issuer_key, now)
-
-    def _fetch(
-        self, fetcher: Fetcher, uri: str, issuer_key: jose.KeyResolver, now: int
-    ) -> StatusList:
+    def _fetch(self, fetcher: Fetcher, issuer: str, uri: str, now: int) -> StatusList:
         token = fetcher.get_text(uri, headers={"Accept": status_list.MEDIA_TYPE_STATUS_LIST_JWT})
-        jws = jose.verify(token.strip(), issuer_key, typ=status_list.TYP_STATUS_LIST_JWT)
+        jws = jose.verify(
+            token.strip(),
+            lambda header: self.issuer_keys.key_for(fetcher, issuer, header, now),
+            typ=status_list.TYP_STATUS_LIST_JWT,
+        )
         lst = status_list.verify_status_list_token_claims(
             jws.header, jws.payload, expected_sub=uri, now=now
         )
@@ -124,7 +93,7 @@ class StatusLists:
         lifetime = min(self.max_age, ttl) if isinstance(ttl, int) and ttl > 0 else self.max_age
         exp = jws.payload.get("exp")
         expires = min(now + lifetime, exp) if isinstance(exp, int) else now + lifetime
-        self._cache.put(uri, lst, expires)
+        self._cache.put((issuer, uri), lst, expires)
         return lst
 
     def forget(self) -> None:

@@ -1,4 +1,4 @@
-"""What a running service holds: settings, database engine, clock and master key.
+"""What a running service holds: settings, database engine, clock, master key and caches.
 
 Built once by the composition root (``intyg.app.create_app``) and put on ``app.state``;
 roles read it through their ``Annotated`` dependencies, and tests build their own.
@@ -6,10 +6,11 @@ roles read it through their ``Annotated`` dependencies, and tests build their ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
+from core.caches import Caches
 from core.clock import Clock
 from core.config import LOOPBACK_NAMES, Settings
 from core.crypto import MasterKey
@@ -23,6 +24,7 @@ class Runtime:
     clock: Clock
     master_key: MasterKey
     http: HttpClientFactory = default_client_factory
+    caches: Caches = field(default_factory=Caches)
 
     @property
     def fetcher(self) -> Fetcher:

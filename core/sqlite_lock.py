@@ -67,6 +67,7 @@ class WriterLock:
         self._threads.release()
 
 
+# Per process, not per runtime (``core.caches``): two engines on one file must queue on one lock.
 _locks: dict[str, WriterLock] = {}
 _locks_guard = threading.Lock()
 

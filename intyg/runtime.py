@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from core.caches import Caches
 from core.clock import Clock, SystemClock
 from core.config import Settings
 from core.crypto import MasterKey
@@ -23,4 +24,5 @@ def build_runtime(settings: Settings, *, clock: Clock | None = None) -> Runtime:
         engine=create_db_engine(settings.database_url),
         clock=clock or SystemClock(),
         master_key=load_master_key(settings),
+        caches=Caches(),
     )

@@ -9,14 +9,12 @@ issuing twice.
 from __future__ import annotations
 
 import secrets
-import threading
 import uuid
 from array import array
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core import jose
@@ -24,17 +22,14 @@ from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
 from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
-from issuer import repository, service, signing
+from issuer import lifecycle, repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
-from issuer.models import IssuerAccessToken, IssuerDpopJti, IssuerNonce, IssuerTenant
+from issuer.models import IssuerAccessToken, IssuerNonce, IssuerTenant, OfferState
 from schemas.skill_credential import SD_PATHS
 
 SKILL_SD_SPEC = sd_jwt.SdSpec.of(
     *(tuple(sd_jwt.ANY_ELEMENT if step is None else step for step in path) for path in SD_PATHS)
 )
-
-_permutations: dict[str, array[int]] = {}
-_permutations_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -58,19 +53,20 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
     jkt = _dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
     now = rt.clock.now()
     offer = repository.offer_by_code_hash(session, tenant.id, hash_secret(code))
-    if offer is None or offer.state != "offered" or offer.expires_at <= now:
+    if offer is None or offer.state != OfferState.OFFERED or offer.expires_at <= now:
         raise oid4vci.InvalidGrant("the pre-authorized code is unknown, used or expired")
     _check_tx_code(session, offer.id, offer.tx_code_hash, form.get("tx_code"))
     if not repository.mark_offer_redeemed(session, offer.id, now):
         raise oid4vci.InvalidGrant("the pre-authorized code was already used")
     access_token = new_secret()
-    session.add(
+    repository.insert_access_token(
+        session,
         IssuerAccessToken(
             token_hash=hash_secret(access_token),
             offer_id=offer.id,
             dpop_jkt=jkt,
             expires_at=now + rt.settings.access_token_ttl_seconds,
-        )
+        ),
     )
     session.commit()
     return {
@@ -138,11 +134,8 @@ def _remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
     body while the request it came with is still being retried.
     """
     expires = proof.iat + rt.settings.proof_max_age_seconds + rt.settings.clock_skew_seconds
-    try:
-        with session.begin_nested():
-            session.add(IssuerDpopJti(jti_hash=hash_secret(proof.jti), expires_at=expires))
-    except IntegrityError:
-        raise dpop.InvalidDpopProof("the DPoP proof was already used (jti replay)") from None
+    if not repository.remember_dpop_jti(session, hash_secret(proof.jti), expires):
+        raise dpop.InvalidDpopProof("the DPoP proof was already used (jti replay)")
     session.commit()
 
 
@@ -155,12 +148,13 @@ def nonce(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
     now = rt.clock.now()
     if secrets.randbelow(100) == 0:
         repository.purge_expired(session, now)
-    session.add(
+    repository.insert_nonce(
+        session,
         IssuerNonce(
             nonce_hash=hash_secret(value),
             issuer_id=tenant.id,
             expires_at=now + rt.settings.c_nonce_ttl_seconds,
-        )
+        ),
     )
     session.commit()
     return {"c_nonce": value}
@@ -190,7 +184,7 @@ def credential(
     holder_keys = _verified_holder_keys(session, rt, tenant, proofs, urls.issuer, now)
     if not repository.use_access_token(session, hash_secret(access_token), now):
         raise oid4vci.InvalidToken("the access token was already used or has expired")
-    if offer.state != "redeemed":
+    if offer.state != OfferState.REDEEMED:
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     claims = service.decode_offer_claims(rt, offer)
     credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)
@@ -342,43 +336,40 @@ def allocate_indices(
     positions of the list's stored permutation: a rollback gives them back, a commit makes
     them the credential's for good, and no two transactions can take the same positions.
     """
+    # The list the tenant currently allocates from is cached (saves a query per issuance).
+    open_lists = rt.caches.open_status_lists
     bits = rt.settings.status_list_bits
-    cached = _open_list.get((tenant.id, bits))
+    cached = open_lists.get((tenant.id, bits))
     if cached is not None:
-        taken = _take(session, cached, count)
+        taken = _take(session, rt, cached, count)
         if taken is not None:
             return taken
     for row in repository.open_status_lists(session, tenant.id, bits):
-        taken = _take(session, (row.id, row.permutation), count)
+        taken = _take(session, rt, (row.id, row.permutation), count)
         if taken is not None:
-            _open_list[(tenant.id, bits)] = (row.id, row.permutation)
+            open_lists.put((tenant.id, bits), (row.id, row.permutation))
             return taken
-    row = service.new_status_list(session, rt, tenant)
-    taken = _take(session, (row.id, row.permutation), count)
+    row = lifecycle.new_status_list(session, rt, tenant)
+    taken = _take(session, rt, (row.id, row.permutation), count)
     assert taken is not None, "a new list has room for a batch"
-    _open_list[(tenant.id, bits)] = (row.id, row.permutation)
+    open_lists.put((tenant.id, bits), (row.id, row.permutation))
     return taken
 
 
-# The list each tenant currently allocates from, per process (saves a query per issuance).
-_open_list: dict[tuple[str, int], tuple[str, bytes]] = {}
-
-
 def _take(
-    session: Session, status_list: tuple[str, bytes], count: int
+    session: Session, rt: Runtime, status_list: tuple[str, bytes], count: int
 ) -> list[tuple[str, int]] | None:
     list_id, packed = status_list
     end = repository.reserve_indices(session, list_id, count)
     if end is None:
         return None
-    order = _permutation(list_id, packed)
+    order = _permutation(rt, list_id, packed)
     return [(list_id, order[i]) for i in range(end - count, end)]
 
 
-def _permutation(list_id: str, packed: bytes) -> array[int]:
-    order = _permutations.get(list_id)
+def _permutation(rt: Runtime, list_id: str, packed: bytes) -> array[int]:
+    order = rt.caches.status_list_orders.get(list_id)
     if order is None:
         order = unpack_indices(packed)
-        with _permutations_lock:
-            _permutations[list_id] = order
+        rt.caches.status_list_orders.put(list_id, order)
     return order

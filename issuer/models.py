@@ -9,8 +9,21 @@ redeem, issue or allocate twice.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
-from sqlmodel import JSON, Field, SQLModel
+from sqlmodel import JSON, AutoString, Field, SQLModel
+
+
+class OfferState(StrEnum):
+    """Where an offer is: ``offered`` until its code is redeemed at the token endpoint, then
+    ``issued`` once the credential endpoint answered; ``dead`` after too many wrong
+    ``tx_code``s. Only ``offered`` can move on, by a conditional update."""
+
+    OFFERED = "offered"
+    REDEEMED = "redeemed"
+    ISSUED = "issued"
+    DEAD = "dead"
 
 
 class IssuerTenant(SQLModel, table=True):
@@ -53,7 +66,8 @@ class IssuerOffer(SQLModel, table=True):
     sealed_claims: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     tx_code_hash: str | None = Field(default=None, max_length=64)
     tx_code_failures: int = 0
-    state: str = Field(default="offered", max_length=16, index=True)
+    # Stored as its text (the column is VARCHAR(16)), not as a database enum type.
+    state: OfferState = Field(default=OfferState.OFFERED, sa_type=AutoString(16), index=True)
     created_at: int
     expires_at: int
     redeemed_at: int | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import delete, func, insert, update
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from issuer.models import (
@@ -16,9 +17,31 @@ from issuer.models import (
     IssuerSigningKey,
     IssuerStatusList,
     IssuerTenant,
+    OfferState,
 )
 
+
+def commit_unless_duplicate(session: Session) -> bool:
+    """Commit; ``False`` (and rolled back) when a unique key refused the transaction."""
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return False
+    return True
+
+
 # --- tenants and keys ------------------------------------------------------------------------
+
+
+def insert_tenant(session: Session, tenant: IssuerTenant) -> None:
+    session.add(tenant)
+    session.flush()
+
+
+def set_api_key_hash(session: Session, tenant: IssuerTenant, key_hash: str) -> None:
+    tenant.api_key_hash = key_hash
+    session.add(tenant)
 
 
 def tenant_by_slug(session: Session, slug: str) -> IssuerTenant | None:
@@ -35,6 +58,10 @@ def active_key(session: Session, issuer_id: str) -> IssuerSigningKey | None:
         .where(IssuerSigningKey.issuer_id == issuer_id, col(IssuerSigningKey.retired_at).is_(None))
         .order_by(col(IssuerSigningKey.created_at).desc(), col(IssuerSigningKey.id).desc())
     ).first()
+
+
+def insert_key(session: Session, key: IssuerSigningKey) -> None:
+    session.add(key)
 
 
 def all_keys(session: Session, issuer_id: str) -> Sequence[IssuerSigningKey]:
@@ -57,6 +84,10 @@ def retire_keys(session: Session, issuer_id: str, now: int) -> None:
 
 
 # --- offers, tokens, nonces ------------------------------------------------------------------
+
+
+def insert_offer(session: Session, offer: IssuerOffer) -> None:
+    session.add(offer)
 
 
 def offer_by_id(session: Session, issuer_id: str, offer_id: str) -> IssuerOffer | None:
@@ -85,8 +116,8 @@ def mark_offer_redeemed(session: Session, offer_id: str, now: int) -> bool:
     """Single use by construction: only one transaction can move ``offered`` on."""
     result = session.execute(
         update(IssuerOffer)
-        .where(col(IssuerOffer.id) == offer_id, col(IssuerOffer.state) == "offered")
-        .values(state="redeemed", redeemed_at=now)
+        .where(col(IssuerOffer.id) == offer_id, col(IssuerOffer.state) == OfferState.OFFERED)
+        .values(state=OfferState.REDEEMED, redeemed_at=now)
     )
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
@@ -103,9 +134,9 @@ def count_tx_code_failure(session: Session, offer_id: str, limit: int) -> int:
         .where(
             col(IssuerOffer.id) == offer_id,
             col(IssuerOffer.tx_code_failures) >= limit,
-            col(IssuerOffer.state) == "offered",
+            col(IssuerOffer.state) == OfferState.OFFERED,
         )
-        .values(state="dead", sealed_claims=None)
+        .values(state=OfferState.DEAD, sealed_claims=None)
     )
     failures = session.exec(
         select(IssuerOffer.tx_code_failures).where(IssuerOffer.id == offer_id)
@@ -118,8 +149,12 @@ def finish_offer(session: Session, offer_id: str) -> None:
     session.execute(
         update(IssuerOffer)
         .where(col(IssuerOffer.id) == offer_id)
-        .values(state="issued", sealed_claims=None)
+        .values(state=OfferState.ISSUED, sealed_claims=None)
     )
+
+
+def insert_access_token(session: Session, token: IssuerAccessToken) -> None:
+    session.add(token)
 
 
 def access_token(session: Session, token_hash: str) -> IssuerAccessToken | None:
@@ -139,6 +174,10 @@ def use_access_token(session: Session, token_hash: str, now: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
+def insert_nonce(session: Session, nonce: IssuerNonce) -> None:
+    session.add(nonce)
+
+
 def consume_nonce(session: Session, issuer_id: str, nonce_hash: str, now: int) -> bool:
     result = session.execute(
         delete(IssuerNonce).where(
@@ -150,12 +189,28 @@ def consume_nonce(session: Session, issuer_id: str, nonce_hash: str, now: int) -
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
+def remember_dpop_jti(session: Session, jti_hash: str, expires_at: int) -> bool:
+    """Record a DPoP proof's ``jti``; ``False`` when it was seen before (a replay). A
+    savepoint keeps the rest of the transaction when the primary key refuses it."""
+    try:
+        with session.begin_nested():
+            session.add(IssuerDpopJti(jti_hash=jti_hash, expires_at=expires_at))
+    except IntegrityError:
+        return False
+    return True
+
+
 def purge_expired(session: Session, now: int) -> None:
     session.execute(delete(IssuerNonce).where(col(IssuerNonce.expires_at) <= now))
     session.execute(delete(IssuerDpopJti).where(col(IssuerDpopJti.expires_at) <= now))
 
 
 # --- status lists and credentials ------------------------------------------------------------
+
+
+def insert_status_list(session: Session, row: IssuerStatusList) -> None:
+    session.add(row)
+    session.flush()
 
 
 def open_status_lists(session: Session, issuer_id: str, bits: int) -> Sequence[IssuerStatusList]:

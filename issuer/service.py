@@ -1,8 +1,8 @@
-"""The issuer's use cases: tenants, offers, credential lifecycle, status lists.
+"""The issuer's use cases for tenants and offers.
 
 No FastAPI here; every function takes the session and the runtime and commits its own unit of
-work, so a failure leaves the database as it was. The OpenID4VCI endpoints are in
-``issuer.issuance``.
+work, so a failure leaves the database as it was. Issued credentials and status lists are in
+``issuer.lifecycle``, the OpenID4VCI endpoints in ``issuer.issuance``.
 """
 
 from __future__ import annotations
@@ -15,25 +15,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core import jose
-from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vci
-from core.standards.status_list import (
-    TYP_STATUS_LIST_JWT,
-    StatusValue,
-    encode_sparse,
-    pack_indices,
-    shuffled_indices,
-    status_list_token_payload,
-)
 from core.tokens import hash_secret, new_numeric_code, new_secret
 from issuer import repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
-from issuer.models import IssuerCredential, IssuerOffer, IssuerStatusList, IssuerTenant
+from issuer.models import IssuerOffer, IssuerTenant, OfferState
+from schemas import issuer_api as wire
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
 from schemas.skill_credential import (
     IssuingAuthority,
@@ -46,6 +37,7 @@ SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 TX_CODE_LENGTH = 6
 TX_CODE_MAX_FAILURES = 5
 API_KEY_PREFIX = "intyg_issuer_"
+BATCH_MAX_OFFERS = 1000
 
 
 class IssuerExists(Conflict):
@@ -61,11 +53,6 @@ class IssuerNotFound(NotFound):
 class OfferNotFound(NotFound):
     code = "offer_not_found"
     title = "No such credential offer"
-
-
-class CredentialNotFound(NotFound):
-    code = "credential_not_found"
-    title = "No such credential"
 
 
 class IdempotencyConflict(Conflict):
@@ -115,22 +102,17 @@ def create_issuer(
         require_dpop=rt.settings.require_dpop,
         created_at=rt.clock.now(),
     )
-    session.add(tenant)
-    session.flush()
+    repository.insert_tenant(session, tenant)
     signing.add_key(session, rt, tenant)
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise IssuerExists(f"the slug {slug!r} is taken") from None
+    if not repository.commit_unless_duplicate(session):
+        raise IssuerExists(f"the slug {slug!r} is taken")
     return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
 
 
 def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedIssuer:
     tenant = tenant_by_slug(session, slug)
     api_key = new_secret(API_KEY_PREFIX)
-    tenant.api_key_hash = hash_secret(api_key)
-    session.add(tenant)
+    repository.set_api_key_hash(session, tenant, hash_secret(api_key))
     session.commit()
     return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
 
@@ -175,17 +157,41 @@ def create_offer(
             return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
     canonical = _sealable_claims(tenant, validated, _date(rt.clock.now()))
     offer, code, tx_code = _new_offer(rt, tenant, canonical, with_tx_code, idempotency_key)
-    session.add(offer)
-    try:
-        session.commit()
-    except IntegrityError:  # a concurrent request with the same idempotency key won
-        session.rollback()
-        assert idempotency_key is not None
+    repository.insert_offer(session, offer)
+    if repository.commit_unless_duplicate(session):
+        return _created(rt, tenant, offer.id, tx_code, created=True)
+    # a concurrent request with the same idempotency key won
+    existing = None
+    if idempotency_key is not None:
         existing = repository.offer_by_idempotency_key(session, tenant.id, idempotency_key)
-        if existing is None:
-            raise
-        return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
-    return _created(rt, tenant, offer.id, tx_code, created=True)
+    if existing is None:
+        raise Conflict("the offer could not be stored; try again")
+    return _replayed_offer(rt, tenant, existing, validated, with_tx_code)
+
+
+def create_offers(
+    session: Session, rt: Runtime, tenant: IssuerTenant, items: Sequence[wire.CreateOffer]
+) -> list[CreatedOffer | IntygError]:
+    """Each offer on its own: one that fails is rolled back and reported, the rest stand."""
+    if len(items) > BATCH_MAX_OFFERS:
+        raise InvalidInput(f"at most {BATCH_MAX_OFFERS} offers per batch")
+    results: list[CreatedOffer | IntygError] = []
+    for item in items:
+        try:
+            created = create_offer(
+                session,
+                rt,
+                tenant,
+                item.claims,
+                with_tx_code=item.tx_code,
+                idempotency_key=item.idempotency_key,
+            )
+        except IntygError as exc:
+            session.rollback()
+            results.append(exc)
+        else:
+            results.append(created)
+    return results
 
 
 def _new_offer(
@@ -259,7 +265,7 @@ def _created(
 
 def offer_link(session: Session, rt: Runtime, tenant: IssuerTenant, offer_id: str) -> str:
     """The ``openid-credential-offer://`` link of one of this issuer's offers."""
-    offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
+    offer = repository.offer_by_id(session, tenant.id, canonical_id(offer_id, OfferNotFound))
     if offer is None:
         raise OfferNotFound()
     return _created(rt, tenant, offer.id, None, created=False).credential_offer
@@ -268,8 +274,8 @@ def offer_link(session: Session, rt: Runtime, tenant: IssuerTenant, offer_id: st
 def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> dict[str, object]:
     """The credential offer behind ``credential_offer_uri`` (OID4VCI §4.1.3)."""
     tenant = tenant_by_slug(session, slug)
-    offer = repository.offer_by_id(session, tenant.id, _uuid(offer_id, OfferNotFound))
-    if offer is None or offer.state != "offered" or offer.expires_at <= rt.clock.now():
+    offer = repository.offer_by_id(session, tenant.id, canonical_id(offer_id, OfferNotFound))
+    if offer is None or offer.state != OfferState.OFFERED or offer.expires_at <= rt.clock.now():
         raise OfferNotFound("the offer does not exist, has expired or was already used")
     code = rt.master_key.open(offer.sealed_code, f"issuer-offer-code:{offer.id}").decode()
     tx_code = (
@@ -285,83 +291,12 @@ def offer_document(session: Session, rt: Runtime, slug: str, offer_id: str) -> d
     return oid4vci.offer_document(urls.issuer, [CONFIGURATION_ID], code, tx_code)
 
 
-def _uuid(value: str, error: type[NotFound]) -> str:
+def canonical_id(value: str, error: type[NotFound]) -> str:
+    """The id in its one spelling, or ``error`` for a value that is no id at all."""
     try:
         return str(uuid.UUID(value))
     except ValueError:
         raise error("no such id") from None
-
-
-# --- lifecycle -------------------------------------------------------------------------------
-
-
-def list_credentials(
-    session: Session, tenant: IssuerTenant, *, limit: int, after: str | None
-) -> tuple[Sequence[IssuerCredential], int]:
-    page = repository.credentials_page(session, tenant.id, limit=limit, after=after)
-    return page, repository.count_credentials(session, tenant.id)
-
-
-def change_status(
-    session: Session, rt: Runtime, tenant: IssuerTenant, credential_id: str, status: StatusValue
-) -> IssuerCredential:
-    """Revoke (INVALID, final), suspend or reinstate (VALID) one credential."""
-    credential_id = _uuid(credential_id, CredentialNotFound)
-    current = repository.credential(session, tenant.id, credential_id)
-    if current is None:
-        raise CredentialNotFound(f"no credential {credential_id}")
-    revoked = Conflict("a revoked credential cannot be suspended or reinstated")
-    if current.status == StatusValue.INVALID and status != StatusValue.INVALID:
-        raise revoked
-    # Revocation is final even against a concurrent revoke: the condition is in the UPDATE.
-    final = None if status == StatusValue.INVALID else int(StatusValue.INVALID)
-    if not repository.set_status(
-        session, tenant.id, credential_id, int(status), rt.clock.now(), unless=final
-    ):
-        session.rollback()
-        raise revoked
-    session.commit()
-    updated = repository.credential(session, tenant.id, credential_id)
-    assert updated is not None
-    return updated
-
-
-def status_list_token(session: Session, rt: Runtime, slug: str, list_id: str) -> str:
-    """The signed ``statuslist+jwt``, built from the current statuses on every request."""
-    tenant = tenant_by_slug(session, slug)
-    row = repository.status_list(session, tenant.id, _uuid(list_id, StatusListNotFound))
-    if row is None:
-        raise StatusListNotFound(f"no status list {list_id}")
-    now = rt.clock.now()
-    ttl = rt.settings.status_list_ttl_seconds
-    encoded = encode_sparse(row.size, row.bits, repository.non_valid_entries(session, row.id))
-    uri = IssuerUrls(rt.settings.public_url, tenant.slug).status_list(row.id)
-    payload = status_list_token_payload(
-        uri, encoded, iat=now, exp=now + max(ttl, 60) * 2, ttl=ttl or None
-    )
-    return jose.sign(payload, signing.signing_key(session, rt, tenant), typ=TYP_STATUS_LIST_JWT)
-
-
-class StatusListNotFound(NotFound):
-    code = "status_list_not_found"
-    title = "No such status list"
-
-
-def new_status_list(session: Session, rt: Runtime, tenant: IssuerTenant) -> IssuerStatusList:
-    """A fresh list whose indices will be handed out in a random order (no reuse)."""
-    size = rt.settings.status_list_size
-    order = shuffled_indices(size, secrets.SystemRandom())
-    row = IssuerStatusList(
-        id=str(uuid.uuid4()),
-        issuer_id=tenant.id,
-        bits=rt.settings.status_list_bits,
-        size=size,
-        permutation=pack_indices(order),
-        created_at=rt.clock.now(),
-    )
-    session.add(row)
-    session.flush()
-    return row
 
 
 def decode_offer_claims(rt: Runtime, offer: IssuerOffer) -> dict[str, object]:

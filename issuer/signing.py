@@ -1,30 +1,24 @@
 """The issuer's signing keys: generated per tenant, sealed at rest, published, rotated.
 
 Private keys are sealed under the master key with the tenant and ``kid`` as associated data;
-unsealed keys are cached per process by ``kid`` (they never change once created). Rotation
+unsealed keys are cached in ``rt.caches`` by ``kid`` (they never change once created), and
+which key is active for ``ACTIVE_KEY_TTL``. Rotation
 retires the active key but keeps publishing it, so credentials signed earlier still verify.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 from sqlmodel import Session
 
 from core import jose
+from core.caches import ACTIVE_KEY_TTL
 from core.errors import Conflict
 from core.runtime import Runtime
 from issuer import repository
 from issuer.models import IssuerSigningKey, IssuerTenant
-
-_cache: dict[tuple[str, str], jose.PrivateKey] = {}
-_cache_lock = threading.Lock()
-# Which key is active, per tenant, for a few seconds: a rotation made by another process is
-# picked up within ACTIVE_KEY_TTL; one made by this process at once.
-ACTIVE_KEY_TTL = 5.0
-_active: dict[str, tuple[float, jose.PrivateKey]] = {}
 
 
 def _aad(issuer_id: str, kid: str) -> str:
@@ -35,7 +29,8 @@ def add_key(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose
     """Generate a new active key (the caller commits); returns its ``kid``."""
     key = jose.PrivateKey.generate(alg)
     sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), _aad(tenant.id, key.kid))
-    session.add(
+    repository.insert_key(
+        session,
         IssuerSigningKey(
             issuer_id=tenant.id,
             kid=key.kid,
@@ -43,7 +38,7 @@ def add_key(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose
             public_jwk={k: str(v) for k, v in key.public.jwk.items()},
             sealed_private=sealed,
             created_at=rt.clock.now(),
-        )
+        ),
     )
     return key.kid
 
@@ -52,16 +47,16 @@ def rotate(session: Session, rt: Runtime, tenant: IssuerTenant, alg: str = jose.
     repository.retire_keys(session, tenant.id, rt.clock.now())
     kid = add_key(session, rt, tenant, alg)
     session.commit()
-    _active.pop(tenant.id, None)
+    rt.caches.active_signing_keys.pop(tenant.id)
     return kid
 
 
 def signing_key(session: Session, rt: Runtime, tenant: IssuerTenant) -> jose.PrivateKey:
-    active = _active.get(tenant.id)
-    if active is not None and active[0] > time.monotonic():
-        return active[1]
-    key = _load_active_key(session, rt, tenant)
-    _active[tenant.id] = (time.monotonic() + ACTIVE_KEY_TTL, key)
+    now = time.monotonic()
+    key = rt.caches.active_signing_keys.get(tenant.id, now)
+    if key is None:
+        key = _load_active_key(session, rt, tenant)
+        rt.caches.active_signing_keys.put(tenant.id, key, now + ACTIVE_KEY_TTL)
     return key
 
 
@@ -69,13 +64,12 @@ def _load_active_key(session: Session, rt: Runtime, tenant: IssuerTenant) -> jos
     row = repository.active_key(session, tenant.id)
     if row is None:
         raise Conflict("the issuer has no active signing key; rotate its keys")
-    cached = _cache.get((tenant.id, row.kid))
+    cached = rt.caches.signing_keys.get((tenant.id, row.kid))
     if cached is not None:
         return cached
     jwk = json.loads(rt.master_key.open(row.sealed_private, _aad(tenant.id, row.kid)))
     key = jose.PrivateKey.from_jwk(jwk)
-    with _cache_lock:
-        _cache[(tenant.id, row.kid)] = key
+    rt.caches.signing_keys.put((tenant.id, row.kid), key)
     return key
 
 

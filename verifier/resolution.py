@@ -6,12 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from core import jose, trustlists
-from core.resolvers import IssuerKeys, StatusLists
 from core.runtime import Runtime
 from core.standards import status_list, trust_list
-
-ISSUER_KEYS = IssuerKeys(max_age=300)
-STATUS_LISTS = StatusLists(max_age=300)
 
 
 def load_trust_list(rt: Runtime, token: str | None) -> trust_list.TrustList:
@@ -31,19 +27,14 @@ class TrustedResolvers:
 
     def __init__(self, rt: Runtime) -> None:
         self.fetcher = rt.fetcher
+        self.caches = rt.caches
 
     def issuer_keys(
         self, issuer: str, now: int, *, refresh: bool = False
     ) -> Mapping[str, jose.PublicKey]:
         if refresh:
-            ISSUER_KEYS.forget(issuer)
-        return ISSUER_KEYS.keys(self.fetcher, issuer, now)
+            self.caches.issuer_keys.forget(issuer)
+        return self.caches.issuer_keys.keys(self.fetcher, issuer, now)
 
     def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
-        fetcher = self.fetcher
-        return STATUS_LISTS.status(
-            fetcher,
-            reference,
-            lambda header: ISSUER_KEYS.key_for(fetcher, issuer, header, now),
-            now,
-        )
+        return self.caches.status_lists.status(self.fetcher, issuer, reference, now)

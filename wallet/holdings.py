@@ -20,7 +20,6 @@ from core.standards import sd_jwt, status_list
 from core.standards.status_list import StatusList
 from wallet import transparency, vault
 from wallet.models import WalletCredential, WalletHolder
-from wallet.receiving import ISSUER_KEYS, STATUS_LISTS
 from wallet.transparency import LogEvent
 
 
@@ -112,7 +111,7 @@ def refresh_statuses(
         assert row.status_uri is not None and row.status_idx is not None
         source = (row.issuer, row.status_uri)  # the list must be signed by the row's issuer
         if source not in lists:
-            lists[source] = _status_list(fetcher, *source, now=now)
+            lists[source] = _status_list(rt, fetcher, *source, now=now)
         try:
             value = _entry(lists[source], row.status_idx)
         except IntygError:
@@ -129,12 +128,12 @@ def refresh_status(session: Session, rt: Runtime, row: WalletCredential) -> Wall
     return row
 
 
-def _status_list(fetcher: Fetcher, issuer: str, uri: str, *, now: int) -> StatusList | IntygError:
+def _status_list(
+    rt: Runtime, fetcher: Fetcher, issuer: str, uri: str, *, now: int
+) -> StatusList | IntygError:
     """The list, or why it cannot be had (kept, so the next credential does not ask again)."""
     try:
-        return STATUS_LISTS.status_list(
-            fetcher, uri, lambda header: ISSUER_KEYS.key_for(fetcher, issuer, header, now), now
-        )
+        return rt.caches.status_lists.status_list(fetcher, issuer, uri, now)
     except IntygError as exc:
         return exc
 

@@ -27,15 +27,11 @@ from core import jose, jsontext
 from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
-from core.resolvers import IssuerKeys, StatusLists
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
 from wallet import transparency, vault
 from wallet.models import WalletCredential, WalletHolder, WalletOfferRedemption
 from wallet.transparency import LogEvent
-
-ISSUER_KEYS = IssuerKeys()
-STATUS_LISTS = StatusLists()
 
 
 class OfferInvalid(InvalidInput):
@@ -363,7 +359,7 @@ def check_credential(
             raise CredentialRejected("the credential's iss is not the issuer that offered it")
         verified = sd_jwt.verify_sd_jwt(
             parts,
-            lambda header: ISSUER_KEYS.key_for(fetcher, expected_issuer, header, now),
+            lambda header: rt.caches.issuer_keys.key_for(fetcher, expected_issuer, header, now),
             typ=sd_jwt_vc.TYP_SD_JWT_VC,
         )
         payload = verified.jws.payload
@@ -377,12 +373,7 @@ def check_credential(
         )
         status = "VALID"
         if reference is not None:
-            value = STATUS_LISTS.status(
-                fetcher,
-                reference,
-                lambda header: ISSUER_KEYS.key_for(fetcher, expected_issuer, header, now),
-                now,
-            )
+            value = rt.caches.status_lists.status(fetcher, expected_issuer, reference, now)
             status = status_list.StatusValue(value).name
     except CredentialRejected:
         raise

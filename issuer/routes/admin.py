@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
-from core.errors import IntygError, InvalidInput
+from core.errors import IntygError
 from core.qr import qr_svg
 from core.standards.status_list import StatusValue
 from core.web import BoundedJsonRoute
-from issuer import service, signing
+from issuer import lifecycle, service, signing
 from issuer.deps import RuntimeDep, ServiceAdmin, SessionDep, TenantDep
 from issuer.models import IssuerCredential
 from schemas import issuer_api as wire
@@ -86,25 +86,13 @@ def create_offers_batch(
     rt: RuntimeDep,
     include_qr: Annotated[bool, Query(description="Render a QR code per offer (slow).")] = False,
 ) -> wire.BatchResult:
-    if len(body) > 1000:
-        raise InvalidInput("at most 1000 offers per batch")
     results: list[wire.BatchItemResult] = []
-    for index, item in enumerate(body):
-        try:
-            created = service.create_offer(
-                session,
-                rt,
-                tenant,
-                item.claims,
-                with_tx_code=item.tx_code,
-                idempotency_key=item.idempotency_key,
-            )
-        except IntygError as exc:
-            session.rollback()
-            error = wire.BatchItemError(code=exc.code, detail=exc.detail)
+    for index, outcome in enumerate(service.create_offers(session, rt, tenant, body)):
+        if isinstance(outcome, IntygError):
+            error = wire.BatchItemError(code=outcome.code, detail=outcome.detail)
             results.append(wire.BatchItemResult(index=index, error=error))
         else:
-            offer = _offer_out(created, with_qr=include_qr)
+            offer = _offer_out(outcome, with_qr=include_qr)
             results.append(wire.BatchItemResult(index=index, offer=offer))
     return wire.BatchResult(
         created=sum(1 for r in results if r.offer and r.offer.created),
@@ -151,7 +139,7 @@ def list_credentials(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     after: Annotated[str | None, Query(max_length=36, pattern="^[0-9a-f-]+$")] = None,
 ) -> wire.CredentialPage:
-    rows, total = service.list_credentials(session, tenant, limit=limit, after=after)
+    rows, total = lifecycle.list_credentials(session, tenant, limit=limit, after=after)
     return wire.CredentialPage(
         total=total,
         credentials=[_credential_out(r) for r in rows],
@@ -159,18 +147,11 @@ def list_credentials(
     )
 
 
-_TRANSITIONS = {
-    "revoke": StatusValue.INVALID,
-    "suspend": StatusValue.SUSPENDED,
-    "reinstate": StatusValue.VALID,
-}
-
-
-def _status_route(action: str, value: StatusValue) -> None:
+def _status_route(action: lifecycle.StatusChange) -> None:
     def change(
         credential_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
     ) -> wire.CredentialMetadata:
-        return _credential_out(service.change_status(session, rt, tenant, credential_id, value))
+        return _credential_out(lifecycle.change_status(session, rt, tenant, credential_id, action))
 
     router.add_api_route(
         f"/issuers/{{slug}}/admin/credentials/{{credential_id}}/{action}",
@@ -183,8 +164,8 @@ def _status_route(action: str, value: StatusValue) -> None:
     )
 
 
-for _action, _value in _TRANSITIONS.items():
-    _status_route(_action, _value)
+for _action in lifecycle.StatusChange:
+    _status_route(_action)
 
 
 @router.post(

@@ -16,7 +16,7 @@ from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER, issuer_metadata
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
-from issuer import issuance, metadata, service, signing
+from issuer import issuance, lifecycle, metadata, service, signing
 from issuer.deps import RuntimeDep, SessionDep, Slug
 from schemas.type_metadata import schema_bytes, type_metadata
 
@@ -154,7 +154,7 @@ async def credential(
 def status_list(slug: Slug, list_id: str, session: SessionDep, rt: RuntimeDep) -> Response:
     ttl = rt.settings.status_list_ttl_seconds
     return Response(
-        service.status_list_token(session, rt, slug, list_id),
+        lifecycle.status_list_token(session, rt, slug, list_id),
         media_type=MEDIA_TYPE_STATUS_LIST_JWT,
         headers={"Cache-Control": f"public, max-age={ttl}" if ttl else "no-cache"},
     )

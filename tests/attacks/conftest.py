@@ -25,20 +25,12 @@ from core.runtime import Runtime
 from intyg.app import create_app
 from tests.e2e.conftest import BASE, operator_key  # noqa: F401  (fixture)
 from tests.helpers import ADMIN
-from tests.verifier.conftest import _forget_caches
 from tests.verifier.support import VCT, Roles, setup_roles, trust_list_token
 from tests.wallet.conftest import sign_up_and_in
 from tests.wallet.flows import register_service, service_auth
 from tests.wallet.verifier_double import VerifierDouble, make_ca_and_leaf
 
 from .support import HostileIssuer, HostileVerifier
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> Iterator[None]:
-    _forget_caches()
-    yield
-    _forget_caches()
 
 
 @pytest.fixture

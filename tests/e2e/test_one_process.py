@@ -159,12 +159,8 @@ def test_issue_hold_share_verify_then_revoke(
         headers=roles["issuer_auth"],
     )
     assert revoked.status_code == 200
-    from verifier.resolution import STATUS_LISTS
-
-    STATUS_LISTS.forget()  # honour the revocation now rather than after the list's ttl
-    from wallet.receiving import STATUS_LISTS as WALLET_LISTS
-
-    WALLET_LISTS.forget()
+    # honour the revocation now rather than after the list's ttl
+    client.app.state.runtime.caches.status_lists.forget()
     # the wallet still holds it as VALID until it looks again; the verifier looks itself
     outcome = share(client, roles, [])
     assert outcome["status"] == "rejected"

@@ -2,13 +2,12 @@
 and verifier in one app, outbound HTTP routed back into it), with a switch to make paths of
 that outbound HTTP fail, and a tenant set up with a trust list naming one issuer.
 
-The verifier's caches (issuer keys, status lists, parsed trust lists) live for the process;
-every test starts and ends with them empty, so one test's issuer keys never meet another's.
+The caches (issuer keys, status lists, parsed trust lists) live on the runtime, and every test
+builds its own, so one test's issuer keys never meet another's.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -28,25 +27,6 @@ from tests.e2e.conftest import (  # noqa: F401  (fixtures)
     operator_key,
 )
 from tests.verifier.support import Roles, setup_roles
-
-
-def _forget_caches() -> None:
-    from core import trustlists
-    from verifier import resolution
-    from wallet import receiving
-
-    resolution.ISSUER_KEYS._cache.clear()
-    resolution.STATUS_LISTS.forget()
-    trustlists.forget()
-    receiving.ISSUER_KEYS._cache.clear()
-    receiving.STATUS_LISTS.forget()
-
-
-@pytest.fixture(autouse=True)
-def fresh_caches() -> Iterator[None]:
-    _forget_caches()
-    yield
-    _forget_caches()
 
 
 @pytest.fixture

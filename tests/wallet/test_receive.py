@@ -59,9 +59,8 @@ def test_offer_lands_in_wallet_and_revocation_shows(
         ).status_code
         == 200
     )
-    from wallet.receiving import STATUS_LISTS
-
-    STATUS_LISTS.forget()  # the wallet honours the list's ttl; skip the wait in the test
+    # the wallet honours the list's ttl; skip the wait in the test
+    client.app.state.runtime.caches.status_lists.forget()
     view = client.get(f"/wallet/credentials/{card['id']}", headers=holder_auth)
     assert view.status_code == 200 and view.json()["status"] == "INVALID"
 

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from fastapi.testclient import TestClient
 
 from core import jose
+from core.caches import Caches
 from core.runtime import Runtime
 from core.standards import trust_list
 from intyg.app import create_app
@@ -61,14 +62,14 @@ def client_with(
     )
     app = create_app(
         runtime=dataclasses.replace(
-            runtime, settings=updated, http=lambda: TestClient(holder["app"], base_url=BASE)
+            runtime,
+            settings=updated,
+            http=lambda: TestClient(holder["app"], base_url=BASE),
+            caches=Caches(),  # the list file may have been rewritten since the last app
         )
     )  # type: ignore[arg-type]
     app.include_router(double.router())
     holder["app"] = app
-    from core import trustlists
-
-    trustlists.forget()
     return TestClient(app, base_url=BASE)
 
 

@@ -1,0 +1,61 @@
+"""Everything a process keeps in memory between requests, in one place.
+
+One ``Caches`` per ``Runtime`` (built with it in ``intyg.runtime.build_runtime``), reached as
+``rt.caches.<name>``: a fresh runtime starts with empty caches, so tests need not clear any.
+Pure function caches of immutable values stay where they are, since they hold no state a
+test or an operator could observe: parsed public JWKs and encoded JWS headers
+(``core.jose``), the TLS context (``core.http``), the per-file SQLite writer lock
+(``core.sqlite_lock``: two runtimes on one file must share it).
+"""
+
+from __future__ import annotations
+
+from array import array
+
+from core import jose
+from core.resolvers import IssuerKeys, StatusLists
+from core.standards.trust_list import TrustList
+from core.ttlcache import TtlCache
+
+# How long a fetched document may answer without a refetch (seconds, the runtime clock).
+FETCHED_MAX_AGE = 300
+# How long the issuer trusts its memory of which signing key is active (seconds, monotonic):
+# a rotation made by another process is picked up within this; one made by this process at once.
+ACTIVE_KEY_TTL = 5.0
+
+
+class Caches:
+    """The process's caches, each bounded, with its lifetime:
+
+    ======================  ==============================  ========  ==========================
+    name                    key → value                     at most   lifetime
+    ======================  ==============================  ========  ==========================
+    issuer_keys             issuer → published keys         1,024     300 s; an unknown ``kid``
+                                                                      refetches once (rotation)
+    status_lists            (issuer, list URI) → verified   1,024     the list's ``ttl``, at most
+                            status list                               300 s, never past ``exp``
+    trust_lists             signed token → verified list    64        300 s, never past the
+                                                                      list's ``next_update``
+    trust_list_sources      file path or URL → token        64        300 s (then reread)
+    signing_keys            (issuer id, kid) → unsealed     1,024     the process (a key never
+                            private key                               changes once made)
+    active_signing_keys     issuer id → its active key      1,024     ``ACTIVE_KEY_TTL`` (5 s)
+    status_list_orders      list id → index permutation     64        the process (immutable)
+    open_status_lists       (issuer id, bits) → the list    1,024     the process; a full list
+                            it allocates from                         is replaced on the spot
+    ======================  ==============================  ========  ==========================
+
+    Full caches drop their oldest entry. The wallet and the verifier share ``issuer_keys``
+    and ``status_lists``: an entry is verified the same way whichever role fetched it.
+    """
+
+    def __init__(self) -> None:
+        self.issuer_keys = IssuerKeys(max_age=FETCHED_MAX_AGE, max_entries=1024)
+        self.status_lists = StatusLists(self.issuer_keys, max_age=FETCHED_MAX_AGE, max_entries=1024)
+        self.trust_lists: TtlCache[str, TrustList] = TtlCache(64)
+        self.trust_list_sources: TtlCache[str, str] = TtlCache(64)
+        self.signing_keys: TtlCache[tuple[str, str], jose.PrivateKey] = TtlCache(1024)
+        self.active_signing_keys: TtlCache[str, jose.PrivateKey] = TtlCache(1024)
+        # 4 bytes per index: 512 KiB for a list of the default 131,072 entries.
+        self.status_list_orders: TtlCache[str, array[int]] = TtlCache(64)
+        self.open_status_lists: TtlCache[tuple[str, int], tuple[str, bytes]] = TtlCache(1024)
