@@ -162,7 +162,7 @@ def test_issue_hold_share_verify_then_revoke(
     from verifier.resolution import STATUS_LISTS
 
     STATUS_LISTS.forget()  # honour the revocation now rather than after the list's ttl
-    from wallet.receiving import STATUS_LISTS as WALLET_LISTS
+    from wallet.service.receiving import STATUS_LISTS as WALLET_LISTS
 
     WALLET_LISTS.forget()
     # the wallet still holds it as VALID until it looks again; the verifier looks itself

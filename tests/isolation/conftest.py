@@ -23,8 +23,8 @@ CACHES = (
     ("verifier.resolution", "STATUS_LISTS"),
     ("verifier.resolution", "_parsed"),
     ("verifier.resolution", "_default"),
-    ("wallet.receiving", "ISSUER_KEYS"),
-    ("wallet.receiving", "STATUS_LISTS"),
+    ("wallet.service.receiving", "ISSUER_KEYS"),
+    ("wallet.service.receiving", "STATUS_LISTS"),
     ("core.trustlists", "_parsed"),
     ("core.trustlists", "_sources"),
 )

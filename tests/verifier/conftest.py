@@ -33,7 +33,7 @@ from tests.verifier.support import Roles, setup_roles
 def _forget_caches() -> None:
     from core import trustlists
     from verifier import resolution
-    from wallet import receiving
+    from wallet.service import receiving
 
     resolution.ISSUER_KEYS._cache.clear()
     resolution.STATUS_LISTS.forget()

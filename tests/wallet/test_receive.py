@@ -59,7 +59,7 @@ def test_offer_lands_in_wallet_and_revocation_shows(
         ).status_code
         == 200
     )
-    from wallet.receiving import STATUS_LISTS
+    from wallet.service.receiving import STATUS_LISTS
 
     STATUS_LISTS.forget()  # the wallet honours the list's ttl; skip the wait in the test
     view = client.get(f"/wallet/credentials/{card['id']}", headers=holder_auth)

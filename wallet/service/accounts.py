@@ -22,7 +22,6 @@ from sqlmodel import Session, col, select
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.tokens import hash_secret, new_secret
-from wallet import vault
 from wallet.models import (
     WalletConsent,
     WalletConsentEvent,
@@ -36,6 +35,7 @@ from wallet.models import (
     WalletSession,
     WalletSigninThrottle,
 )
+from wallet.service import vault
 
 SESSION_TTL = 12 * 3600
 THROTTLE_WINDOW = 15 * 60

@@ -21,7 +21,6 @@ from sqlmodel import Session, col, select
 from core import jose
 from core.errors import Conflict, NotFound
 from core.runtime import Runtime
-from wallet import transparency, vault
 from wallet.models import (
     WalletConsent,
     WalletConsentEvent,
@@ -29,8 +28,9 @@ from wallet.models import (
     WalletPresentationRequest,
     WalletSigningKey,
 )
-from wallet.selection import Chosen, QueryView, disclosed_paths
-from wallet.transparency import LogEvent
+from wallet.service import transparency, vault
+from wallet.service.selection import Chosen, QueryView, disclosed_paths
+from wallet.service.transparency import LogEvent
 
 TYP_RECEIPT = "consent-receipt+jwt"
 DEFAULT_LEGAL_BASIS = "consent (GDPR art. 6.1 a)"

@@ -20,9 +20,9 @@ from sqlmodel import Session, col, select
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.standards import dcql
-from wallet import consents, holdings, selection, transparency
 from wallet.models import WalletConsent, WalletGrantRequest, WalletHolder, WalletService
-from wallet.transparency import LogEvent
+from wallet.service import consents, holdings, selection, transparency
+from wallet.service.transparency import LogEvent
 
 MAX_DURATION = 365 * 86_400
 REQUEST_TTL = 30 * 86_400

@@ -33,9 +33,9 @@ from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
-from wallet import consents, holdings, selection, transparency
 from wallet.models import WalletHolder, WalletPresentationRequest
-from wallet.transparency import LogEvent
+from wallet.service import consents, holdings, selection, transparency
+from wallet.service.transparency import LogEvent
 
 
 class RequestNotFound(NotFound):

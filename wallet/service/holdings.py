@@ -18,10 +18,10 @@ from core.http import Fetcher
 from core.runtime import Runtime
 from core.standards import sd_jwt, status_list
 from core.standards.status_list import StatusList
-from wallet import transparency, vault
 from wallet.models import WalletCredential, WalletHolder
-from wallet.receiving import ISSUER_KEYS, STATUS_LISTS
-from wallet.transparency import LogEvent
+from wallet.service import transparency, vault
+from wallet.service.receiving import ISSUER_KEYS, STATUS_LISTS
+from wallet.service.transparency import LogEvent
 
 
 class CredentialNotFound(NotFound):

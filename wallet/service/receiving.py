@@ -30,9 +30,9 @@ from core.http import Fetcher
 from core.resolvers import IssuerKeys, StatusLists
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
-from wallet import transparency, vault
 from wallet.models import WalletCredential, WalletHolder, WalletOfferRedemption
-from wallet.transparency import LogEvent
+from wallet.service import transparency, vault
+from wallet.service.transparency import LogEvent
 
 ISSUER_KEYS = IssuerKeys()
 STATUS_LISTS = StatusLists()
