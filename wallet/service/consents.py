@@ -16,11 +16,12 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose
 from core.errors import Conflict, NotFound
 from core.runtime import Runtime
+from wallet import repository
 from wallet.models import (
     WalletConsent,
     WalletConsentEvent,
@@ -56,7 +57,9 @@ def pseudonym(rt: Runtime, holder: WalletHolder, recipient: str) -> str:
 def add_event(
     session: Session, consent_id: str, at: int, event: str, reason: str | None = None
 ) -> None:
-    session.add(WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason))
+    repository.add_consent_event(
+        session, WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason)
+    )
 
 
 def requested_paths(views: Sequence[QueryView]) -> list[object]:
@@ -97,8 +100,7 @@ def record_presentation(
         presentation_request_id=request.id,
         created_at=now,
     )
-    session.add(consent)
-    session.flush()
+    repository.add_consent(session, consent)
     add_event(session, consent.id, now, "given")
     return consent
 
@@ -137,10 +139,9 @@ def presentation_failed(
     reason: str,
 ) -> None:
     now = rt.clock.now()
-    stored = session.get(WalletConsent, consent.id)
+    stored = repository.consent_by_id(session, consent.id)
     if stored is not None:
         stored.state = "failed"
-        session.add(stored)
     add_event(session, consent.id, now, "failed", reason)
     transparency.append(
         session,
@@ -180,8 +181,7 @@ def record_refusal(
         presentation_request_id=request.id,
         created_at=now,
     )
-    session.add(consent)
-    session.flush()
+    repository.add_consent(session, consent)
     add_event(session, consent.id, now, "refused")
     transparency.append(
         session,
@@ -199,30 +199,18 @@ def record_refusal(
 
 
 def list_consents(session: Session, holder: WalletHolder) -> Sequence[WalletConsent]:
-    return session.exec(
-        select(WalletConsent)
-        .where(WalletConsent.holder_id == holder.id)
-        .order_by(col(WalletConsent.created_at).desc(), col(WalletConsent.id))
-    ).all()
+    return repository.consents_of(session, holder.id)
 
 
 def get_consent(session: Session, holder: WalletHolder, consent_id: str) -> WalletConsent:
-    row = session.exec(
-        select(WalletConsent).where(
-            WalletConsent.id == consent_id, WalletConsent.holder_id == holder.id
-        )
-    ).first()
+    row = repository.consent_of(session, holder.id, consent_id)
     if row is None:
         raise ConsentNotFound()
     return row
 
 
 def events(session: Session, consent_id: str) -> Sequence[WalletConsentEvent]:
-    return session.exec(
-        select(WalletConsentEvent)
-        .where(WalletConsentEvent.consent_id == consent_id)
-        .order_by(col(WalletConsentEvent.at), col(WalletConsentEvent.id))
-    ).all()
+    return repository.consent_events(session, consent_id)
 
 
 def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[str, object]:
@@ -264,7 +252,6 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
     now = rt.clock.now()
     consent.state = "withdrawn"
     consent.withdrawn_at = now
-    session.add(consent)
     add_event(session, consent.id, now, "withdrawn")
     transparency.append(
         session,
@@ -286,16 +273,13 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
 
 def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
     """The wallet's receipt-signing key, created on first use (sealed under the master key)."""
-    row = session.exec(
-        select(WalletSigningKey)
-        .where(col(WalletSigningKey.retired_at).is_(None))
-        .order_by(col(WalletSigningKey.created_at).desc())
-    ).first()
+    row = repository.active_signing_key(session)
     if row is not None:
         jwk = json.loads(rt.master_key.open(row.sealed_private, f"wallet-signing-key:{row.kid}"))
         return jose.PrivateKey.from_jwk(jwk)
     key = jose.PrivateKey.generate()
-    session.add(
+    repository.add_signing_key(
+        session,
         WalletSigningKey(
             kid=key.kid,
             alg=key.alg,
@@ -304,16 +288,14 @@ def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
                 json.dumps(key.private_jwk()).encode(), f"wallet-signing-key:{key.kid}"
             ),
             created_at=rt.clock.now(),
-        )
+        ),
     )
     session.commit()
     return key
 
 
 def published_keys(session: Session) -> list[dict[str, str]]:
-    rows = session.exec(
-        select(WalletSigningKey).order_by(col(WalletSigningKey.created_at).desc())
-    ).all()
+    rows = repository.signing_keys(session)
     return [{**row.public_jwk, "kid": row.kid, "alg": row.alg, "use": "sig"} for row in rows]
 
 

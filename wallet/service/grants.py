@@ -15,11 +15,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.standards import dcql
+from wallet import repository
 from wallet.models import WalletConsent, WalletGrantRequest, WalletHolder, WalletService
 from wallet.service import consents, holdings, selection, transparency
 from wallet.service.transparency import LogEvent
@@ -79,9 +80,7 @@ def request_grant(
     if not purpose.strip():
         raise InvalidInput("purpose: say, in words, why the service needs the claims")
     dcql.parse_query(dcql_query)  # refuse a malformed query now, not when the holder looks
-    holder = session.exec(
-        select(WalletHolder).where(WalletHolder.username == username.strip().lower())
-    ).first()
+    holder = repository.holder_by_username(session, username.strip().lower())
     now = rt.clock.now()
     row = WalletGrantRequest(
         id=str(uuid.uuid4()),
@@ -93,7 +92,7 @@ def request_grant(
         created_at=now,
         expires_at=now + REQUEST_TTL,
     )
-    session.add(row)
+    repository.add_grant_request(session, row)
     if holder is not None:
         transparency.append(
             session,
@@ -115,23 +114,11 @@ def request_grant(
 def pending_for_holder(
     session: Session, rt: Runtime, holder: WalletHolder
 ) -> Sequence[WalletGrantRequest]:
-    return session.exec(
-        select(WalletGrantRequest)
-        .where(
-            WalletGrantRequest.holder_id == holder.id,
-            WalletGrantRequest.state == "pending",
-            WalletGrantRequest.expires_at > rt.clock.now(),
-        )
-        .order_by(col(WalletGrantRequest.created_at).desc())
-    ).all()
+    return repository.grant_requests_of(session, holder.id, state="pending", live_at=rt.clock.now())
 
 
 def _holder_request(session: Session, holder: WalletHolder, request_id: str) -> WalletGrantRequest:
-    row = session.exec(
-        select(WalletGrantRequest).where(
-            WalletGrantRequest.id == request_id, WalletGrantRequest.holder_id == holder.id
-        )
-    ).first()
+    row = repository.grant_request_of_holder(session, holder.id, request_id)
     if row is None:
         raise GrantRequestNotFound()
     return row
@@ -140,7 +127,7 @@ def _holder_request(session: Session, holder: WalletHolder, request_id: str) -> 
 def view(
     session: Session, rt: Runtime, holder: WalletHolder, row: WalletGrantRequest
 ) -> dict[str, object]:
-    service = session.get(WalletService, row.service_id)
+    service = repository.service_by_id(session, row.service_id)
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     return {
@@ -167,14 +154,13 @@ def approve(
     row = _holder_request(session, holder, request_id)
     if row.state != "pending" or row.expires_at <= rt.clock.now():
         raise GrantNotPending(f"this grant request is {row.state}")
-    service = session.get(WalletService, row.service_id)
+    service = repository.service_by_id(session, row.service_id)
     assert service is not None
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
     now = rt.clock.now()
     row.state = "approved"
-    session.add(row)
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
@@ -197,8 +183,7 @@ def approve(
         created_at=now,
         expires_at=now + row.duration_seconds,
     )
-    session.add(consent)
-    session.flush()
+    repository.add_consent(session, consent)
     consents.add_event(session, consent.id, now, "given")
     transparency.append(
         session,
@@ -223,8 +208,7 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     if row.state != "pending":
         raise GrantNotPending(f"this grant request is {row.state}")
     row.state = "denied"
-    session.add(row)
-    service = session.get(WalletService, row.service_id)
+    service = repository.service_by_id(session, row.service_id)
     transparency.append(
         session,
         holder.id,
@@ -243,11 +227,7 @@ def service_request_state(
     session: Session, rt: Runtime, service: WalletService, request_id: str
 ) -> str:
     """What a service may learn of its own request: pending, approved, denied (or expired)."""
-    row = session.exec(
-        select(WalletGrantRequest).where(
-            WalletGrantRequest.id == request_id, WalletGrantRequest.service_id == service.id
-        )
-    ).first()
+    row = repository.grant_request_of_service(session, service.id, request_id)
     if row is None:
         raise GrantRequestNotFound()
     if row.state == "pending" and row.expires_at <= rt.clock.now():
@@ -261,12 +241,10 @@ def pull(
     """A fresh presentation for a live grant (``grant_id`` is the grant request's id)."""
     if not nonce or len(nonce) > NONCE_RE_MAX:
         raise InvalidInput("nonce: 1-256 characters chosen by the service for this pull")
-    consent = session.exec(
-        select(WalletConsent).where(WalletConsent.grant_request_id == grant_id)
-    ).first()
+    consent = repository.consent_for_grant(session, grant_id)
     if consent is None or consent.recipient.get("service_id") != service.id:
         raise GrantNotApproved()
-    holder = session.get(WalletHolder, consent.holder_id)
+    holder = repository.holder_by_id(session, consent.holder_id)
     assert holder is not None
     now = rt.clock.now()
     refusal = (

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose
 from core.db import before_network_call
@@ -18,6 +18,7 @@ from core.http import Fetcher
 from core.runtime import Runtime
 from core.standards import sd_jwt, status_list
 from core.standards.status_list import StatusList
+from wallet import repository
 from wallet.models import WalletCredential, WalletHolder
 from wallet.service import transparency, vault
 from wallet.service.receiving import ISSUER_KEYS, STATUS_LISTS
@@ -38,11 +39,7 @@ class OpenedCredential:
 
 
 def list_credentials(session: Session, holder: WalletHolder) -> Sequence[WalletCredential]:
-    return session.exec(
-        select(WalletCredential)
-        .where(WalletCredential.holder_id == holder.id)
-        .order_by(col(WalletCredential.received_at).desc(), col(WalletCredential.id))
-    ).all()
+    return repository.credentials_of(session, holder.id)
 
 
 def get_credential(session: Session, holder: WalletHolder, credential_id: str) -> WalletCredential:
@@ -50,11 +47,7 @@ def get_credential(session: Session, holder: WalletHolder, credential_id: str) -
         credential_id = str(uuid.UUID(credential_id))
     except ValueError:
         raise CredentialNotFound() from None
-    row = session.exec(
-        select(WalletCredential).where(
-            WalletCredential.id == credential_id, WalletCredential.holder_id == holder.id
-        )
-    ).first()
+    row = repository.credential_of(session, holder.id, credential_id)
     if row is None:
         raise CredentialNotFound()
     return row
@@ -119,7 +112,6 @@ def refresh_statuses(
             continue
         row.status = status_list.StatusValue(value).name if value in (0, 1, 2) else "UNKNOWN"
         row.status_checked_at = now
-        session.add(row)
     session.commit()
     return rows
 
@@ -149,7 +141,7 @@ def delete_credential(
     session: Session, rt: Runtime, holder: WalletHolder, credential_id: str
 ) -> None:
     row = get_credential(session, holder, credential_id)
-    session.delete(row)
+    repository.delete_credential(session, row)
     transparency.append(
         session,
         holder.id,

@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from core import jose, jsontext
 from core.db import before_network_call
@@ -30,6 +29,7 @@ from core.http import Fetcher
 from core.resolvers import IssuerKeys, StatusLists
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
+from wallet import repository
 from wallet.models import WalletCredential, WalletHolder, WalletOfferRedemption
 from wallet.service import transparency, vault
 from wallet.service.transparency import LogEvent
@@ -145,10 +145,11 @@ STALE_CLAIM_SECONDS = 600
 
 
 def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash: str) -> None:
-    session.add(
+    repository.add_offer_redemption(
+        session,
         WalletOfferRedemption(
             offer_hash=offer_hash, holder_id=holder.id, state="pending", created_at=rt.clock.now()
-        )
+        ),
     )
     try:
         session.commit()
@@ -166,26 +167,20 @@ def _take_over_stale_claim(
     """Take over a claim that a dead process left pending (one caller wins): the holder may
     try again, and the issuer says whether the code was spent (``issuer_refused``)."""
     now = rt.clock.now()
-    result = session.execute(
-        update(WalletOfferRedemption)
-        .where(
-            col(WalletOfferRedemption.offer_hash) == offer_hash,
-            col(WalletOfferRedemption.state) == "pending",
-            col(WalletOfferRedemption.created_at) <= now - STALE_CLAIM_SECONDS,
-        )
-        .values(holder_id=holder.id, created_at=now)
+    taken = repository.take_over_offer_redemption(
+        session,
+        offer_hash,
+        holder.id,
+        pending="pending",
+        stale_before=now - STALE_CLAIM_SECONDS,
+        now=now,
     )
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return taken
 
 
 def _release_offer(session: Session, offer_hash: str) -> None:
-    session.execute(
-        delete(WalletOfferRedemption).where(
-            col(WalletOfferRedemption.offer_hash) == offer_hash,
-            col(WalletOfferRedemption.state) == "pending",
-        )
-    )
+    repository.delete_offer_redemption(session, offer_hash, state="pending")
 
 
 def _redeem(
@@ -433,11 +428,10 @@ def _store(
         status=checked.status,
         status_checked_at=now,
     )
-    session.add(row)
-    redemption = session.get(WalletOfferRedemption, _offer_hash(offer))
+    repository.add_credential(session, row)
+    redemption = repository.offer_redemption(session, _offer_hash(offer))
     if redemption is not None:
         redemption.state = "done"
-        session.add(redemption)
     transparency.append(
         session,
         holder.id,

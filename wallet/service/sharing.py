@@ -24,8 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose, jsontext, trustlists
 from core.db import before_network_call
@@ -33,6 +32,7 @@ from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
+from wallet import repository
 from wallet.models import WalletHolder, WalletPresentationRequest
 from wallet.service import consents, holdings, selection, transparency
 from wallet.service.transparency import LogEvent
@@ -172,7 +172,7 @@ def _store_request(
         created_at=now,
         expires_at=min(verified.exp, now + rt.settings.presentation_request_ttl_seconds),
     )
-    session.add(row)
+    repository.add_presentation_request(session, row)
     transparency.append(
         session,
         holder.id,
@@ -193,12 +193,7 @@ def _store_request(
 def get_request(
     session: Session, holder: WalletHolder, request_id: str
 ) -> WalletPresentationRequest:
-    row = session.exec(
-        select(WalletPresentationRequest).where(
-            WalletPresentationRequest.id == request_id,
-            WalletPresentationRequest.holder_id == holder.id,
-        )
-    ).first()
+    row = repository.presentation_request_of(session, holder.id, request_id)
     if row is None:
         raise RequestNotFound()
     return row
@@ -217,19 +212,10 @@ def _take(session: Session, rt: Runtime, row: WalletPresentationRequest, outcome
     now = rt.clock.now()
     if row.state == "pending" and row.expires_at <= now:
         row.state = "expired"
-        session.add(row)
         session.commit()
     if row.state == "expired":
         raise RequestExpired("ask the verifier for a new request")
-    moved = session.execute(
-        update(WalletPresentationRequest)
-        .where(
-            col(WalletPresentationRequest.id) == row.id,
-            col(WalletPresentationRequest.state) == "pending",
-        )
-        .values(state=outcome)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not repository.move_presentation_request(session, row.id, old="pending", new=outcome):
         session.rollback()
         raise RequestNotPending(f"this request was already {row.state}")
 

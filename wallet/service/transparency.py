@@ -14,9 +14,9 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from wallet import repository
 from wallet.models import WalletLogEntry
 
 GENESIS = "0" * 64
@@ -53,12 +53,7 @@ def append(
 ) -> WalletLogEntry:
     """Add an entry (the caller commits; ``(holder_id, seq)`` is unique, so two concurrent
     appends cannot fork the chain: one of them fails and its transaction rolls back)."""
-    last = session.exec(
-        select(WalletLogEntry)
-        .where(WalletLogEntry.holder_id == holder_id)
-        .order_by(col(WalletLogEntry.seq).desc())
-        .limit(1)
-    ).first()
+    last = repository.last_log_entry(session, holder_id)
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     row = WalletLogEntry(
@@ -70,17 +65,14 @@ def append(
         prev_hash=prev,
         hash=_entry_hash(prev, seq, at, event, entry),
     )
-    session.add(row)
+    repository.add_log_entry(session, row)
     return row
 
 
 def entries(
     session: Session, holder_id: str, *, limit: int, before: int | None
 ) -> Sequence[WalletLogEntry]:
-    query = select(WalletLogEntry).where(WalletLogEntry.holder_id == holder_id)
-    if before is not None:
-        query = query.where(WalletLogEntry.seq < before)
-    return session.exec(query.order_by(col(WalletLogEntry.seq).desc()).limit(limit)).all()
+    return repository.log_entries(session, holder_id, limit=limit, before=before)
 
 
 @dataclass(frozen=True)
@@ -93,11 +85,7 @@ class ChainCheck:
 
 
 def verify_chain(session: Session, holder_id: str) -> ChainCheck:
-    rows = session.exec(
-        select(WalletLogEntry)
-        .where(WalletLogEntry.holder_id == holder_id)
-        .order_by(col(WalletLogEntry.seq))
-    ).all()
+    rows = repository.log_chain(session, holder_id)
     prev = GENESIS
     for expected_seq, row in enumerate(rows, start=1):
         if row.seq != expected_seq:
@@ -112,13 +100,3 @@ def verify_chain(session: Session, holder_id: str) -> ChainCheck:
             )
         prev = row.hash
     return ChainCheck(True, len(rows), None, None, prev)
-
-
-def count(session: Session, holder_id: str) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(WalletLogEntry)
-            .where(WalletLogEntry.holder_id == holder_id)
-        ).one()
-    )
