@@ -23,6 +23,10 @@ from core.errors import Conflict, NotFound
 from core.runtime import Runtime
 from wallet import repository
 from wallet.models import (
+    ConsentEventKind,
+    ConsentKind,
+    ConsentState,
+    LogEvent,
     WalletConsent,
     WalletConsentEvent,
     WalletHolder,
@@ -31,7 +35,6 @@ from wallet.models import (
 )
 from wallet.service import transparency, vault
 from wallet.service.selection import Chosen, QueryView, disclosed_paths
-from wallet.service.transparency import LogEvent
 
 TYP_RECEIPT = "consent-receipt+jwt"
 DEFAULT_LEGAL_BASIS = "consent (GDPR art. 6.1 a)"
@@ -55,7 +58,11 @@ def pseudonym(rt: Runtime, holder: WalletHolder, recipient: str) -> str:
 
 
 def add_event(
-    session: Session, consent_id: str, at: int, event: str, reason: str | None = None
+    session: Session,
+    consent_id: str,
+    at: int,
+    event: ConsentEventKind,
+    reason: str | None = None,
 ) -> None:
     repository.add_consent_event(
         session, WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason)
@@ -82,8 +89,8 @@ def record_presentation(
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
-        kind="single",
-        state="given",
+        kind=ConsentKind.SINGLE,
+        state=ConsentState.GIVEN,
         pseudonym=pseudonym(rt, holder, request.client_id),
         recipient=dict(request.verifier),
         purpose=request.purpose,
@@ -101,7 +108,7 @@ def record_presentation(
         created_at=now,
     )
     repository.add_consent(session, consent)
-    add_event(session, consent.id, now, "given")
+    add_event(session, consent.id, now, ConsentEventKind.GIVEN)
     return consent
 
 
@@ -114,7 +121,7 @@ def presented(
     chosen: Sequence[Chosen],
 ) -> None:
     now = rt.clock.now()
-    add_event(session, consent.id, now, "presented")
+    add_event(session, consent.id, now, ConsentEventKind.PRESENTED)
     transparency.append(
         session,
         holder.id,
@@ -141,8 +148,8 @@ def presentation_failed(
     now = rt.clock.now()
     stored = repository.consent_by_id(session, consent.id)
     if stored is not None:
-        stored.state = "failed"
-    add_event(session, consent.id, now, "failed", reason)
+        stored.state = ConsentState.FAILED
+    add_event(session, consent.id, now, ConsentEventKind.FAILED, reason)
     transparency.append(
         session,
         holder.id,
@@ -168,8 +175,8 @@ def record_refusal(
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
-        kind="single",
-        state="refused",
+        kind=ConsentKind.SINGLE,
+        state=ConsentState.REFUSED,
         pseudonym=pseudonym(rt, holder, request.client_id),
         recipient=dict(request.verifier),
         purpose=request.purpose,
@@ -182,7 +189,7 @@ def record_refusal(
         created_at=now,
     )
     repository.add_consent(session, consent)
-    add_event(session, consent.id, now, "refused")
+    add_event(session, consent.id, now, ConsentEventKind.REFUSED)
     transparency.append(
         session,
         holder.id,
@@ -217,11 +224,11 @@ def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[s
     """The record as the holder sees it and as the receipt carries it."""
     state = consent.state
     if (
-        state == "active"
+        state == ConsentState.ACTIVE
         and consent.expires_at is not None
         and consent.expires_at <= rt.clock.now()
     ):
-        state = "expired"
+        state = ConsentState.EXPIRED
     return {
         "id": consent.id,
         "schema": RECEIPT_SCHEMA,
@@ -247,12 +254,12 @@ def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[s
 
 def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: str) -> WalletConsent:
     consent = get_consent(session, holder, consent_id)
-    if consent.state not in ("given", "active"):
+    if consent.state not in (ConsentState.GIVEN, ConsentState.ACTIVE):
         raise ConsentNotActive(f"a {consent.state} consent cannot be withdrawn")
     now = rt.clock.now()
-    consent.state = "withdrawn"
+    consent.state = ConsentState.WITHDRAWN
     consent.withdrawn_at = now
-    add_event(session, consent.id, now, "withdrawn")
+    add_event(session, consent.id, now, ConsentEventKind.WITHDRAWN)
     transparency.append(
         session,
         holder.id,

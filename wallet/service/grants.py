@@ -21,9 +21,18 @@ from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.standards import dcql
 from wallet import repository
-from wallet.models import WalletConsent, WalletGrantRequest, WalletHolder, WalletService
+from wallet.models import (
+    ConsentEventKind,
+    ConsentKind,
+    ConsentState,
+    LogEvent,
+    RequestState,
+    WalletConsent,
+    WalletGrantRequest,
+    WalletHolder,
+    WalletService,
+)
 from wallet.service import consents, holdings, selection, transparency
-from wallet.service.transparency import LogEvent
 
 MAX_DURATION = 365 * 86_400
 REQUEST_TTL = 30 * 86_400
@@ -114,7 +123,9 @@ def request_grant(
 def pending_for_holder(
     session: Session, rt: Runtime, holder: WalletHolder
 ) -> Sequence[WalletGrantRequest]:
-    return repository.grant_requests_of(session, holder.id, state="pending", live_at=rt.clock.now())
+    return repository.grant_requests_of(
+        session, holder.id, state=RequestState.PENDING, live_at=rt.clock.now()
+    )
 
 
 def _holder_request(session: Session, holder: WalletHolder, request_id: str) -> WalletGrantRequest:
@@ -152,7 +163,7 @@ def approve(
     choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]],
 ) -> WalletConsent:
     row = _holder_request(session, holder, request_id)
-    if row.state != "pending" or row.expires_at <= rt.clock.now():
+    if row.state != RequestState.PENDING or row.expires_at <= rt.clock.now():
         raise GrantNotPending(f"this grant request is {row.state}")
     service = repository.service_by_id(session, row.service_id)
     assert service is not None
@@ -160,12 +171,12 @@ def approve(
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
     now = rt.clock.now()
-    row.state = "approved"
+    row.state = RequestState.APPROVED
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
-        kind="standing",
-        state="active",
+        kind=ConsentKind.STANDING,
+        state=ConsentState.ACTIVE,
         pseudonym=consents.pseudonym(rt, holder, service.client_id),
         recipient={
             "client_id": service.client_id,
@@ -184,7 +195,7 @@ def approve(
         expires_at=now + row.duration_seconds,
     )
     repository.add_consent(session, consent)
-    consents.add_event(session, consent.id, now, "given")
+    consents.add_event(session, consent.id, now, ConsentEventKind.GIVEN)
     transparency.append(
         session,
         holder.id,
@@ -205,9 +216,9 @@ def approve(
 
 def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> None:
     row = _holder_request(session, holder, request_id)
-    if row.state != "pending":
+    if row.state != RequestState.PENDING:
         raise GrantNotPending(f"this grant request is {row.state}")
-    row.state = "denied"
+    row.state = RequestState.DENIED
     service = repository.service_by_id(session, row.service_id)
     transparency.append(
         session,
@@ -225,14 +236,14 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
 
 def service_request_state(
     session: Session, rt: Runtime, service: WalletService, request_id: str
-) -> str:
+) -> RequestState:
     """What a service may learn of its own request: pending, approved, denied (or expired)."""
     row = repository.grant_request_of_service(session, service.id, request_id)
     if row is None:
         raise GrantRequestNotFound()
-    if row.state == "pending" and row.expires_at <= rt.clock.now():
-        return "expired"
-    return row.state
+    if row.state == RequestState.PENDING and row.expires_at <= rt.clock.now():
+        return RequestState.EXPIRED
+    return RequestState(row.state)
 
 
 def pull(
@@ -260,7 +271,7 @@ def pull(
             LogEvent.PULL_REFUSED,
             {"consent_id": consent.id, "recipient": service.name, "reason": refusal.code},
         )
-        consents.add_event(session, consent.id, now, "failed", refusal.code)
+        consents.add_event(session, consent.id, now, ConsentEventKind.FAILED, refusal.code)
         session.commit()
         raise refusal
     chosen = _chosen_of(consent)
@@ -271,7 +282,7 @@ def pull(
     vp_token = selection.build_vp_token(
         chosen, opened, audience=service.client_id, nonce=nonce, now=now
     )
-    consents.add_event(session, consent.id, now, "presented")
+    consents.add_event(session, consent.id, now, ConsentEventKind.PRESENTED)
     transparency.append(
         session,
         holder.id,
@@ -290,7 +301,7 @@ def pull(
 
 
 def _refusal(consent: WalletConsent, now: int) -> GrantWithdrawn | GrantExpired | None:
-    if consent.state == "withdrawn":
+    if consent.state == ConsentState.WITHDRAWN:
         return GrantWithdrawn("the holder withdrew this grant; ask again if you still need it")
     if consent.expires_at is not None and consent.expires_at <= now:
         return GrantExpired("the grant's time is up; ask the holder again")
@@ -319,7 +330,7 @@ def _unusable_credential(
         row = holdings.refresh_status(
             session, rt, holdings.get_credential(session, holder, credential_id)
         )
-        if row.status in ("INVALID", "SUSPENDED"):
+        if row.status in holdings.UNUSABLE:
             return GrantCredentialUnusable(f"the issuer has marked the credential {row.status}")
     return None
 

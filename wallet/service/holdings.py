@@ -16,13 +16,15 @@ from core.db import before_network_call
 from core.errors import IntygError, NotFound
 from core.http import Fetcher
 from core.runtime import Runtime
-from core.standards import sd_jwt, status_list
-from core.standards.status_list import StatusList
+from core.standards import sd_jwt
+from core.standards.status_list import CredentialStatus, StatusList
 from wallet import repository
-from wallet.models import WalletCredential, WalletHolder
+from wallet.models import LogEvent, WalletCredential, WalletHolder
 from wallet.service import transparency, vault
 from wallet.service.receiving import ISSUER_KEYS, STATUS_LISTS
-from wallet.service.transparency import LogEvent
+
+# Never offered to a verifier nor pulled by a service.
+UNUSABLE = frozenset({CredentialStatus.INVALID, CredentialStatus.SUSPENDED})
 
 
 class CredentialNotFound(NotFound):
@@ -80,8 +82,7 @@ def open_usable(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str
     return {
         row.id: open_credential(rt, holder, row)
         for row in list_credentials(session, holder)
-        if row.status not in ("INVALID", "SUSPENDED")
-        and (row.expires_at is None or row.expires_at > now)
+        if row.status not in UNUSABLE and (row.expires_at is None or row.expires_at > now)
     }
 
 
@@ -94,7 +95,11 @@ def refresh_statuses(
     fetched), however many credentials point into it. A list that cannot be had, or lacks a
     credential's index, leaves that credential at its last known status (``status_checked_at``
     tells its age). Revoked (``INVALID``) is final and not looked up again."""
-    due = [r for r in rows if r.status_uri and r.status_idx is not None and r.status != "INVALID"]
+    due = [
+        r
+        for r in rows
+        if r.status_uri and r.status_idx is not None and r.status != CredentialStatus.INVALID
+    ]
     if not due:
         return rows
     now = rt.clock.now()
@@ -110,7 +115,7 @@ def refresh_statuses(
             value = _entry(lists[source], row.status_idx)
         except IntygError:
             continue
-        row.status = status_list.StatusValue(value).name if value in (0, 1, 2) else "UNKNOWN"
+        row.status = CredentialStatus.of(value)
         row.status_checked_at = now
     session.commit()
     return rows

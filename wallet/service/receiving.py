@@ -30,9 +30,14 @@ from core.resolvers import IssuerKeys, StatusLists
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
 from wallet import repository
-from wallet.models import WalletCredential, WalletHolder, WalletOfferRedemption
+from wallet.models import (
+    LogEvent,
+    OfferClaimState,
+    WalletCredential,
+    WalletHolder,
+    WalletOfferRedemption,
+)
 from wallet.service import transparency, vault
-from wallet.service.transparency import LogEvent
 
 ISSUER_KEYS = IssuerKeys()
 STATUS_LISTS = StatusLists()
@@ -148,7 +153,10 @@ def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash
     repository.add_offer_redemption(
         session,
         WalletOfferRedemption(
-            offer_hash=offer_hash, holder_id=holder.id, state="pending", created_at=rt.clock.now()
+            offer_hash=offer_hash,
+            holder_id=holder.id,
+            state=OfferClaimState.PENDING,
+            created_at=rt.clock.now(),
         ),
     )
     try:
@@ -171,7 +179,7 @@ def _take_over_stale_claim(
         session,
         offer_hash,
         holder.id,
-        pending="pending",
+        pending=OfferClaimState.PENDING,
         stale_before=now - STALE_CLAIM_SECONDS,
         now=now,
     )
@@ -180,7 +188,7 @@ def _take_over_stale_claim(
 
 
 def _release_offer(session: Session, offer_hash: str) -> None:
-    repository.delete_offer_redemption(session, offer_hash, state="pending")
+    repository.delete_offer_redemption(session, offer_hash, state=OfferClaimState.PENDING)
 
 
 def _redeem(
@@ -338,7 +346,7 @@ class CheckedCredential:
     claims: dict[str, object]
     vct: str
     expires_at: int | None
-    status: str
+    status: status_list.CredentialStatus
     status_reference: status_list.StatusListReference | None
 
 
@@ -370,7 +378,7 @@ def check_credential(
         reference = (
             status_list.parse_status_claim(payload["status"]) if "status" in payload else None
         )
-        status = "VALID"
+        status = status_list.CredentialStatus.VALID
         if reference is not None:
             value = STATUS_LISTS.status(
                 fetcher,
@@ -378,7 +386,8 @@ def check_credential(
                 lambda header: ISSUER_KEYS.key_for(fetcher, expected_issuer, header, now),
                 now,
             )
-            status = status_list.StatusValue(value).name
+            # StatusValue() raises on a value that §7.1 does not define
+            status = status_list.CredentialStatus.of(status_list.StatusValue(value))
     except CredentialRejected:
         raise
     except (
@@ -431,7 +440,7 @@ def _store(
     repository.add_credential(session, row)
     redemption = repository.offer_redemption(session, _offer_hash(offer))
     if redemption is not None:
-        redemption.state = "done"
+        redemption.state = OfferClaimState.DONE
     transparency.append(
         session,
         holder.id,

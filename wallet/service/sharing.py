@@ -33,9 +33,8 @@ from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
 from wallet import repository
-from wallet.models import WalletHolder, WalletPresentationRequest
+from wallet.models import LogEvent, RequestState, WalletHolder, WalletPresentationRequest
 from wallet.service import consents, holdings, selection, transparency
-from wallet.service.transparency import LogEvent
 
 
 class RequestNotFound(NotFound):
@@ -207,15 +206,19 @@ def current_view(
     return selection.view_json(views, opened)
 
 
-def _take(session: Session, rt: Runtime, row: WalletPresentationRequest, outcome: str) -> None:
+def _take(
+    session: Session, rt: Runtime, row: WalletPresentationRequest, outcome: RequestState
+) -> None:
     """Move the request out of ``pending`` exactly once (a replayed answer fails here)."""
     now = rt.clock.now()
-    if row.state == "pending" and row.expires_at <= now:
-        row.state = "expired"
+    if row.state == RequestState.PENDING and row.expires_at <= now:
+        row.state = RequestState.EXPIRED
         session.commit()
-    if row.state == "expired":
+    if row.state == RequestState.EXPIRED:
         raise RequestExpired("ask the verifier for a new request")
-    if not repository.move_presentation_request(session, row.id, old="pending", new=outcome):
+    if not repository.move_presentation_request(
+        session, row.id, old=RequestState.PENDING, new=outcome
+    ):
         session.rollback()
         raise RequestNotPending(f"this request was already {row.state}")
 
@@ -237,7 +240,7 @@ def approve(
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
-    _take(session, rt, row, "approved")
+    _take(session, rt, row, RequestState.APPROVED)
     now = rt.clock.now()
     vp_token = selection.build_vp_token(
         chosen, opened, audience=row.client_id, nonce=row.nonce, now=now
@@ -265,7 +268,7 @@ def approve(
 
 def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> str:
     row = get_request(session, holder, request_id)
-    _take(session, rt, row, "denied")
+    _take(session, rt, row, RequestState.DENIED)
     asked = selection.evaluate(dcql.parse_query(row.dcql_query), [])  # what was refused (paths)
     consent = consents.record_refusal(session, rt, holder, row, asked)
     session.commit()

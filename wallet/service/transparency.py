@@ -17,25 +17,9 @@ from dataclasses import dataclass
 from sqlmodel import Session
 
 from wallet import repository
-from wallet.models import WalletLogEntry
+from wallet.models import LogEvent, WalletLogEntry
 
 GENESIS = "0" * 64
-
-
-class LogEvent:
-    CREDENTIAL_RECEIVED = "credential_received"
-    CREDENTIAL_RECEIPT_FAILED = "credential_receipt_failed"
-    CREDENTIAL_DELETED = "credential_deleted"
-    PRESENTATION_REQUESTED = "presentation_requested"
-    SHARED = "shared"
-    SHARE_FAILED = "share_failed"
-    DENIED = "denied"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    GRANT_REQUESTED = "grant_requested"
-    GRANT_APPROVED = "grant_approved"
-    GRANT_DENIED = "grant_denied"
-    PULLED = "pulled"
-    PULL_REFUSED = "pull_refused"
 
 
 def _entry_hash(prev: str, seq: int, at: int, event: str, entry: dict[str, object]) -> str:
@@ -49,7 +33,7 @@ def _entry_hash(prev: str, seq: int, at: int, event: str, entry: dict[str, objec
 
 
 def append(
-    session: Session, holder_id: str, at: int, event: str, entry: dict[str, object]
+    session: Session, holder_id: str, at: int, event: LogEvent, entry: dict[str, object]
 ) -> WalletLogEntry:
     """Add an entry (the caller commits; ``(holder_id, seq)`` is unique, so two concurrent
     appends cannot fork the chain: one of them fails and its transaction rolls back)."""
