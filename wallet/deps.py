@@ -11,8 +11,8 @@ from sqlmodel import Session
 from core.auth import bearer_token
 from core.db import session_scope
 from core.runtime import Runtime
-from wallet import accounts
 from wallet.models import WalletHolder, WalletService
+from wallet.service import accounts
 
 
 def get_runtime(request: Request) -> Runtime:

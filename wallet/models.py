@@ -9,8 +9,71 @@ the transparency log hold claim *paths*, never values. Every holder-owned row ca
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
+
+from core.standards.status_list import CredentialStatus
+
+# The vocabularies of the state and kind columns (stored as their string values).
+
+
+class RequestState(StrEnum):
+    """A request the holder answers: a verifier's presentation request or a service's grant
+    request (a grant request is never stored as expired, only shown so)."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    DENIED = "denied"
+    EXPIRED = "expired"
+
+
+class OfferClaimState(StrEnum):
+    """A credential offer's redemption: claimed while its code is spent, then done."""
+
+    PENDING = "pending"
+    DONE = "done"
+
+
+class ConsentKind(StrEnum):
+    SINGLE = "single"  # one presentation to a verifier
+    STANDING = "standing"  # a service's grant, pulled under until it ends
+
+
+class ConsentState(StrEnum):
+    GIVEN = "given"  # a single consent
+    ACTIVE = "active"  # a standing consent
+    REFUSED = "refused"
+    FAILED = "failed"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"  # shown, never stored: an active consent past its expires_at
+
+
+class ConsentEventKind(StrEnum):
+    GIVEN = "given"
+    PRESENTED = "presented"
+    FAILED = "failed"
+    REFUSED = "refused"
+    WITHDRAWN = "withdrawn"
+
+
+class LogEvent(StrEnum):
+    """What a transparency log entry records."""
+
+    CREDENTIAL_RECEIVED = "credential_received"
+    CREDENTIAL_RECEIPT_FAILED = "credential_receipt_failed"
+    CREDENTIAL_DELETED = "credential_deleted"
+    PRESENTATION_REQUESTED = "presentation_requested"
+    SHARED = "shared"
+    SHARE_FAILED = "share_failed"
+    DENIED = "denied"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    GRANT_REQUESTED = "grant_requested"
+    GRANT_APPROVED = "grant_approved"
+    GRANT_DENIED = "grant_denied"
+    PULLED = "pulled"
+    PULL_REFUSED = "pull_refused"
 
 
 class WalletHolder(SQLModel, table=True):
@@ -59,7 +122,7 @@ class WalletCredential(SQLModel, table=True):
     expires_at: int | None = None
     status_uri: str | None = Field(default=None, max_length=500)
     status_idx: int | None = None
-    status: str = Field(default="VALID", max_length=16)
+    status: str = Field(default=CredentialStatus.VALID, max_length=16)
     status_checked_at: int | None = None
 
 
@@ -79,7 +142,7 @@ class WalletPresentationRequest(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=36)
     holder_id: str = Field(foreign_key="wallet_holder.id", index=True, max_length=36)
-    state: str = Field(default="pending", max_length=16)
+    state: str = Field(default=RequestState.PENDING, max_length=16)
     client_id: str = Field(max_length=500)
     verifier: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
     response_uri: str = Field(max_length=1000)
@@ -163,7 +226,7 @@ class WalletGrantRequest(SQLModel, table=True):
     id: str = Field(primary_key=True, max_length=36)
     service_id: str = Field(foreign_key="wallet_service.id", index=True, max_length=36)
     holder_id: str | None = Field(default=None, foreign_key="wallet_holder.id", index=True)
-    state: str = Field(default="pending", max_length=16)
+    state: str = Field(default=RequestState.PENDING, max_length=16)
     dcql_query: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
     purpose: str = Field(max_length=1000)
     duration_seconds: int

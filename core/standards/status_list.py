@@ -32,7 +32,7 @@ import zlib
 from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import IntEnum
+from enum import IntEnum, StrEnum
 from typing import Final, NotRequired, TypedDict
 
 from core import b64url
@@ -55,6 +55,23 @@ class StatusValue(IntEnum):
     VALID = 0
     INVALID = 1
     SUSPENDED = 2
+
+
+class CredentialStatus(StrEnum):
+    """A credential's status as the roles name it: a §7.1 value's name, or ``UNKNOWN`` for a
+    value that §7.1 leaves to applications or does not define."""
+
+    VALID = "VALID"
+    INVALID = "INVALID"
+    SUSPENDED = "SUSPENDED"
+    UNKNOWN = "UNKNOWN"
+
+    @classmethod
+    def of(cls, value: int) -> CredentialStatus:
+        try:
+            return cls[StatusValue(value).name]
+        except ValueError:
+            return cls.UNKNOWN
 
 
 class StatusListJson(TypedDict):

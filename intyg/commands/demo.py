@@ -206,7 +206,7 @@ def _sequence_of(token: str | None) -> int:
 
 
 def ensure_wallet_user(runtime: Runtime, password: str) -> None:
-    from wallet import accounts
+    from wallet.service import accounts
 
     with session_scope(runtime.engine) as session:
         try:

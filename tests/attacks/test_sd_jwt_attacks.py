@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from core import jose
 from core.clock import FixedClock
 from tests.verifier.support import Roles, assert_rejected
-from wallet import receiving
+from wallet.service import receiving
 
 from .support import (
     HostileIssuer,

@@ -25,7 +25,7 @@ never silently lost.
     offer it again; the issuer's admin API shows the credential as issued.)
 
     A wallet killed *before* it spent the code leaves its claim pending; once no redemption
-    can still be running (``wallet.receiving.STALE_CLAIM_SECONDS``) the claim is taken over
+    can still be running (``wallet.service.receiving.STALE_CLAIM_SECONDS``) the claim is taken over
     and the unspent code redeems, so that credential is not lost either.
 """
 
@@ -52,7 +52,7 @@ from core.clock import FixedClock
 from tests.helpers import learner_claims
 from tests.issuer.support import local
 from tests.wallet.flows import make_offer, rows
-from wallet import receiving
+from wallet.service import receiving
 
 # --- (a) the batch killed half-way -----------------------------------------------------------
 
@@ -265,7 +265,7 @@ def test_a_wallet_failing_before_it_stores_reports_the_offer_taken(
 # handler, no response) at the moment it would store a received credential.
 DYING_SERVER = """
 import os, sys
-from wallet import receiving
+from wallet.service import receiving
 receiving._store = lambda *args, **kwargs: os._exit(137)
 from intyg.cli import main
 main(sys.argv[1:])

@@ -45,8 +45,8 @@ from tests.verifier.support import Roles, local
 from tests.wallet.conftest import sign_up_and_in
 from tests.wallet.flows import register_service, service_auth
 from verifier.models import VerifierTenant
-from wallet import holdings
 from wallet.models import WalletCredential, WalletHolder, WalletSigningKey
+from wallet.service import holdings
 
 VCT = f"{BASE}/types/skill-credential"
 PASSWORD = "correct horse battery staple"

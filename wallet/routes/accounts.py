@@ -7,8 +7,8 @@ from fastapi import APIRouter, Response, status
 from core.auth import bearer_token
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet import accounts
 from wallet.deps import Authorization, ClientAddress, HolderDep, RuntimeDep, SessionDep
+from wallet.service import accounts
 
 router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: accounts"])
 

@@ -7,9 +7,9 @@ from fastapi import APIRouter, Response, status
 from core.runtime import Runtime
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet import holdings, receiving
 from wallet.deps import HolderDep, RuntimeDep, SessionDep
 from wallet.models import WalletCredential, WalletHolder
+from wallet.service import holdings, receiving
 
 router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: credentials"])
 

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Depends, status
 from core.auth import require_admin
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet import accounts, consents, grants
 from wallet.deps import Authorization, HolderDep, RuntimeDep, ServiceDep, SessionDep
+from wallet.service import accounts, consents, grants
 
 router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: standing consent"])
 

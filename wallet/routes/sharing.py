@@ -9,9 +9,9 @@ from fastapi.responses import JSONResponse
 
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet import consents, portability, sharing, transparency
 from wallet.deps import HolderDep, RuntimeDep, SessionDep
 from wallet.models import SEQ_MAX, WalletPresentationRequest
+from wallet.service import consents, portability, sharing, transparency
 
 router = APIRouter(route_class=BoundedJsonRoute)
 

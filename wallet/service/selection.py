@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from core import jose
 from core.errors import InvalidInput
 from core.standards import dcql, sd_jwt
-from wallet.holdings import OpenedCredential
+from wallet.service.holdings import OpenedCredential
 
 Path = tuple[str | int, ...]
 

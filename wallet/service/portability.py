@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from core.runtime import Runtime
-from wallet import consents, holdings, transparency
 from wallet.models import WalletHolder
+from wallet.service import consents, holdings, transparency
 
 EXPORT_FORMAT = "intyg-wallet-export/1"
 

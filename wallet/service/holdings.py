@@ -9,18 +9,21 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose
 from core.db import before_network_call
 from core.errors import IntygError, NotFound
 from core.http import Fetcher
 from core.runtime import Runtime
-from core.standards import sd_jwt, status_list
-from core.standards.status_list import StatusList
-from wallet import transparency, vault
-from wallet.models import WalletCredential, WalletHolder
-from wallet.transparency import LogEvent
+from core.standards import sd_jwt
+from core.standards.status_list import CredentialStatus, StatusList
+from wallet import repository
+from wallet.models import LogEvent, WalletCredential, WalletHolder
+from wallet.service import transparency, vault
+
+# Never offered to a verifier nor pulled by a service.
+UNUSABLE = frozenset({CredentialStatus.INVALID, CredentialStatus.SUSPENDED})
 
 
 class CredentialNotFound(NotFound):
@@ -37,11 +40,7 @@ class OpenedCredential:
 
 
 def list_credentials(session: Session, holder: WalletHolder) -> Sequence[WalletCredential]:
-    return session.exec(
-        select(WalletCredential)
-        .where(WalletCredential.holder_id == holder.id)
-        .order_by(col(WalletCredential.received_at).desc(), col(WalletCredential.id))
-    ).all()
+    return repository.credentials_of(session, holder.id)
 
 
 def get_credential(session: Session, holder: WalletHolder, credential_id: str) -> WalletCredential:
@@ -49,11 +48,7 @@ def get_credential(session: Session, holder: WalletHolder, credential_id: str) -
         credential_id = str(uuid.UUID(credential_id))
     except ValueError:
         raise CredentialNotFound() from None
-    row = session.exec(
-        select(WalletCredential).where(
-            WalletCredential.id == credential_id, WalletCredential.holder_id == holder.id
-        )
-    ).first()
+    row = repository.credential_of(session, holder.id, credential_id)
     if row is None:
         raise CredentialNotFound()
     return row
@@ -86,8 +81,7 @@ def open_usable(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str
     return {
         row.id: open_credential(rt, holder, row)
         for row in list_credentials(session, holder)
-        if row.status not in ("INVALID", "SUSPENDED")
-        and (row.expires_at is None or row.expires_at > now)
+        if row.status not in UNUSABLE and (row.expires_at is None or row.expires_at > now)
     }
 
 
@@ -100,7 +94,11 @@ def refresh_statuses(
     fetched), however many credentials point into it. A list that cannot be had, or lacks a
     credential's index, leaves that credential at its last known status (``status_checked_at``
     tells its age). Revoked (``INVALID``) is final and not looked up again."""
-    due = [r for r in rows if r.status_uri and r.status_idx is not None and r.status != "INVALID"]
+    due = [
+        r
+        for r in rows
+        if r.status_uri and r.status_idx is not None and r.status != CredentialStatus.INVALID
+    ]
     if not due:
         return rows
     now = rt.clock.now()
@@ -116,9 +114,8 @@ def refresh_statuses(
             value = _entry(lists[source], row.status_idx)
         except IntygError:
             continue
-        row.status = status_list.StatusValue(value).name if value in (0, 1, 2) else "UNKNOWN"
+        row.status = CredentialStatus.of(value)
         row.status_checked_at = now
-        session.add(row)
     session.commit()
     return rows
 
@@ -148,7 +145,7 @@ def delete_credential(
     session: Session, rt: Runtime, holder: WalletHolder, credential_id: str
 ) -> None:
     row = get_credential(session, holder, credential_id)
-    session.delete(row)
+    repository.delete_credential(session, row)
     transparency.append(
         session,
         holder.id,

@@ -15,14 +15,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.standards import dcql
-from wallet import consents, holdings, selection, transparency
-from wallet.models import WalletConsent, WalletGrantRequest, WalletHolder, WalletService
-from wallet.transparency import LogEvent
+from wallet import repository
+from wallet.models import (
+    ConsentEventKind,
+    ConsentKind,
+    ConsentState,
+    LogEvent,
+    RequestState,
+    WalletConsent,
+    WalletGrantRequest,
+    WalletHolder,
+    WalletService,
+)
+from wallet.service import consents, holdings, selection, transparency
 
 MAX_DURATION = 365 * 86_400
 REQUEST_TTL = 30 * 86_400
@@ -79,9 +89,7 @@ def request_grant(
     if not purpose.strip():
         raise InvalidInput("purpose: say, in words, why the service needs the claims")
     dcql.parse_query(dcql_query)  # refuse a malformed query now, not when the holder looks
-    holder = session.exec(
-        select(WalletHolder).where(WalletHolder.username == username.strip().lower())
-    ).first()
+    holder = repository.holder_by_username(session, username.strip().lower())
     now = rt.clock.now()
     row = WalletGrantRequest(
         id=str(uuid.uuid4()),
@@ -93,7 +101,7 @@ def request_grant(
         created_at=now,
         expires_at=now + REQUEST_TTL,
     )
-    session.add(row)
+    repository.add_grant_request(session, row)
     if holder is not None:
         transparency.append(
             session,
@@ -115,23 +123,13 @@ def request_grant(
 def pending_for_holder(
     session: Session, rt: Runtime, holder: WalletHolder
 ) -> Sequence[WalletGrantRequest]:
-    return session.exec(
-        select(WalletGrantRequest)
-        .where(
-            WalletGrantRequest.holder_id == holder.id,
-            WalletGrantRequest.state == "pending",
-            WalletGrantRequest.expires_at > rt.clock.now(),
-        )
-        .order_by(col(WalletGrantRequest.created_at).desc())
-    ).all()
+    return repository.grant_requests_of(
+        session, holder.id, state=RequestState.PENDING, live_at=rt.clock.now()
+    )
 
 
 def _holder_request(session: Session, holder: WalletHolder, request_id: str) -> WalletGrantRequest:
-    row = session.exec(
-        select(WalletGrantRequest).where(
-            WalletGrantRequest.id == request_id, WalletGrantRequest.holder_id == holder.id
-        )
-    ).first()
+    row = repository.grant_request_of_holder(session, holder.id, request_id)
     if row is None:
         raise GrantRequestNotFound()
     return row
@@ -140,7 +138,7 @@ def _holder_request(session: Session, holder: WalletHolder, request_id: str) -> 
 def view(
     session: Session, rt: Runtime, holder: WalletHolder, row: WalletGrantRequest
 ) -> dict[str, object]:
-    service = session.get(WalletService, row.service_id)
+    service = repository.service_by_id(session, row.service_id)
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     return {
@@ -165,21 +163,20 @@ def approve(
     choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]],
 ) -> WalletConsent:
     row = _holder_request(session, holder, request_id)
-    if row.state != "pending" or row.expires_at <= rt.clock.now():
+    if row.state != RequestState.PENDING or row.expires_at <= rt.clock.now():
         raise GrantNotPending(f"this grant request is {row.state}")
-    service = session.get(WalletService, row.service_id)
+    service = repository.service_by_id(session, row.service_id)
     assert service is not None
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
     now = rt.clock.now()
-    row.state = "approved"
-    session.add(row)
+    row.state = RequestState.APPROVED
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
-        kind="standing",
-        state="active",
+        kind=ConsentKind.STANDING,
+        state=ConsentState.ACTIVE,
         pseudonym=consents.pseudonym(rt, holder, service.client_id),
         recipient={
             "client_id": service.client_id,
@@ -197,9 +194,8 @@ def approve(
         created_at=now,
         expires_at=now + row.duration_seconds,
     )
-    session.add(consent)
-    session.flush()
-    consents.add_event(session, consent.id, now, "given")
+    repository.add_consent(session, consent)
+    consents.add_event(session, consent.id, now, ConsentEventKind.GIVEN)
     transparency.append(
         session,
         holder.id,
@@ -220,11 +216,10 @@ def approve(
 
 def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> None:
     row = _holder_request(session, holder, request_id)
-    if row.state != "pending":
+    if row.state != RequestState.PENDING:
         raise GrantNotPending(f"this grant request is {row.state}")
-    row.state = "denied"
-    session.add(row)
-    service = session.get(WalletService, row.service_id)
+    row.state = RequestState.DENIED
+    service = repository.service_by_id(session, row.service_id)
     transparency.append(
         session,
         holder.id,
@@ -241,18 +236,14 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
 
 def service_request_state(
     session: Session, rt: Runtime, service: WalletService, request_id: str
-) -> str:
+) -> RequestState:
     """What a service may learn of its own request: pending, approved, denied (or expired)."""
-    row = session.exec(
-        select(WalletGrantRequest).where(
-            WalletGrantRequest.id == request_id, WalletGrantRequest.service_id == service.id
-        )
-    ).first()
+    row = repository.grant_request_of_service(session, service.id, request_id)
     if row is None:
         raise GrantRequestNotFound()
-    if row.state == "pending" and row.expires_at <= rt.clock.now():
-        return "expired"
-    return row.state
+    if row.state == RequestState.PENDING and row.expires_at <= rt.clock.now():
+        return RequestState.EXPIRED
+    return RequestState(row.state)
 
 
 def pull(
@@ -261,12 +252,10 @@ def pull(
     """A fresh presentation for a live grant (``grant_id`` is the grant request's id)."""
     if not nonce or len(nonce) > NONCE_RE_MAX:
         raise InvalidInput("nonce: 1-256 characters chosen by the service for this pull")
-    consent = session.exec(
-        select(WalletConsent).where(WalletConsent.grant_request_id == grant_id)
-    ).first()
+    consent = repository.consent_for_grant(session, grant_id)
     if consent is None or consent.recipient.get("service_id") != service.id:
         raise GrantNotApproved()
-    holder = session.get(WalletHolder, consent.holder_id)
+    holder = repository.holder_by_id(session, consent.holder_id)
     assert holder is not None
     now = rt.clock.now()
     refusal = (
@@ -282,7 +271,7 @@ def pull(
             LogEvent.PULL_REFUSED,
             {"consent_id": consent.id, "recipient": service.name, "reason": refusal.code},
         )
-        consents.add_event(session, consent.id, now, "failed", refusal.code)
+        consents.add_event(session, consent.id, now, ConsentEventKind.FAILED, refusal.code)
         session.commit()
         raise refusal
     chosen = _chosen_of(consent)
@@ -293,7 +282,7 @@ def pull(
     vp_token = selection.build_vp_token(
         chosen, opened, audience=service.client_id, nonce=nonce, now=now
     )
-    consents.add_event(session, consent.id, now, "presented")
+    consents.add_event(session, consent.id, now, ConsentEventKind.PRESENTED)
     transparency.append(
         session,
         holder.id,
@@ -312,7 +301,7 @@ def pull(
 
 
 def _refusal(consent: WalletConsent, now: int) -> GrantWithdrawn | GrantExpired | None:
-    if consent.state == "withdrawn":
+    if consent.state == ConsentState.WITHDRAWN:
         return GrantWithdrawn("the holder withdrew this grant; ask again if you still need it")
     if consent.expires_at is not None and consent.expires_at <= now:
         return GrantExpired("the grant's time is up; ask the holder again")
@@ -341,7 +330,7 @@ def _unusable_credential(
         row = holdings.refresh_status(
             session, rt, holdings.get_credential(session, holder, credential_id)
         )
-        if row.status in ("INVALID", "SUSPENDED"):
+        if row.status in holdings.UNUSABLE:
             return GrantCredentialUnusable(f"the issuer has marked the credential {row.status}")
     return None
 

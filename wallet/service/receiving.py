@@ -19,9 +19,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from core import jose, jsontext
 from core.db import before_network_call
@@ -29,9 +28,15 @@ from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
-from wallet import transparency, vault
-from wallet.models import WalletCredential, WalletHolder, WalletOfferRedemption
-from wallet.transparency import LogEvent
+from wallet import repository
+from wallet.models import (
+    LogEvent,
+    OfferClaimState,
+    WalletCredential,
+    WalletHolder,
+    WalletOfferRedemption,
+)
+from wallet.service import transparency, vault
 
 
 class OfferInvalid(InvalidInput):
@@ -141,10 +146,14 @@ STALE_CLAIM_SECONDS = 600
 
 
 def _claim_offer(session: Session, rt: Runtime, holder: WalletHolder, offer_hash: str) -> None:
-    session.add(
+    repository.add_offer_redemption(
+        session,
         WalletOfferRedemption(
-            offer_hash=offer_hash, holder_id=holder.id, state="pending", created_at=rt.clock.now()
-        )
+            offer_hash=offer_hash,
+            holder_id=holder.id,
+            state=OfferClaimState.PENDING,
+            created_at=rt.clock.now(),
+        ),
     )
     try:
         session.commit()
@@ -162,26 +171,20 @@ def _take_over_stale_claim(
     """Take over a claim that a dead process left pending (one caller wins): the holder may
     try again, and the issuer says whether the code was spent (``issuer_refused``)."""
     now = rt.clock.now()
-    result = session.execute(
-        update(WalletOfferRedemption)
-        .where(
-            col(WalletOfferRedemption.offer_hash) == offer_hash,
-            col(WalletOfferRedemption.state) == "pending",
-            col(WalletOfferRedemption.created_at) <= now - STALE_CLAIM_SECONDS,
-        )
-        .values(holder_id=holder.id, created_at=now)
+    taken = repository.take_over_offer_redemption(
+        session,
+        offer_hash,
+        holder.id,
+        pending=OfferClaimState.PENDING,
+        stale_before=now - STALE_CLAIM_SECONDS,
+        now=now,
     )
     session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return taken
 
 
 def _release_offer(session: Session, offer_hash: str) -> None:
-    session.execute(
-        delete(WalletOfferRedemption).where(
-            col(WalletOfferRedemption.offer_hash) == offer_hash,
-            col(WalletOfferRedemption.state) == "pending",
-        )
-    )
+    repository.delete_offer_redemption(session, offer_hash, state=OfferClaimState.PENDING)
 
 
 def _redeem(
@@ -339,7 +342,7 @@ class CheckedCredential:
     claims: dict[str, object]
     vct: str
     expires_at: int | None
-    status: str
+    status: status_list.CredentialStatus
     status_reference: status_list.StatusListReference | None
 
 
@@ -371,10 +374,11 @@ def check_credential(
         reference = (
             status_list.parse_status_claim(payload["status"]) if "status" in payload else None
         )
-        status = "VALID"
+        status = status_list.CredentialStatus.VALID
         if reference is not None:
             value = rt.caches.status_lists.status(fetcher, expected_issuer, reference, now)
-            status = status_list.StatusValue(value).name
+            # StatusValue() raises on a value that §7.1 does not define
+            status = status_list.CredentialStatus.of(status_list.StatusValue(value))
     except CredentialRejected:
         raise
     except (
@@ -424,11 +428,10 @@ def _store(
         status=checked.status,
         status_checked_at=now,
     )
-    session.add(row)
-    redemption = session.get(WalletOfferRedemption, _offer_hash(offer))
+    repository.add_credential(session, row)
+    redemption = repository.offer_redemption(session, _offer_hash(offer))
     if redemption is not None:
-        redemption.state = "done"
-        session.add(redemption)
+        redemption.state = OfferClaimState.DONE
     transparency.append(
         session,
         holder.id,

@@ -16,21 +16,25 @@ import json
 import uuid
 from collections.abc import Sequence
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose
 from core.errors import Conflict, NotFound
 from core.runtime import Runtime
-from wallet import transparency, vault
+from wallet import repository
 from wallet.models import (
+    ConsentEventKind,
+    ConsentKind,
+    ConsentState,
+    LogEvent,
     WalletConsent,
     WalletConsentEvent,
     WalletHolder,
     WalletPresentationRequest,
     WalletSigningKey,
 )
-from wallet.selection import Chosen, QueryView, disclosed_paths
-from wallet.transparency import LogEvent
+from wallet.service import transparency, vault
+from wallet.service.selection import Chosen, QueryView, disclosed_paths
 
 TYP_RECEIPT = "consent-receipt+jwt"
 DEFAULT_LEGAL_BASIS = "consent (GDPR art. 6.1 a)"
@@ -54,9 +58,15 @@ def pseudonym(rt: Runtime, holder: WalletHolder, recipient: str) -> str:
 
 
 def add_event(
-    session: Session, consent_id: str, at: int, event: str, reason: str | None = None
+    session: Session,
+    consent_id: str,
+    at: int,
+    event: ConsentEventKind,
+    reason: str | None = None,
 ) -> None:
-    session.add(WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason))
+    repository.add_consent_event(
+        session, WalletConsentEvent(consent_id=consent_id, at=at, event=event, reason=reason)
+    )
 
 
 def requested_paths(views: Sequence[QueryView]) -> list[object]:
@@ -79,8 +89,8 @@ def record_presentation(
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
-        kind="single",
-        state="given",
+        kind=ConsentKind.SINGLE,
+        state=ConsentState.GIVEN,
         pseudonym=pseudonym(rt, holder, request.client_id),
         recipient=dict(request.verifier),
         purpose=request.purpose,
@@ -97,9 +107,8 @@ def record_presentation(
         presentation_request_id=request.id,
         created_at=now,
     )
-    session.add(consent)
-    session.flush()
-    add_event(session, consent.id, now, "given")
+    repository.add_consent(session, consent)
+    add_event(session, consent.id, now, ConsentEventKind.GIVEN)
     return consent
 
 
@@ -112,7 +121,7 @@ def presented(
     chosen: Sequence[Chosen],
 ) -> None:
     now = rt.clock.now()
-    add_event(session, consent.id, now, "presented")
+    add_event(session, consent.id, now, ConsentEventKind.PRESENTED)
     transparency.append(
         session,
         holder.id,
@@ -137,11 +146,10 @@ def presentation_failed(
     reason: str,
 ) -> None:
     now = rt.clock.now()
-    stored = session.get(WalletConsent, consent.id)
+    stored = repository.consent_by_id(session, consent.id)
     if stored is not None:
-        stored.state = "failed"
-        session.add(stored)
-    add_event(session, consent.id, now, "failed", reason)
+        stored.state = ConsentState.FAILED
+    add_event(session, consent.id, now, ConsentEventKind.FAILED, reason)
     transparency.append(
         session,
         holder.id,
@@ -167,8 +175,8 @@ def record_refusal(
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
-        kind="single",
-        state="refused",
+        kind=ConsentKind.SINGLE,
+        state=ConsentState.REFUSED,
         pseudonym=pseudonym(rt, holder, request.client_id),
         recipient=dict(request.verifier),
         purpose=request.purpose,
@@ -180,9 +188,8 @@ def record_refusal(
         presentation_request_id=request.id,
         created_at=now,
     )
-    session.add(consent)
-    session.flush()
-    add_event(session, consent.id, now, "refused")
+    repository.add_consent(session, consent)
+    add_event(session, consent.id, now, ConsentEventKind.REFUSED)
     transparency.append(
         session,
         holder.id,
@@ -199,41 +206,29 @@ def record_refusal(
 
 
 def list_consents(session: Session, holder: WalletHolder) -> Sequence[WalletConsent]:
-    return session.exec(
-        select(WalletConsent)
-        .where(WalletConsent.holder_id == holder.id)
-        .order_by(col(WalletConsent.created_at).desc(), col(WalletConsent.id))
-    ).all()
+    return repository.consents_of(session, holder.id)
 
 
 def get_consent(session: Session, holder: WalletHolder, consent_id: str) -> WalletConsent:
-    row = session.exec(
-        select(WalletConsent).where(
-            WalletConsent.id == consent_id, WalletConsent.holder_id == holder.id
-        )
-    ).first()
+    row = repository.consent_of(session, holder.id, consent_id)
     if row is None:
         raise ConsentNotFound()
     return row
 
 
 def events(session: Session, consent_id: str) -> Sequence[WalletConsentEvent]:
-    return session.exec(
-        select(WalletConsentEvent)
-        .where(WalletConsentEvent.consent_id == consent_id)
-        .order_by(col(WalletConsentEvent.at), col(WalletConsentEvent.id))
-    ).all()
+    return repository.consent_events(session, consent_id)
 
 
 def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[str, object]:
     """The record as the holder sees it and as the receipt carries it."""
     state = consent.state
     if (
-        state == "active"
+        state == ConsentState.ACTIVE
         and consent.expires_at is not None
         and consent.expires_at <= rt.clock.now()
     ):
-        state = "expired"
+        state = ConsentState.EXPIRED
     return {
         "id": consent.id,
         "schema": RECEIPT_SCHEMA,
@@ -259,13 +254,12 @@ def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[s
 
 def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: str) -> WalletConsent:
     consent = get_consent(session, holder, consent_id)
-    if consent.state not in ("given", "active"):
+    if consent.state not in (ConsentState.GIVEN, ConsentState.ACTIVE):
         raise ConsentNotActive(f"a {consent.state} consent cannot be withdrawn")
     now = rt.clock.now()
-    consent.state = "withdrawn"
+    consent.state = ConsentState.WITHDRAWN
     consent.withdrawn_at = now
-    session.add(consent)
-    add_event(session, consent.id, now, "withdrawn")
+    add_event(session, consent.id, now, ConsentEventKind.WITHDRAWN)
     transparency.append(
         session,
         holder.id,
@@ -286,16 +280,13 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
 
 def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
     """The wallet's receipt-signing key, created on first use (sealed under the master key)."""
-    row = session.exec(
-        select(WalletSigningKey)
-        .where(col(WalletSigningKey.retired_at).is_(None))
-        .order_by(col(WalletSigningKey.created_at).desc())
-    ).first()
+    row = repository.active_signing_key(session)
     if row is not None:
         jwk = json.loads(rt.master_key.open(row.sealed_private, f"wallet-signing-key:{row.kid}"))
         return jose.PrivateKey.from_jwk(jwk)
     key = jose.PrivateKey.generate()
-    session.add(
+    repository.add_signing_key(
+        session,
         WalletSigningKey(
             kid=key.kid,
             alg=key.alg,
@@ -304,16 +295,14 @@ def wallet_key(session: Session, rt: Runtime) -> jose.PrivateKey:
                 json.dumps(key.private_jwk()).encode(), f"wallet-signing-key:{key.kid}"
             ),
             created_at=rt.clock.now(),
-        )
+        ),
     )
     session.commit()
     return key
 
 
 def published_keys(session: Session) -> list[dict[str, str]]:
-    rows = session.exec(
-        select(WalletSigningKey).order_by(col(WalletSigningKey.created_at).desc())
-    ).all()
+    rows = repository.signing_keys(session)
     return [{**row.public_jwk, "kid": row.kid, "alg": row.alg, "use": "sig"} for row in rows]
 
 

@@ -15,27 +15,15 @@ from dataclasses import dataclass
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.tokens import hash_secret, new_secret
-from wallet import vault
-from wallet.models import (
-    WalletConsent,
-    WalletConsentEvent,
-    WalletCredential,
-    WalletGrantRequest,
-    WalletHolder,
-    WalletLogEntry,
-    WalletOfferRedemption,
-    WalletPresentationRequest,
-    WalletService,
-    WalletSession,
-    WalletSigninThrottle,
-)
+from wallet import repository
+from wallet.models import WalletHolder, WalletService, WalletSession, WalletSigninThrottle
+from wallet.service import vault
 
 SESSION_TTL = 12 * 3600
 THROTTLE_WINDOW = 15 * 60
@@ -106,7 +94,7 @@ def sign_up(session: Session, rt: Runtime, username: str, password: str) -> Wall
         created_at=rt.clock.now(),
     )
     holder.sealed_pseudonym_secret = vault.seal(rt, holder, secrets.token_bytes(32), "pseudonym")
-    session.add(holder)
+    repository.add_holder(session, holder)
     try:
         session.commit()
     except IntegrityError:
@@ -120,17 +108,12 @@ def reset_password(session: Session, username: str, password: str) -> WalletHold
     clears the account's sign-in lockout."""
     name = normalise_username(username)
     check_password(password)
-    holder = session.exec(select(WalletHolder).where(WalletHolder.username == name)).first()
+    holder = repository.holder_by_username(session, name)
     if holder is None:
         raise AccountNotFound(f"no account {name!r}")
     holder.password_hash = _hasher.hash(password)
-    session.add(holder)
-    session.execute(delete(WalletSession).where(col(WalletSession.holder_id) == holder.id))
-    session.execute(
-        delete(WalletSigninThrottle).where(
-            col(WalletSigninThrottle.key_hash) == hash_secret(f"account:{name}")
-        )
-    )
+    repository.delete_sessions_of(session, holder.id)
+    repository.delete_throttle(session, hash_secret(f"account:{name}"))
     session.commit()
     return holder
 
@@ -142,25 +125,23 @@ def sign_in(
     name = username.strip().lower()
     keys = (hash_secret(f"account:{name}"), hash_secret(f"address:{address}"))
     _refuse_if_locked(session, keys, now)
-    holder = session.exec(select(WalletHolder).where(WalletHolder.username == name)).first()
+    holder = repository.holder_by_username(session, name)
     if not _password_matches(holder.password_hash if holder else _DUMMY_HASH, password):
         _count_failure(session, keys[0], now, THROTTLE_LIMIT_ACCOUNT)
         _count_failure(session, keys[1], now, THROTTLE_LIMIT_ADDRESS)
         session.commit()
         raise BadCredentials()
     assert holder is not None
-    session.execute(
-        delete(WalletSigninThrottle).where(col(WalletSigninThrottle.key_hash) == keys[0])
-    )
+    repository.delete_throttle(session, keys[0])
     if _hasher.check_needs_rehash(holder.password_hash):
         holder.password_hash = _hasher.hash(password)
-        session.add(holder)
     token = new_secret("intyg_session_")
     expires = now + SESSION_TTL
-    session.add(
+    repository.add_session(
+        session,
         WalletSession(
             token_hash=hash_secret(token), holder_id=holder.id, created_at=now, expires_at=expires
-        )
+        ),
     )
     session.commit()
     return NewSession(token=token, expires_at=expires)
@@ -175,29 +156,29 @@ def _password_matches(password_hash: str, password: str) -> bool:
 
 def _refuse_if_locked(session: Session, keys: tuple[str, ...], now: int) -> None:
     for key in keys:
-        row = session.get(WalletSigninThrottle, key)
+        row = repository.throttle(session, key)
         if row is not None and row.locked_until > now:
             raise TooManyAttempts(f"try again in {row.locked_until - now} seconds")
 
 
 def _count_failure(session: Session, key: str, now: int, limit: int) -> None:
-    row = session.get(WalletSigninThrottle, key)
+    row = repository.throttle(session, key)
     if row is None or row.window_start <= now - THROTTLE_WINDOW:
         row = row or WalletSigninThrottle(key_hash=key, window_start=now)
         row.failures, row.window_start, row.locked_until = 0, now, 0
     row.failures += 1
     if row.failures >= limit:
         row.locked_until = now + LOCKOUT
-    session.add(row)
+    repository.add_throttle(session, row)
 
 
 def holder_for_session(session: Session, rt: Runtime, token: str | None) -> WalletHolder:
     if not token:
         raise SessionInvalid("sign in first (Authorization: Bearer <session token>)")
-    row = session.get(WalletSession, hash_secret(token))
+    row = repository.session_by_token_hash(session, hash_secret(token))
     if row is None or row.expires_at <= rt.clock.now():
         raise SessionInvalid()
-    holder = session.get(WalletHolder, row.holder_id)
+    holder = repository.holder_by_id(session, row.holder_id)
     if holder is None:
         raise SessionInvalid()
     return holder
@@ -205,29 +186,13 @@ def holder_for_session(session: Session, rt: Runtime, token: str | None) -> Wall
 
 def sign_out(session: Session, token: str | None) -> None:
     if token:
-        session.execute(
-            delete(WalletSession).where(col(WalletSession.token_hash) == hash_secret(token))
-        )
+        repository.delete_session(session, hash_secret(token))
         session.commit()
 
 
 def delete_account(session: Session, holder: WalletHolder) -> None:
     """Delete everything the wallet holds about the holder, in one transaction."""
-    consent_ids = select(WalletConsent.id).where(WalletConsent.holder_id == holder.id)
-    session.execute(
-        delete(WalletConsentEvent).where(col(WalletConsentEvent.consent_id).in_(consent_ids))
-    )
-    for table in (
-        WalletConsent,
-        WalletGrantRequest,
-        WalletPresentationRequest,
-        WalletCredential,
-        WalletOfferRedemption,
-        WalletLogEntry,
-        WalletSession,
-    ):
-        session.execute(delete(table).where(col(table.holder_id) == holder.id))
-    session.execute(delete(WalletHolder).where(col(WalletHolder.id) == holder.id))
+    repository.delete_holder(session, holder.id)
     session.commit()
 
 
@@ -255,7 +220,7 @@ def create_service(session: Session, rt: Runtime, name: str, client_id: str) -> 
         api_key_hash=hash_secret(api_key),
         created_at=rt.clock.now(),
     )
-    session.add(service)
+    repository.add_service(session, service)
     try:
         session.commit()
     except IntegrityError:
@@ -272,9 +237,7 @@ class ServiceUnauthenticated(Unauthenticated):
 def service_for_api_key(session: Session, api_key: str | None) -> WalletService:
     if not api_key:
         raise ServiceUnauthenticated()
-    service = session.exec(
-        select(WalletService).where(WalletService.api_key_hash == hash_secret(api_key))
-    ).first()
+    service = repository.service_by_api_key_hash(session, hash_secret(api_key))
     if service is None:
         raise ServiceUnauthenticated("the service API key is not valid")
     return service

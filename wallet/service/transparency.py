@@ -14,28 +14,12 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import func
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from wallet.models import WalletLogEntry
+from wallet import repository
+from wallet.models import LogEvent, WalletLogEntry
 
 GENESIS = "0" * 64
-
-
-class LogEvent:
-    CREDENTIAL_RECEIVED = "credential_received"
-    CREDENTIAL_RECEIPT_FAILED = "credential_receipt_failed"
-    CREDENTIAL_DELETED = "credential_deleted"
-    PRESENTATION_REQUESTED = "presentation_requested"
-    SHARED = "shared"
-    SHARE_FAILED = "share_failed"
-    DENIED = "denied"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    GRANT_REQUESTED = "grant_requested"
-    GRANT_APPROVED = "grant_approved"
-    GRANT_DENIED = "grant_denied"
-    PULLED = "pulled"
-    PULL_REFUSED = "pull_refused"
 
 
 def _entry_hash(prev: str, seq: int, at: int, event: str, entry: dict[str, object]) -> str:
@@ -49,16 +33,11 @@ def _entry_hash(prev: str, seq: int, at: int, event: str, entry: dict[str, objec
 
 
 def append(
-    session: Session, holder_id: str, at: int, event: str, entry: dict[str, object]
+    session: Session, holder_id: str, at: int, event: LogEvent, entry: dict[str, object]
 ) -> WalletLogEntry:
     """Add an entry (the caller commits; ``(holder_id, seq)`` is unique, so two concurrent
     appends cannot fork the chain: one of them fails and its transaction rolls back)."""
-    last = session.exec(
-        select(WalletLogEntry)
-        .where(WalletLogEntry.holder_id == holder_id)
-        .order_by(col(WalletLogEntry.seq).desc())
-        .limit(1)
-    ).first()
+    last = repository.last_log_entry(session, holder_id)
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
     row = WalletLogEntry(
@@ -70,17 +49,14 @@ def append(
         prev_hash=prev,
         hash=_entry_hash(prev, seq, at, event, entry),
     )
-    session.add(row)
+    repository.add_log_entry(session, row)
     return row
 
 
 def entries(
     session: Session, holder_id: str, *, limit: int, before: int | None
 ) -> Sequence[WalletLogEntry]:
-    query = select(WalletLogEntry).where(WalletLogEntry.holder_id == holder_id)
-    if before is not None:
-        query = query.where(WalletLogEntry.seq < before)
-    return session.exec(query.order_by(col(WalletLogEntry.seq).desc()).limit(limit)).all()
+    return repository.log_entries(session, holder_id, limit=limit, before=before)
 
 
 @dataclass(frozen=True)
@@ -93,11 +69,7 @@ class ChainCheck:
 
 
 def verify_chain(session: Session, holder_id: str) -> ChainCheck:
-    rows = session.exec(
-        select(WalletLogEntry)
-        .where(WalletLogEntry.holder_id == holder_id)
-        .order_by(col(WalletLogEntry.seq))
-    ).all()
+    rows = repository.log_chain(session, holder_id)
     prev = GENESIS
     for expected_seq, row in enumerate(rows, start=1):
         if row.seq != expected_seq:
@@ -112,13 +84,3 @@ def verify_chain(session: Session, holder_id: str) -> ChainCheck:
             )
         prev = row.hash
     return ChainCheck(True, len(rows), None, None, prev)
-
-
-def count(session: Session, holder_id: str) -> int:
-    return int(
-        session.exec(
-            select(func.count())
-            .select_from(WalletLogEntry)
-            .where(WalletLogEntry.holder_id == holder_id)
-        ).one()
-    )

@@ -24,8 +24,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from cryptography import x509
-from sqlalchemy import update
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose, jsontext, trustlists
 from core.db import before_network_call
@@ -33,9 +32,9 @@ from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
-from wallet import consents, holdings, selection, transparency
-from wallet.models import WalletHolder, WalletPresentationRequest
-from wallet.transparency import LogEvent
+from wallet import repository
+from wallet.models import LogEvent, RequestState, WalletHolder, WalletPresentationRequest
+from wallet.service import consents, holdings, selection, transparency
 
 
 class RequestNotFound(NotFound):
@@ -172,7 +171,7 @@ def _store_request(
         created_at=now,
         expires_at=min(verified.exp, now + rt.settings.presentation_request_ttl_seconds),
     )
-    session.add(row)
+    repository.add_presentation_request(session, row)
     transparency.append(
         session,
         holder.id,
@@ -193,12 +192,7 @@ def _store_request(
 def get_request(
     session: Session, holder: WalletHolder, request_id: str
 ) -> WalletPresentationRequest:
-    row = session.exec(
-        select(WalletPresentationRequest).where(
-            WalletPresentationRequest.id == request_id,
-            WalletPresentationRequest.holder_id == holder.id,
-        )
-    ).first()
+    row = repository.presentation_request_of(session, holder.id, request_id)
     if row is None:
         raise RequestNotFound()
     return row
@@ -212,24 +206,19 @@ def current_view(
     return selection.view_json(views, opened)
 
 
-def _take(session: Session, rt: Runtime, row: WalletPresentationRequest, outcome: str) -> None:
+def _take(
+    session: Session, rt: Runtime, row: WalletPresentationRequest, outcome: RequestState
+) -> None:
     """Move the request out of ``pending`` exactly once (a replayed answer fails here)."""
     now = rt.clock.now()
-    if row.state == "pending" and row.expires_at <= now:
-        row.state = "expired"
-        session.add(row)
+    if row.state == RequestState.PENDING and row.expires_at <= now:
+        row.state = RequestState.EXPIRED
         session.commit()
-    if row.state == "expired":
+    if row.state == RequestState.EXPIRED:
         raise RequestExpired("ask the verifier for a new request")
-    moved = session.execute(
-        update(WalletPresentationRequest)
-        .where(
-            col(WalletPresentationRequest.id) == row.id,
-            col(WalletPresentationRequest.state) == "pending",
-        )
-        .values(state=outcome)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not repository.move_presentation_request(
+        session, row.id, old=RequestState.PENDING, new=outcome
+    ):
         session.rollback()
         raise RequestNotPending(f"this request was already {row.state}")
 
@@ -251,7 +240,7 @@ def approve(
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
     chosen = selection.resolve_choice(views, choice)
-    _take(session, rt, row, "approved")
+    _take(session, rt, row, RequestState.APPROVED)
     now = rt.clock.now()
     vp_token = selection.build_vp_token(
         chosen, opened, audience=row.client_id, nonce=row.nonce, now=now
@@ -279,7 +268,7 @@ def approve(
 
 def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> str:
     row = get_request(session, holder, request_id)
-    _take(session, rt, row, "denied")
+    _take(session, rt, row, RequestState.DENIED)
     asked = selection.evaluate(dcql.parse_query(row.dcql_query), [])  # what was refused (paths)
     consent = consents.record_refusal(session, rt, holder, row, asked)
     session.commit()
