@@ -10,9 +10,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from sqlalchemy import delete, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from core import jose, trustlists
 from core import x509 as certs
@@ -22,8 +20,9 @@ from core.runtime import Runtime
 from core.standards import dcql, oid4vp, trust_list
 from core.tokens import hash_secret, new_secret
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
-from verifier import ca, pipeline
-from verifier.models import VerifierRequest, VerifierTenant, VerifierUsedNonce
+from schemas.verifier_api import RequestState, Verdict
+from verifier import ca, pipeline, repository
+from verifier.models import VerifierRequest, VerifierTenant
 from verifier.resolution import TrustedResolvers, load_trust_list
 
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
@@ -99,27 +98,23 @@ def create_verifier(
     )
     api_key = new_secret(API_KEY_PREFIX)
     tenant_id = str(uuid.uuid4())
-    session.add(
-        VerifierTenant(
-            id=tenant_id,
-            slug=slug,
-            name=name.strip(),
-            organisation_number=org_number,
-            dns_name=dns,
-            api_key_hash=hash_secret(api_key),
-            kid=key.kid,
-            sealed_private=rt.master_key.seal(
-                json.dumps(key.private_jwk()).encode(), f"verifier-key:{tenant_id}"
-            ),
-            certificate_chain=certs.certificate_to_pem(leaf) + certs.certificate_to_pem(ca_cert),
-            created_at=rt.clock.now(),
-        )
+    tenant = VerifierTenant(
+        id=tenant_id,
+        slug=slug,
+        name=name.strip(),
+        organisation_number=org_number,
+        dns_name=dns,
+        api_key_hash=hash_secret(api_key),
+        kid=key.kid,
+        sealed_private=rt.master_key.seal(
+            json.dumps(key.private_jwk()).encode(), f"verifier-key:{tenant_id}"
+        ),
+        certificate_chain=certs.certificate_to_pem(leaf) + certs.certificate_to_pem(ca_cert),
+        created_at=rt.clock.now(),
     )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        raise VerifierExists(f"the slug {slug!r} is taken") from None
+    if not repository.insert_tenant(session, tenant):
+        raise VerifierExists(f"the slug {slug!r} is taken")
+    session.commit()
     return CreatedVerifier(slug, oid4vp.x509_san_dns_client_id(dns), api_key)
 
 
@@ -127,18 +122,17 @@ def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedVerifier:
     """A new API key for an existing verifier (the old one stops working at once)."""
     tenant = tenant_by_slug(session, slug)
     api_key = new_secret(API_KEY_PREFIX)
-    tenant.api_key_hash = hash_secret(api_key)
-    session.add(tenant)
+    repository.set_api_key_hash(session, tenant.id, hash_secret(api_key))
     session.commit()
     return CreatedVerifier(slug, client_id(tenant), api_key)
 
 
 def list_tenants(session: Session) -> list[VerifierTenant]:
-    return list(session.exec(select(VerifierTenant).order_by(col(VerifierTenant.slug))).all())
+    return repository.all_tenants(session)
 
 
 def tenant_by_slug(session: Session, slug: str) -> VerifierTenant:
-    tenant = session.exec(select(VerifierTenant).where(VerifierTenant.slug == slug)).first()
+    tenant = repository.tenant_by_slug(session, slug)
     if tenant is None:
         raise VerifierNotFound(f"no verifier {slug!r}")
     return tenant
@@ -147,9 +141,7 @@ def tenant_by_slug(session: Session, slug: str) -> VerifierTenant:
 def authenticate(session: Session, slug: str, api_key: str | None) -> VerifierTenant:
     if not api_key:
         raise Unauthenticated("a verifier API key is required (Authorization: Bearer)")
-    tenant = session.exec(
-        select(VerifierTenant).where(VerifierTenant.api_key_hash == hash_secret(api_key))
-    ).first()
+    tenant = repository.tenant_by_api_key_hash(session, hash_secret(api_key))
     if tenant is None or not secrets.compare_digest(tenant.slug, slug):
         raise Unauthenticated("the API key is not valid for this verifier")
     return tenant
@@ -178,8 +170,7 @@ def put_trust_list(
         rt.clock.now(),
         min_sequence_number=current.sequence_number if current else None,
     )
-    tenant.trust_list = token.strip()
-    session.add(tenant)
+    repository.set_trust_list(session, tenant.id, token.strip())
     session.commit()
     return parsed
 
@@ -243,7 +234,8 @@ def create_request(
     )
     payload["purpose"] = purpose.strip()
     token = oid4vp.sign_request_object(payload, _signing_key(rt, tenant), _x5c(tenant))
-    session.add(
+    repository.insert_request(
+        session,
         VerifierRequest(
             id=request_id,
             tenant_id=tenant.id,
@@ -255,7 +247,7 @@ def create_request(
             request_object=token,
             created_at=now,
             expires_at=now + REQUEST_TTL,
-        )
+        ),
     )
     session.commit()
     request_uri = f"{base}/request-objects/{request_id}"
@@ -281,11 +273,7 @@ def _request(session: Session, tenant_id: str, request_id: str) -> VerifierReque
         request_id = str(uuid.UUID(request_id))
     except ValueError:
         raise RequestNotFound() from None
-    row = session.exec(
-        select(VerifierRequest).where(
-            VerifierRequest.id == request_id, VerifierRequest.tenant_id == tenant_id
-        )
-    ).first()
+    row = repository.request_of(session, tenant_id, request_id)
     if row is None:
         raise RequestNotFound()
     return row
@@ -294,7 +282,7 @@ def _request(session: Session, tenant_id: str, request_id: str) -> VerifierReque
 def request_object(session: Session, rt: Runtime, slug: str, request_id: str) -> str:
     tenant = tenant_by_slug(session, slug)
     row = _request(session, tenant.id, request_id)
-    if row.status != "pending" or row.expires_at <= rt.clock.now():
+    if row.status != RequestState.PENDING or row.expires_at <= rt.clock.now():
         raise RequestNotFound("the request was answered or has expired")
     return row.request_object
 
@@ -303,12 +291,12 @@ def request_status(
     session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str
 ) -> VerifierRequest:
     row = _request(session, tenant.id, request_id)
-    if row.status == "pending" and row.expires_at <= rt.clock.now():
-        row.status = "expired"
-        session.add(row)
+    if row.status == RequestState.PENDING and row.expires_at <= rt.clock.now():
+        repository.expire_request(session, row.id)
         session.commit()
-    if row.status == "processing":  # the response is being checked: still pending outside
-        row = row.model_copy(update={"status": "pending"})
+        row.status = RequestState.EXPIRED
+    if row.status == RequestState.PROCESSING:  # the response is being checked: pending outside
+        row.status = RequestState.PENDING
     return row
 
 
@@ -327,39 +315,31 @@ def receive_response(
         raise ResponseNotAccepted("the request has expired")
     if response.state is None or not secrets.compare_digest(response.state, row.state):
         raise ResponseNotAccepted("state does not match the request")
-    moved = session.execute(
-        update(VerifierRequest)
-        .where(col(VerifierRequest.id) == row.id, col(VerifierRequest.status) == "pending")
-        .values(status="processing", answered_at=now)
-    )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if not repository.claim_request(session, row.id, now):
         session.rollback()
         raise ResponseNotAccepted("this request was already answered (its nonce is used)")
     before_network_call(session)  # the nonce is spent; checking may fetch keys and lists
     if response.error is not None:
         result: dict[str, object] = {
-            "verdict": "rejected",
+            "verdict": Verdict.REJECTED,
             "error": response.error,
             "error_description": response.error_description,
         }
-        status = "rejected"
+        status = RequestState.REJECTED
     else:
         assert response.vp_token is not None
         try:
             result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
         except IntygError as exc:  # e.g. the trust list lapsed: never leave it "processing"
             result = {
-                "verdict": "invalid",
+                "verdict": Verdict.INVALID,
                 "error": exc.code,
                 "detail": exc.detail,
                 "credentials": {},
             }
-        status = "fulfilled" if result["verdict"] == "valid" else "rejected"
-    session.execute(
-        update(VerifierRequest)
-        .where(col(VerifierRequest.id) == row.id)
-        .values(status=status, result=result)
-    )
+        valid = result["verdict"] == Verdict.VALID
+        status = RequestState.FULFILLED if valid else RequestState.REJECTED
+    repository.finish_request(session, row.id, status, result)
     session.commit()
     return {}
 
@@ -375,7 +355,12 @@ def _verify_vp_token(
     try:
         oid4vp.check_vp_token_against_query(vp_token, row.dcql_query)
     except oid4vp.Oid4vpError as exc:
-        return {"verdict": "invalid", "error": exc.code, "detail": exc.detail, "credentials": {}}
+        return {
+            "verdict": Verdict.INVALID,
+            "error": exc.code,
+            "detail": exc.detail,
+            "credentials": {},
+        }
     listed = get_trust_list(rt, tenant)
     resolvers = TrustedResolvers(rt)
     results: dict[str, list[dict[str, object]]] = {}
@@ -410,7 +395,7 @@ def _verify_vp_token(
             for item in answered:
                 item["claims"] = None
     return {
-        "verdict": "valid" if valid and evaluation_ok else "invalid",
+        "verdict": Verdict.VALID if valid and evaluation_ok else Verdict.INVALID,
         "error": None if evaluation_ok else "dcql_not_satisfied",
         "credentials": results,
     }
@@ -453,22 +438,11 @@ def verify_direct(
 
     def remember(nonce: str) -> None:
         digest = hash_secret(f"{tenant.id}:{nonce}")
-        try:
-            with session.begin_nested():
-                session.add(
-                    VerifierUsedNonce(
-                        nonce_hash=digest,
-                        tenant_id=tenant.id,
-                        expires_at=now + 2 * policy.kb_max_age,
-                    )
-                )
-        except IntegrityError:
-            raise pipeline.NonceReplayed(
-                "a presentation with this nonce was verified before"
-            ) from None
+        if not repository.remember_nonce(session, digest, tenant.id, now + 2 * policy.kb_max_age):
+            raise pipeline.NonceReplayed("a presentation with this nonce was verified before")
 
     if secrets.randbelow(100) == 0:
-        session.execute(delete(VerifierUsedNonce).where(col(VerifierUsedNonce.expires_at) <= now))
+        repository.purge_used_nonces(session, now)
     before_network_call(session)
     result = pipeline.verify(
         presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember
