@@ -1,10 +1,8 @@
-"""The verifier's use cases: tenants, trust lists, OpenID4VP requests and responses, and
-direct verification. No FastAPI here; the pipeline is in ``verifier.pipeline``."""
+"""OpenID4VP requests (a signed request object by reference) and the wallet's responses."""
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -12,174 +10,20 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
-from core import jose, trustlists
+from core import jose
 from core import x509 as certs
 from core.db import before_network_call
-from core.errors import Conflict, IntygError, InvalidInput, NotFound, OAuthError, Unauthenticated
+from core.errors import IntygError, InvalidInput
 from core.runtime import Runtime
-from core.standards import dcql, oid4vp, trust_list
-from core.tokens import hash_secret, new_secret
-from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
+from core.standards import dcql, oid4vp
 from schemas.verifier_api import RequestState, Verdict
-from verifier import ca, pipeline, repository
+from verifier import pipeline, repository
 from verifier.models import VerifierRequest, VerifierTenant
-from verifier.resolution import TrustedResolvers, load_trust_list
+from verifier.resolution import TrustedResolvers
+from verifier.service.errors import QueryRefused, RequestNotFound, ResponseNotAccepted
+from verifier.service.tenants import client_id, get_trust_list, tenant_by_slug, verifier_url
 
-SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
-DNS_RE = re.compile(
-    r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
-)
-API_KEY_PREFIX = "intyg_verifier_"
 REQUEST_TTL = 600
-
-
-class VerifierExists(Conflict):
-    code = "verifier_exists"
-    title = "A verifier with this slug already exists"
-
-
-class VerifierNotFound(NotFound):
-    code = "verifier_not_found"
-    title = "No such verifier"
-
-
-class RequestNotFound(NotFound):
-    code = "request_not_found"
-    title = "No such presentation request"
-
-
-class QueryRefused(InvalidInput):
-    """The requester's DCQL query is not valid: input that does not fit (422), reported under
-    the DCQL error's own code (``dcql_malformed``, ``dcql_unsupported_format``, ...)."""
-
-    title = dcql.DcqlError.title
-
-    def __init__(self, cause: dcql.DcqlError) -> None:
-        super().__init__(cause.detail)
-        self.code = cause.code  # type: ignore[misc]  # the precise dcql_* code on this instance
-
-
-class ResponseNotAccepted(OAuthError):
-    """What the response endpoint answers the wallet (OpenID4VP §8.2: an OAuth error body)."""
-
-    code = "invalid_request"
-    title = "The response is not accepted"
-
-
-@dataclass(frozen=True)
-class CreatedVerifier:
-    slug: str
-    client_id: str
-    api_key: str
-
-
-def verifier_url(rt: Runtime, slug: str) -> str:
-    return f"{rt.settings.public_url}/verifiers/{slug}"
-
-
-def create_verifier(
-    session: Session, rt: Runtime, *, slug: str, name: str, organisation_number: str, dns_name: str
-) -> CreatedVerifier:
-    if not SLUG_RE.fullmatch(slug):
-        raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
-    if not name.strip() or len(name) > 200:
-        raise InvalidInput("name: a display name of 1-200 characters")
-    dns = dns_name.strip().lower()
-    if not DNS_RE.fullmatch(dns):
-        raise InvalidInput("dns_name: a host name such as rekrytering.example.se")
-    try:
-        org_number = normalise_organisationsnummer(organisation_number)
-    except IdentityNumberError as exc:
-        raise InvalidInput(f"organisation_number: {exc}") from None
-    key = jose.PrivateKey.generate()
-    ca_cert, ca_key = ca.load_or_create(rt)
-    leaf = certs.issue_verifier_certificate(
-        ca_cert, ca_key, dns, key.public, rt.clock.now(), organisation=name.strip()
-    )
-    api_key = new_secret(API_KEY_PREFIX)
-    tenant_id = str(uuid.uuid4())
-    tenant = VerifierTenant(
-        id=tenant_id,
-        slug=slug,
-        name=name.strip(),
-        organisation_number=org_number,
-        dns_name=dns,
-        api_key_hash=hash_secret(api_key),
-        kid=key.kid,
-        sealed_private=rt.master_key.seal(
-            json.dumps(key.private_jwk()).encode(), f"verifier-key:{tenant_id}"
-        ),
-        certificate_chain=certs.certificate_to_pem(leaf) + certs.certificate_to_pem(ca_cert),
-        created_at=rt.clock.now(),
-    )
-    if not repository.insert_tenant(session, tenant):
-        raise VerifierExists(f"the slug {slug!r} is taken")
-    session.commit()
-    return CreatedVerifier(slug, oid4vp.x509_san_dns_client_id(dns), api_key)
-
-
-def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedVerifier:
-    """A new API key for an existing verifier (the old one stops working at once)."""
-    tenant = tenant_by_slug(session, slug)
-    api_key = new_secret(API_KEY_PREFIX)
-    repository.set_api_key_hash(session, tenant.id, hash_secret(api_key))
-    session.commit()
-    return CreatedVerifier(slug, client_id(tenant), api_key)
-
-
-def list_tenants(session: Session) -> list[VerifierTenant]:
-    return repository.all_tenants(session)
-
-
-def tenant_by_slug(session: Session, slug: str) -> VerifierTenant:
-    tenant = repository.tenant_by_slug(session, slug)
-    if tenant is None:
-        raise VerifierNotFound(f"no verifier {slug!r}")
-    return tenant
-
-
-def authenticate(session: Session, slug: str, api_key: str | None) -> VerifierTenant:
-    if not api_key:
-        raise Unauthenticated("a verifier API key is required (Authorization: Bearer)")
-    tenant = repository.tenant_by_api_key_hash(session, hash_secret(api_key))
-    if tenant is None or not secrets.compare_digest(tenant.slug, slug):
-        raise Unauthenticated("the API key is not valid for this verifier")
-    return tenant
-
-
-def client_id(tenant: VerifierTenant) -> str:
-    return oid4vp.x509_san_dns_client_id(tenant.dns_name)
-
-
-# --- trust list ------------------------------------------------------------------------------
-
-
-def put_trust_list(
-    session: Session, rt: Runtime, tenant: VerifierTenant, token: str
-) -> trust_list.TrustList:
-    """Accept a signed trust list (checked against the operator keys) for this verifier."""
-    current = None
-    if tenant.trust_list:
-        try:
-            current = load_trust_list(rt, tenant.trust_list)
-        except IntygError:
-            current = None
-    parsed = trust_list.verify_trust_list(
-        token.strip(),
-        trustlists.operator_keys(rt),
-        rt.clock.now(),
-        min_sequence_number=current.sequence_number if current else None,
-    )
-    repository.set_trust_list(session, tenant.id, token.strip())
-    session.commit()
-    return parsed
-
-
-def get_trust_list(rt: Runtime, tenant: VerifierTenant) -> trust_list.TrustList:
-    return load_trust_list(rt, tenant.trust_list)
-
-
-# --- OpenID4VP requests ----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -410,42 +254,3 @@ def _answered_required(query: dcql.DcqlQuery, vp_token: Mapping[str, object]) ->
         for credential_set in query.credential_sets
         if credential_set.required
     )
-
-
-# --- direct verification ---------------------------------------------------------------------
-
-
-def verify_direct(
-    session: Session,
-    rt: Runtime,
-    tenant: VerifierTenant,
-    presentation: str,
-    *,
-    expected_nonce: str | None,
-    expected_aud: str | None,
-    require_key_binding: bool,
-) -> pipeline.Result:
-    listed = get_trust_list(rt, tenant)
-    policy = pipeline.Policy(
-        trust_list=listed,
-        require_key_binding=require_key_binding,
-        expected_aud=expected_aud or (client_id(tenant) if expected_nonce else None),
-        expected_nonce=expected_nonce,
-        status_unknown=rt.settings.verifier_status_unknown,
-        skew=rt.settings.clock_skew_seconds,
-    )
-    now = rt.clock.now()
-
-    def remember(nonce: str) -> None:
-        digest = hash_secret(f"{tenant.id}:{nonce}")
-        if not repository.remember_nonce(session, digest, tenant.id, now + 2 * policy.kb_max_age):
-            raise pipeline.NonceReplayed("a presentation with this nonce was verified before")
-
-    if secrets.randbelow(100) == 0:
-        repository.purge_used_nonces(session, now)
-    before_network_call(session)
-    result = pipeline.verify(
-        presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember
-    )
-    session.commit()
-    return result
