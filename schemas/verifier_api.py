@@ -2,7 +2,37 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class RequestState(StrEnum):
+    """Where a presentation request stands; ``processing`` is only ever seen inside."""
+
+    PENDING = "pending"
+    PROCESSING = "processing"
+    FULFILLED = "fulfilled"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+
+
+class Verdict(StrEnum):
+    """A verification's verdict; ``rejected`` when the holder declined to answer."""
+
+    VALID = "valid"
+    INVALID = "invalid"
+    REJECTED = "rejected"
+
+
+class Outcome(StrEnum):
+    """One pipeline check's outcome."""
+
+    PASSED = "passed"
+    FAILED = "failed"
+    NOT_RUN = "not_run"
+    SKIPPED = "skipped"
+    WARNING = "warning"
 
 
 class _Wire(BaseModel):
@@ -42,7 +72,7 @@ class CreatedRequest(_Wire):
 
 class RequestStatus(_Wire):
     id: str
-    status: str = Field(examples=["pending", "fulfilled", "rejected", "expired"])
+    status: RequestState = Field(examples=["pending", "fulfilled", "rejected", "expired"])
     purpose: str
     created_at: int
     expires_at: int

@@ -11,6 +11,8 @@ from __future__ import annotations
 from sqlalchemy import Column, LargeBinary, Text
 from sqlmodel import JSON, Field, SQLModel
 
+from schemas.verifier_api import RequestState
+
 
 class VerifierTenant(SQLModel, table=True):
     __tablename__ = "verifier_tenant"
@@ -35,7 +37,7 @@ class VerifierRequest(SQLModel, table=True):
     tenant_id: str = Field(foreign_key="verifier_tenant.id", index=True, max_length=36)
     state: str = Field(unique=True, max_length=64)
     nonce: str = Field(unique=True, max_length=64)
-    status: str = Field(default="pending", max_length=16)
+    status: str = Field(default=RequestState.PENDING, max_length=16)  # a RequestState
     dcql_query: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
     purpose: str = Field(max_length=1000)
     trusted_issuers: list[str] | None = Field(default=None, sa_column=Column(JSON))

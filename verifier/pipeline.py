@@ -23,6 +23,7 @@ from core import jose
 from core.errors import IntygError
 from core.standards import dcql, sd_jwt, sd_jwt_vc, status_list
 from core.standards.trust_list import TrustedIssuer, TrustList
+from schemas.verifier_api import Outcome, Verdict
 
 CHECKS = (
     "format",
@@ -110,10 +111,13 @@ class Policy:
     kb_max_age: int = 300
 
 
+_GOOD = frozenset({Outcome.PASSED, Outcome.SKIPPED, Outcome.WARNING})
+
+
 @dataclass
 class Check:
     name: str
-    outcome: Literal["passed", "failed", "not_run", "skipped", "warning"]
+    outcome: Outcome
     code: str | None = None
     detail: str | None = None
 
@@ -128,22 +132,22 @@ class Check:
 
 @dataclass
 class Result:
-    checks: list[Check] = field(default_factory=lambda: [Check(n, "not_run") for n in CHECKS])
+    checks: list[Check] = field(default_factory=lambda: [Check(n, Outcome.NOT_RUN) for n in CHECKS])
     issuer: dict[str, object] = field(default_factory=dict)
     vct: str | None = None
     claims: dict[str, object] | None = None
 
     @property
     def valid(self) -> bool:
-        return all(c.outcome in ("passed", "skipped", "warning") for c in self.checks)
+        return all(c.outcome in _GOOD for c in self.checks)
 
     def failed(self) -> Check | None:
-        return next((c for c in self.checks if c.outcome == "failed"), None)
+        return next((c for c in self.checks if c.outcome == Outcome.FAILED), None)
 
     def as_json(self) -> dict[str, object]:
         failed = self.failed()
         return {
-            "verdict": "valid" if self.valid else "invalid",
+            "verdict": Verdict.VALID if self.valid else Verdict.INVALID,
             "failed_check": failed.name if failed else None,
             "checks": [c.as_json() for c in self.checks],
             "issuer": self.issuer,
@@ -180,7 +184,7 @@ def verify(
     """Run every check; ``remember_nonce`` raises ``NonceReplayed`` for a nonce seen before."""
     result = Result()
     run = _Run(presentation, policy, resolvers, now, remember_nonce)
-    steps: dict[str, Callable[[_Run, Result], str | None]] = {
+    steps: dict[str, Callable[[_Run, Result], Outcome | None]] = {
         "format": _format,
         "algorithm": _algorithm,
         "issuer_key": _issuer_key,
@@ -196,13 +200,13 @@ def verify(
         try:
             outcome = steps[check.name](run, result)
         except IntygError as exc:
-            check.outcome, check.code, check.detail = "failed", exc.code, exc.detail
+            check.outcome, check.code, check.detail = Outcome.FAILED, exc.code, exc.detail
             break
         except _Accepted as accepted:
-            check.outcome, check.code = "warning", accepted.error.code
+            check.outcome, check.code = Outcome.WARNING, accepted.error.code
             check.detail = accepted.error.detail
             continue
-        check.outcome = outcome or "passed"  # type: ignore[assignment]
+        check.outcome = outcome or Outcome.PASSED
     if result.valid:
         result.claims = _released_claims(run.claims, policy.credential_query)
     return result
@@ -282,10 +286,10 @@ def _validity(run: _Run, _result: Result) -> None:
     sd_jwt_vc.check_validity(run.jws.payload, now=run.now, skew=run.policy.skew)
 
 
-def _status(run: _Run, result: Result) -> str | None:
+def _status(run: _Run, result: Result) -> Outcome | None:
     assert run.jws is not None
     if "status" not in run.jws.payload:
-        return "skipped"
+        return Outcome.SKIPPED
     reference = status_list.parse_status_claim(run.jws.payload["status"])
     try:
         value = run.resolvers.status(reference, str(result.issuer["id"]), run.now)
@@ -311,11 +315,11 @@ def _disclosures(run: _Run, _result: Result) -> None:
     run.claims = processed.claims
 
 
-def _key_binding(run: _Run, _result: Result) -> str | None:
+def _key_binding(run: _Run, _result: Result) -> Outcome | None:
     assert run.jws is not None and run.parts is not None
     policy = run.policy
     if run.parts.kb_jwt is None and not policy.require_key_binding:
-        return "skipped"
+        return Outcome.SKIPPED
     if policy.expected_aud is None or policy.expected_nonce is None:
         raise KeyBindingUnconfigured("give the nonce (and audience) the holder was asked to sign")
     sd_jwt.verify_kb_jwt(
@@ -331,10 +335,10 @@ def _key_binding(run: _Run, _result: Result) -> str | None:
     return None
 
 
-def _dcql(run: _Run, result: Result) -> str | None:
+def _dcql(run: _Run, result: Result) -> Outcome | None:
     query = run.policy.credential_query
     if query is None:
-        return "skipped"
+        return Outcome.SKIPPED
     meta = query.meta
     if isinstance(meta, dcql.SdJwtVcMeta) and result.vct not in meta.vct_values:
         raise VctNotRequested(f"the request asked for {sorted(meta.vct_values)}")

@@ -15,7 +15,7 @@ from core.standards.trust_list import TrustList
 from core.web import BoundedJsonRoute
 from schemas import verifier_api as wire
 from verifier import service
-from verifier.deps import RuntimeDep, ServiceAdmin, SessionDep, Slug, TenantDep
+from verifier.routes.deps import RuntimeDep, ServiceAdmin, SessionDep, Slug, TenantDep
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}

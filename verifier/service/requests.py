@@ -1,0 +1,256 @@
+"""OpenID4VP requests (a signed request object by reference) and the wallet's responses."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from core import jose
+from core import x509 as certs
+from core.db import before_network_call
+from core.errors import IntygError, InvalidInput
+from core.runtime import Runtime
+from core.standards import dcql, oid4vp
+from schemas.verifier_api import RequestState, Verdict
+from verifier import pipeline, repository
+from verifier.models import VerifierRequest, VerifierTenant
+from verifier.resolution import TrustedResolvers
+from verifier.service.errors import QueryRefused, RequestNotFound, ResponseNotAccepted
+from verifier.service.tenants import client_id, get_trust_list, tenant_by_slug, verifier_url
+
+REQUEST_TTL = 600
+
+
+@dataclass(frozen=True)
+class CreatedRequest:
+    id: str
+    authorization_request: str
+    request_uri: str
+    status_url: str
+
+
+def create_request(
+    session: Session,
+    rt: Runtime,
+    tenant: VerifierTenant,
+    *,
+    dcql_query: Mapping[str, object],
+    purpose: str,
+    trusted_issuers: list[str] | None,
+) -> CreatedRequest:
+    try:
+        query = dcql.parse_query(dcql_query)
+    except dcql.DcqlError as exc:
+        raise QueryRefused(exc) from None
+    if not purpose.strip():
+        raise InvalidInput("purpose: say in words why you ask for these claims")
+    listed = get_trust_list(rt, tenant)  # no trust list, no answer could verify: refuse now
+    if trusted_issuers is not None:
+        unknown = [i for i in trusted_issuers if listed.issuer(i) is None]
+        if unknown:
+            raise InvalidInput(f"trusted_issuers: not on the trust list: {unknown}")
+    now = rt.clock.now()
+    request_id = str(uuid.uuid4())
+    base = verifier_url(rt, tenant.slug)
+    state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    payload = oid4vp.request_object_payload(
+        client_id=client_id(tenant),
+        response_uri=f"{base}/responses/{request_id}",
+        nonce=nonce,
+        state=state,
+        dcql_query=dcql.to_json(query),
+        client_metadata={
+            "client_name": tenant.name,
+            "vp_formats_supported": {
+                "dc+sd-jwt": {
+                    "sd-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+                    "kb-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+                }
+            },
+        },
+        iat=now,
+        exp=now + REQUEST_TTL,
+    )
+    payload["purpose"] = purpose.strip()
+    token = oid4vp.sign_request_object(payload, _signing_key(rt, tenant), _x5c(tenant))
+    repository.insert_request(
+        session,
+        VerifierRequest(
+            id=request_id,
+            tenant_id=tenant.id,
+            state=state,
+            nonce=nonce,
+            dcql_query=dcql.to_json(query),
+            purpose=purpose.strip(),
+            trusted_issuers=trusted_issuers,
+            request_object=token,
+            created_at=now,
+            expires_at=now + REQUEST_TTL,
+        ),
+    )
+    session.commit()
+    request_uri = f"{base}/request-objects/{request_id}"
+    return CreatedRequest(
+        id=request_id,
+        authorization_request=oid4vp.authorization_request_link(client_id(tenant), request_uri),
+        request_uri=request_uri,
+        status_url=f"{base}/requests/{request_id}",
+    )
+
+
+def _signing_key(rt: Runtime, tenant: VerifierTenant) -> jose.PrivateKey:
+    jwk = json.loads(rt.master_key.open(tenant.sealed_private, f"verifier-key:{tenant.id}"))
+    return jose.PrivateKey.from_jwk(jwk)
+
+
+def _x5c(tenant: VerifierTenant) -> list[str]:
+    return certs.x5c_chain(certs.certificates_from_pem(tenant.certificate_chain)[:1])
+
+
+def _request(session: Session, tenant_id: str, request_id: str) -> VerifierRequest:
+    try:
+        request_id = str(uuid.UUID(request_id))
+    except ValueError:
+        raise RequestNotFound() from None
+    row = repository.request_of(session, tenant_id, request_id)
+    if row is None:
+        raise RequestNotFound()
+    return row
+
+
+def request_object(session: Session, rt: Runtime, slug: str, request_id: str) -> str:
+    tenant = tenant_by_slug(session, slug)
+    row = _request(session, tenant.id, request_id)
+    if row.status != RequestState.PENDING or row.expires_at <= rt.clock.now():
+        raise RequestNotFound("the request was answered or has expired")
+    return row.request_object
+
+
+def request_status(
+    session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str
+) -> VerifierRequest:
+    row = _request(session, tenant.id, request_id)
+    if row.status == RequestState.PENDING and row.expires_at <= rt.clock.now():
+        repository.expire_request(session, row.id)
+        session.commit()
+        row.status = RequestState.EXPIRED
+    if row.status == RequestState.PROCESSING:  # the response is being checked: pending outside
+        row.status = RequestState.PENDING
+    return row
+
+
+def receive_response(
+    session: Session, rt: Runtime, slug: str, request_id: str, form: Mapping[str, str]
+) -> dict[str, object]:
+    """The ``response_uri``: take the wallet's answer once, verify it, keep the result."""
+    tenant = tenant_by_slug(session, slug)
+    row = _request(session, tenant.id, request_id)
+    try:
+        response = oid4vp.parse_direct_post(form)
+    except oid4vp.Oid4vpError as exc:
+        raise ResponseNotAccepted(exc.detail) from None
+    now = rt.clock.now()
+    if row.expires_at <= now:
+        raise ResponseNotAccepted("the request has expired")
+    if response.state is None or not secrets.compare_digest(response.state, row.state):
+        raise ResponseNotAccepted("state does not match the request")
+    if not repository.claim_request(session, row.id, now):
+        session.rollback()
+        raise ResponseNotAccepted("this request was already answered (its nonce is used)")
+    before_network_call(session)  # the nonce is spent; checking may fetch keys and lists
+    if response.error is not None:
+        result: dict[str, object] = {
+            "verdict": Verdict.REJECTED,
+            "error": response.error,
+            "error_description": response.error_description,
+        }
+        status = RequestState.REJECTED
+    else:
+        assert response.vp_token is not None
+        try:
+            result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
+        except IntygError as exc:  # e.g. the trust list lapsed: never leave it "processing"
+            result = {
+                "verdict": Verdict.INVALID,
+                "error": exc.code,
+                "detail": exc.detail,
+                "credentials": {},
+            }
+        valid = result["verdict"] == Verdict.VALID
+        status = RequestState.FULFILLED if valid else RequestState.REJECTED
+    repository.finish_request(session, row.id, status, result)
+    session.commit()
+    return {}
+
+
+def _verify_vp_token(
+    session: Session,
+    rt: Runtime,
+    tenant: VerifierTenant,
+    row: VerifierRequest,
+    vp_token: Mapping[str, list[oid4vp.Presentation]],
+) -> dict[str, object]:
+    query = dcql.parse_query(row.dcql_query)
+    try:
+        oid4vp.check_vp_token_against_query(vp_token, row.dcql_query)
+    except oid4vp.Oid4vpError as exc:
+        return {
+            "verdict": Verdict.INVALID,
+            "error": exc.code,
+            "detail": exc.detail,
+            "credentials": {},
+        }
+    listed = get_trust_list(rt, tenant)
+    resolvers = TrustedResolvers(rt)
+    results: dict[str, list[dict[str, object]]] = {}
+    valid = True
+    for credential_query in query.credentials:
+        presentations = vp_token.get(credential_query.id)
+        if not presentations:
+            continue
+        for presentation in presentations:
+            policy = pipeline.Policy(
+                trust_list=listed,
+                require_key_binding=True,
+                expected_aud=client_id(tenant),
+                expected_nonce=row.nonce,
+                allowed_issuers=frozenset(row.trusted_issuers) if row.trusted_issuers else None,
+                credential_query=credential_query,
+                status_unknown=rt.settings.verifier_status_unknown,
+                skew=rt.settings.clock_skew_seconds,
+            )
+            result = pipeline.verify(
+                str(presentation),
+                policy,
+                resolvers,
+                now=rt.clock.now(),
+                remember_nonce=lambda _n: None,
+            )
+            valid = valid and result.valid
+            results.setdefault(credential_query.id, []).append(result.as_json())
+    evaluation_ok = _answered_required(query, vp_token)
+    if not (valid and evaluation_ok):  # claims are shown only when the request is fulfilled
+        for answered in results.values():
+            for item in answered:
+                item["claims"] = None
+    return {
+        "verdict": Verdict.VALID if valid and evaluation_ok else Verdict.INVALID,
+        "error": None if evaluation_ok else "dcql_not_satisfied",
+        "credentials": results,
+    }
+
+
+def _answered_required(query: dcql.DcqlQuery, vp_token: Mapping[str, object]) -> bool:
+    """§6.4.2: every credential query (or a required credential set's option) answered."""
+    if query.credential_sets is None:
+        return all(q.id in vp_token for q in query.credentials)
+    return all(
+        any(all(i in vp_token for i in option) for option in credential_set.options)
+        for credential_set in query.credential_sets
+        if credential_set.required
+    )

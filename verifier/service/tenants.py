@@ -1,0 +1,142 @@
+"""Verifier tenants: creation, API keys, and the trust list each one checks against."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlmodel import Session
+
+from core import jose, trustlists
+from core import x509 as certs
+from core.errors import IntygError, InvalidInput, Unauthenticated
+from core.runtime import Runtime
+from core.standards import oid4vp, trust_list
+from core.tokens import hash_secret, new_secret
+from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
+from verifier import ca, repository
+from verifier.models import VerifierTenant
+from verifier.resolution import load_trust_list
+from verifier.service.errors import VerifierExists, VerifierNotFound
+
+SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
+DNS_RE = re.compile(
+    r"(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+)
+API_KEY_PREFIX = "intyg_verifier_"
+
+
+@dataclass(frozen=True)
+class CreatedVerifier:
+    slug: str
+    client_id: str
+    api_key: str
+
+
+def verifier_url(rt: Runtime, slug: str) -> str:
+    return f"{rt.settings.public_url}/verifiers/{slug}"
+
+
+def create_verifier(
+    session: Session, rt: Runtime, *, slug: str, name: str, organisation_number: str, dns_name: str
+) -> CreatedVerifier:
+    if not SLUG_RE.fullmatch(slug):
+        raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("name: a display name of 1-200 characters")
+    dns = dns_name.strip().lower()
+    if not DNS_RE.fullmatch(dns):
+        raise InvalidInput("dns_name: a host name such as rekrytering.example.se")
+    try:
+        org_number = normalise_organisationsnummer(organisation_number)
+    except IdentityNumberError as exc:
+        raise InvalidInput(f"organisation_number: {exc}") from None
+    key = jose.PrivateKey.generate()
+    ca_cert, ca_key = ca.load_or_create(rt)
+    leaf = certs.issue_verifier_certificate(
+        ca_cert, ca_key, dns, key.public, rt.clock.now(), organisation=name.strip()
+    )
+    api_key = new_secret(API_KEY_PREFIX)
+    tenant_id = str(uuid.uuid4())
+    tenant = VerifierTenant(
+        id=tenant_id,
+        slug=slug,
+        name=name.strip(),
+        organisation_number=org_number,
+        dns_name=dns,
+        api_key_hash=hash_secret(api_key),
+        kid=key.kid,
+        sealed_private=rt.master_key.seal(
+            json.dumps(key.private_jwk()).encode(), f"verifier-key:{tenant_id}"
+        ),
+        certificate_chain=certs.certificate_to_pem(leaf) + certs.certificate_to_pem(ca_cert),
+        created_at=rt.clock.now(),
+    )
+    if not repository.insert_tenant(session, tenant):
+        raise VerifierExists(f"the slug {slug!r} is taken")
+    session.commit()
+    return CreatedVerifier(slug, oid4vp.x509_san_dns_client_id(dns), api_key)
+
+
+def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedVerifier:
+    """A new API key for an existing verifier (the old one stops working at once)."""
+    tenant = tenant_by_slug(session, slug)
+    api_key = new_secret(API_KEY_PREFIX)
+    repository.set_api_key_hash(session, tenant.id, hash_secret(api_key))
+    session.commit()
+    return CreatedVerifier(slug, client_id(tenant), api_key)
+
+
+def list_tenants(session: Session) -> list[VerifierTenant]:
+    return repository.all_tenants(session)
+
+
+def tenant_by_slug(session: Session, slug: str) -> VerifierTenant:
+    tenant = repository.tenant_by_slug(session, slug)
+    if tenant is None:
+        raise VerifierNotFound(f"no verifier {slug!r}")
+    return tenant
+
+
+def authenticate(session: Session, slug: str, api_key: str | None) -> VerifierTenant:
+    if not api_key:
+        raise Unauthenticated("a verifier API key is required (Authorization: Bearer)")
+    tenant = repository.tenant_by_api_key_hash(session, hash_secret(api_key))
+    if tenant is None or not secrets.compare_digest(tenant.slug, slug):
+        raise Unauthenticated("the API key is not valid for this verifier")
+    return tenant
+
+
+def client_id(tenant: VerifierTenant) -> str:
+    return oid4vp.x509_san_dns_client_id(tenant.dns_name)
+
+
+# --- trust list ------------------------------------------------------------------------------
+
+
+def put_trust_list(
+    session: Session, rt: Runtime, tenant: VerifierTenant, token: str
+) -> trust_list.TrustList:
+    """Accept a signed trust list (checked against the operator keys) for this verifier."""
+    current = None
+    if tenant.trust_list:
+        try:
+            current = load_trust_list(rt, tenant.trust_list)
+        except IntygError:
+            current = None
+    parsed = trust_list.verify_trust_list(
+        token.strip(),
+        trustlists.operator_keys(rt),
+        rt.clock.now(),
+        min_sequence_number=current.sequence_number if current else None,
+    )
+    repository.set_trust_list(session, tenant.id, token.strip())
+    session.commit()
+    return parsed
+
+
+def get_trust_list(rt: Runtime, tenant: VerifierTenant) -> trust_list.TrustList:
+    return load_trust_list(rt, tenant.trust_list)
