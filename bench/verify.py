@@ -20,7 +20,6 @@ import secrets
 import sys
 import time
 from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -29,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
 
+from bench import loadgen  # noqa: E402
 from bench.issue import claims, rate, start_server, stop_server  # noqa: E402
 from core import jose  # noqa: E402
 from core.standards import sd_jwt, sd_jwt_vc, status_list, trust_list  # noqa: E402
@@ -163,7 +163,7 @@ def _signed_list(now: int) -> tuple[str, list[jose.PublicKey]]:
     return trust_list.sign_trust_list(document, _operator), [_operator.public]
 
 
-def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
+def http_rate(seconds: float, workers: int) -> float:
     import httpx
 
     from core.standards import oid4vci
@@ -245,44 +245,34 @@ def http_rate(seconds: float, workers: int, concurrency: int = 16) -> float:
         presentation = sd_jwt.present(
             sd_jwt.VerifiedSdJwt(parts, jws, processed.claims, processed.disclosed), SHOWN
         )
-        jobs = []
+        host = base.removeprefix("http://")
+        requests = []
         for _ in range(int(seconds * 6000) + 1000):
             n = secrets.token_urlsafe(16)
-            jobs.append(
-                {
-                    "presentation": sd_jwt.add_key_binding(
-                        presentation,
-                        holder,
-                        aud=verifier["client_id"],
-                        nonce=n,
-                        iat=int(time.time()),
-                    ),
-                    "nonce": n,
-                }
+            body = {
+                "presentation": sd_jwt.add_key_binding(
+                    presentation, holder, aud=verifier["client_id"], nonce=n, iat=int(time.time())
+                ),
+                "nonce": n,
+            }
+            requests.append(
+                loadgen.request_bytes(
+                    host,
+                    "POST",
+                    "/verifiers/bench/verify",
+                    json.dumps(body).encode(),
+                    headers=vauth,
+                )
             )
-        pending = iter(jobs)
-        clients = [
-            httpx.Client(base_url=base.replace("//localhost:", "//127.0.0.1:"), timeout=30)
-            for _ in range(concurrency)
-        ]
+        pending = iter(requests)
 
-        def one(client: httpx.Client) -> int:
-            done = 0
-            for _ in range(10):
-                response = client.post("/verifiers/bench/verify", headers=vauth, json=next(pending))
-                if response.status_code != 200 or response.json()["verdict"] != "valid":
-                    raise RuntimeError(response.text[:500])
-                done += 1
-            return done
+        async def one(connection: loadgen.Connection) -> int:
+            response = await connection.send(next(pending))
+            if response.status != 200 or b'"verdict":"valid"' not in response.body:
+                raise RuntimeError(response.body[:500].decode())
+            return 1
 
-        done, start = 0, time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            while time.perf_counter() - start < seconds:
-                done += sum(pool.map(one, clients))
-        elapsed = time.perf_counter() - start
-        for client in clients:
-            client.close()
-        return done / elapsed
+        return loadgen.run(base.replace("//localhost:", "//127.0.0.1:"), seconds, one)
     finally:
         stop_server(server)
 

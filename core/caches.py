@@ -22,6 +22,10 @@ FETCHED_MAX_AGE = 300
 # How long the issuer trusts its memory of which signing key is active (seconds, monotonic):
 # a rotation made by another process is picked up within this; one made by this process at once.
 ACTIVE_KEY_TTL = 5.0
+# How long a tenant row answers a hot path's lookup by slug or API key (seconds, monotonic):
+# a change made by another process (API key rotated, trust list replaced, tenant removed) is
+# seen within this; one made by this process at once.
+TENANT_TTL = 5.0
 
 
 class Caches:
@@ -43,6 +47,8 @@ class Caches:
     status_list_orders      list id → index permutation     64        the process (immutable)
     open_status_lists       (issuer id, bits) → the list    1,024     the process; a full list
                             it allocates from                         is replaced on the spot
+    tenants                 (role, slug or API key hash)    4,096     ``TENANT_TTL`` (5 s)
+                            → the tenant row
     ======================  ==============================  ========  ==========================
 
     Full caches drop their oldest entry. The wallet and the verifier share ``issuer_keys``
@@ -59,3 +65,5 @@ class Caches:
         # 4 bytes per index: 512 KiB for a list of the default 131,072 entries.
         self.status_list_orders: TtlCache[str, array[int]] = TtlCache(64)
         self.open_status_lists: TtlCache[tuple[str, int], tuple[str, bytes]] = TtlCache(1024)
+        # Values are the roles' own row types; each role reads back only the keys it wrote.
+        self.tenants: TtlCache[tuple[str, str], object] = TtlCache(4096)

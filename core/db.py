@@ -91,6 +91,9 @@ def _sqlite_begin_immediate(connection: Connection) -> None:
     """
     dbapi_connection = connection.connection.dbapi_connection
     assert isinstance(dbapi_connection, sqlite_lock.LockingConnection)
+    if connection.get_execution_options().get(READ_ONLY):
+        dbapi_connection.begin_read()
+        return
     try:
         dbapi_connection.begin("BEGIN IMMEDIATE")  # after taking the writer lock
     except sqlite3.OperationalError:  # waited WAIT_SECONDS for the lock, or SQLite gave up
@@ -107,10 +110,19 @@ def before_network_call(session: Session) -> None:
     session.commit()
 
 
+READ_ONLY = "intyg_read_only"
+
+
 @contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session whose work is rolled back unless the caller commits."""
-    session = Session(engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """A session whose work is rolled back unless the caller commits.
+
+    ``read_only`` sessions are for lookups on hot paths: on SQLite their transactions begin
+    deferred and refuse writes (``PRAGMA query_only``), so they read the last committed state
+    without queueing for the writer lock; on PostgreSQL nothing changes.
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    session = Session(bind, expire_on_commit=False)
     try:
         yield session
     except (OperationalError, DBAPIError) as exc:

@@ -26,13 +26,12 @@ class IssuerKeys:
         self._cache: TtlCache[str, Mapping[str, jose.PublicKey]] = TtlCache(max_entries)
 
     def keys(self, fetcher: Fetcher, issuer: str, now: int) -> Mapping[str, jose.PublicKey]:
-        cached = self._cache.get(issuer, now)
-        if cached is not None:
-            return cached
-        document = fetcher.get_json(sd_jwt_vc.issuer_metadata_url(issuer))
-        keys = sd_jwt_vc.keys_from_issuer_metadata(document, expected_issuer=issuer)
-        self._cache.put(issuer, keys, now + self.max_age)
-        return keys
+        def fetch() -> tuple[Mapping[str, jose.PublicKey], float]:
+            document = fetcher.get_json(sd_jwt_vc.issuer_metadata_url(issuer))
+            keys = sd_jwt_vc.keys_from_issuer_metadata(document, expected_issuer=issuer)
+            return keys, now + self.max_age
+
+        return self._cache.get_or_load(issuer, now, fetch)
 
     def key_for(
         self, fetcher: Fetcher, issuer: str, header: Mapping[str, object], now: int
@@ -76,10 +75,11 @@ class StatusLists:
         """The list at ``uri``, signed by ``issuer``: from the cache while its ``ttl`` lasts,
         else fetched and verified with the issuer's published key that its ``kid`` names
         (``IssuerKeys.key_for``: a list signed after a key rotation still verifies)."""
-        cached = self._cache.get((issuer, uri), now)
-        return cached if cached is not None else self._fetch(fetcher, issuer, uri, now)
+        return self._cache.get_or_load(
+            (issuer, uri), now, lambda: self._fetch(fetcher, issuer, uri, now)
+        )
 
-    def _fetch(self, fetcher: Fetcher, issuer: str, uri: str, now: int) -> StatusList:
+    def _fetch(self, fetcher: Fetcher, issuer: str, uri: str, now: int) -> tuple[StatusList, float]:
         token = fetcher.get_text(uri, headers={"Accept": status_list.MEDIA_TYPE_STATUS_LIST_JWT})
         jws = jose.verify(
             token.strip(),
@@ -93,8 +93,7 @@ class StatusLists:
         lifetime = min(self.max_age, ttl) if isinstance(ttl, int) and ttl > 0 else self.max_age
         exp = jws.payload.get("exp")
         expires = min(now + lifetime, exp) if isinstance(exp, int) else now + lifetime
-        self._cache.put((issuer, uri), lst, expires)
-        return lst
+        return lst, expires
 
     def forget(self) -> None:
         self._cache.clear()

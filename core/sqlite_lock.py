@@ -91,8 +91,16 @@ class LockingConnection(sqlite3.Connection):
 
     writer: WriterLock | None = None
     _holding = False
+    _query_only = False
+
+    def begin_read(self) -> None:
+        """A deferred transaction that may only read: it takes no lock, so it neither waits
+        for a writer nor holds one up (WAL readers see the last commit)."""
+        self._set_query_only(True)
+        self.execute("BEGIN")
 
     def begin(self, statement: str) -> None:
+        self._set_query_only(False)
         if self.writer is not None and not self._holding:
             self.writer.acquire()
             self._holding = True
@@ -101,6 +109,11 @@ class LockingConnection(sqlite3.Connection):
         except BaseException:
             self._release()
             raise
+
+    def _set_query_only(self, on: bool) -> None:
+        if self._query_only != on:
+            self.execute(f"PRAGMA query_only = {int(on)}")
+            self._query_only = on
 
     def commit(self) -> None:
         try:

@@ -172,3 +172,26 @@ def test_an_in_memory_database_needs_no_lock() -> None:
     with engine.connect() as connection:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
         assert connection.connection.dbapi_connection.writer is None  # type: ignore[union-attr]
+
+
+def test_a_read_only_session_reads_while_a_writer_holds_the_lock(db: tuple[Engine, Path]) -> None:
+    engine, _path = db
+    with session_scope(engine) as writer:
+        writer.execute(text("UPDATE counter SET n = 5"))  # holds the writer lock, uncommitted
+        started = time.monotonic()
+        with session_scope(engine, read_only=True) as reader:
+            assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 0
+        assert time.monotonic() - started < 1  # it did not queue behind the writer
+        writer.commit()
+    with session_scope(engine, read_only=True) as reader:
+        assert reader.execute(text("SELECT n FROM counter")).scalar_one() == 5
+
+
+def test_a_read_only_session_refuses_to_write_and_the_next_writer_may(
+    db: tuple[Engine, Path],
+) -> None:
+    engine, _path = db
+    with pytest.raises(DatabaseUnavailable), session_scope(engine, read_only=True) as reader:
+        reader.execute(text("UPDATE counter SET n = 9"))
+    increment(engine)  # the pooled connection is writable again for a normal session
+    assert counter(engine) == 1

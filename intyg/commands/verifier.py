@@ -88,20 +88,20 @@ def verify(
     presentation = file.read_text(encoding="utf-8").strip()
     if not presentation:
         raise CliFailure("empty_file", f"{file} is empty")
-    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
-        if verifier is None:
-            tenants = service.list_tenants(session)
-            if len(tenants) != 1:
-                raise CliFailure(
-                    "verifier_required",
-                    f"there are {len(tenants)} verifiers; name one with --verifier SLUG",
-                    2,
-                )
-            tenant = tenants[0]
-        else:
-            tenant = service.tenant_by_slug(session, verifier)
+    with migrated_runtime() as runtime:
+        with session_scope(runtime.engine, read_only=True) as session:
+            if verifier is None:
+                tenants = service.list_tenants(session)
+                if len(tenants) != 1:
+                    raise CliFailure(
+                        "verifier_required",
+                        f"there are {len(tenants)} verifiers; name one with --verifier SLUG",
+                        2,
+                    )
+                tenant = tenants[0]
+            else:
+                tenant = service.tenant_by_slug(session, verifier)
         result = service.verify_direct(
-            session,
             runtime,
             tenant,
             presentation,

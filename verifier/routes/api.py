@@ -15,7 +15,14 @@ from core.standards.trust_list import TrustList
 from core.web import BoundedJsonRoute
 from schemas import verifier_api as wire
 from verifier import service
-from verifier.routes.deps import RuntimeDep, ServiceAdmin, SessionDep, Slug, TenantDep
+from verifier.routes.deps import (
+    CachedTenantDep,
+    RuntimeDep,
+    ServiceAdmin,
+    SessionDep,
+    Slug,
+    TenantDep,
+)
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -135,18 +142,16 @@ async def response(
 @router.post(
     "/verifiers/{slug}/verify", tags=["verifier"], summary="Verify one SD-JWT VC or presentation"
 )
-def verify(
-    body: wire.VerifyIn, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
-) -> dict[str, object]:
-    return service.verify_direct(
-        session,
+async def verify(body: wire.VerifyIn, tenant: CachedTenantDep, rt: RuntimeDep) -> dict[str, object]:
+    result = await service.verify_direct_on_loop(
         rt,
         tenant,
         body.presentation,
         expected_nonce=body.nonce,
         expected_aud=body.audience,
         require_key_binding=body.require_key_binding or body.nonce is not None,
-    ).as_json()
+    )
+    return result.as_json()
 
 
 @router.get("/verifiers/{slug}/trust-list", tags=["verifier"], summary="The trust list in force")

@@ -15,7 +15,7 @@ from verifier import service
 from verifier.models import VerifierTenant
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:  # async: no thread hand-off
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -39,6 +39,16 @@ def verifier_admin(
 
 
 TenantDep = Annotated[VerifierTenant, Depends(verifier_admin)]
+
+
+async def verifier_api_client(
+    slug: Slug, rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None
+) -> VerifierTenant:
+    return service.authenticate_cached(rt, slug, bearer_token(authorization))
+
+
+# For routes that only read the tenant: no session, the row cached for a few seconds.
+CachedTenantDep = Annotated[VerifierTenant, Depends(verifier_api_client)]
 
 
 def service_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:

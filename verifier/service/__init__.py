@@ -2,7 +2,7 @@
 responses (``requests``) and direct verification (``direct``). No FastAPI and no SQL here: the
 SQL is in ``verifier.repository``, the checks in ``verifier.pipeline``."""
 
-from verifier.service.direct import verify_direct
+from verifier.service.direct import verify_direct, verify_direct_on_loop
 from verifier.service.errors import (
     QueryRefused,
     RequestNotFound,
@@ -21,6 +21,7 @@ from verifier.service.tenants import (
     DNS_RE,
     CreatedVerifier,
     authenticate,
+    authenticate_cached,
     client_id,
     create_verifier,
     get_trust_list,
@@ -40,6 +41,7 @@ __all__ = [
     "VerifierExists",
     "VerifierNotFound",
     "authenticate",
+    "authenticate_cached",
     "client_id",
     "create_request",
     "create_verifier",
@@ -52,4 +54,5 @@ __all__ = [
     "reset_api_key",
     "tenant_by_slug",
     "verify_direct",
+    "verify_direct_on_loop",
 ]

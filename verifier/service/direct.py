@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import secrets
+from functools import partial
 
-from sqlmodel import Session
+import anyio.to_thread
 
-from core.db import before_network_call
+from core.db import session_scope
+from core.http import NetworkNeeded
 from core.runtime import Runtime
 from core.tokens import hash_secret
 from verifier import pipeline, repository
@@ -16,7 +18,6 @@ from verifier.service.tenants import client_id, get_trust_list
 
 
 def verify_direct(
-    session: Session,
     rt: Runtime,
     tenant: VerifierTenant,
     presentation: str,
@@ -37,15 +38,49 @@ def verify_direct(
     now = rt.clock.now()
 
     def remember(nonce: str) -> None:
+        """One short write transaction of its own, taken only once every other check of
+        the presentation has passed; a replayed nonce writes nothing."""
         digest = hash_secret(f"{tenant.id}:{nonce}")
-        if not repository.remember_nonce(session, digest, tenant.id, now + 2 * policy.kb_max_age):
-            raise pipeline.NonceReplayed("a presentation with this nonce was verified before")
+        with session_scope(rt.engine) as session:
+            if not repository.remember_nonce(
+                session, digest, tenant.id, now + 2 * policy.kb_max_age
+            ):
+                raise pipeline.NonceReplayed("a presentation with this nonce was verified before")
+            if secrets.randbelow(100) == 0:
+                repository.purge_used_nonces(session, now)
+            session.commit()
 
-    if secrets.randbelow(100) == 0:
-        repository.purge_used_nonces(session, now)
-    before_network_call(session)
-    result = pipeline.verify(
+    # No transaction is open while the pipeline may fetch issuer keys and status lists.
+    return pipeline.verify(
         presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember
     )
-    session.commit()
-    return result
+
+
+async def verify_direct_on_loop(
+    rt: Runtime,
+    tenant: VerifierTenant,
+    presentation: str,
+    *,
+    expected_nonce: str | None,
+    expected_aud: str | None,
+    require_key_binding: bool,
+) -> pipeline.Result:
+    """``verify_direct`` for the HTTP route: on the event loop when the trust list, issuer
+    keys and status list it needs are cached (the common case: no thread hand-off, and no
+    other thread contending for the interpreter while the nonce's short write holds the
+    SQLite writer lock), else in a worker thread, where it may wait on the network.
+
+    A fetch is needed, if at all, before the nonce is remembered (the pipeline checks keys
+    and status before key binding), so the second attempt does not see its own nonce."""
+    verify = partial(
+        verify_direct,
+        tenant=tenant,
+        presentation=presentation,
+        expected_nonce=expected_nonce,
+        expected_aud=expected_aud,
+        require_key_binding=require_key_binding,
+    )
+    try:
+        return verify(rt.cached_only())
+    except NetworkNeeded:
+        return await anyio.to_thread.run_sync(verify, rt)

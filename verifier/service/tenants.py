@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -12,6 +13,8 @@ from sqlmodel import Session
 
 from core import jose, trustlists
 from core import x509 as certs
+from core.caches import TENANT_TTL
+from core.db import session_scope
 from core.errors import IntygError, InvalidInput, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vp, trust_list
@@ -82,11 +85,13 @@ def create_verifier(
 
 
 def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedVerifier:
-    """A new API key for an existing verifier (the old one stops working at once)."""
+    """A new API key for an existing verifier: the old one stops working at once on this
+    instance, and within ``TENANT_TTL`` on others (their cached row)."""
     tenant = tenant_by_slug(session, slug)
     api_key = new_secret(API_KEY_PREFIX)
     repository.set_api_key_hash(session, tenant.id, hash_secret(api_key))
     session.commit()
+    _forget_cached(rt, tenant)
     return CreatedVerifier(slug, client_id(tenant), api_key)
 
 
@@ -108,6 +113,28 @@ def authenticate(session: Session, slug: str, api_key: str | None) -> VerifierTe
     if tenant is None or not secrets.compare_digest(tenant.slug, slug):
         raise Unauthenticated("the API key is not valid for this verifier")
     return tenant
+
+
+def authenticate_cached(rt: Runtime, slug: str, api_key: str | None) -> VerifierTenant:
+    """``authenticate`` for hot paths that only read the tenant: the row is kept for
+    ``TENANT_TTL`` by its API key hash, and looked up without queueing for a writer."""
+    if not api_key:
+        raise Unauthenticated("a verifier API key is required (Authorization: Bearer)")
+    key = ("verifier", hash_secret(api_key))
+    now = time.monotonic()
+    tenant = rt.caches.tenants.get(key, now)
+    if not isinstance(tenant, VerifierTenant):
+        with session_scope(rt.engine, read_only=True) as session:
+            tenant = repository.tenant_by_api_key_hash(session, key[1])
+        if tenant is not None:
+            rt.caches.tenants.put(key, tenant, now + TENANT_TTL)
+    if tenant is None or not secrets.compare_digest(tenant.slug, slug):
+        raise Unauthenticated("the API key is not valid for this verifier")
+    return tenant
+
+
+def _forget_cached(rt: Runtime, tenant: VerifierTenant) -> None:
+    rt.caches.tenants.pop(("verifier", tenant.api_key_hash))
 
 
 def client_id(tenant: VerifierTenant) -> str:
@@ -135,6 +162,7 @@ def put_trust_list(
     )
     repository.set_trust_list(session, tenant.id, token.strip())
     session.commit()
+    _forget_cached(rt, tenant)
     return parsed
 
 
