@@ -233,24 +233,18 @@ def _verify_vp_token(
             )
             valid = valid and result.valid
             results.setdefault(credential_query.id, []).append(result.as_json())
-    evaluation_ok = _answered_required(query, vp_token)
-    if not (valid and evaluation_ok):  # claims are shown only when the request is fulfilled
+    error: str | None = None
+    try:  # §6.4.2: the answered ids meet every required credential set
+        dcql.check_answered(query, vp_token.keys())
+    except dcql.DcqlNotSatisfied as exc:
+        error = exc.code
+    valid = valid and error is None
+    if not valid:  # claims are shown only when the request is fulfilled
         for answered in results.values():
             for item in answered:
                 item["claims"] = None
     return {
-        "verdict": Verdict.VALID if valid and evaluation_ok else Verdict.INVALID,
-        "error": None if evaluation_ok else "dcql_not_satisfied",
+        "verdict": Verdict.VALID if valid else Verdict.INVALID,
+        "error": error,
         "credentials": results,
     }
-
-
-def _answered_required(query: dcql.DcqlQuery, vp_token: Mapping[str, object]) -> bool:
-    """§6.4.2: every credential query (or a required credential set's option) answered."""
-    if query.credential_sets is None:
-        return all(q.id in vp_token for q in query.credentials)
-    return all(
-        any(all(i in vp_token for i in option) for option in credential_set.options)
-        for credential_set in query.credential_sets
-        if credential_set.required
-    )
