@@ -11,7 +11,6 @@ from core.runtime import Runtime
 from core.tokens import hash_secret
 from verifier import pipeline, repository
 from verifier.models import VerifierTenant
-from verifier.resolution import TrustedResolvers
 from verifier.service.tenants import client_id, get_trust_list
 
 
@@ -45,7 +44,7 @@ def verify_direct(
         repository.purge_used_nonces(session, now)
     before_network_call(session)
     result = pipeline.verify(
-        presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember
+        presentation, policy, rt.caches.resolvers(rt.fetcher), now=now, remember_nonce=remember
     )
     session.commit()
     return result

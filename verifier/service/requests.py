@@ -19,7 +19,6 @@ from core.standards import dcql, oid4vp
 from schemas.verifier_api import RequestState, Verdict
 from verifier import pipeline, repository
 from verifier.models import VerifierRequest, VerifierTenant
-from verifier.resolution import TrustedResolvers
 from verifier.service.errors import QueryRefused, RequestNotFound, ResponseNotAccepted
 from verifier.service.tenants import client_id, get_trust_list, tenant_by_slug, verifier_url
 
@@ -206,7 +205,7 @@ def _verify_vp_token(
             "credentials": {},
         }
     listed = get_trust_list(rt, tenant)
-    resolvers = TrustedResolvers(rt)
+    resolvers = rt.caches.resolvers(rt.fetcher)
     results: dict[str, list[dict[str, object]]] = {}
     valid = True
     for credential_query in query.credentials:
