@@ -13,7 +13,8 @@ from __future__ import annotations
 from array import array
 
 from core import jose
-from core.resolvers import IssuerKeys, StatusLists
+from core.http import Fetcher
+from core.resolvers import FetchingResolvers, IssuerKeys, StatusLists
 from core.standards.trust_list import TrustList
 from core.ttlcache import TtlCache
 
@@ -67,3 +68,8 @@ class Caches:
         self.open_status_lists: TtlCache[tuple[str, int], tuple[str, bytes]] = TtlCache(1024)
         # Values are the roles' own row types; each role reads back only the keys it wrote.
         self.tenants: TtlCache[tuple[str, str], object] = TtlCache(4096)
+
+    def resolvers(self, fetcher: Fetcher) -> FetchingResolvers:
+        """Issuer keys and status lists for ``core.credential_check``, fetched with ``fetcher``
+        through ``issuer_keys`` and ``status_lists``."""
+        return FetchingResolvers(fetcher, self.issuer_keys, self.status_lists)

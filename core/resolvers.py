@@ -25,34 +25,31 @@ class IssuerKeys:
         self.max_age = max_age
         self._cache: TtlCache[str, Mapping[str, jose.PublicKey]] = TtlCache(max_entries)
 
-    def keys(self, fetcher: Fetcher, issuer: str, now: int) -> Mapping[str, jose.PublicKey]:
+    def keys(
+        self, fetcher: Fetcher, issuer: str, now: int, *, refresh: bool = False
+    ) -> Mapping[str, jose.PublicKey]:
+        """The issuer's published keys by kid; ``refresh`` drops the cached copy first."""
+
         def fetch() -> tuple[Mapping[str, jose.PublicKey], float]:
             document = fetcher.get_json(sd_jwt_vc.issuer_metadata_url(issuer))
             keys = sd_jwt_vc.keys_from_issuer_metadata(document, expected_issuer=issuer)
             return keys, now + self.max_age
 
+        if refresh:
+            self._cache.pop(issuer)
         return self._cache.get_or_load(issuer, now, fetch)
 
     def key_for(
         self, fetcher: Fetcher, issuer: str, header: Mapping[str, object], now: int
     ) -> jose.Keys:
-        """The published key the header's ``kid`` names; without a ``kid``, the candidates
-        ``jose.verify`` tries (``sd_jwt_vc.keys_without_kid``)."""
-        kid = header.get("kid")
-        if "kid" not in header:
-            return sd_jwt_vc.keys_without_kid(self.keys(fetcher, issuer, now), header)
-        if not isinstance(kid, str):
-            raise sd_jwt_vc.IssuerMetadataInvalid("the credential's kid is not a string")
-        key = self.keys(fetcher, issuer, now).get(kid)
-        if key is None:  # perhaps rotated since we cached: look once more
-            self.forget(issuer)
-            key = self.keys(fetcher, issuer, now).get(kid)
-        if key is None:
-            raise sd_jwt_vc.IssuerMetadataInvalid(f"the issuer publishes no key {kid!r}")
-        return key
-
-    def forget(self, issuer: str) -> None:
-        self._cache.pop(issuer)
+        """The published key a status list token's header names (``sd_jwt_vc.published_key``:
+        an unknown ``kid`` refetches once); a ``kid`` not published is
+        ``IssuerMetadataInvalid``."""
+        return sd_jwt_vc.published_key(
+            header,
+            lambda refresh: self.keys(fetcher, issuer, now, refresh=refresh),
+            missing=sd_jwt_vc.IssuerMetadataInvalid,
+        )
 
 
 class StatusLists:
@@ -97,3 +94,22 @@ class StatusLists:
 
     def forget(self) -> None:
         self._cache.clear()
+
+
+class FetchingResolvers:
+    """``core.credential_check.Resolvers`` over HTTP, through the runtime's caches. Which
+    issuers it is asked about is the caller's choice: the verifier asks only about issuers on
+    its trust list, the wallet only about the issuer that offered the credential."""
+
+    def __init__(self, fetcher: Fetcher, issuer_keys: IssuerKeys, status_lists: StatusLists):
+        self._fetcher = fetcher
+        self._keys = issuer_keys
+        self._lists = status_lists
+
+    def issuer_keys(
+        self, issuer: str, now: int, *, refresh: bool = False
+    ) -> Mapping[str, jose.PublicKey]:
+        return self._keys.keys(self._fetcher, issuer, now, refresh=refresh)
+
+    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
+        return self._lists.status(self._fetcher, issuer, reference, now)

@@ -4,7 +4,10 @@ failed with a stable error code, for one SD-JWT VC (or SD-JWT VC presentation).
     format → algorithm → issuer_key → signature → trust → validity → status → disclosures
            → key_binding → dcql
 
-The issuer key comes only from the published JWT VC Issuer Metadata of an issuer on the trust
+The SD-JWT VC steps (algorithm, issuer key, signature, validity, status reference,
+disclosures) are ``core.credential_check``'s, the same the wallet runs on a credential it
+receives; the trust list, the status policy, key binding and DCQL are the verifier's. The
+issuer key comes only from the published JWT VC Issuer Metadata of an issuer on the trust
 list — never from a key, URL or certificate in the token (``jwk``, ``jku``, ``x5u``, ``x5c``
 headers are never read). A header without ``kid`` is checked against each published key of
 its ``alg`` (at most ``sd_jwt_vc.MAX_KEYS_WITHOUT_KID``): the one whose signature verifies.
@@ -17,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Literal
 
-from core import jose
+from core import credential_check, jose
+from core.credential_check import Resolvers
 from core.errors import IntygError
 from core.standards import dcql, sd_jwt, sd_jwt_vc, status_list
 from core.standards.trust_list import TrustedIssuer, TrustList
@@ -48,10 +52,6 @@ class IssuerUntrusted(IntygError):
 class VctNotAllowed(IntygError):
     code = "issuer_not_trusted_for_vct"
     title = "The issuer is trusted, but not for this credential type"
-
-
-# Raised here and by ``sd_jwt_vc.keys_without_kid``; the name stays importable from here.
-IssuerKeyNotFound = sd_jwt_vc.IssuerKeyNotFound
 
 
 class CredentialRevoked(IntygError):
@@ -86,16 +86,6 @@ class _Accepted(Exception):
     def __init__(self, error: IntygError) -> None:
         super().__init__(error.detail)
         self.error = error
-
-
-class Resolvers(Protocol):
-    def issuer_keys(
-        self, issuer: str, now: int, *, refresh: bool = False
-    ) -> Mapping[str, jose.PublicKey]:
-        """The issuer's published keys by kid; ``refresh`` skips any cached copy."""
-        ...
-
-    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -165,12 +155,15 @@ class _Run:
     resolvers: Resolvers
     now: int
     remember_nonce: Callable[[str], None]
-    parts: sd_jwt.SdJwt | None = None
-    jws: jose.Jws | None = None
+    credential: credential_check.Unverified | None = None  # set by the format check
     issuer: TrustedIssuer | None = None
-    keys: Mapping[str, jose.PublicKey] = field(default_factory=dict)
     key: jose.Keys | None = None  # the named key, or the candidates for a header with no kid
     claims: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def jws(self) -> jose.Jws:
+        assert self.credential is not None
+        return self.credential.jws
 
 
 def verify(
@@ -230,9 +223,8 @@ class KeyBindingUnconfigured(IntygError):
 
 
 def _format(run: _Run, result: Result) -> None:
-    run.parts = sd_jwt.split(run.presentation)
-    run.jws = jose.parse(run.parts.issuer_jwt)
-    payload = run.jws.payload
+    run.credential = credential_check.parse(run.presentation)
+    payload = run.credential.payload
     result.vct = sd_jwt_vc.required_string(payload, "vct")
     result.issuer = {
         "id": sd_jwt_vc.required_string(payload, "iss"),
@@ -243,36 +235,22 @@ def _format(run: _Run, result: Result) -> None:
 
 
 def _algorithm(run: _Run, _result: Result) -> None:
-    assert run.jws is not None
-    jose.check_header(run.jws.header, typ=sd_jwt_vc.TYP_SD_JWT_VC)
+    credential_check.check_header(run.jws)
 
 
 def _issuer_key(run: _Run, result: Result) -> None:
-    assert run.jws is not None
     issuer_id = str(result.issuer["id"])
     run.issuer = run.policy.trust_list.issuer(issuer_id)
     allowed = run.policy.allowed_issuers
     if run.issuer is None or (allowed is not None and issuer_id not in allowed):
         raise IssuerUntrusted(f"{issuer_id} is not a trusted issuer here")
     result.issuer.update(name=run.issuer.name, trusted=True)
-    kid = run.jws.header.get("kid")
-    if "kid" in run.jws.header and not isinstance(kid, str):
-        raise IssuerKeyNotFound("the credential's kid is not a string")
-    run.keys = run.resolvers.issuer_keys(issuer_id, run.now)
-    if not isinstance(kid, str):  # no kid: the signature check takes the key that verifies
-        run.key = sd_jwt_vc.keys_without_kid(run.keys, run.jws.header)
-        return
-    run.key = run.keys.get(kid)
-    if run.key is None:  # perhaps the issuer rotated its key since we cached: look once more
-        run.keys = run.resolvers.issuer_keys(issuer_id, run.now, refresh=True)
-        run.key = run.keys.get(kid)
-    if run.key is None:
-        raise IssuerKeyNotFound(f"the issuer publishes no key {kid!r}")
+    run.key = credential_check.issuer_key(run.resolvers, issuer_id, run.jws.header, run.now)
 
 
 def _signature(run: _Run, _result: Result) -> None:
-    assert run.jws is not None and run.key is not None
-    jose.verify(run.jws, run.key, typ=sd_jwt_vc.TYP_SD_JWT_VC)
+    assert run.key is not None
+    credential_check.check_signature(run.jws, run.key)
 
 
 def _trust(run: _Run, result: Result) -> None:
@@ -282,15 +260,13 @@ def _trust(run: _Run, result: Result) -> None:
 
 
 def _validity(run: _Run, _result: Result) -> None:
-    assert run.jws is not None
     sd_jwt_vc.check_validity(run.jws.payload, now=run.now, skew=run.policy.skew)
 
 
 def _status(run: _Run, result: Result) -> Outcome | None:
-    assert run.jws is not None
-    if "status" not in run.jws.payload:
+    reference = credential_check.status_reference(run.jws.payload)
+    if reference is None:
         return Outcome.SKIPPED
-    reference = status_list.parse_status_claim(run.jws.payload["status"])
     try:
         value = run.resolvers.status(reference, str(result.issuer["id"]), run.now)
     except IntygError as exc:
@@ -308,22 +284,20 @@ def _status(run: _Run, result: Result) -> Outcome | None:
 
 
 def _disclosures(run: _Run, _result: Result) -> None:
-    assert run.jws is not None and run.parts is not None
-    decoded = [sd_jwt.decode_disclosure(d) for d in run.parts.disclosures]
-    processed = sd_jwt.process_disclosures(run.jws.payload, decoded)
-    sd_jwt_vc.check_disclosed_paths(item.path for item in processed.disclosed)
-    run.claims = processed.claims
+    assert run.credential is not None
+    run.claims = credential_check.disclose(run.credential).claims
 
 
 def _key_binding(run: _Run, _result: Result) -> Outcome | None:
-    assert run.jws is not None and run.parts is not None
+    assert run.credential is not None
+    parts = run.credential.parts
     policy = run.policy
-    if run.parts.kb_jwt is None and not policy.require_key_binding:
+    if parts.kb_jwt is None and not policy.require_key_binding:
         return Outcome.SKIPPED
     if policy.expected_aud is None or policy.expected_nonce is None:
         raise KeyBindingUnconfigured("give the nonce (and audience) the holder was asked to sign")
     sd_jwt.verify_kb_jwt(
-        run.parts,
+        parts,
         sd_jwt_vc.holder_key(run.jws.payload),
         expected_aud=policy.expected_aud,
         expected_nonce=policy.expected_nonce,

@@ -1,13 +1,12 @@
-"""The verifier's view of the outside world: its trust list, and issuer keys and status
-lists fetched only for issuers on that list (cached with bounded lifetimes)."""
+"""The verifier's trust list: its own, or the configured default. Issuer keys and status lists
+come through ``rt.caches.resolvers`` (``core.resolvers``), and the pipeline asks about an
+issuer only once it is on this list."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
-from core import jose, trustlists
+from core import trustlists
 from core.runtime import Runtime
-from core.standards import status_list, trust_list
+from core.standards import trust_list
 
 
 def load_trust_list(rt: Runtime, token: str | None) -> trust_list.TrustList:
@@ -20,21 +19,3 @@ def load_trust_list(rt: Runtime, token: str | None) -> trust_list.TrustList:
             "upload one (PUT trust-list) or set INTYG_VERIFIER_TRUST_LIST"
         )
     return trustlists.from_source(rt, source)
-
-
-class TrustedResolvers:
-    """``pipeline.Resolvers`` over HTTP; the pipeline asks only for trusted issuers."""
-
-    def __init__(self, rt: Runtime) -> None:
-        self.fetcher = rt.fetcher
-        self.caches = rt.caches
-
-    def issuer_keys(
-        self, issuer: str, now: int, *, refresh: bool = False
-    ) -> Mapping[str, jose.PublicKey]:
-        if refresh:
-            self.caches.issuer_keys.forget(issuer)
-        return self.caches.issuer_keys.keys(self.fetcher, issuer, now)
-
-    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
-        return self.caches.status_lists.status(self.fetcher, issuer, reference, now)

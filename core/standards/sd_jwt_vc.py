@@ -8,7 +8,7 @@ Metadata at ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path (§
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
@@ -176,6 +176,31 @@ def keys_from_issuer_metadata(
         # A key without a kid is known by its RFC 7638 thumbprint (a published kid wins).
         found.setdefault(kid if isinstance(kid, str) else key.kid, key)
     return found
+
+
+def published_key(
+    header: Mapping[str, object],
+    published: Callable[[bool], Mapping[str, jose.PublicKey]],
+    *,
+    missing: type[SdJwtVcError] = IssuerKeyNotFound,
+) -> jose.Keys:
+    """The issuer's published key (§4) that a JWS ``header`` names by ``kid``; without a
+    ``kid``, the candidates of ``keys_without_kid``. ``published(refresh)`` gives the issuer's
+    keys by kid, from a cache unless ``refresh``: an unknown ``kid`` asks once more with
+    ``refresh``, since the issuer may have rotated its keys after they were cached. A ``kid``
+    that is not a string, or still unknown, is ``missing`` (status list tokens keep
+    ``IssuerMetadataInvalid``)."""
+    if "kid" not in header:
+        return keys_without_kid(published(False), header)
+    kid = header["kid"]
+    if not isinstance(kid, str):
+        raise missing("the credential's kid is not a string")
+    key = published(False).get(kid)
+    if key is None:  # perhaps rotated since we cached: look once more
+        key = published(True).get(kid)
+    if key is None:
+        raise missing(f"the issuer publishes no key {kid!r}")
+    return key
 
 
 def keys_without_kid(

@@ -43,6 +43,7 @@ from core.standards.dcql import (
     MdocMeta,
     SdJwtVcMeta,
     W3cMeta,
+    check_answered,
     check_satisfied,
     evaluate,
     match_credential,
@@ -827,6 +828,59 @@ def test_evaluate_candidate_matches_carry_the_claim_selection() -> None:
     (found,) = result.matches["pid"]
     assert found.match.query_id == "pid"
     assert found.match.paths == (("given_name",), ("family_name",), ("address", "street_address"))
+
+
+# --- check_answered: §6.4.2 over the ids a vp_token answers ---------------------------------------
+
+
+def test_check_answered_oid4vp_credentials_alternatives_first_option() -> None:
+    assert check_answered(ALTERNATIVES, {"pid"}) == ("pid",)
+    assert check_answered(ALTERNATIVES, {"other_pid", "nice_to_have"}) == (
+        "other_pid",
+        "nice_to_have",
+    )
+
+
+def test_check_answered_an_alternative_option_of_two_ids_satisfies() -> None:
+    answered = {"pid_reduced_cred_1", "pid_reduced_cred_2"}
+    assert check_answered(ALTERNATIVES, answered) == ("pid_reduced_cred_1", "pid_reduced_cred_2")
+
+
+def test_check_answered_half_an_option_leaves_the_required_set_unmet() -> None:
+    with pytest.raises(DcqlNotSatisfied, match=r"credential_sets\[0\]"):
+        check_answered(ALTERNATIVES, {"pid_reduced_cred_1", "nice_to_have"})
+
+
+def test_check_answered_only_the_optional_set_is_refused() -> None:
+    with pytest.raises(DcqlNotSatisfied):
+        check_answered(ALTERNATIVES, {"nice_to_have"})
+    with pytest.raises(DcqlNotSatisfied):
+        check_answered(ALTERNATIVES, set())
+
+
+def test_check_answered_an_unanswered_optional_set_is_fine() -> None:
+    query = parse_query({
+        "credentials": [_sd_credential(id="a"), _sd_credential(id="b")],
+        "credential_sets": [{"options": [["a"]]}, {"options": [["b"]], "required": False}],
+    })  # fmt: skip
+    assert check_answered(query, {"a"}) == ("a",)
+    assert check_answered(query, {"a", "b"}) == ("a", "b")
+
+
+def test_check_answered_without_credential_sets_needs_every_query() -> None:
+    query = parse_query({"credentials": [_sd_credential(id="a"), _sd_credential(id="b")]})
+    assert check_answered(query, {"a", "b"}) == ("a", "b")
+    with pytest.raises(DcqlNotSatisfied, match=r"\['b'\]"):
+        check_answered(query, {"a"})
+
+
+def test_check_answered_judges_ids_where_evaluate_counts_a_credential_for_each_query() -> None:
+    """One PID fits both queries, so ``evaluate`` is satisfied; a response that answers only
+    ``a`` has not answered ``b``."""
+    query = parse_query({"credentials": [_sd_credential(id="a"), _sd_credential(id="b")]})
+    assert evaluate(query, [PID]).satisfiable
+    with pytest.raises(DcqlNotSatisfied):
+        check_answered(query, {"a"})
 
 
 def test_evaluation_matches_are_read_only() -> None:

@@ -13,7 +13,6 @@ from core.runtime import Runtime
 from core.tokens import hash_secret
 from verifier import pipeline, repository
 from verifier.models import VerifierTenant
-from verifier.resolution import TrustedResolvers
 from verifier.service.tenants import client_id, get_trust_list
 
 
@@ -52,7 +51,7 @@ def verify_direct(
 
     # No transaction is open while the pipeline may fetch issuer keys and status lists.
     return pipeline.verify(
-        presentation, policy, TrustedResolvers(rt), now=now, remember_nonce=remember
+        presentation, policy, rt.caches.resolvers(rt.fetcher), now=now, remember_nonce=remember
     )
 
 

@@ -19,7 +19,6 @@ from core.standards import dcql, oid4vp
 from schemas.verifier_api import RequestState, Verdict
 from verifier import pipeline, repository
 from verifier.models import VerifierRequest, VerifierTenant
-from verifier.resolution import TrustedResolvers
 from verifier.service.errors import QueryRefused, RequestNotFound, ResponseNotAccepted
 from verifier.service.tenants import client_id, get_trust_list, tenant_by_slug, verifier_url
 
@@ -206,7 +205,7 @@ def _verify_vp_token(
             "credentials": {},
         }
     listed = get_trust_list(rt, tenant)
-    resolvers = TrustedResolvers(rt)
+    resolvers = rt.caches.resolvers(rt.fetcher)
     results: dict[str, list[dict[str, object]]] = {}
     valid = True
     for credential_query in query.credentials:
@@ -233,24 +232,18 @@ def _verify_vp_token(
             )
             valid = valid and result.valid
             results.setdefault(credential_query.id, []).append(result.as_json())
-    evaluation_ok = _answered_required(query, vp_token)
-    if not (valid and evaluation_ok):  # claims are shown only when the request is fulfilled
+    error: str | None = None
+    try:  # §6.4.2: the answered ids meet every required credential set
+        dcql.check_answered(query, vp_token.keys())
+    except dcql.DcqlNotSatisfied as exc:
+        error = exc.code
+    valid = valid and error is None
+    if not valid:  # claims are shown only when the request is fulfilled
         for answered in results.values():
             for item in answered:
                 item["claims"] = None
     return {
-        "verdict": Verdict.VALID if valid and evaluation_ok else Verdict.INVALID,
-        "error": None if evaluation_ok else "dcql_not_satisfied",
+        "verdict": Verdict.VALID if valid else Verdict.INVALID,
+        "error": error,
         "credentials": results,
     }
-
-
-def _answered_required(query: dcql.DcqlQuery, vp_token: Mapping[str, object]) -> bool:
-    """§6.4.2: every credential query (or a required credential set's option) answered."""
-    if query.credential_sets is None:
-        return all(q.id in vp_token for q in query.credentials)
-    return all(
-        any(all(i in vp_token for i in option) for option in credential_set.options)
-        for credential_set in query.credential_sets
-        if credential_set.required
-    )

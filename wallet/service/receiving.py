@@ -3,8 +3,9 @@
 offer link → offer (by value or by reference) → issuer metadata (§12.2) and authorization
 server metadata (RFC 8414) → token (with a DPoP proof when the server supports DPoP, RFC 9449)
 → ``c_nonce`` (§7) → credential with a key proof for a fresh holder key (§8, F.1) → the
-credential is verified as it arrives (issuer signature with the keys of its JWT VC Issuer
-Metadata, disclosures, ``cnf`` is our key, validity, status) → stored sealed.
+credential is verified as it arrives, as the verifier checks one (``core.credential_check``:
+issuer signature with the keys of its JWT VC Issuer Metadata, validity, disclosures), then
+``cnf`` is our key and its status is looked up → stored sealed.
 
 The offer is claimed in the database before the code is spent and released if anything
 fails, so a code is never redeemed twice and a failure stores nothing.
@@ -22,7 +23,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core import jose, jsontext
+from core import credential_check, jose, jsontext
 from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
@@ -353,31 +354,25 @@ def check_credential(
     expected_issuer: str,
     holder_key: jose.PublicKey,
 ) -> CheckedCredential:
-    """Verify what arrived before keeping it; a credential that fails is not stored."""
+    """Verify what arrived before keeping it (``core.credential_check``, as the verifier
+    does), then that it is bound to our key; a credential that fails is not stored. Its
+    status is recorded, whatever it is: a value §7.1 leaves to applications is UNKNOWN, as a
+    later status refresh says."""
     now = rt.clock.now()
+    resolvers = rt.caches.resolvers(fetcher)
     try:
-        parts = sd_jwt.split(credential)
-        unverified = jose.parse(parts.issuer_jwt)
+        unverified = credential_check.parse(credential)
         if unverified.payload.get("iss") != expected_issuer:
             raise CredentialRejected("the credential's iss is not the issuer that offered it")
-        verified = sd_jwt.verify_sd_jwt(
-            parts,
-            lambda header: rt.caches.issuer_keys.key_for(fetcher, expected_issuer, header, now),
-            typ=sd_jwt_vc.TYP_SD_JWT_VC,
+        verified = credential_check.verify(
+            unverified, resolvers, now=now, skew=rt.settings.clock_skew_seconds
         )
-        payload = verified.jws.payload
-        sd_jwt_vc.check_disclosed_paths(item.path for item in verified.disclosed)
-        if sd_jwt_vc.holder_key(payload).kid != holder_key.kid:
+        if sd_jwt_vc.holder_key(verified.jws.payload).kid != holder_key.kid:
             raise CredentialRejected("the credential is not bound to the key we proved")
-        sd_jwt_vc.check_validity(payload, now=now, skew=rt.settings.clock_skew_seconds)
-        vct = sd_jwt_vc.required_string(payload, "vct")
-        reference = (
-            status_list.parse_status_claim(payload["status"]) if "status" in payload else None
-        )
+        reference = verified.status
         status = status_list.CredentialStatus.VALID
         if reference is not None:
-            value = rt.caches.status_lists.status(fetcher, expected_issuer, reference, now)
-            # a value §7.1 leaves to applications is UNKNOWN, as a later status refresh says
+            value = resolvers.status(reference, expected_issuer, now)
             status = status_list.CredentialStatus.of(value)
     except CredentialRejected:
         raise
@@ -388,10 +383,10 @@ def check_credential(
         status_list.StatusListError,
     ) as exc:
         raise CredentialRejected(f"{exc.code}: {exc.detail}") from None
-    exp = payload.get("exp")
+    exp = verified.jws.payload.get("exp")
     return CheckedCredential(
         claims=verified.claims,
-        vct=vct,
+        vct=verified.vct,
         expires_at=exp if isinstance(exp, int) else None,
         status=status,
         status_reference=reference,

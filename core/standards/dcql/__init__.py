@@ -32,7 +32,8 @@ Every failure is a ``DcqlError`` leaf of ``errors`` with a stable ``code``. Deta
 locations in the query (``credentials[1].claims[0].path``) and claims paths, never claim values.
 
 One module per concern: ``query`` (the parsed query and its limits), ``parse``, ``pointer``
-(§7.1.1), ``match`` (§6.4.1), ``evaluate`` (§6.4.2), ``wire`` (back to JSON). Callers use the
+(§7.1.1), ``match`` (§6.4.1), ``evaluate`` (§6.4.2, for the wallet's candidates and the
+verifier's answered ids), ``wire`` (back to JSON). Callers use the
 names re-exported here: ``from core.standards import dcql; dcql.parse_query(...)``.
 """
 
@@ -85,6 +86,9 @@ from core.standards.dcql.evaluate import (
 )
 from core.standards.dcql.evaluate import (
     Evaluation as Evaluation,
+)
+from core.standards.dcql.evaluate import (
+    check_answered as check_answered,
 )
 from core.standards.dcql.evaluate import (
     evaluate as evaluate,

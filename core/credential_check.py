@@ -1,0 +1,120 @@
+"""One verification of an SD-JWT VC (draft-ietf-oauth-sd-jwt-vc, RFC 9901), for every role
+that receives one: the wallet as a credential arrives from its issuer (``verify``, every step
+in order) and the verifier's pipeline, which runs the same steps one at a time as its named
+checks, with its own in between (the trust list before any key is fetched, the issuer's
+types after the signature, key binding and DCQL at the end).
+
+    parse → header (``typ`` dc+sd-jwt, ``alg``) → issuer key → signature → validity (§3.4)
+          → disclosures (RFC 9901 §7.1; §3.2.2.2) → status reference (§3.2.2.2, Token Status List)
+
+The issuer key comes only from the issuer's JWT VC Issuer Metadata (§4), through
+``Resolvers`` — never from ``jwk``, ``jku``, ``x5u`` or ``x5c`` in the token. A header's
+``kid`` names it, and an unknown ``kid`` refetches the metadata once (a rotation); a header
+without ``kid`` gets the published keys of its ``alg`` as candidates, and the signature takes
+the one that verifies (``sd_jwt_vc.published_key``). Every step raises the error of the check
+that failed (``core.jose``, ``core.standards.sd_jwt``, ``sd_jwt_vc``, ``status_list``). Which
+issuers may be asked about, and what a status value means for the credential, is the role's.
+No HTTP here: ``core.resolvers.FetchingResolvers`` fetches.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
+
+from core import jose
+from core.standards import sd_jwt, sd_jwt_vc, status_list
+
+
+class Resolvers(Protocol):
+    def issuer_keys(
+        self, issuer: str, now: int, *, refresh: bool = False
+    ) -> Mapping[str, jose.PublicKey]:
+        """The issuer's published keys by kid; ``refresh`` skips any cached copy."""
+        ...
+
+    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
+        """The value at ``reference`` in the issuer's status list (verified with its keys)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Unverified:
+    """An SD-JWT VC split into its parts, its Issuer-signed JWT decoded; nothing checked."""
+
+    parts: sd_jwt.SdJwt
+    jws: jose.Jws
+
+    @property
+    def payload(self) -> dict[str, object]:
+        return self.jws.payload
+
+
+@dataclass(frozen=True)
+class VerifiedCredential:
+    """An SD-JWT VC whose every step passed: ``claims`` has the Disclosures applied;
+    ``status`` is its status list reference, not yet looked up (``Resolvers.status``)."""
+
+    parts: sd_jwt.SdJwt
+    jws: jose.Jws
+    claims: dict[str, object]
+    issuer: str
+    vct: str
+    status: status_list.StatusListReference | None
+
+
+def parse(serialized: str) -> Unverified:
+    parts = sd_jwt.split(serialized)
+    return Unverified(parts, jose.parse(parts.issuer_jwt))
+
+
+def check_header(jws: jose.Jws) -> None:
+    """The header, before any key is touched: ``typ`` is dc+sd-jwt (§3.2.1), ``alg`` allowed."""
+    jose.check_header(jws.header, typ=sd_jwt_vc.TYP_SD_JWT_VC)
+
+
+def issuer_key(
+    resolvers: Resolvers, issuer: str, header: Mapping[str, object], now: int
+) -> jose.Keys:
+    """The key the header names among ``issuer``'s published keys (or the candidates for a
+    header without ``kid``); ``sd_jwt_vc.IssuerKeyNotFound`` if it publishes none."""
+    return sd_jwt_vc.published_key(
+        header, lambda refresh: resolvers.issuer_keys(issuer, now, refresh=refresh)
+    )
+
+
+def check_signature(jws: jose.Jws, key: jose.Keys) -> None:
+    jose.verify(jws, key, typ=sd_jwt_vc.TYP_SD_JWT_VC)
+
+
+def disclose(unverified: Unverified) -> sd_jwt.ProcessedClaims:
+    """The Disclosures decoded and put in place (RFC 9901 §7.1), none of a claim that §3.2.2.2
+    keeps in the signed payload."""
+    decoded = [sd_jwt.decode_disclosure(d) for d in unverified.parts.disclosures]
+    processed = sd_jwt.process_disclosures(unverified.payload, decoded)
+    sd_jwt_vc.check_disclosed_paths(item.path for item in processed.disclosed)
+    return processed
+
+
+def status_reference(payload: Mapping[str, object]) -> status_list.StatusListReference | None:
+    """The ``status`` claim's status list reference; ``None`` for a credential without one."""
+    return status_list.parse_status_claim(payload["status"]) if "status" in payload else None
+
+
+def verify(
+    credential: str | Unverified, resolvers: Resolvers, *, now: int, skew: int
+) -> VerifiedCredential:
+    """Every step, in order; the status is referenced, not looked up."""
+    unverified = parse(credential) if isinstance(credential, str) else credential
+    payload = unverified.payload
+    vct = sd_jwt_vc.required_string(payload, "vct")
+    issuer = sd_jwt_vc.required_string(payload, "iss")
+    check_header(unverified.jws)
+    check_signature(unverified.jws, issuer_key(resolvers, issuer, unverified.jws.header, now))
+    sd_jwt_vc.check_validity(payload, now=now, skew=skew)
+    processed = disclose(unverified)
+    reference = status_reference(payload)
+    return VerifiedCredential(
+        unverified.parts, unverified.jws, processed.claims, issuer, vct, reference
+    )
