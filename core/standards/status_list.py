@@ -416,12 +416,6 @@ def parse_status_claim(status: object) -> StatusListReference:
     return StatusListReference(idx=idx, uri=uri)
 
 
-def status_of(status_claim: object, status_list: StatusList) -> int:
-    """The status (§7.1; compare with ``StatusValue``) that ``status_list`` holds for the
-    Referenced Token whose ``status`` claim is ``status_claim``."""
-    return status_list.get(parse_status_claim(status_claim).idx)
-
-
 # --- index allocation helpers ----------------------------------------------------------------
 
 
