@@ -1,4 +1,4 @@
-"""The issuer's use cases for tenants and offers.
+"""The issuer's use cases for tenants, offers and the documents it publishes.
 
 No FastAPI here; every function takes the session and the runtime and commits its own unit of
 work, so a failure leaves the database as it was. Issued credentials and status lists are in
@@ -20,8 +20,9 @@ from sqlmodel import Session
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vci
+from core.standards.sd_jwt_vc import issuer_metadata
 from core.tokens import hash_secret, new_numeric_code, new_secret
-from issuer import repository, signing
+from issuer import metadata, repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
 from issuer.models import IssuerOffer, IssuerTenant, OfferState
 from schemas import issuer_api as wire
@@ -32,6 +33,7 @@ from schemas.skill_credential import (
     credential_claims,
     validate_claims,
 )
+from schemas.type_metadata import schema_bytes, type_metadata
 
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 TX_CODE_LENGTH = 6
@@ -133,6 +135,41 @@ def authenticate(session: Session, slug: str, api_key: str | None) -> IssuerTena
     if tenant is None or not secrets.compare_digest(tenant.slug, slug):
         raise Unauthenticated("the API key is not valid for this issuer")
     return tenant
+
+
+# --- published documents ---------------------------------------------------------------------
+
+
+def credential_issuer_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    """OpenID4VCI 1.0 §12.2: the Credential Issuer Metadata of the issuer ``slug``."""
+    tenant = tenant_by_slug(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    return metadata.credential_issuer_metadata(urls, tenant.name, tenant.require_dpop)
+
+
+def authorization_server_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    """RFC 8414: the OAuth 2.0 Authorization Server Metadata of the issuer ``slug``."""
+    tenant = tenant_by_slug(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    return metadata.authorization_server_metadata(urls, tenant.require_dpop)
+
+
+def jwt_vc_issuer_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    """draft-ietf-oauth-sd-jwt-vc §4: the JWT VC Issuer Metadata, every key inline."""
+    tenant = tenant_by_slug(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    return issuer_metadata(urls.issuer, list(signing.published_jwks(session, tenant)))
+
+
+def skill_type_metadata(rt: Runtime) -> dict[str, object]:
+    """The skill credential's Type Metadata, served at its ``vct``."""
+    public = rt.settings.public_url
+    return type_metadata(metadata.skill_vct(public), metadata.skill_schema_uri(public))
+
+
+def skill_schema() -> bytes:
+    """The skill credential's JSON Schema, exactly as its Type Metadata's integrity names it."""
+    return schema_bytes()
 
 
 # --- offers ----------------------------------------------------------------------------------
