@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -207,12 +207,27 @@ def create_offer(
 
 
 def create_offers(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    items: Sequence[wire.CreateOffer],
+    *,
+    at_most: int | None = BATCH_MAX_OFFERS,
+) -> Iterator[CreatedOffer | IntygError]:
+    """Each offer on its own: one that fails is rolled back and reported, the rest stand.
+
+    The results come one at a time, each once its offer is committed (or its failure rolled
+    back), so that a caller can record it before the next offer is made. ``at_most`` bounds
+    one call (an HTTP request); ``None`` for a batch file of any length.
+    """
+    if at_most is not None and len(items) > at_most:
+        raise InvalidInput(f"at most {at_most} offers per batch")
+    return _each_offer(session, rt, tenant, items)
+
+
+def _each_offer(
     session: Session, rt: Runtime, tenant: IssuerTenant, items: Sequence[wire.CreateOffer]
-) -> list[CreatedOffer | IntygError]:
-    """Each offer on its own: one that fails is rolled back and reported, the rest stand."""
-    if len(items) > BATCH_MAX_OFFERS:
-        raise InvalidInput(f"at most {BATCH_MAX_OFFERS} offers per batch")
-    results: list[CreatedOffer | IntygError] = []
+) -> Iterator[CreatedOffer | IntygError]:
     for item in items:
         try:
             created = create_offer(
@@ -225,10 +240,9 @@ def create_offers(
             )
         except IntygError as exc:
             session.rollback()
-            results.append(exc)
+            yield exc
         else:
-            results.append(created)
-    return results
+            yield created
 
 
 def _new_offer(
