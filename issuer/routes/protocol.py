@@ -11,13 +11,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from core import jsontext
+from core.deps import RuntimeDep, SessionDep, Slug
 from core.standards import dpop as dpop_std
 from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
 from issuer import issuance, lifecycle, metadata, service
-from issuer.deps import RuntimeDep, SessionDep, Slug
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
