@@ -33,7 +33,6 @@ from core.errors import (
 log = logging.getLogger("intyg.web")
 
 PROBLEM_JSON = "application/problem+json"
-ERROR_DOCS = "/docs/errors#"
 MAX_BODY_BYTES = jsontext.MAX_BYTES  # the bound of fetched documents too (core.http)
 
 

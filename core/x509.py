@@ -143,30 +143,6 @@ def certificate_from_pem(text: str | bytes) -> x509.Certificate:
     return certs[0]
 
 
-def private_key_to_pem(key: jose.PrivateKey, password: bytes) -> str:
-    """PKCS #8 PEM, encrypted under ``password`` (a CA key is never written in the clear)."""
-    return (
-        _crypto_private(key)
-        .private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.BestAvailableEncryption(password),
-        )
-        .decode("ascii")
-    )
-
-
-def private_key_from_pem(text: str | bytes, password: bytes) -> jose.PrivateKey:
-    data = text.encode("ascii") if isinstance(text, str) else text
-    try:
-        key = serialization.load_pem_private_key(data, password=password)
-    except (ValueError, TypeError):
-        raise X509Malformed("the PEM data is not a private key that this password opens") from None
-    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
-        raise X509KeyUnsupported("only P-256 private keys are used for certificates")
-    return _jose_private(key)
-
-
 def x5c_chain(certs: Sequence[x509.Certificate]) -> list[str]:
     """RFC 7515 §4.1.6: base64 (standard alphabet, padded) DER, leaf first."""
     return [base64.b64encode(certificate_to_der(c)).decode("ascii") for c in certs]
@@ -225,11 +201,6 @@ def _crypto_private(
     if not isinstance(crypto.curve, ec.SECP256R1):
         raise X509KeyUnsupported("certificates are signed with ES256 (P-256) keys")
     return crypto
-
-
-def _jose_private(key: ec.EllipticCurvePrivateKey) -> jose.PrivateKey:
-    d = key.private_numbers().private_value.to_bytes(32, "big")
-    return jose.PrivateKey.from_jwk({"kty": "EC", "crv": "P-256", "d": jose.b64url_encode(d)})
 
 
 def _crypto_public(key: jose.PublicKey | ec.EllipticCurvePublicKey) -> ec.EllipticCurvePublicKey:

@@ -58,10 +58,6 @@ def is_known_revision(revision: str) -> bool:
     return any(rev.revision == revision for rev in script.walk_revisions())
 
 
-def is_up_to_date(engine: Engine) -> bool:
-    return current_revision(engine) == head_revision()
-
-
 def upgrade(engine: Engine, revision: str = "head") -> tuple[str | None, str | None]:
     """Migrate to ``revision`` (the head by default); return the revisions (from, to)."""
     before = current_revision(engine)

@@ -1,50 +1,22 @@
-"""``Annotated`` dependencies of the issuer routes (tests override ``get_runtime``)."""
+"""The issuer's own ``Annotated`` dependency: the tenant an issuer API key names (the shared
+ones are in ``core/deps.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Path, Request
-from sqlmodel import Session
+from fastapi import Depends
 
-from core.auth import bearer_token, require_admin
-from core.db import session_scope
-from core.runtime import Runtime
+from core.auth import bearer_token
+from core.deps import Authorization, SessionDep, Slug
 from issuer import service
 from issuer.models import IssuerTenant
 
 
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def get_session(rt: RuntimeDep) -> Iterator[Session]:
-    with session_scope(rt.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-Slug = Annotated[str, Path(max_length=64)]
-
-
 def issuer_admin(
-    slug: Slug,
-    session: SessionDep,
-    authorization: Annotated[str | None, Header()] = None,
+    slug: Slug, session: SessionDep, authorization: Authorization = None
 ) -> IssuerTenant:
     return service.authenticate(session, slug, bearer_token(authorization))
 
 
 TenantDep = Annotated[IssuerTenant, Depends(issuer_admin)]
-
-
-def service_admin(rt: RuntimeDep, authorization: Annotated[str | None, Header()] = None) -> None:
-    require_admin(rt, authorization)
-
-
-ServiceAdmin = Depends(service_admin)

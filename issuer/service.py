@@ -1,4 +1,4 @@
-"""The issuer's use cases for tenants and offers.
+"""The issuer's use cases for tenants, offers and the documents it publishes.
 
 No FastAPI here; every function takes the session and the runtime and commits its own unit of
 work, so a failure leaves the database as it was. Issued credentials and status lists are in
@@ -11,7 +11,7 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -20,8 +20,9 @@ from sqlmodel import Session
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vci
+from core.standards.sd_jwt_vc import issuer_metadata
 from core.tokens import hash_secret, new_numeric_code, new_secret
-from issuer import repository, signing
+from issuer import metadata, repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
 from issuer.models import IssuerOffer, IssuerTenant, OfferState
 from schemas import issuer_api as wire
@@ -32,6 +33,7 @@ from schemas.skill_credential import (
     credential_claims,
     validate_claims,
 )
+from schemas.type_metadata import schema_bytes, type_metadata
 
 SLUG_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?")
 TX_CODE_LENGTH = 6
@@ -135,6 +137,41 @@ def authenticate(session: Session, slug: str, api_key: str | None) -> IssuerTena
     return tenant
 
 
+# --- published documents ---------------------------------------------------------------------
+
+
+def credential_issuer_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    """OpenID4VCI 1.0 §12.2: the Credential Issuer Metadata of the issuer ``slug``."""
+    tenant = tenant_by_slug(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    return metadata.credential_issuer_metadata(urls, tenant.name, tenant.require_dpop)
+
+
+def authorization_server_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    """RFC 8414: the OAuth 2.0 Authorization Server Metadata of the issuer ``slug``."""
+    tenant = tenant_by_slug(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    return metadata.authorization_server_metadata(urls, tenant.require_dpop)
+
+
+def jwt_vc_issuer_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
+    """draft-ietf-oauth-sd-jwt-vc §4: the JWT VC Issuer Metadata, every key inline."""
+    tenant = tenant_by_slug(session, slug)
+    urls = IssuerUrls(rt.settings.public_url, slug)
+    return issuer_metadata(urls.issuer, list(signing.published_jwks(session, tenant)))
+
+
+def skill_type_metadata(rt: Runtime) -> dict[str, object]:
+    """The skill credential's Type Metadata, served at its ``vct``."""
+    public = rt.settings.public_url
+    return type_metadata(metadata.skill_vct(public), metadata.skill_schema_uri(public))
+
+
+def skill_schema() -> bytes:
+    """The skill credential's JSON Schema, exactly as its Type Metadata's integrity names it."""
+    return schema_bytes()
+
+
 # --- offers ----------------------------------------------------------------------------------
 
 
@@ -170,12 +207,27 @@ def create_offer(
 
 
 def create_offers(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    items: Sequence[wire.CreateOffer],
+    *,
+    at_most: int | None = BATCH_MAX_OFFERS,
+) -> Iterator[CreatedOffer | IntygError]:
+    """Each offer on its own: one that fails is rolled back and reported, the rest stand.
+
+    The results come one at a time, each once its offer is committed (or its failure rolled
+    back), so that a caller can record it before the next offer is made. ``at_most`` bounds
+    one call (an HTTP request); ``None`` for a batch file of any length.
+    """
+    if at_most is not None and len(items) > at_most:
+        raise InvalidInput(f"at most {at_most} offers per batch")
+    return _each_offer(session, rt, tenant, items)
+
+
+def _each_offer(
     session: Session, rt: Runtime, tenant: IssuerTenant, items: Sequence[wire.CreateOffer]
-) -> list[CreatedOffer | IntygError]:
-    """Each offer on its own: one that fails is rolled back and reported, the rest stand."""
-    if len(items) > BATCH_MAX_OFFERS:
-        raise InvalidInput(f"at most {BATCH_MAX_OFFERS} offers per batch")
-    results: list[CreatedOffer | IntygError] = []
+) -> Iterator[CreatedOffer | IntygError]:
     for item in items:
         try:
             created = create_offer(
@@ -188,10 +240,9 @@ def create_offers(
             )
         except IntygError as exc:
             session.rollback()
-            results.append(exc)
+            yield exc
         else:
-            results.append(created)
-    return results
+            yield created
 
 
 def _new_offer(

@@ -123,11 +123,6 @@ def normalise_personnummer(value: str, *, today: date) -> str:
     return f"{year:04d}{match['mm']}{match['dd']}{match['serial']}{match['check']}"
 
 
-def is_samordningsnummer(normalised: str) -> bool:
-    """Whether a normalised 12-digit number is a samordningsnummer (day of month + 60)."""
-    return int(normalised[6:8]) > SAMORDNINGSNUMMER_DAY_OFFSET
-
-
 def normalise_organisationsnummer(value: str) -> str:
     """Validate an organisationsnummer; return its 10 digits ``GGNNNNNNNC`` without separator.
 

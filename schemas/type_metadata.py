@@ -26,23 +26,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 from dataclasses import dataclass
 from enum import StrEnum
 from importlib import resources
-from typing import Final, cast
+from typing import Final
 
 from schemas.skill_credential import SD_PATHS, ClaimPath
 
 EXTENDS_VCT: Final = "urn:eu.europa.ec.eudi:learning:credential:1"
 LOCALES: Final = ("sv-SE", "en-US")
 SCHEMA_FILE: Final = "skill-credential.schema.json"
-
-# The SD-JWT VC registered claims that may appear in the processed payload besides the skill
-# claims (draft-ietf-oauth-sd-jwt-vc "Registered JWT Claims"); they get no claim metadata.
-ENVELOPE_CLAIMS: Final = frozenset(
-    {"iss", "sub", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"}
-)
 
 
 class Sd(StrEnum):
@@ -184,11 +177,6 @@ def type_metadata(vct: str, schema_uri: str | None = None) -> dict[str, object]:
 def schema_bytes() -> bytes:
     """The JSON Schema document exactly as it is to be served."""
     return resources.files("schemas").joinpath(SCHEMA_FILE).read_bytes()
-
-
-def schema_document() -> dict[str, object]:
-    """The JSON Schema (2020-12) of the claims after disclosure."""
-    return cast(dict[str, object], json.loads(schema_bytes()))
 
 
 def schema_integrity() -> str:

@@ -47,12 +47,12 @@ def schema_diff(engine: Engine) -> list[object]:
 
 def test_upgrade_head_on_an_empty_database_builds_every_model_table(empty_engine: Engine) -> None:
     assert migrate.current_revision(empty_engine) is None
-    assert not migrate.is_up_to_date(empty_engine)
+    assert migrate.current_revision(empty_engine) != migrate.head_revision()
 
     before, after = migrate.upgrade(empty_engine)
 
     assert (before, after) == (None, migrate.head_revision())
-    assert migrate.is_up_to_date(empty_engine)
+    assert migrate.current_revision(empty_engine) == migrate.head_revision()
     tables = set(inspect(empty_engine).get_table_names())
     assert set(migrate.target_metadata().tables) <= tables
     assert schema_diff(empty_engine) == []
@@ -71,7 +71,7 @@ def test_downgrade_to_base_removes_every_table(empty_engine: Engine) -> None:
 
 
 def test_session_database_is_at_head(engine: Engine) -> None:
-    assert migrate.is_up_to_date(engine)
+    assert migrate.current_revision(engine) == migrate.head_revision()
     assert schema_diff(engine) == []
 
 

@@ -136,14 +136,6 @@ def test_pem_and_der_round_trip() -> None:
         X.certificates_from_pem("not a certificate")
 
 
-def test_private_key_pem_is_encrypted_and_round_trips() -> None:
-    pem = X.private_key_to_pem(CA_KEY, b"correct horse")
-    assert "ENCRYPTED PRIVATE KEY" in pem
-    assert X.private_key_from_pem(pem, b"correct horse").public == CA_KEY.public
-    with pytest.raises(X.X509Malformed):
-        X.private_key_from_pem(pem, b"wrong")
-
-
 def test_thumbprint_is_base64url_sha256_of_der() -> None:
     digest = hashlib.sha256(X.certificate_to_der(LEAF)).digest()
     assert X.certificate_thumbprint(LEAF) == jose.b64url_encode(digest)

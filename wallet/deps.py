@@ -1,35 +1,16 @@
-"""``Annotated`` dependencies of the wallet routes (tests override ``get_runtime``)."""
+"""The wallet's own ``Annotated`` dependencies: the holder a session token names, the service
+an API key names, the client's address (the shared ones are in ``core/deps.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
-from sqlmodel import Session
+from fastapi import Depends, Request
 
 from core.auth import bearer_token
-from core.db import session_scope
-from core.runtime import Runtime
+from core.deps import Authorization, RuntimeDep, SessionDep
 from wallet.models import WalletHolder, WalletService
 from wallet.service import accounts
-
-
-def get_runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
-    return runtime
-
-
-RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
-
-
-def get_session(rt: RuntimeDep) -> Iterator[Session]:
-    with session_scope(rt.engine) as session:
-        yield session
-
-
-SessionDep = Annotated[Session, Depends(get_session)]
-Authorization = Annotated[str | None, Header()]
 
 
 def current_holder(

@@ -8,7 +8,6 @@ credential offers (§4.1), the pre-authorized code grant (§6.1), key proofs of 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -90,11 +89,6 @@ class InvalidOffer(OAuthError):
 def offer_link_by_reference(offer_uri: str) -> str:
     """§4.1.3: ``openid-credential-offer://?credential_offer_uri=<url-encoded URI>``."""
     return f"{OFFER_SCHEME}://?credential_offer_uri={quote(offer_uri, safe='')}"
-
-
-def offer_link_by_value(offer: Mapping[str, object]) -> str:
-    encoded = quote(json.dumps(offer, separators=(",", ":")), safe="")
-    return f"{OFFER_SCHEME}://?credential_offer={encoded}"
 
 
 @dataclass(frozen=True)

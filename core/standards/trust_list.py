@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final, Literal
+from typing import Final
 from urllib.parse import urlsplit
 
 from core import jose
@@ -54,8 +54,6 @@ KIND_VERIFIER: Final = "verifier"
 PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
 MAX_TRUST_LIST_BYTES: Final = 4 * 1024 * 1024
 MAX_ENTITIES: Final = 10_000
-
-EntityKind = Literal["issuer", "verifier"]
 
 _TOP_MEMBERS: Final = frozenset(
     {"list_id", "sequence_number", "issued_at", "next_update", "operator", "entities"}

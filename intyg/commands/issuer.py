@@ -36,6 +36,8 @@ from intyg.commands.common import CliFailure, migrated_runtime, write_private
 if TYPE_CHECKING:
     from _csv import Writer as CsvWriter
 
+    from schemas import issuer_api as wire
+
 issuer_app = typer.Typer(
     help="Issuers (the education providers this service hosts).", no_args_is_help=True
 )
@@ -90,6 +92,13 @@ class BatchRow:
     with_tx_code: bool
     idempotency_key: str
 
+    def request(self) -> wire.CreateOffer:
+        from schemas import issuer_api as wire
+
+        return wire.CreateOffer(
+            claims=self.claims, tx_code=self.with_tx_code, idempotency_key=self.idempotency_key
+        )
+
 
 class RowError(Exception):
     def __init__(self, code: str, detail: str) -> None:
@@ -125,28 +134,23 @@ def issuer_batch(
     with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
         tenant = service.tenant_by_slug(session, slug)
         earlier_codes = _earlier_tx_codes(out)
+        rows = [(line, _parsed_row(file.name, line, columns, record)) for line, record in records]
+        requests = [row.request() for _, row in rows if isinstance(row, BatchRow)]
+        # one offer is made per next(): each row is on disk before the next offer is made
+        made_offers = service.create_offers(session, runtime, tenant, requests, at_most=None)
         with _batch_output(out) as (offers, tx_codes), _progress(console) as bar:
             task = bar.add_task("offers", total=len(records))
-            for line, record in records:
-                try:
-                    row = parse_row(file.name, line, columns, record)
-                    made = service.create_offer(
-                        session,
-                        runtime,
-                        tenant,
-                        row.claims,
-                        with_tx_code=row.with_tx_code,
-                        idempotency_key=row.idempotency_key,
-                    )
-                except (RowError, IntygError) as exc:
-                    session.rollback()
+            for line, row in rows:
+                made = row if isinstance(row, RowError) else next(made_offers)
+                if isinstance(made, RowError | IntygError):
                     tally["failed"] += 1
                     bar.console.print(
-                        f"line {line}: {exc.code}: {_one_line(exc.detail)}",
+                        f"line {line}: {made.code}: {_one_line(made.detail)}",
                         markup=False,
                         highlight=False,
                     )
                 else:
+                    assert isinstance(row, BatchRow)
                     outcome = "created" if made.created else "replayed"
                     tally[outcome] += 1
                     ids = [line, row.idempotency_key, made.offer_id]
@@ -292,6 +296,15 @@ def parse_row(
         raise RowError("invalid_input", "row_id: at most 200 printable characters")
     key = row_id or content_key(file_name, claims, with_tx_code)
     return BatchRow(line, claims, with_tx_code, key)
+
+
+def _parsed_row(
+    file_name: str, line: int, header: list[str], record: dict[str | None, Any]
+) -> BatchRow | RowError:
+    try:
+        return parse_row(file_name, line, header, record)
+    except RowError as exc:
+        return exc
 
 
 def content_key(file_name: str, claims: dict[str, object], with_tx_code: bool) -> str:

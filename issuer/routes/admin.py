@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
 
+from core.deps import RuntimeDep, ServiceAdmin, SessionDep
 from core.errors import IntygError
 from core.qr import qr_svg
 from core.standards.status_list import StatusValue
 from core.web import BoundedJsonRoute
 from issuer import lifecycle, service, signing
-from issuer.deps import RuntimeDep, ServiceAdmin, SessionDep, TenantDep
+from issuer.deps import TenantDep
 from issuer.models import IssuerCredential
 from schemas import issuer_api as wire
 

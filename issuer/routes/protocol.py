@@ -11,14 +11,13 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from core import jsontext
+from core.deps import RuntimeDep, SessionDep, Slug
 from core.standards import dpop as dpop_std
 from core.standards import oid4vci
-from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER, issuer_metadata
+from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
-from issuer import issuance, lifecycle, metadata, service, signing
-from issuer.deps import RuntimeDep, SessionDep, Slug
-from schemas.type_metadata import schema_bytes, type_metadata
+from issuer import issuance, lifecycle, metadata, service
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -30,34 +29,24 @@ def _public_json(document: object, max_age: int = 300) -> JSONResponse:
 
 @router.get(oid4vci.WELL_KNOWN_ISSUER + "/issuers/{slug}", tags=["OpenID4VCI"])
 def credential_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
-    tenant = service.tenant_by_slug(session, slug)
-    urls = metadata.IssuerUrls(rt.settings.public_url, slug)
-    return _public_json(metadata.credential_issuer_metadata(urls, tenant.name, tenant.require_dpop))
+    return _public_json(service.credential_issuer_metadata(session, rt, slug))
 
 
 @router.get(oid4vci.WELL_KNOWN_AS + "/issuers/{slug}", tags=["OpenID4VCI"])
 def authorization_server_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
-    tenant = service.tenant_by_slug(session, slug)
-    urls = metadata.IssuerUrls(rt.settings.public_url, slug)
-    return _public_json(metadata.authorization_server_metadata(urls, tenant.require_dpop))
+    return _public_json(service.authorization_server_metadata(session, rt, slug))
 
 
 @router.get(WELL_KNOWN_JWT_VC_ISSUER + "/issuers/{slug}", tags=["SD-JWT VC"])
 def jwt_vc_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
-    tenant = service.tenant_by_slug(session, slug)
-    urls = metadata.IssuerUrls(rt.settings.public_url, slug)
-    keys = signing.published_jwks(session, tenant)
-    return _public_json(issuer_metadata(urls.issuer, list(keys)))
+    return _public_json(service.jwt_vc_issuer_metadata(session, rt, slug))
 
 
 @router.get(
     metadata.SKILL_TYPE_PATH, tags=["SD-JWT VC"], summary="Type Metadata of the skill credential"
 )
 def skill_type_metadata(rt: RuntimeDep) -> JSONResponse:
-    public = rt.settings.public_url
-    return _public_json(
-        type_metadata(metadata.skill_vct(public), metadata.skill_schema_uri(public)), 3600
-    )
+    return _public_json(service.skill_type_metadata(rt), 3600)
 
 
 @router.get(
@@ -68,7 +57,7 @@ def skill_type_metadata(rt: RuntimeDep) -> JSONResponse:
 )
 def skill_schema() -> Response:
     return Response(
-        schema_bytes(),
+        service.skill_schema(),
         media_type="application/schema+json",
         headers={"Cache-Control": "public, max-age=3600"},
     )

@@ -36,16 +36,19 @@ from schemas.skill_credential import (
     validate_claims,
 )
 from schemas.type_metadata import (
-    ENVELOPE_CLAIMS,
     EXTENDS_VCT,
     LOCALES,
     schema_bytes,
-    schema_document,
     type_metadata,
 )
 from tests.vectorpath import VECTORS
 
 TODAY = date(2025, 6, 15)
+# The SD-JWT VC registered claims that may appear in the processed payload besides the skill
+# claims (draft-ietf-oauth-sd-jwt-vc "Registered JWT Claims"); they get no claim metadata.
+ENVELOPE_CLAIMS = frozenset(
+    {"iss", "sub", "iat", "nbf", "exp", "cnf", "vct", "vct#integrity", "status"}
+)
 PNR = "198112189876"
 AUTHORITY = IssuingAuthority(name="Yrkeshögskolan Exempel", organisationsnummer="202100-5448")
 VCT = "https://issuer.example.se/vct/skill-credential/v1"
@@ -88,6 +91,12 @@ MINIMAL: dict[str, Any] = {
     "achievement_title": "Svetsning grund",
     "achievement_kind": "course",
 }
+
+
+def schema_document() -> dict[str, object]:
+    """The JSON Schema (2020-12) of the claims after disclosure, as the issuer serves it."""
+    document: dict[str, object] = json.loads(schema_bytes())
+    return document
 
 
 def _validator() -> jsonschema.Draft202012Validator:

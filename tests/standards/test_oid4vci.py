@@ -41,6 +41,12 @@ OFFER = oid4vci.offer_document(
 )
 
 
+def offer_link_by_value(offer: dict[str, object]) -> str:
+    """§4.1.2: the offer itself in the link (Intyg's issuer offers by reference only)."""
+    encoded = quote(json.dumps(offer, separators=(",", ":")), safe="")
+    return f"{oid4vci.OFFER_SCHEME}://?credential_offer={encoded}"
+
+
 def example(name: str) -> object:
     text = (EXAMPLES / name).read_text()
     if name.endswith(".txt"):  # an HTTP response: the JSON body follows the blank line
@@ -102,7 +108,7 @@ def test_oid4vci_4_1_1_published_offers_survive_a_by_value_link() -> None:
     for name in names:
         document = example(name)
         assert isinstance(document, dict)
-        parsed = oid4vci.parse_offer_link(oid4vci.offer_link_by_value(document))
+        parsed = oid4vci.parse_offer_link(offer_link_by_value(document))
         assert parsed.offer == document
 
 
@@ -119,7 +125,7 @@ def test_oid4vci_4_1_3_offer_link_by_reference_roundtrip() -> None:
 
 
 def test_oid4vci_4_1_2_offer_link_by_value_roundtrip() -> None:
-    link = oid4vci.offer_link_by_value(OFFER)
+    link = offer_link_by_value(OFFER)
     assert link.startswith("openid-credential-offer://?credential_offer=%7B")
     parsed = oid4vci.parse_offer_link(link)
     assert parsed.offer == OFFER
@@ -129,7 +135,7 @@ def test_oid4vci_4_1_2_offer_link_by_value_roundtrip() -> None:
 def test_oid4vci_4_1_2_by_value_roundtrip_with_non_ascii_text() -> None:
     tx_code = {"description": "Skriv koden åäö"}
     offer = oid4vci.offer_document(ISSUER, ["Färdighet"], "c0de", tx_code)
-    assert oid4vci.parse_offer_link(oid4vci.offer_link_by_value(offer)).offer == offer
+    assert oid4vci.parse_offer_link(offer_link_by_value(offer)).offer == offer
 
 
 @pytest.mark.parametrize("scheme", ["https", "http"])
@@ -152,7 +158,7 @@ def test_parse_offer_link_rejects_wrong_scheme(scheme: str) -> None:
 
 
 def test_parse_offer_link_rejects_both_parameters() -> None:
-    by_value = oid4vci.offer_link_by_value(OFFER)
+    by_value = offer_link_by_value(OFFER)
     offer_rejected(f"{by_value}&credential_offer_uri={quote(ISSUER, safe='')}")
 
 
@@ -169,7 +175,7 @@ def test_parse_offer_link_rejects_repeated_credential_offer_uri() -> None:
 
 
 def test_parse_offer_link_rejects_repeated_credential_offer() -> None:
-    link = oid4vci.offer_link_by_value(OFFER)
+    link = offer_link_by_value(OFFER)
     other = oid4vci.offer_document("https://attacker.example", ["X"], "code", None)
     offer_rejected(f"{link}&credential_offer={quote(json.dumps(other), safe='')}")
 
@@ -200,7 +206,7 @@ def test_parse_offer_link_rejects_non_string(link: object) -> None:
 
 def test_parse_offer_link_by_value_checks_the_offer() -> None:
     without_grant = {k: v for k, v in OFFER.items() if k != "grants"}
-    offer_rejected(oid4vci.offer_link_by_value(without_grant))
+    offer_rejected(offer_link_by_value(without_grant))
 
 
 # --- check_offer (§4.1.1) -----------------------------------------------------------------------

@@ -70,6 +70,14 @@ def payload(**changes: object) -> dict[str, object]:
     return claims
 
 
+def unsigned_request_object(claims: dict[str, object]) -> str:
+    """An unsecured JWT (RFC 7519 §6), as a development verifier with the ``redirect_uri:``
+    prefix sends it (Intyg's verifier always signs)."""
+    header = {"alg": "none", "typ": vp.TYP_REQUEST_OBJECT}
+    encoded = (jose.b64url_encode(jose.compact_json(part)) for part in (header, claims))
+    return ".".join(encoded) + "."
+
+
 def signed(claims: dict[str, object] | None = None, **header: object) -> str:
     """Sign like a verifier would, bypassing the builder's own checks."""
     key = header.pop("key", KEY)
@@ -354,7 +362,7 @@ def test_rejects_alg_confusion_hs256_with_the_certificate_key() -> None:
 
 
 def test_rejects_unsigned_request_under_x509_san_dns() -> None:
-    token = vp.unsigned_request_object(payload())
+    token = unsigned_request_object(payload())
     with pytest.raises(vp.RequestSignatureInvalid):
         verify(token, allow_unsigned_redirect_uri=True)
 
@@ -500,7 +508,7 @@ DEV_CLIENT_ID = f"redirect_uri:{RESPONSE_URI}"
 
 
 def unsigned(**changes: object) -> str:
-    return vp.unsigned_request_object(payload(client_id=DEV_CLIENT_ID, **changes))
+    return unsigned_request_object(payload(client_id=DEV_CLIENT_ID, **changes))
 
 
 def test_unsigned_redirect_uri_request_is_accepted_in_development_as_unverified() -> None:
@@ -543,7 +551,7 @@ def test_rejects_unsigned_request_with_wrong_typ() -> None:
 
 def test_redirect_uri_on_loopback_http_needs_the_loopback_flag() -> None:
     uri = "http://localhost:8000/verifier/response/1"
-    token = vp.unsigned_request_object(payload(client_id=f"redirect_uri:{uri}", response_uri=uri))
+    token = unsigned_request_object(payload(client_id=f"redirect_uri:{uri}", response_uri=uri))
     options: dict[str, Any] = {
         "expected_client_id": f"redirect_uri:{uri}",
         "allow_unsigned_redirect_uri": True,
@@ -559,7 +567,7 @@ def test_oid4vp_5_4_example_request_is_not_a_direct_post_request() -> None:
     client_id = example["client_id"]
     with pytest.raises(vp.RequestObjectInvalid) as excinfo:
         verify(
-            vp.unsigned_request_object(example),
+            unsigned_request_object(example),
             expected_client_id=client_id,
             allow_unsigned_redirect_uri=True,
         )

@@ -9,20 +9,14 @@ from fastapi import APIRouter, Request, Response, status
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from core.deps import RuntimeDep, ServiceAdmin, SessionDep, Slug
 from core.qr import qr_svg
 from core.standards import oid4vp
 from core.standards.trust_list import TrustList
 from core.web import BoundedJsonRoute
 from schemas import verifier_api as wire
 from verifier import service
-from verifier.routes.deps import (
-    CachedTenantDep,
-    RuntimeDep,
-    ServiceAdmin,
-    SessionDep,
-    Slug,
-    TenantDep,
-)
+from verifier.routes.deps import CachedTenantDep, TenantDep
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from core.auth import bearer_token
+from core.deps import Authorization, RuntimeDep, SessionDep
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet.deps import Authorization, ClientAddress, HolderDep, RuntimeDep, SessionDep
+from wallet.deps import ClientAddress, HolderDep
 from wallet.service import accounts
 
 router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: accounts"])

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
+from core.deps import RuntimeDep, SessionDep
 from core.runtime import Runtime
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet.deps import HolderDep, RuntimeDep, SessionDep
+from wallet.deps import HolderDep
 from wallet.models import WalletCredential, WalletHolder
 from wallet.service import holdings, receiving
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, status
 
 from core.auth import require_admin
+from core.deps import Authorization, RuntimeDep, SessionDep
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet.deps import Authorization, HolderDep, RuntimeDep, ServiceDep, SessionDep
+from wallet.deps import HolderDep, ServiceDep
 from wallet.service import accounts, consents, grants
 
 router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: standing consent"])

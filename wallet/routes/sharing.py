@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import JSONResponse
 
+from core.deps import RuntimeDep, SessionDep
 from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
-from wallet.deps import HolderDep, RuntimeDep, SessionDep
+from wallet.deps import HolderDep
 from wallet.models import SEQ_MAX, WalletPresentationRequest
 from wallet.service import consents, portability, sharing, transparency
 

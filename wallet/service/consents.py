@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from sqlmodel import Session
 
@@ -85,30 +85,50 @@ def record_presentation(
     chosen: Sequence[Chosen],
     vp_token_hash: str,
 ) -> WalletConsent:
+    evidence = {"vp_token_hash": vp_token_hash, "response_uri": request.response_uri}
+    return _record_answer(session, rt, holder, request, views, chosen, evidence)
+
+
+def _record_answer(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    request: WalletPresentationRequest,
+    views: Sequence[QueryView],
+    chosen: Sequence[Chosen] | None,
+    evidence: Mapping[str, object],
+) -> WalletConsent:
+    """The single-use record of the holder's answer to a presentation request: consent given
+    (``chosen`` is what goes to the verifier) or, with ``chosen=None``, refused."""
     now = rt.clock.now()
+    given = chosen is not None
+    state, event = (
+        (ConsentState.GIVEN, ConsentEventKind.GIVEN)
+        if given
+        else (ConsentState.REFUSED, ConsentEventKind.REFUSED)
+    )
     consent = WalletConsent(
         id=str(uuid.uuid4()),
         holder_id=holder.id,
         kind=ConsentKind.SINGLE,
-        state=ConsentState.GIVEN,
+        state=state,
         pseudonym=pseudonym(rt, holder, request.client_id),
         recipient=dict(request.verifier),
         purpose=request.purpose,
         legal_basis=str(request.verifier.get("legal_basis", "")),
         claims_requested=requested_paths(views),
-        claims_disclosed=list(disclosed_paths(chosen)),
-        credential_ids=[c.credential_id for c in chosen],
+        claims_disclosed=list(disclosed_paths(chosen or ())),
+        credential_ids=[c.credential_id for c in chosen or ()],
         evidence={
             "request_object_hash": request.request_object_hash,
             "nonce": request.nonce,
-            "vp_token_hash": vp_token_hash,
-            "response_uri": request.response_uri,
+            **evidence,
         },
         presentation_request_id=request.id,
         created_at=now,
     )
     repository.add_consent(session, consent)
-    add_event(session, consent.id, now, ConsentEventKind.GIVEN)
+    add_event(session, consent.id, now, event)
     return consent
 
 
@@ -171,29 +191,11 @@ def record_refusal(
     request: WalletPresentationRequest,
     views: Sequence[QueryView],
 ) -> WalletConsent:
-    now = rt.clock.now()
-    consent = WalletConsent(
-        id=str(uuid.uuid4()),
-        holder_id=holder.id,
-        kind=ConsentKind.SINGLE,
-        state=ConsentState.REFUSED,
-        pseudonym=pseudonym(rt, holder, request.client_id),
-        recipient=dict(request.verifier),
-        purpose=request.purpose,
-        legal_basis=str(request.verifier.get("legal_basis", "")),
-        claims_requested=requested_paths(views),
-        claims_disclosed=[],
-        credential_ids=[],
-        evidence={"request_object_hash": request.request_object_hash, "nonce": request.nonce},
-        presentation_request_id=request.id,
-        created_at=now,
-    )
-    repository.add_consent(session, consent)
-    add_event(session, consent.id, now, ConsentEventKind.REFUSED)
+    consent = _record_answer(session, rt, holder, request, views, None, {})
     transparency.append(
         session,
         holder.id,
-        now,
+        consent.created_at,
         LogEvent.DENIED,
         {
             "consent_id": consent.id,

@@ -115,9 +115,6 @@ from core.standards.oid4vp.request import (
     sign_request_object as sign_request_object,
 )
 from core.standards.oid4vp.request import (
-    unsigned_request_object as unsigned_request_object,
-)
-from core.standards.oid4vp.request import (
     verify_request_object as verify_request_object,
 )
 from core.standards.oid4vp.response import (

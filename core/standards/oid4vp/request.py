@@ -79,15 +79,6 @@ def sign_request_object(
     )
 
 
-def unsigned_request_object(payload: Mapping[str, object]) -> str:
-    """Development only: an unsecured JWT (RFC 7519 §6) for the ``redirect_uri:`` prefix."""
-    header = {"alg": "none", "typ": TYP_REQUEST_OBJECT}
-    return (
-        f"{jose.b64url_encode(jose.compact_json(header))}."
-        f"{jose.b64url_encode(jose.compact_json(dict(payload)))}."
-    )
-
-
 @dataclass(frozen=True)
 class VerifiedRequest:
     """A Request Object that passed every check; ``verified`` is False only for the unsigned
