@@ -26,14 +26,16 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cryptography.hazmat.primitives import hashes  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
+
+from bench import loadgen  # noqa: E402
 
 SKILLS = 5  # with the five learner claims: 10 selectively disclosable claims
 
@@ -223,7 +225,7 @@ def wait_ready(base: str) -> None:
     raise SystemExit("the server did not start")
 
 
-def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16) -> float:
+def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 32) -> float:
     import httpx
 
     from core import jose
@@ -239,7 +241,7 @@ def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16
             ).json()
             auth = {"Authorization": f"Bearer {made['api_key']}"}
             codes: list[str] = []
-            while len(codes) < 6000:
+            while len(codes) < seconds * 700 + 500:  # more than the flows the run can make
                 batch = [{"claims": claims()} for _ in range(500)]
                 result = admin.post("/issuers/bench/admin/offers/batch", json=batch, headers=auth)
                 for item in result.json()["results"]:
@@ -249,40 +251,48 @@ def http_rate(seconds: float, workers: int, per_flow: int, concurrency: int = 16
         issuer = made["issuer"]
         holders = [jose.PrivateKey.generate() for _ in range(per_flow)]
         pending = iter(codes)
-        clients = [httpx.Client(base_url=base, timeout=30) for _ in range(concurrency)]
 
-        def flow(client: httpx.Client) -> int:
-            code = next(pending)
-            token = client.post(
-                "/issuers/bench/token",
-                data={"grant_type": oid4vci.PRE_AUTHORIZED_GRANT, "pre-authorized_code": code},
-            ).json()
-            nonce = client.post("/issuers/bench/nonce").json()["c_nonce"]
+        async def flow(connection: loadgen.Connection) -> int:
+            form = urlencode(
+                {"grant_type": oid4vci.PRE_AUTHORIZED_GRANT, "pre-authorized_code": next(pending)}
+            )
+            token = json.loads(
+                _ok(
+                    await connection.request(
+                        "POST",
+                        "/issuers/bench/token",
+                        form.encode(),
+                        content_type="application/x-www-form-urlencoded",
+                    )
+                )
+            )
+            nonce = json.loads(_ok(await connection.request("POST", "/issuers/bench/nonce")))
             now = int(time.time())
-            proofs = [oid4vci.make_proof(h, audience=issuer, nonce=nonce, iat=now) for h in holders]
-            response = client.post(
+            proofs = [
+                oid4vci.make_proof(h, audience=issuer, nonce=nonce["c_nonce"], iat=now)
+                for h in holders
+            ]
+            body = {
+                "credential_configuration_id": "skill_credential_sd_jwt",
+                "proofs": {"jwt": proofs},
+            }
+            response = await connection.request(
+                "POST",
                 "/issuers/bench/credential",
-                json={
-                    "credential_configuration_id": "skill_credential_sd_jwt",
-                    "proofs": {"jwt": proofs},
-                },
+                json.dumps(body).encode(),
                 headers={"Authorization": f"Bearer {token['access_token']}"},
             )
-            if response.status_code != 200:
-                raise RuntimeError(response.text)
-            return len(response.json()["credentials"])
+            return len(json.loads(_ok(response))["credentials"])
 
-        done = 0
-        start = time.perf_counter()
-        with ThreadPoolExecutor(concurrency) as pool:
-            while time.perf_counter() - start < seconds:
-                done += sum(pool.map(flow, clients))
-        elapsed = time.perf_counter() - start
-        for client in clients:
-            client.close()
-        return done / elapsed
+        return loadgen.run(base, seconds, flow, connections=concurrency)
     finally:
         stop_server(server)
+
+
+def _ok(response: loadgen.Response) -> bytes:
+    if response.status != 200:
+        raise RuntimeError(response.body[:500].decode())
+    return response.body
 
 
 def main() -> None:

@@ -17,7 +17,9 @@ import secrets
 from pathlib import Path
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core import b64url
 from core.errors import IntygError
@@ -40,7 +42,18 @@ class MasterKey:
         if len(key) != 32:
             raise SecretStoreError("the master key must be 32 bytes")
         self._aead = AESGCM(key)
+        self._hkdf_input = key
+        self._derived: dict[bytes, bytes] = {}
         self.key_id = hashlib.sha256(b"intyg-master-key-id" + key).digest()[:8]
+
+    def derive(self, purpose: bytes) -> bytes:
+        """A 32-byte key for one ``purpose`` (HKDF-SHA256, RFC 5869): the same on every
+        instance that shares the master key, and useless for any other purpose."""
+        derived = self._derived.get(purpose)
+        if derived is None:
+            hkdf = HKDF(hashes.SHA256(), length=32, salt=None, info=b"intyg:" + purpose)
+            derived = self._derived[purpose] = hkdf.derive(self._hkdf_input)
+        return derived
 
     def __repr__(self) -> str:
         return f"MasterKey(id={self.key_id.hex()})"

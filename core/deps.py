@@ -7,7 +7,7 @@ session of its own. What names a tenant, holder or service is the role's own (``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -26,7 +26,9 @@ async def get_runtime(request: Request) -> Runtime:  # async: no thread hand-off
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-def get_session(rt: RuntimeDep) -> Iterator[Session]:
+async def get_session(rt: RuntimeDep) -> AsyncIterator[Session]:
+    """Opened and closed on the event loop (a session connects lazily, at its first query):
+    a sync dependency would cost two thread hand-offs per request."""
     with session_scope(rt.engine) as session:
         yield session
 

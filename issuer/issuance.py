@@ -22,9 +22,9 @@ from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
 from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
-from issuer import lifecycle, repository, service, signing
+from issuer import lifecycle, nonces, repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
-from issuer.models import IssuerAccessToken, IssuerNonce, IssuerTenant, OfferState
+from issuer.models import IssuerAccessToken, IssuerTenant, OfferState
 from schemas.skill_credential import SD_PATHS
 
 SKILL_SD_SPEC = sd_jwt.SdSpec.of(
@@ -42,7 +42,7 @@ class TokenRequest:
 
 
 def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> dict[str, object]:
-    tenant = _tenant_or_invalid_client(session, slug)
+    tenant = service.cached_tenant(rt, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
     form = request.form
     if form.get("grant_type") != oid4vci.PRE_AUTHORIZED_GRANT:
@@ -74,10 +74,6 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
         "token_type": "DPoP" if jkt else "Bearer",
         "expires_in": rt.settings.access_token_ttl_seconds,
     }
-
-
-def _tenant_or_invalid_client(session: Session, slug: str) -> IssuerTenant:
-    return service.tenant_by_slug(session, slug)
 
 
 def _check_tx_code(
@@ -142,22 +138,10 @@ def _remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
 # --- nonce endpoint (§7) ---------------------------------------------------------------------
 
 
-def nonce(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
-    tenant = _tenant_or_invalid_client(session, slug)
-    value = new_secret()
-    now = rt.clock.now()
-    if secrets.randbelow(100) == 0:
-        repository.purge_expired(session, now)
-    repository.insert_nonce(
-        session,
-        IssuerNonce(
-            nonce_hash=hash_secret(value),
-            issuer_id=tenant.id,
-            expires_at=now + rt.settings.c_nonce_ttl_seconds,
-        ),
-    )
-    session.commit()
-    return {"c_nonce": value}
+def nonce(rt: Runtime, slug: str) -> dict[str, object]:
+    """A fresh ``c_nonce``: no database write (``issuer.nonces``)."""
+    tenant = service.cached_tenant(rt, slug)
+    return {"c_nonce": nonces.mint(rt, tenant.id, rt.clock.now())}
 
 
 # --- credential endpoint (§8) ----------------------------------------------------------------
@@ -173,7 +157,7 @@ class CredentialRequest:
 def credential(
     session: Session, rt: Runtime, slug: str, request: CredentialRequest
 ) -> dict[str, object]:
-    tenant = _tenant_or_invalid_client(session, slug)
+    tenant = service.cached_tenant(rt, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
     access_token, token_row = _access_token(session, rt, request, urls.credential)
     offer = repository.offer_by_id(session, tenant.id, token_row.offer_id)
@@ -257,10 +241,14 @@ def _verified_holder_keys(
         )
         for proof in proofs
     ]
-    nonces = {v.nonce for v in verified}
-    if len(nonces) != 1:
+    given = {v.nonce for v in verified}
+    if len(given) != 1:
         raise oid4vci.InvalidNonce("every proof of a batch carries the same c_nonce")
-    if not repository.consume_nonce(session, tenant.id, hash_secret(nonces.pop()), now):
+    value = given.pop()
+    expires_at = nonces.check(rt, tenant.id, value, now)
+    if secrets.randbelow(100) == 0:
+        repository.purge_expired(session, now)
+    if not repository.spend_nonce(session, tenant.id, hash_secret(value), expires_at):
         raise oid4vci.InvalidNonce("the c_nonce is unknown, used or expired; get a new one")
     keys = [v.holder_key for v in verified]
     if len({k.kid for k in keys}) != len(keys):

@@ -84,7 +84,7 @@ class IssuerAccessToken(SQLModel, table=True):
 
 
 class IssuerNonce(SQLModel, table=True):
-    """A ``c_nonce`` from the nonce endpoint; consumed by exactly one credential request."""
+    """A spent ``c_nonce`` (``issuer.nonces``), kept until it would have expired anyway."""
 
     __tablename__ = "issuer_nonce"
 

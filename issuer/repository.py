@@ -174,19 +174,19 @@ def use_access_token(session: Session, token_hash: str, now: int) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
-def insert_nonce(session: Session, nonce: IssuerNonce) -> None:
-    session.add(nonce)
-
-
-def consume_nonce(session: Session, issuer_id: str, nonce_hash: str, now: int) -> bool:
-    result = session.execute(
-        delete(IssuerNonce).where(
-            col(IssuerNonce.nonce_hash) == nonce_hash,
-            col(IssuerNonce.issuer_id) == issuer_id,
-            col(IssuerNonce.expires_at) > now,
-        )
-    )
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+def spend_nonce(session: Session, issuer_id: str, nonce_hash: str, expires_at: int) -> bool:
+    """Record a ``c_nonce`` as spent (``issuer.nonces``); ``False`` when it was spent before.
+    A savepoint keeps the rest of the transaction when the primary key refuses it."""
+    try:
+        with session.begin_nested():
+            session.execute(
+                insert(IssuerNonce).values(
+                    nonce_hash=nonce_hash, issuer_id=issuer_id, expires_at=expires_at
+                )
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def remember_dpop_jti(session: Session, jti_hash: str, expires_at: int) -> bool:

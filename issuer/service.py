@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
+from core.caches import TENANT_TTL
+from core.db import session_scope
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
 from core.standards import oid4vci
@@ -116,6 +119,7 @@ def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedIssuer:
     api_key = new_secret(API_KEY_PREFIX)
     repository.set_api_key_hash(session, tenant, hash_secret(api_key))
     session.commit()
+    rt.caches.tenants.pop(("issuer", slug))  # other instances see the new key within 5 s
     return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
 
 
@@ -125,6 +129,20 @@ def tenant_by_slug(session: Session, slug: str) -> IssuerTenant:
     if tenant is None:
         raise IssuerNotFound(f"no issuer {slug!r}")
     return tenant
+
+
+def cached_tenant(rt: Runtime, slug: str) -> IssuerTenant:
+    """``tenant_by_slug`` for the protocol's hot paths: the row is kept for ``TENANT_TTL``
+    and looked up without queueing for a writer (``core.caches``)."""
+    key = ("issuer", slug)
+    now = time.monotonic()
+    tenant = rt.caches.tenants.get(key, now)
+    if isinstance(tenant, IssuerTenant):
+        return tenant
+    with session_scope(rt.engine, read_only=True) as session:
+        found = tenant_by_slug(session, slug)
+    rt.caches.tenants.put(key, found, now + TENANT_TTL)
+    return found
 
 
 def authenticate(session: Session, slug: str, api_key: str | None) -> IssuerTenant:

@@ -8,7 +8,6 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from core import jsontext
 from core.deps import RuntimeDep, SessionDep, Slug
@@ -105,15 +104,15 @@ async def token(
     dpop: DpopHeader,
 ) -> JSONResponse:
     form = await form_body(request)
-    result = await run_in_threadpool(
-        issuance.token, session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop)
-    )
+    # On the event loop: nothing here waits on the network, and short transactions run
+    # fastest with no other thread contending for the interpreter (docs/performance.md).
+    result = issuance.token(session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop))
     return JSONResponse(result, headers=NO_STORE)
 
 
 @router.post("/issuers/{slug}/nonce", tags=["OpenID4VCI"], summary="Nonce endpoint")
-def nonce(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
-    return JSONResponse(issuance.nonce(session, rt, slug), headers=NO_STORE)
+async def nonce(slug: Slug, rt: RuntimeDep) -> JSONResponse:
+    return JSONResponse(issuance.nonce(rt, slug), headers=NO_STORE)
 
 
 @router.post("/issuers/{slug}/credential", tags=["OpenID4VCI"], summary="Credential endpoint")
@@ -129,13 +128,8 @@ async def credential(
         body = jsontext.loads(await request.body())
     except jsontext.JsonRejected as exc:
         raise oid4vci.InvalidCredentialRequest(f"the body is not valid JSON: {exc}") from None
-    result = await run_in_threadpool(
-        issuance.credential,
-        session,
-        rt,
-        slug,
-        issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body),
-    )
+    request_ = issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body)
+    result = issuance.credential(session, rt, slug, request_)  # on the loop, as token
     return JSONResponse(result, headers=NO_STORE)
 
 
