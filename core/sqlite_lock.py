@@ -23,7 +23,10 @@ import threading
 import time
 
 WAIT_SECONDS = 30.0  # as long as SQLite's busy_timeout: then "database is locked"
-_POLL_MIN, _POLL_MAX = 0.0001, 0.002  # the file lock is polled by one thread per process
+# The file lock is polled by one thread per process. Briefly: the hot routes run on the event
+# loop (docs/architecture.md), so while a worker waits here it does nothing else, and the
+# other worker's transactions last a millisecond or less.
+_POLL_MIN, _POLL_MAX = 0.00005, 0.0005
 
 
 class WriterLock:

@@ -18,6 +18,7 @@ from datetime import UTC, date, datetime, time
 from sqlmodel import Session
 
 from core import jose
+from core.db import session_scope
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
 from core.standards.status_list import StatusListReference, unpack_indices
@@ -52,7 +53,9 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
         raise oid4vci.InvalidRequest("pre-authorized_code is missing")
     jkt = _dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
     now = rt.clock.now()
-    offer = repository.offer_by_code_hash(session, tenant.id, hash_secret(code))
+    # Looked up outside the write transaction; the conditional update below decides.
+    with session_scope(rt.engine, read_only=True) as reading:
+        offer = repository.offer_by_code_hash(reading, tenant.id, hash_secret(code))
     if offer is None or offer.state != OfferState.OFFERED or offer.expires_at <= now:
         raise oid4vci.InvalidGrant("the pre-authorized code is unknown, used or expired")
     _check_tx_code(session, offer.id, offer.tx_code_hash, form.get("tx_code"))
@@ -160,19 +163,23 @@ def credential(
     tenant = service.cached_tenant(rt, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
     access_token, token_row = _access_token(session, rt, request, urls.credential)
-    offer = repository.offer_by_id(session, tenant.id, token_row.offer_id)
+    with session_scope(rt.engine, read_only=True) as reading:
+        offer = repository.offer_by_id(reading, tenant.id, token_row.offer_id)
     if offer is None:  # a token of another issuer on this host: answered like an unknown one
         raise oid4vci.InvalidToken("the access token is unknown, used or expired")
     proofs = _proofs(request.body)
     now = rt.clock.now()
-    holder_keys = _verified_holder_keys(session, rt, tenant, proofs, urls.issuer, now)
+    holder_keys, nonce = _verified_holder_keys(rt, tenant, proofs, urls.issuer, now)
+    # The write transaction (SQLite's writer lock) starts here: what came before only read.
+    _spend_nonce(session, tenant, nonce, now)
     if not repository.use_access_token(session, hash_secret(access_token), now):
         raise oid4vci.InvalidToken("the access token was already used or has expired")
     if offer.state != OfferState.REDEEMED:
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     claims = service.decode_offer_claims(rt, offer)
     credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)
-    repository.finish_offer(session, offer.id)
+    if not repository.finish_offer(session, offer.id):  # changed since it was read
+        raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     session.commit()
     return {"credentials": [{"credential": c} for c in credentials]}
 
@@ -184,7 +191,8 @@ def _access_token(
     value = value.strip()
     if scheme.lower() not in ("bearer", "dpop") or not value:
         raise oid4vci.InvalidToken("an access token is required (Authorization: DPoP or Bearer)")
-    row = repository.access_token(session, hash_secret(value))
+    with session_scope(rt.engine, read_only=True) as reading:
+        row = repository.access_token(reading, hash_secret(value))
     if row is None or row.expires_at <= rt.clock.now() or row.used_at is not None:
         raise oid4vci.InvalidToken("the access token is unknown, used or expired")
     if row.dpop_jkt is None:
@@ -224,13 +232,14 @@ def _proofs(body: object) -> list[object]:
 
 
 def _verified_holder_keys(
-    session: Session,
     rt: Runtime,
     tenant: IssuerTenant,
     proofs: Sequence[object],
     audience: str,
     now: int,
-) -> list[jose.PublicKey]:
+) -> tuple[list[jose.PublicKey], tuple[str, int]]:
+    """The proofs' holder keys, and their one ``c_nonce`` (with its expiry), checked but
+    not yet spent."""
     verified = [
         oid4vci.verify_proof(
             proof,
@@ -246,14 +255,18 @@ def _verified_holder_keys(
         raise oid4vci.InvalidNonce("every proof of a batch carries the same c_nonce")
     value = given.pop()
     expires_at = nonces.check(rt, tenant.id, value, now)
+    keys = [v.holder_key for v in verified]
+    if len({k.kid for k in keys}) != len(keys):
+        raise oid4vci.InvalidProof("each proof of a batch must use a different holder key")
+    return keys, (value, expires_at)
+
+
+def _spend_nonce(session: Session, tenant: IssuerTenant, nonce: tuple[str, int], now: int) -> None:
+    value, expires_at = nonce
     if secrets.randbelow(100) == 0:
         repository.purge_expired(session, now)
     if not repository.spend_nonce(session, tenant.id, hash_secret(value), expires_at):
         raise oid4vci.InvalidNonce("the c_nonce is unknown, used or expired; get a new one")
-    keys = [v.holder_key for v in verified]
-    if len({k.kid for k in keys}) != len(keys):
-        raise oid4vci.InvalidProof("each proof of a batch must use a different holder key")
-    return keys
 
 
 # --- building credentials (the benchmarked hot path) -----------------------------------------

@@ -144,13 +144,15 @@ def count_tx_code_failure(session: Session, offer_id: str, limit: int) -> int:
     return int(failures)
 
 
-def finish_offer(session: Session, offer_id: str) -> None:
-    """After issuance the learner's claims are no longer needed: erase them."""
-    session.execute(
+def finish_offer(session: Session, offer_id: str) -> bool:
+    """After issuance the learner's claims are no longer needed: erase them. ``False`` when
+    the offer is no longer ``redeemed`` (nothing changed)."""
+    result = session.execute(
         update(IssuerOffer)
-        .where(col(IssuerOffer.id) == offer_id)
+        .where(col(IssuerOffer.id) == offer_id, col(IssuerOffer.state) == OfferState.REDEEMED)
         .values(state=OfferState.ISSUED, sealed_claims=None)
     )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 def insert_access_token(session: Session, token: IssuerAccessToken) -> None:
