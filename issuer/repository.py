@@ -114,12 +114,12 @@ def offer_by_code_hash(session: Session, issuer_id: str, code_hash: str) -> Issu
 
 def mark_offer_redeemed(session: Session, offer_id: str, now: int) -> bool:
     """Single use by construction: only one transaction can move ``offered`` on."""
-    result = session.execute(
+    result = session.connection().execute(  # Core: no ORM bookkeeping on a hot path
         update(IssuerOffer)
         .where(col(IssuerOffer.id) == offer_id, col(IssuerOffer.state) == OfferState.OFFERED)
         .values(state=OfferState.REDEEMED, redeemed_at=now)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return result.rowcount == 1
 
 
 def count_tx_code_failure(session: Session, offer_id: str, limit: int) -> int:
@@ -147,16 +147,16 @@ def count_tx_code_failure(session: Session, offer_id: str, limit: int) -> int:
 def finish_offer(session: Session, offer_id: str) -> bool:
     """After issuance the learner's claims are no longer needed: erase them. ``False`` when
     the offer is no longer ``redeemed`` (nothing changed)."""
-    result = session.execute(
+    result = session.connection().execute(  # Core: no ORM bookkeeping on a hot path
         update(IssuerOffer)
         .where(col(IssuerOffer.id) == offer_id, col(IssuerOffer.state) == OfferState.REDEEMED)
         .values(state=OfferState.ISSUED, sealed_claims=None)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return result.rowcount == 1
 
 
 def insert_access_token(session: Session, token: IssuerAccessToken) -> None:
-    session.add(token)
+    session.connection().execute(insert(IssuerAccessToken).values(**token.model_dump()))
 
 
 def access_token(session: Session, token_hash: str) -> IssuerAccessToken | None:
@@ -164,7 +164,7 @@ def access_token(session: Session, token_hash: str) -> IssuerAccessToken | None:
 
 
 def use_access_token(session: Session, token_hash: str, now: int) -> bool:
-    result = session.execute(
+    result = session.connection().execute(  # Core: no ORM bookkeeping on a hot path
         update(IssuerAccessToken)
         .where(
             col(IssuerAccessToken.token_hash) == token_hash,
@@ -173,7 +173,7 @@ def use_access_token(session: Session, token_hash: str, now: int) -> bool:
         )
         .values(used_at=now)
     )
-    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+    return result.rowcount == 1
 
 
 def spend_nonce(session: Session, issuer_id: str, nonce_hash: str, expires_at: int) -> bool:
@@ -181,7 +181,7 @@ def spend_nonce(session: Session, issuer_id: str, nonce_hash: str, expires_at: i
     A savepoint keeps the rest of the transaction when the primary key refuses it."""
     try:
         with session.begin_nested():
-            session.execute(
+            session.connection().execute(
                 insert(IssuerNonce).values(
                     nonce_hash=nonce_hash, issuer_id=issuer_id, expires_at=expires_at
                 )
