@@ -404,6 +404,7 @@ class Results:
     redeemed_offers: list[str] = field(default_factory=list)  # offer ids whose redemption succeeded
     requests_created: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    requests_per_instance: Counter[int] = field(default_factory=Counter)  # the drivers' own
     error_samples: list[str] = field(default_factory=list)
 
     def error(self, step: str, detail: str) -> None:
@@ -493,7 +494,10 @@ class Driver(threading.Thread):
         marker = f"Soak-{self.index}-{n}-{secrets.token_hex(4)}"
 
         def timed(step: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
-            client = self.clients[(turn + STEPS.index(step)) % len(self.clients)]
+            instance = (turn + STEPS.index(step)) % len(self.clients)
+            client = self.clients[instance]
+            with results.lock:
+                results.requests_per_instance[instance] += 1
             started = time.perf_counter()
             try:
                 response = client.request(method, url, **kwargs)
@@ -1052,6 +1056,9 @@ def report(
                 "processes": window.processes[i],
             }
             for i in range(len(window.rss_start))
+        ],
+        "requests_per_instance": [
+            results.requests_per_instance[i] for i in range(len(window.rss_start))
         ],
         "audit": {k: v for k, v in audit_result.items() if k != "failures"},
         "cross_instance": checks,
