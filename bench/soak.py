@@ -1,12 +1,28 @@
-"""Soak: the whole flow — offer, redeem, present, verify — against one server, for minutes.
+"""Soak: the whole flow — offer, redeem, present, verify — against N servers, for minutes.
 
     .venv/bin/python bench/soak.py [--minutes 10] [--concurrency 4] [--workers 2]
+                                   [--instances 1] [--status-list-ttl 10]
                                    [--warmup SECONDS] [--database-url postgresql://…]
 
-Starts ``intyg serve`` (all three roles, N workers) on a free loopback port with its own
-database (SQLite in a temporary folder unless ``--database-url`` names another, e.g. an empty
-PostgreSQL database), sets up an issuer, a verifier (``x509_san_dns:localhost``), a signed
-trust list and one wallet account per driver, then runs ``--concurrency`` drivers in this
+Starts ``--instances`` ``intyg serve`` processes (all three roles, ``--workers`` workers each)
+on free loopback ports, all on one database (SQLite in a temporary folder unless
+``--database-url`` names another, e.g. an empty PostgreSQL database) and with one environment:
+the same ``INTYG_PUBLIC_URL``, admin token and master key, as behind a load balancer. With one
+instance the public URL is its own; with more it is ``bench/balancer.py``'s, a round-robin TCP
+balancer, so what the instances call through the public URL (the wallet fetching an offer and
+the issuer's metadata, redeeming the code, posting to the verifier's ``response_uri``; the
+verifier fetching issuer keys and status lists) lands on any instance, a new one per
+connection. The drivers call the instances directly, each flow's steps in turn: step k of
+flow n of driver d on instance (d + n + k) mod N. URLs the servers hand out name the public
+URL; the drivers send their paths to whichever instance is next. Several instances on one
+SQLite file work on one host (the writer lock is a file lock), which is all SQLite can be
+shared across; PostgreSQL is the engine for instances on several hosts.
+
+Then it sets up an issuer, a verifier (``x509_san_dns:localhost``), a signed trust list and one
+wallet account per driver; runs the cross-instance checks (``bench/cross_instance.py``: single-use
+values refused on the other instance, throttles counted across instances, a revocation seen
+through the other instance within the status list's ``ttl``, which every instance gets as
+``--status-list-ttl``) on tenants of their own; and runs ``--concurrency`` drivers in this
 process, each looping over one flow:
 
     offer    issuer    POST /issuers/{slug}/admin/offers (a unique given_name per flow)
@@ -19,14 +35,15 @@ process, each looping over one flow:
                        credential, so its matching does not grow with the run)
 
 The first ``--warmup`` seconds of the ``--minutes`` are warm-up: their flows are audited but
-not timed, and the server's memory (RSS summed over its process group: the uvicorn
+not timed, and each instance's memory (RSS summed over its process group: the uvicorn
 supervisor and its workers) is read when the warm-up ends and again when the load stops.
 At the end the database is read directly (read-only) for a consistency audit: every issued
 credential belongs to exactly one redemption this run saw succeed, no offer was issued twice
 or spent without a credential, and the verifier fulfilled exactly the flows that succeeded.
 
 Prints a summary table and, as its last line, one line of JSON with every figure. Exits 0 only
-with zero errors, a clean audit and memory growth under ``--max-growth`` percent (10).
+with zero errors, a clean audit, every cross-instance check passed and each instance's memory
+growth under ``--max-growth`` percent (10).
 """
 
 from __future__ import annotations
