@@ -226,37 +226,29 @@ def start_deployment(
     return Deployment(servers, public, balancer)
 
 
-def wait_ready(server: Server, seconds: float = 60) -> None:
+def wait_healthy(
+    process: subprocess.Popen[bytes], base: str, what: str, seconds: float = 60
+) -> None:
+    """Until ``base``/healthz answers 200; fails if ``process`` exits first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.process.returncode}")
+        if process.poll() is not None:
+            raise RuntimeError(f"the {what} exited with {process.returncode}")
         try:
-            if httpx.get(f"{server.local}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
+    raise RuntimeError(f"the {what} did not become ready")
 
 
-def wait_deployment_ready(deployment: Deployment, seconds: float = 60) -> None:
+def wait_deployment_ready(deployment: Deployment) -> None:
     for server in deployment.servers:
-        wait_ready(server, seconds)
-    if deployment.balancer is None:
-        return
-    deadline = time.monotonic() + seconds
-    public = deployment.public.replace("//localhost:", "//127.0.0.1:")
-    while time.monotonic() < deadline:
-        if deployment.balancer.poll() is not None:
-            raise RuntimeError(f"the balancer exited with {deployment.balancer.returncode}")
-        try:
-            if httpx.get(f"{public}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError("the balancer did not become ready")
+        wait_healthy(server.process, server.local, "server")
+    if deployment.balancer is not None:  # and through it, to some instance
+        public = deployment.public.replace("//localhost:", "//127.0.0.1:")
+        wait_healthy(deployment.balancer, public, "balancer")
 
 
 def stop_deployment(deployment: Deployment) -> None:
@@ -266,28 +258,22 @@ def stop_deployment(deployment: Deployment) -> None:
         with suppress(ProcessLookupError):
             os.killpg(server.process.pid, signal.SIGTERM)
     for server in deployment.servers:
-        stop_server(server)
+        stop_group(server.process)
     if deployment.balancer is not None:
-        with suppress(ProcessLookupError):
-            deployment.balancer.terminate()
-        try:
-            deployment.balancer.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            deployment.balancer.kill()
-            deployment.balancer.wait(timeout=10)
+        stop_group(deployment.balancer)
 
 
-def stop_server(server: Server) -> None:
-    """SIGTERM to the server's process group, SIGKILL after 30 s."""
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to a process group we started (``start_new_session``), SIGKILL after 30 s."""
     try:
-        os.killpg(server.process.pid, signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
     with suppress(subprocess.TimeoutExpired):
-        server.process.wait(timeout=30)
+        process.wait(timeout=30)
     with suppress(ProcessLookupError):  # workers that outlived the supervisor
-        os.killpg(server.process.pid, signal.SIGKILL)
-    server.process.wait(timeout=10)
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def group_rss_bytes(pgid: int) -> tuple[int, int]:
