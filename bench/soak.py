@@ -1,12 +1,28 @@
-"""Soak: the whole flow — offer, redeem, present, verify — against one server, for minutes.
+"""Soak: the whole flow — offer, redeem, present, verify — against N servers, for minutes.
 
     .venv/bin/python bench/soak.py [--minutes 10] [--concurrency 4] [--workers 2]
+                                   [--instances 1] [--status-list-ttl 10]
                                    [--warmup SECONDS] [--database-url postgresql://…]
 
-Starts ``intyg serve`` (all three roles, N workers) on a free loopback port with its own
-database (SQLite in a temporary folder unless ``--database-url`` names another, e.g. an empty
-PostgreSQL database), sets up an issuer, a verifier (``x509_san_dns:localhost``), a signed
-trust list and one wallet account per driver, then runs ``--concurrency`` drivers in this
+Starts ``--instances`` ``intyg serve`` processes (all three roles, ``--workers`` workers each)
+on free loopback ports, all on one database (SQLite in a temporary folder unless
+``--database-url`` names another, e.g. an empty PostgreSQL database) and with one environment:
+the same ``INTYG_PUBLIC_URL``, admin token and master key, as behind a load balancer. With one
+instance the public URL is its own; with more it is ``bench/balancer.py``'s, a round-robin TCP
+balancer, so what the instances call through the public URL (the wallet fetching an offer and
+the issuer's metadata, redeeming the code, posting to the verifier's ``response_uri``; the
+verifier fetching issuer keys and status lists) lands on any instance, a new one per
+connection. The drivers call the instances directly, each flow's steps in turn: step k of
+flow n of driver d on instance (d + n + k) mod N. URLs the servers hand out name the public
+URL; the drivers send their paths to whichever instance is next. Several instances on one
+SQLite file work on one host (the writer lock is a file lock), which is all SQLite can be
+shared across; PostgreSQL is the engine for instances on several hosts.
+
+Then it sets up an issuer, a verifier (``x509_san_dns:localhost``), a signed trust list and one
+wallet account per driver; runs the cross-instance checks (``bench/cross_instance.py``: single-use
+values refused on the other instance, throttles counted across instances, a revocation seen
+through the other instance within the status list's ``ttl``, which every instance gets as
+``--status-list-ttl``) on tenants of their own; and runs ``--concurrency`` drivers in this
 process, each looping over one flow:
 
     offer    issuer    POST /issuers/{slug}/admin/offers (a unique given_name per flow)
@@ -19,14 +35,15 @@ process, each looping over one flow:
                        credential, so its matching does not grow with the run)
 
 The first ``--warmup`` seconds of the ``--minutes`` are warm-up: their flows are audited but
-not timed, and the server's memory (RSS summed over its process group: the uvicorn
+not timed, and each instance's memory (RSS summed over its process group: the uvicorn
 supervisor and its workers) is read when the warm-up ends and again when the load stops.
 At the end the database is read directly (read-only) for a consistency audit: every issued
 credential belongs to exactly one redemption this run saw succeed, no offer was issued twice
 or spent without a credential, and the verifier fulfilled exactly the flows that succeeded.
 
 Prints a summary table and, as its last line, one line of JSON with every figure. Exits 0 only
-with zero errors, a clean audit and memory growth under ``--max-growth`` percent (10).
+with zero errors, a clean audit, every cross-instance check passed and each instance's memory
+growth under ``--max-growth`` percent (10).
 """
 
 from __future__ import annotations
@@ -57,6 +74,8 @@ sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
 
+from bench import cross_instance  # noqa: E402
+from bench.cross_instance import PASSED  # noqa: E402
 from bench.issue import claims as base_claims  # noqa: E402
 from bench.issue import free_port  # noqa: E402
 from core import jose  # noqa: E402
@@ -83,17 +102,21 @@ class FlowError(Exception):
 class Server:
     process: subprocess.Popen[bytes]
     port: int
-    public: str  # http://localhost:PORT — what the server calls itself (x509_san_dns:localhost)
-    local: str  # http://127.0.0.1:PORT — where this process connects
+    public: str  # INTYG_PUBLIC_URL: what the server calls itself (x509_san_dns:localhost)
+    local: str  # http://127.0.0.1:PORT — where this process connects to this instance
     env: dict[str, str]
     log_path: Path
 
 
-def start_server(
-    folder: Path, workers: int, database_url: str | None, operator: jose.PublicKey
-) -> Server:
-    port = free_port()
-    public = f"http://localhost:{port}"
+def server_env(
+    folder: Path,
+    database_url: str | None,
+    operator: jose.PublicKey,
+    public: str,
+    status_list_ttl: int,
+) -> dict[str, str]:
+    """The environment of every instance: one database, one public URL, one admin token and
+    one master key (sealed secrets written by one instance open on every other)."""
     operator_jwks = folder / "operator.jwks"
     operator_jwks.write_text(json.dumps({"keys": [dict(operator.jwk)]}))
     env = {
@@ -106,19 +129,31 @@ def start_server(
         "INTYG_VERIFIER_CA_DIR": str(folder / "ca"),
         "INTYG_WALLET_TRUST_ANCHORS": str(folder / "ca" / "ca.pem"),
         "INTYG_TRUST_LIST_OPERATOR_KEYS": str(operator_jwks),
+        "INTYG_STATUS_LIST_TTL_SECONDS": str(status_list_ttl),
     }
     env.pop("INTYG_ROLES", None)  # all three roles
-    intyg = [sys.executable, "-m", "intyg"]
+    return env
+
+
+INTYG = [sys.executable, "-m", "intyg"]
+
+
+def upgrade_database(folder: Path, env: dict[str, str]) -> None:
     upgraded = subprocess.run(
-        [*intyg, "db", "upgrade"], env=env, cwd=folder, capture_output=True, text=True
+        [*INTYG, "db", "upgrade"], env=env, cwd=folder, capture_output=True, text=True
     )
     if upgraded.returncode != 0:
         raise SystemExit(f"intyg db upgrade failed: {upgraded.stderr.strip()}")
-    log_path = folder / "server.log"
+
+
+def start_server(
+    folder: Path, workers: int, env: dict[str, str], port: int, log_name: str = "server.log"
+) -> Server:
+    log_path = folder / log_name
     with log_path.open("wb") as log:  # the child keeps its own descriptor
         process = subprocess.Popen(
             [
-                *intyg,
+                *INTYG,
                 "serve",
                 "--host",
                 "127.0.0.1",
@@ -133,34 +168,112 @@ def start_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: how its workers are found and stopped
         )
+    public = env["INTYG_PUBLIC_URL"]
     return Server(process, port, public, f"http://127.0.0.1:{port}", env, log_path)
 
 
-def wait_ready(server: Server, seconds: float = 60) -> None:
+@dataclass
+class Deployment:
+    """N instances on one database behind one public URL. With one instance the URL is the
+    instance's own (``http://localhost:PORT``); with more it is a round-robin balancer's
+    (``bench/balancer.py``), through which the instances' calls to each other go."""
+
+    servers: list[Server]
+    public: str
+    balancer: subprocess.Popen[bytes] | None
+
+    @property
+    def logs(self) -> str:
+        return ", ".join(str(s.log_path) for s in self.servers)
+
+
+def start_deployment(
+    folder: Path,
+    instances: int,
+    workers: int,
+    database_url: str | None,
+    operator: jose.PublicKey,
+    status_list_ttl: int,
+) -> Deployment:
+    ports = [free_port() for _ in range(instances)]
+    balancer: subprocess.Popen[bytes] | None = None
+    if instances == 1:
+        public_port = ports[0]
+    else:
+        public_port = free_port()
+        with (folder / "balancer.log").open("wb") as log:
+            balancer = subprocess.Popen(
+                [
+                    sys.executable,
+                    str(ROOT / "bench" / "balancer.py"),
+                    "--port",
+                    str(public_port),
+                    *(f"127.0.0.1:{p}" for p in ports),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+    public = f"http://localhost:{public_port}"
+    env = server_env(folder, database_url, operator, public, status_list_ttl)
+    upgrade_database(folder, env)
+    servers = [
+        start_server(
+            folder, workers, env, port, "server.log" if instances == 1 else f"server-{i}.log"
+        )
+        for i, port in enumerate(ports)
+    ]
+    return Deployment(servers, public, balancer)
+
+
+def wait_healthy(
+    process: subprocess.Popen[bytes], base: str, what: str, seconds: float = 60
+) -> None:
+    """Until ``base``/healthz answers 200; fails if ``process`` exits first."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            raise RuntimeError(f"the server exited with {server.process.returncode}")
+        if process.poll() is not None:
+            raise RuntimeError(f"the {what} exited with {process.returncode}")
         try:
-            if httpx.get(f"{server.local}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
         time.sleep(0.2)
-    raise RuntimeError("the server did not become ready")
+    raise RuntimeError(f"the {what} did not become ready")
 
 
-def stop_server(server: Server) -> None:
-    """SIGTERM to the server's process group, SIGKILL after 30 s."""
+def wait_deployment_ready(deployment: Deployment) -> None:
+    for server in deployment.servers:
+        wait_healthy(server.process, server.local, "server")
+    if deployment.balancer is not None:  # and through it, to some instance
+        public = deployment.public.replace("//localhost:", "//127.0.0.1:")
+        wait_healthy(deployment.balancer, public, "balancer")
+
+
+def stop_deployment(deployment: Deployment) -> None:
+    """SIGTERM to every instance's process group at once, then wait for each; the balancer
+    last."""
+    for server in deployment.servers:
+        with suppress(ProcessLookupError):
+            os.killpg(server.process.pid, signal.SIGTERM)
+    for server in deployment.servers:
+        stop_group(server.process)
+    if deployment.balancer is not None:
+        stop_group(deployment.balancer)
+
+
+def stop_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to a process group we started (``start_new_session``), SIGKILL after 30 s."""
     try:
-        os.killpg(server.process.pid, signal.SIGTERM)
+        os.killpg(process.pid, signal.SIGTERM)
     except ProcessLookupError:
         return
     with suppress(subprocess.TimeoutExpired):
-        server.process.wait(timeout=30)
+        process.wait(timeout=30)
     with suppress(ProcessLookupError):  # workers that outlived the supervisor
-        os.killpg(server.process.pid, signal.SIGKILL)
-    server.process.wait(timeout=10)
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def group_rss_bytes(pgid: int) -> tuple[int, int]:
@@ -294,6 +407,7 @@ class Results:
     redeemed_offers: list[str] = field(default_factory=list)  # offer ids whose redemption succeeded
     requests_created: int = 0
     errors: Counter[str] = field(default_factory=Counter)
+    requests_per_instance: Counter[int] = field(default_factory=Counter)  # the drivers' own
     error_samples: list[str] = field(default_factory=list)
 
     def error(self, step: str, detail: str) -> None:
@@ -334,7 +448,7 @@ class Driver(threading.Thread):
     def __init__(
         self,
         index: int,
-        server: Server,
+        deployment: Deployment,
         setup: Setup,
         results: Results,
         stop: threading.Event,
@@ -342,18 +456,23 @@ class Driver(threading.Thread):
     ) -> None:
         super().__init__(name=f"driver-{index}", daemon=True)
         self.index = index
-        self.server = server
+        self.public = deployment.public
         self.setup = setup
         self.results = results
         self.stop = stop
         self.max_flows = max_flows
         self.holder_id, self.holder_auth = setup.holders[index]
-        self.http = httpx.Client(base_url=server.local, timeout=REQUEST_TIMEOUT)
+        # One client per instance: a flow's steps go to the instances in turn.
+        self.clients = [
+            httpx.Client(base_url=server.local, timeout=REQUEST_TIMEOUT)
+            for server in deployment.servers
+        ]
 
     def local(self, url: str) -> str:
-        if not url.startswith(self.server.public):
-            raise FlowError("url", f"{url!r} is not on {self.server.public}")
-        return url.removeprefix(self.server.public)
+        """The path of a URL the servers gave out (on the public URL), for any instance."""
+        if not url.startswith(self.public):
+            raise FlowError("url", f"{url!r} is not on {self.public}")
+        return url.removeprefix(self.public)
 
     def run(self) -> None:
         try:
@@ -362,10 +481,15 @@ class Driver(threading.Thread):
                     return
                 self.one_flow(n)
         finally:
-            self.http.close()
+            for client in self.clients:
+                client.close()
 
     def one_flow(self, n: int) -> None:
-        s, http, results = self.setup, self.http, self.results
+        s, results = self.setup, self.results
+        # Step k of flow n goes to instance (driver + n + k) mod N: consecutive steps of a
+        # flow land on different instances, and each flow starts where the last one did not.
+        turn = self.index + n
+        http = self.clients[turn % len(self.clients)]
         measured = results.measuring
         timings: dict[str, float] = {}
         credential_id: str | None = None
@@ -373,9 +497,13 @@ class Driver(threading.Thread):
         marker = f"Soak-{self.index}-{n}-{secrets.token_hex(4)}"
 
         def timed(step: str, method: str, url: str, **kwargs: Any) -> httpx.Response:
+            instance = (turn + STEPS.index(step)) % len(self.clients)
+            client = self.clients[instance]
+            with results.lock:
+                results.requests_per_instance[instance] += 1
             started = time.perf_counter()
             try:
-                response = http.request(method, url, **kwargs)
+                response = client.request(method, url, **kwargs)
             except httpx.HTTPError as exc:
                 raise FlowError(step, f"{type(exc).__name__}: {exc}") from None
             timings[step] = time.perf_counter() - started
@@ -713,7 +841,22 @@ def parse_args() -> tuple[argparse.Namespace, float, float]:
     parser.add_argument(
         "--concurrency", type=int, default=4, help="Concurrent drivers, one wallet each (4)."
     )
-    parser.add_argument("--workers", type=int, default=2, help="Server worker processes (2).")
+    parser.add_argument(
+        "--workers", type=int, default=2, help="Worker processes of each instance (2)."
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="`intyg serve` instances on one database behind a round-robin balancer (1).",
+    )
+    parser.add_argument(
+        "--status-list-ttl",
+        type=int,
+        default=10,
+        help="INTYG_STATUS_LIST_TTL_SECONDS of every instance: how stale a cached status "
+        "list may be; the revocation check waits at most this long (10).",
+    )
     parser.add_argument(
         "--warmup",
         type=float,
@@ -732,8 +875,10 @@ def parse_args() -> tuple[argparse.Namespace, float, float]:
         "--keep", action="store_true", help="Keep the temporary folder (database, server log)."
     )
     args = parser.parse_args()
-    if args.minutes <= 0 or args.concurrency < 1 or args.workers < 1:
-        parser.error("--minutes, --concurrency and --workers must be positive")
+    if args.minutes <= 0 or args.concurrency < 1 or args.workers < 1 or args.instances < 1:
+        parser.error("--minutes, --concurrency, --workers and --instances must be positive")
+    if args.status_list_ttl < 1:
+        parser.error("--status-list-ttl must be at least 1 second")
     total = args.minutes * 60
     warmup = args.warmup if args.warmup is not None else min(60.0, max(10.0, total * 0.1))
     if warmup >= total:
@@ -743,52 +888,73 @@ def parse_args() -> tuple[argparse.Namespace, float, float]:
 
 @dataclass
 class Window:
-    """What the measured window saw: flows and the server's memory at its ends."""
+    """What the measured window saw: flows and each instance's memory at its ends."""
 
     warm_flows: int
     measured_flows: int
     elapsed: float
-    rss_start: int
-    rss_end: int
-    rss_peak: int
-    processes: int
+    rss_start: list[int]  # per instance
+    rss_end: list[int]
+    rss_peak: list[int]
+    processes: list[int]
 
 
 def measure(
-    server: Server, results: Results, stop: threading.Event, warmup: float, seconds: float
+    deployment: Deployment,
+    results: Results,
+    stop: threading.Event,
+    warmup: float,
+    seconds: float,
 ) -> Window:
     """Wait out the warm-up, then time ``seconds`` of load, printing progress."""
+    servers = deployment.servers
+
+    def rss() -> list[int]:
+        return [group_rss_bytes(s.process.pid)[0] for s in servers]
+
     started = time.monotonic()
     stop.wait(warmup)
     with results.lock:
         results.measuring = True
         warm_flows = results.flows_ok
-    rss_start, _ = group_rss_bytes(server.process.pid)
+    rss_start = rss()
     measure_started = time.monotonic()
-    rss_peak = rss_start
+    rss_peak = list(rss_start)
     progress_every = 10.0 if warmup + seconds <= 180 else 30.0
     while not stop.is_set():
         left = measure_started + seconds - time.monotonic()
-        if left <= 0 or server.process.poll() is not None:
+        if left <= 0 or any(s.process.poll() is not None for s in servers):
             break
         stop.wait(min(progress_every, left))
-        rss_now = group_rss_bytes(server.process.pid)[0]
-        rss_peak = max(rss_peak, rss_now)
+        rss_now = rss()
+        rss_peak = [max(a, b) for a, b in zip(rss_peak, rss_now, strict=True)]
         with results.lock:
             done, errs = results.flows_ok, sum(results.errors.values())
         print(
-            f"  {time.monotonic() - started:6.0f} s  flows {done:6d}  errors {errs}  "
-            f"rss {rss_now / 2**20:.1f} MiB",
+            f"  {time.monotonic() - started:6.0f} s  flows {done:6d}  errors {errs}  rss "
+            + " + ".join(f"{r / 2**20:.1f}" for r in rss_now)
+            + " MiB",
             flush=True,
         )
     with results.lock:
         results.measuring = False  # flows still in flight are audited, not timed
         measured_flows = results.flows_ok_measured
     elapsed = time.monotonic() - measure_started
-    rss_end, processes = group_rss_bytes(server.process.pid)
+    ends = [group_rss_bytes(s.process.pid) for s in servers]
+    rss_end = [r for r, _ in ends]
     return Window(
-        warm_flows, measured_flows, elapsed, rss_start, rss_end, max(rss_peak, rss_end), processes
+        warm_flows,
+        measured_flows,
+        elapsed,
+        rss_start,
+        rss_end,
+        [max(a, b) for a, b in zip(rss_peak, rss_end, strict=True)],
+        [n for _, n in ends],
     )
+
+
+def growth_pct(start: int, end: int) -> float:
+    return (end - start) / start * 100 if start else float("nan")
 
 
 def report(
@@ -798,14 +964,12 @@ def report(
     results: Results,
     audit_result: dict[str, Any],
     problems: list[str],
-    log_path: Path,
+    checks: dict[str, str],
+    logs: str,
 ) -> bool:
     """Print the table, the verdict and one line of JSON; True when the soak passed."""
-    growth = (
-        (window.rss_end - window.rss_start) / window.rss_start * 100
-        if window.rss_start
-        else float("nan")
-    )
+    growths = [growth_pct(a, b) for a, b in zip(window.rss_start, window.rss_end, strict=True)]
+    growth = growth_pct(sum(window.rss_start), sum(window.rss_end))
     errors_total = sum(results.errors.values())
     steps = {
         step: {
@@ -819,8 +983,16 @@ def report(
     if errors_total:
         reasons.append(f"{errors_total} errors: {dict(results.errors)}")
     reasons.extend(audit_result["failures"])
-    if not growth < args.max_growth:
-        reasons.append(f"memory grew {growth:.1f} % (limit {args.max_growth:g} %)")
+    for i, instance_growth in enumerate(growths):
+        if not instance_growth < args.max_growth:
+            reasons.append(
+                f"instance {i}: memory grew {instance_growth:.1f} % (limit {args.max_growth:g} %)"
+            )
+    reasons.extend(
+        f"cross-instance check {name}: {outcome}"
+        for name, outcome in checks.items()
+        if not outcome.startswith(PASSED)
+    )
     reasons.extend(problems)
     if window.measured_flows == 0:
         reasons.append("no flow completed in the measured window")
@@ -837,17 +1009,20 @@ def report(
     print(f"flows/s (measured {window.elapsed:.0f} s)     {rate:.2f}")
     print(f"flows completed (all / warm-up)   {results.flows_ok} / {window.warm_flows}")
     print(f"errors                            {errors_total} {dict(results.errors) or ''}")
-    print(
-        f"server RSS start / end / peak     {window.rss_start / mib:.1f} / "
-        f"{window.rss_end / mib:.1f} / {window.rss_peak / mib:.1f} MiB over "
-        f"{window.processes} processes ({growth:+.1f} %)"
-    )
+    for i in range(len(window.rss_start)):
+        print(
+            f"instance {i} RSS start / end / peak {window.rss_start[i] / mib:.1f} / "
+            f"{window.rss_end[i] / mib:.1f} / {window.rss_peak[i] / mib:.1f} MiB over "
+            f"{window.processes[i]} processes ({growths[i]:+.1f} %)"
+        )
     print(
         f"credentials / redemptions         {audit_result['credentials']} / "
         f"{audit_result['successful_redemptions']} (duplicated {audit_result['duplicated']}, "
         f"lost {audit_result['lost']}, unexplained {audit_result['unexplained']})"
     )
     print(f"verifier requests                 {audit_result['verifier_requests_by_status']}")
+    for name, outcome in checks.items():
+        print(f"cross-instance {name:18} {outcome}")
     for sample in results.error_samples:
         print(f"  error  {sample}")
     figures = {
@@ -855,7 +1030,9 @@ def report(
         "warmup_s": warmup,
         "measured_s": round(window.elapsed, 1),
         "concurrency": args.concurrency,
+        "instances": args.instances,
         "workers": args.workers,
+        "status_list_ttl_s": args.status_list_ttl,
         "database": "postgresql"
         if args.database_url and not args.database_url.startswith("sqlite")
         else "sqlite",
@@ -867,23 +1044,38 @@ def report(
         "errors": errors_total,
         "errors_by_step": dict(results.errors),
         "latency": steps,
-        "rss_start_mib": round(window.rss_start / mib, 1),
-        "rss_end_mib": round(window.rss_end / mib, 1),
-        "rss_peak_mib": round(window.rss_peak / mib, 1),
+        # the sums over every instance, and each instance's own figures
+        "rss_start_mib": round(sum(window.rss_start) / mib, 1),
+        "rss_end_mib": round(sum(window.rss_end) / mib, 1),
+        "rss_peak_mib": round(sum(window.rss_peak) / mib, 1),
         "rss_growth_pct": round(growth, 2),
-        "server_processes": window.processes,
+        "server_processes": sum(window.processes),
+        "per_instance": [
+            {
+                "rss_start_mib": round(window.rss_start[i] / mib, 1),
+                "rss_end_mib": round(window.rss_end[i] / mib, 1),
+                "rss_peak_mib": round(window.rss_peak[i] / mib, 1),
+                "rss_growth_pct": round(growths[i], 2),
+                "processes": window.processes[i],
+            }
+            for i in range(len(window.rss_start))
+        ],
+        "requests_per_instance": [
+            results.requests_per_instance[i] for i in range(len(window.rss_start))
+        ],
         "audit": {k: v for k, v in audit_result.items() if k != "failures"},
+        "cross_instance": checks,
         "ok": not reasons,
     }
     if reasons:
         print("\nFAILED:")
         for reason in reasons:
             print(f"  - {reason}")
-        print(f"  server log: {log_path}")
+        print(f"  server log: {logs}")
     else:
         print(
             "\nOK: zero errors, every credential accounted for, memory growth under "
-            f"{args.max_growth:g} %"
+            f"{args.max_growth:g} %" + (", every cross-instance check passed" if checks else "")
         )
     print(json.dumps(figures, separators=(",", ":")))
     return not reasons
@@ -902,31 +1094,52 @@ def main() -> int:
     database_url = args.database_url or f"sqlite:///{folder}/soak.db"
     results = Results()
     stop = threading.Event()
-    server: Server | None = None
+    deployment: Deployment | None = None
     drivers: list[Driver] = []
     passed = False
     try:
         operator = jose.PrivateKey.generate()
-        server = start_server(folder, args.workers, args.database_url, operator.public)
-        wait_ready(server)
-        setup = set_up(server, operator, args.concurrency)
+        deployment = start_deployment(
+            folder,
+            args.instances,
+            args.workers,
+            args.database_url,
+            operator.public,
+            args.status_list_ttl,
+        )
+        wait_deployment_ready(deployment)
+        setup = set_up(deployment.servers[0], operator, args.concurrency)
+        print(
+            f"soak: {args.instances} instance(s) of {args.workers} workers on "
+            f"{'sqlite (temporary)' if not args.database_url else 'the given database'}, "
+            f"public URL {deployment.public}; logs {deployment.logs}",
+            flush=True,
+        )
+        # The checks' own issuer, verifier and two holders (made on the last instance), so
+        # that the audit below sees only the soak's flows.
+        checks = cross_instance.run_all(
+            [s.local for s in deployment.servers],
+            deployment.public,
+            set_up(deployment.servers[-1], operator, 2),
+            args.status_list_ttl,
+        )
+        for name, outcome in checks.items():
+            print(f"  cross-instance {name:18} {outcome}", flush=True)
         max_flows = int((warmup + measured_seconds) * MAX_FLOWS_PER_SECOND_PER_DRIVER)
         drivers = [
-            Driver(i, server, setup, results, stop, max_flows) for i in range(args.concurrency)
+            Driver(i, deployment, setup, results, stop, max_flows) for i in range(args.concurrency)
         ]
         print(
-            f"soak: {args.minutes:g} min ({warmup:g} s warm-up), {args.concurrency} drivers, "
-            f"{args.workers} workers, "
-            f"database {'sqlite (temporary)' if not args.database_url else 'given'}, "
-            f"server log {server.log_path}",
+            f"soak: {args.minutes:g} min ({warmup:g} s warm-up), {args.concurrency} drivers",
             flush=True,
         )
         for driver in drivers:
             driver.start()
-        window = measure(server, results, stop, warmup, measured_seconds)
+        window = measure(deployment, results, stop, warmup, measured_seconds)
         problems = []
-        if server.process.poll() is not None:
-            problems.append(f"the server exited with {server.process.returncode}")
+        for i, server in enumerate(deployment.servers):
+            if server.process.poll() is not None:
+                problems.append(f"instance {i} exited with {server.process.returncode}")
         stop.set()
         for driver in drivers:
             driver.join(REQUEST_TIMEOUT * 2)
@@ -934,16 +1147,18 @@ def main() -> int:
         if stuck:
             problems.append(f"drivers did not stop: {stuck}")
         audit_result = audit(database_url, folder, setup, results)
-        passed = report(args, warmup, window, results, audit_result, problems, server.log_path)
+        passed = report(
+            args, warmup, window, results, audit_result, problems, checks, deployment.logs
+        )
         return 0 if passed else 1
     except BaseException:
-        if server is not None:
-            print(f"soak: aborted; server log: {server.log_path}", file=sys.stderr)
+        if deployment is not None:
+            print(f"soak: aborted; server logs: {deployment.logs}", file=sys.stderr)
         raise
     finally:
         stop.set()
-        if server is not None:
-            stop_server(server)
+        if deployment is not None:
+            stop_deployment(deployment)
         for driver in drivers:
             driver.join(5)
         if not passed or args.keep:

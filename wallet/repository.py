@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
 from wallet.models import (
@@ -80,8 +81,39 @@ def throttle(session: Session, key_hash: str) -> WalletSigninThrottle | None:
     return session.get(WalletSigninThrottle, key_hash)
 
 
-def add_throttle(session: Session, row: WalletSigninThrottle) -> None:
-    session.add(row)
+def count_signin_failure(
+    session: Session, key_hash: str, now: int, *, window: int, limit: int, lockout: int
+) -> None:
+    """Add one failure to ``key_hash``'s count in one statement (``INSERT … ON CONFLICT DO
+    UPDATE``), so that concurrent failures — in other workers or on other instances — all
+    count: a row read first and written back would lose the ones in between, and two first
+    failures would both insert. A count whose window began ``window`` seconds ago or earlier
+    starts again at 1; reaching ``limit`` locks the key until ``now + lockout``."""
+    table = WalletSigninThrottle.__table__  # type: ignore[attr-defined]
+    dialect = session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert  # the only two
+    fresh = table.c.window_start <= now - window  # the old window is over
+    failures = case((fresh, 1), else_=table.c.failures + 1)
+    statement = insert(table).values(
+        key_hash=key_hash,
+        failures=1,
+        window_start=now,
+        locked_until=now + lockout if limit <= 1 else 0,
+    )
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=[table.c.key_hash],
+            set_={
+                "failures": failures,
+                "window_start": case((fresh, now), else_=table.c.window_start),
+                "locked_until": case(
+                    (failures >= limit, now + lockout),
+                    (fresh, 0),
+                    else_=table.c.locked_until,
+                ),
+            },
+        )
+    )
 
 
 def delete_throttle(session: Session, key_hash: str) -> None:

@@ -22,7 +22,7 @@ from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenti
 from core.runtime import Runtime
 from core.tokens import hash_secret, new_secret
 from wallet import repository
-from wallet.models import WalletHolder, WalletService, WalletSession, WalletSigninThrottle
+from wallet.models import WalletHolder, WalletService, WalletSession
 from wallet.service import vault
 
 SESSION_TTL = 12 * 3600
@@ -162,14 +162,9 @@ def _refuse_if_locked(session: Session, keys: tuple[str, ...], now: int) -> None
 
 
 def _count_failure(session: Session, key: str, now: int, limit: int) -> None:
-    row = repository.throttle(session, key)
-    if row is None or row.window_start <= now - THROTTLE_WINDOW:
-        row = row or WalletSigninThrottle(key_hash=key, window_start=now)
-        row.failures, row.window_start, row.locked_until = 0, now, 0
-    row.failures += 1
-    if row.failures >= limit:
-        row.locked_until = now + LOCKOUT
-    repository.add_throttle(session, row)
+    repository.count_signin_failure(
+        session, key, now, window=THROTTLE_WINDOW, limit=limit, lockout=LOCKOUT
+    )
 
 
 def holder_for_session(session: Session, rt: Runtime, token: str | None) -> WalletHolder:
