@@ -98,9 +98,11 @@ async def _drive(
 
     async def loop(connection: Connection) -> None:
         nonlocal done
-        while time.perf_counter() < deadline:
+        while True:
             completed = await unit(connection)  # not `done += await …`: that reads `done`
             done += completed  # before the await, and loses what other loops added meanwhile
+            if time.perf_counter() >= deadline:
+                break
 
     try:
         await asyncio.gather(*(loop(c) for c in opened))
@@ -118,5 +120,5 @@ def run(
     connections: int = 32,
 ) -> float:
     """Items per second: ``connections`` loops each awaiting ``unit`` (which returns how many
-    items one call completed) until ``seconds`` have passed."""
+    items one call completed) until ``seconds`` have passed (each at least once)."""
     return asyncio.run(_drive(base_url, connections, seconds, unit))

@@ -6,10 +6,12 @@ Created by the composition root from ``Settings``; nothing here runs at import t
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from sqlalchemy import event
+from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlmodel import Session, create_engine
@@ -111,6 +113,32 @@ def before_network_call(session: Session) -> None:
 
 
 READ_ONLY = "intyg_read_only"
+
+
+@contextmanager
+def write_scope(engine: Engine) -> Iterator[Connection]:
+    """One short write transaction on a plain connection, committed when the block ends
+    (rolled back if it raises): for a hot path's single statement, without a session's
+    unit-of-work bookkeeping."""
+    try:
+        with engine.begin() as connection:
+            yield connection
+    except (OperationalError, DBAPIError) as exc:
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            raise DatabaseUnavailable() from None
+        raise
+
+
+def insert_new(connection: Connection, table: Table, values: Mapping[str, object]) -> bool:
+    """Insert one row unless its primary or a unique key is taken; ``True`` if inserted.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): one statement and no
+    savepoint, and the transaction stays usable either way."""
+    dialect = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
+    statement = dialect(table).values(dict(values)).on_conflict_do_nothing()
+    # RETURNING rather than rowcount, which psycopg does not report as 1 here.
+    key = next(iter(table.primary_key.columns))
+    return connection.execute(statement.returning(key)).first() is not None
 
 
 @contextmanager

@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from core.db import insert_new
 from schemas.verifier_api import RequestState
 from verifier.models import VerifierRequest, VerifierTenant, VerifierUsedNonce
 
@@ -113,11 +115,13 @@ def finish_request(
 # --- nonces seen by POST verify ----------------------------------------------------------------
 
 
-def remember_nonce(session: Session, nonce_hash: str, tenant_id: str, expires_at: int) -> bool:
+def remember_nonce(
+    connection: Connection, nonce_hash: str, tenant_id: str, expires_at: int
+) -> bool:
     """False when the nonce was seen before (its hash is the primary key)."""
     values = {"nonce_hash": nonce_hash, "tenant_id": tenant_id, "expires_at": expires_at}
-    return _inserted(session, USED_NONCES, values)
+    return insert_new(connection, USED_NONCES, values)
 
 
-def purge_used_nonces(session: Session, now: int) -> None:
-    session.execute(delete(USED_NONCES).where(USED_NONCES.c.expires_at <= now))
+def purge_used_nonces(connection: Connection, now: int) -> None:
+    connection.execute(delete(USED_NONCES).where(USED_NONCES.c.expires_at <= now))

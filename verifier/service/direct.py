@@ -7,7 +7,7 @@ from functools import partial
 
 import anyio.to_thread
 
-from core.db import session_scope
+from core.db import write_scope
 from core.http import NetworkNeeded
 from core.runtime import Runtime
 from core.tokens import hash_secret
@@ -40,14 +40,13 @@ def verify_direct(
         """One short write transaction of its own, taken only once every other check of
         the presentation has passed; a replayed nonce writes nothing."""
         digest = hash_secret(f"{tenant.id}:{nonce}")
-        with session_scope(rt.engine) as session:
+        with write_scope(rt.engine) as connection:
             if not repository.remember_nonce(
-                session, digest, tenant.id, now + 2 * policy.kb_max_age
+                connection, digest, tenant.id, now + 2 * policy.kb_max_age
             ):
                 raise pipeline.NonceReplayed("a presentation with this nonce was verified before")
             if secrets.randbelow(100) == 0:
-                repository.purge_used_nonces(session, now)
-            session.commit()
+                repository.purge_used_nonces(connection, now)
 
     # No transaction is open while the pipeline may fetch issuer keys and status lists.
     return pipeline.verify(
