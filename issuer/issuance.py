@@ -170,13 +170,14 @@ def credential(
     proofs = _proofs(request.body)
     now = rt.clock.now()
     holder_keys, nonce = _verified_holder_keys(rt, tenant, proofs, urls.issuer, now)
-    # The write transaction (SQLite's writer lock) starts here: what came before only read.
-    _spend_nonce(session, tenant, nonce, now)
-    if not repository.use_access_token(session, hash_secret(access_token), now):
-        raise oid4vci.InvalidToken("the access token was already used or has expired")
     if offer.state != OfferState.REDEEMED:
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     claims = service.decode_offer_claims(rt, offer)
+    # The write transaction (SQLite's writer lock) starts here: what came before only read,
+    # and the conditional updates below decide if what was read has changed since.
+    _spend_nonce(session, tenant, nonce, now)
+    if not repository.use_access_token(session, hash_secret(access_token), now):
+        raise oid4vci.InvalidToken("the access token was already used or has expired")
     credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)
     if not repository.finish_offer(session, offer.id):  # changed since it was read
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
