@@ -37,8 +37,8 @@ def verify_direct(
     now = rt.clock.now()
 
     def remember(nonce: str) -> None:
-        """One short write transaction of its own, taken only once every other check of
-        the presentation has passed; a replayed nonce writes nothing."""
+        """One short write transaction of its own, after the signature, validity, status,
+        disclosures and key binding have been checked; a replayed nonce writes nothing."""
         digest = hash_secret(f"{tenant.id}:{nonce}")
         with write_scope(rt.engine) as connection:
             if not repository.remember_nonce(
