@@ -125,7 +125,7 @@ def in_process_rate(seconds: float) -> tuple[float, float]:
             result = pipeline.verify(
                 presentations[i], policy, resolvers, now=now, remember_nonce=remember
             )
-            assert result.valid, result.as_json()
+            assert result.valid, result.document()
         return 20
 
     from jwcrypto import jwk

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,13 +71,81 @@ class CreatedRequest(_Wire):
     qr_svg: str
 
 
+def _absent(value: object) -> bool:
+    """Left out of the document when empty (a check's ``code`` and ``detail``)."""
+    return not value
+
+
+class CheckResult(_Wire):
+    """One named check of the pipeline; ``code`` and ``detail`` only when it failed or warns."""
+
+    name: str = Field(examples=["status"])
+    outcome: Outcome
+    code: str | None = Field(default=None, exclude_if=_absent, examples=["credential_revoked"])
+    detail: str | None = Field(default=None, exclude_if=_absent)
+
+
+class CheckedIssuer(_Wire):
+    """The credential's ``iss``; ``name`` and ``trusted`` once it is found on the trust list."""
+
+    id: str
+    name: str | None = None
+    trusted: bool = False
+
+
+class Unparsed(_Wire):
+    """``{}``: the credential could not be parsed far enough to name its issuer."""
+
+
+class VerificationResult(_Wire):
+    """The result document of one SD-JWT VC (docs/verifier.md, "The result document")."""
+
+    verdict: Literal[Verdict.VALID, Verdict.INVALID]
+    failed_check: str | None = Field(description="The check that failed, or null.")
+    checks: list[CheckResult] = Field(description="Always all ten, in order.")
+    issuer: CheckedIssuer | Unparsed
+    vct: str | None
+    claims: dict[str, object] | None = Field(
+        description="Only when the verdict is valid; no claim value in a failed result."
+    )
+
+
+class RequestDeclined(_Wire):
+    """A request's result when the holder answered with an error (e.g. ``access_denied``)."""
+
+    verdict: Literal[Verdict.REJECTED]
+    error: str
+    error_description: str | None
+
+
+class RequestFailed(_Wire):
+    """A request's result when the answer could not be checked at all (``detail`` says why)."""
+
+    verdict: Literal[Verdict.INVALID]
+    error: str
+    detail: str | None
+    credentials: dict[str, list[VerificationResult]] = Field(max_length=0)
+
+
+class RequestVerified(_Wire):
+    """A request's result: one result document per presentation, by credential query id;
+    ``error`` when the answered ids miss a required credential set."""
+
+    verdict: Literal[Verdict.VALID, Verdict.INVALID]
+    error: str | None
+    credentials: dict[str, list[VerificationResult]]
+
+
+RequestResult = RequestDeclined | RequestFailed | RequestVerified
+
+
 class RequestStatus(_Wire):
     id: str
     status: RequestState = Field(examples=["pending", "fulfilled", "rejected", "expired"])
     purpose: str
     created_at: int
     expires_at: int
-    result: dict[str, object] | None = Field(
+    result: RequestResult | None = Field(
         default=None, description="The verification result; claims only when fulfilled."
     )
 

@@ -27,7 +27,14 @@ from core.credential_check import Resolvers
 from core.errors import IntygError
 from core.standards import dcql, sd_jwt, sd_jwt_vc, status_list
 from core.standards.trust_list import TrustedIssuer, TrustList
-from schemas.verifier_api import Outcome, Verdict
+from schemas.verifier_api import (
+    CheckedIssuer,
+    CheckResult,
+    Outcome,
+    Unparsed,
+    Verdict,
+    VerificationResult,
+)
 
 CHECKS = (
     "format",
@@ -111,19 +118,14 @@ class Check:
     code: str | None = None
     detail: str | None = None
 
-    def as_json(self) -> dict[str, object]:
-        out: dict[str, object] = {"name": self.name, "outcome": self.outcome}
-        if self.code:
-            out["code"] = self.code
-        if self.detail:
-            out["detail"] = self.detail
-        return out
+    def document(self) -> CheckResult:
+        return CheckResult(name=self.name, outcome=self.outcome, code=self.code, detail=self.detail)
 
 
 @dataclass
 class Result:
     checks: list[Check] = field(default_factory=lambda: [Check(n, Outcome.NOT_RUN) for n in CHECKS])
-    issuer: dict[str, object] = field(default_factory=dict)
+    issuer: CheckedIssuer | None = None  # None until the format check has read ``iss``
     vct: str | None = None
     claims: dict[str, object] | None = None
 
@@ -134,16 +136,18 @@ class Result:
     def failed(self) -> Check | None:
         return next((c for c in self.checks if c.outcome == Outcome.FAILED), None)
 
-    def as_json(self) -> dict[str, object]:
+    def document(self) -> VerificationResult:
+        """The result document (docs/verifier.md); claims only when the verdict is valid."""
         failed = self.failed()
-        return {
-            "verdict": Verdict.VALID if self.valid else Verdict.INVALID,
-            "failed_check": failed.name if failed else None,
-            "checks": [c.as_json() for c in self.checks],
-            "issuer": self.issuer,
-            "vct": self.vct,
-            "claims": self.claims if self.valid else None,
-        }
+        valid = self.valid
+        return VerificationResult(
+            verdict=Verdict.VALID if valid else Verdict.INVALID,
+            failed_check=failed.name if failed else None,
+            checks=[c.document() for c in self.checks],
+            issuer=self.issuer if self.issuer is not None else Unparsed(),
+            vct=self.vct,
+            claims=self.claims if valid else None,
+        )
 
 
 @dataclass
@@ -226,11 +230,7 @@ def _format(run: _Run, result: Result) -> None:
     run.credential = credential_check.parse(run.presentation)
     payload = run.credential.payload
     result.vct = sd_jwt_vc.required_string(payload, "vct")
-    result.issuer = {
-        "id": sd_jwt_vc.required_string(payload, "iss"),
-        "name": None,
-        "trusted": False,
-    }
+    result.issuer = CheckedIssuer(id=sd_jwt_vc.required_string(payload, "iss"))
     return None
 
 
@@ -239,12 +239,13 @@ def _algorithm(run: _Run, _result: Result) -> None:
 
 
 def _issuer_key(run: _Run, result: Result) -> None:
-    issuer_id = str(result.issuer["id"])
+    assert result.issuer is not None
+    issuer_id = result.issuer.id
     run.issuer = run.policy.trust_list.issuer(issuer_id)
     allowed = run.policy.allowed_issuers
     if run.issuer is None or (allowed is not None and issuer_id not in allowed):
         raise IssuerUntrusted(f"{issuer_id} is not a trusted issuer here")
-    result.issuer.update(name=run.issuer.name, trusted=True)
+    result.issuer.name, result.issuer.trusted = run.issuer.name, True
     run.key = credential_check.issuer_key(run.resolvers, issuer_id, run.jws.header, run.now)
 
 
@@ -267,8 +268,9 @@ def _status(run: _Run, result: Result) -> Outcome | None:
     reference = credential_check.status_reference(run.jws.payload)
     if reference is None:
         return Outcome.SKIPPED
+    assert result.issuer is not None
     try:
-        value = run.resolvers.status(reference, str(result.issuer["id"]), run.now)
+        value = run.resolvers.status(reference, result.issuer.id, run.now)
     except IntygError as exc:
         unknown = StatusUnknown(f"the status list could not be used ({exc.code})")
         if run.policy.status_unknown == "accept":

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from core.db import session_scope
 from intyg.commands.common import CliFailure, load_runtime, migrated_runtime, write_private
+from schemas.verifier_api import CheckedIssuer, Outcome, Verdict, VerificationResult
 
 verifier_app = typer.Typer(
     help="Verifiers (employers and services that ask for credentials).", no_args_is_help=True
@@ -108,36 +109,37 @@ def verify(
             expected_nonce=nonce,
             expected_aud=audience,
             require_key_binding=nonce is not None,
-        ).as_json()
+        ).document()
     if output is OutputFormat.json:
-        typer.echo(json.dumps(result, indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(result.model_dump(mode="json"), indent=2, ensure_ascii=False))
     else:
         typer.echo(result_as_text(result))
-    if result["verdict"] != "valid":
-        checks = result["checks"]
-        assert isinstance(checks, list)
-        failed = next(c for c in checks if c["outcome"] == "failed")
+    if result.verdict != Verdict.VALID:
+        failed = next(c for c in result.checks if c.outcome == Outcome.FAILED)
         raise CliFailure(
-            "credential_invalid",
-            f"the {failed['name']} check failed ({failed.get('code', 'failed')})",
+            "credential_invalid", f"the {failed.name} check failed ({failed.code or 'failed'})"
         )
 
 
-def result_as_text(result: dict[str, Any]) -> str:
-    issuer = result.get("issuer") or {}
-    trusted = "trusted" if issuer.get("trusted") else "NOT trusted"
+def result_as_text(result: VerificationResult) -> str:
+    issuer = result.issuer
+    if isinstance(issuer, CheckedIssuer):
+        trusted = "trusted" if issuer.trusted else "NOT trusted"
+        named = f"{issuer.id} ({issuer.name or 'unknown'}, {trusted})"
+    else:  # the credential could not be parsed far enough to name its issuer
+        named = "- (unknown, NOT trusted)"
     lines = [
-        f"verdict:  {result['verdict'].upper()}",
-        f"issuer:   {issuer.get('id', '-')} ({issuer.get('name') or 'unknown'}, {trusted})",
-        f"type:     {result.get('vct') or '-'}",
+        f"verdict:  {result.verdict.upper()}",
+        f"issuer:   {named}",
+        f"type:     {result.vct or '-'}",
         "checks:",
     ]
-    for check in result["checks"]:
-        why = f"  {check.get('code', '')}: {check.get('detail', '')}" if "code" in check else ""
-        lines.append(f"  {check['name']:<12} {check['outcome']:<8}{why}".rstrip())
-    if result.get("claims"):
+    for check in result.checks:
+        why = f"  {check.code}: {check.detail or ''}" if check.code else ""
+        lines.append(f"  {check.name:<12} {check.outcome.value:<8}{why}".rstrip())
+    if result.claims:
         lines.append("claims:")
-        for name, value in result["claims"].items():
+        for name, value in result.claims.items():
             shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
             lines.append(f"  {name}: {shown}")
     return "\n".join(lines)

@@ -134,9 +134,14 @@ async def response(
 
 
 @router.post(
-    "/verifiers/{slug}/verify", tags=["verifier"], summary="Verify one SD-JWT VC or presentation"
+    "/verifiers/{slug}/verify",
+    response_model=wire.VerificationResult,
+    tags=["verifier"],
+    summary="Verify one SD-JWT VC or presentation",
 )
-async def verify(body: wire.VerifyIn, tenant: CachedTenantDep, rt: RuntimeDep) -> dict[str, object]:
+async def verify(
+    body: wire.VerifyIn, tenant: CachedTenantDep, rt: RuntimeDep
+) -> wire.VerificationResult:
     result = await service.verify_direct_on_loop(
         rt,
         tenant,
@@ -145,7 +150,7 @@ async def verify(body: wire.VerifyIn, tenant: CachedTenantDep, rt: RuntimeDep) -
         expected_aud=body.audience,
         require_key_binding=body.require_key_binding or body.nonce is not None,
     )
-    return result.as_json()
+    return result.document()
 
 
 @router.get("/verifiers/{slug}/trust-list", tags=["verifier"], summary="The trust list in force")

@@ -16,7 +16,15 @@ from core.db import before_network_call
 from core.errors import IntygError, InvalidInput
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
-from schemas.verifier_api import RequestState, Verdict
+from schemas.verifier_api import (
+    RequestDeclined,
+    RequestFailed,
+    RequestResult,
+    RequestState,
+    RequestVerified,
+    Verdict,
+    VerificationResult,
+)
 from verifier import pipeline, repository
 from verifier.models import VerifierRequest, VerifierTenant
 from verifier.service.errors import QueryRefused, RequestNotFound, ResponseNotAccepted
@@ -162,27 +170,23 @@ def receive_response(
         session.rollback()
         raise ResponseNotAccepted("this request was already answered (its nonce is used)")
     before_network_call(session)  # the nonce is spent; checking may fetch keys and lists
+    result: RequestResult
     if response.error is not None:
-        result: dict[str, object] = {
-            "verdict": Verdict.REJECTED,
-            "error": response.error,
-            "error_description": response.error_description,
-        }
+        result = RequestDeclined(
+            verdict=Verdict.REJECTED,
+            error=response.error,
+            error_description=response.error_description,
+        )
         status = RequestState.REJECTED
     else:
         assert response.vp_token is not None
         try:
             result = _verify_vp_token(session, rt, tenant, row, response.vp_token)
         except IntygError as exc:  # e.g. the trust list lapsed: never leave it "processing"
-            result = {
-                "verdict": Verdict.INVALID,
-                "error": exc.code,
-                "detail": exc.detail,
-                "credentials": {},
-            }
-        valid = result["verdict"] == Verdict.VALID
+            result = _failed(exc)
+        valid = result.verdict == Verdict.VALID
         status = RequestState.FULFILLED if valid else RequestState.REJECTED
-    repository.finish_request(session, row.id, status, result)
+    repository.finish_request(session, row.id, status, result.model_dump(mode="json"))
     session.commit()
     return {}
 
@@ -193,20 +197,15 @@ def _verify_vp_token(
     tenant: VerifierTenant,
     row: VerifierRequest,
     vp_token: Mapping[str, list[oid4vp.Presentation]],
-) -> dict[str, object]:
+) -> RequestFailed | RequestVerified:
     query = dcql.parse_query(row.dcql_query)
     try:
         oid4vp.check_vp_token_against_query(vp_token, row.dcql_query)
     except oid4vp.Oid4vpError as exc:
-        return {
-            "verdict": Verdict.INVALID,
-            "error": exc.code,
-            "detail": exc.detail,
-            "credentials": {},
-        }
+        return _failed(exc)
     listed = get_trust_list(rt, tenant)
     resolvers = rt.caches.resolvers(rt.fetcher)
-    results: dict[str, list[dict[str, object]]] = {}
+    results: dict[str, list[VerificationResult]] = {}
     valid = True
     for credential_query in query.credentials:
         presentations = vp_token.get(credential_query.id)
@@ -231,7 +230,7 @@ def _verify_vp_token(
                 remember_nonce=lambda _n: None,
             )
             valid = valid and result.valid
-            results.setdefault(credential_query.id, []).append(result.as_json())
+            results.setdefault(credential_query.id, []).append(result.document())
     error: str | None = None
     try:  # §6.4.2: the answered ids meet every required credential set
         dcql.check_answered(query, vp_token.keys())
@@ -241,9 +240,12 @@ def _verify_vp_token(
     if not valid:  # claims are shown only when the request is fulfilled
         for answered in results.values():
             for item in answered:
-                item["claims"] = None
-    return {
-        "verdict": Verdict.VALID if valid else Verdict.INVALID,
-        "error": error,
-        "credentials": results,
-    }
+                item.claims = None
+    return RequestVerified(
+        verdict=Verdict.VALID if valid else Verdict.INVALID, error=error, credentials=results
+    )
+
+
+def _failed(exc: IntygError) -> RequestFailed:
+    """The result when the answer as a whole could not be checked (no credential was)."""
+    return RequestFailed(verdict=Verdict.INVALID, error=exc.code, detail=exc.detail, credentials={})
