@@ -6,6 +6,14 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from schemas.wallet_log import (
+    ConsentEventKind,
+    ConsentKind,
+    ConsentState,
+    DisclosedClaims,
+    RequestedClaims,
+)
+
 
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -125,23 +133,41 @@ class DenialOut(_Wire):
     consent_id: str
 
 
+def _absent(value: object) -> bool:
+    return not value
+
+
+class ConsentEvent(_Wire):
+    """One event in a consent's life; ``reason`` only when there is one (a failure)."""
+
+    at: int
+    event: ConsentEventKind
+    reason: str | None = Field(default=None, exclude_if=_absent)
+
+
 class ConsentRecord(_Wire):
+    """A consent record (ISO/IEC TS 27560), as the holder sees it and its receipt carries it."""
+
     id: str
     schema_: str = Field(alias="schema")
-    kind: str
-    state: str
-    holder: str
+    kind: ConsentKind
+    state: ConsentState
+    holder: str = Field(description="The holder's pairwise pseudonym for this recipient.")
     recipient: dict[str, object]
     purpose: str
     legal_basis: str
-    claims_requested: list[object]
-    claims_disclosed: list[object]
+    claims_requested: list[RequestedClaims]
+    claims_disclosed: list[DisclosedClaims]
     credential_ids: list[str]
     evidence: dict[str, object]
     created_at: int
     expires_at: int | None
     withdrawn_at: int | None
-    events: list[dict[str, object]]
+    events: list[ConsentEvent]
+
+    def as_json(self) -> dict[str, object]:
+        """The record's JSON, as served and as the receipt and the export carry it."""
+        return self.model_dump(mode="json", by_alias=True)
 
 
 class LogEntryOut(_Wire):

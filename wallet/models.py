@@ -15,6 +15,10 @@ from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
 from core.standards.status_list import CredentialStatus
+from schemas.wallet_log import ConsentEventKind as ConsentEventKind
+from schemas.wallet_log import ConsentKind as ConsentKind
+from schemas.wallet_log import ConsentState as ConsentState
+from schemas.wallet_log import LogEvent as LogEvent
 
 # The vocabularies of the state and kind columns (stored as their string values).
 
@@ -34,46 +38,6 @@ class OfferClaimState(StrEnum):
 
     PENDING = "pending"
     DONE = "done"
-
-
-class ConsentKind(StrEnum):
-    SINGLE = "single"  # one presentation to a verifier
-    STANDING = "standing"  # a service's grant, pulled under until it ends
-
-
-class ConsentState(StrEnum):
-    GIVEN = "given"  # a single consent
-    ACTIVE = "active"  # a standing consent
-    REFUSED = "refused"
-    FAILED = "failed"
-    WITHDRAWN = "withdrawn"
-    EXPIRED = "expired"  # shown, never stored: an active consent past its expires_at
-
-
-class ConsentEventKind(StrEnum):
-    GIVEN = "given"
-    PRESENTED = "presented"
-    FAILED = "failed"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
-
-
-class LogEvent(StrEnum):
-    """What a transparency log entry records."""
-
-    CREDENTIAL_RECEIVED = "credential_received"
-    CREDENTIAL_RECEIPT_FAILED = "credential_receipt_failed"
-    CREDENTIAL_DELETED = "credential_deleted"
-    PRESENTATION_REQUESTED = "presentation_requested"
-    SHARED = "shared"
-    SHARE_FAILED = "share_failed"
-    DENIED = "denied"
-    CONSENT_WITHDRAWN = "consent_withdrawn"
-    GRANT_REQUESTED = "grant_requested"
-    GRANT_APPROVED = "grant_approved"
-    GRANT_DENIED = "grant_denied"
-    PULLED = "pulled"
-    PULL_REFUSED = "pull_refused"
 
 
 class WalletHolder(SQLModel, table=True):

@@ -81,7 +81,7 @@ def request_state(
 @router.post("/grant-requests/{request_id}/approve", response_model=wire.ConsentRecord)
 def approve(
     request_id: str, body: wire.Approval, holder: HolderDep, session: SessionDep, rt: RuntimeDep
-) -> dict[str, object]:
+) -> wire.ConsentRecord:
     choice = {q: (c.credential_id, c.optional_claims) for q, c in body.credentials.items()}
     return consents.record_json(
         session, rt, grants.approve(session, rt, holder, request_id, choice)

@@ -84,14 +84,14 @@ def deny(request_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 @router.get("/consents", response_model=list[wire.ConsentRecord], tags=["wallet: consents"])
 def list_consents(
     holder: HolderDep, session: SessionDep, rt: RuntimeDep
-) -> list[dict[str, object]]:
+) -> list[wire.ConsentRecord]:
     return [consents.record_json(session, rt, c) for c in consents.list_consents(session, holder)]
 
 
 @router.get("/consents/{consent_id}", response_model=wire.ConsentRecord, tags=["wallet: consents"])
 def get_consent(
     consent_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
-) -> dict[str, object]:
+) -> wire.ConsentRecord:
     return consents.record_json(session, rt, consents.get_consent(session, holder, consent_id))
 
 
@@ -111,7 +111,7 @@ def receipt(consent_id: str, holder: HolderDep, session: SessionDep, rt: Runtime
 )
 def withdraw(
     consent_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
-) -> dict[str, object]:
+) -> wire.ConsentRecord:
     return consents.record_json(session, rt, consents.withdraw(session, rt, holder, consent_id))
 
 

@@ -21,12 +21,13 @@ from sqlmodel import Session
 from core import jose
 from core.errors import Conflict, NotFound
 from core.runtime import Runtime
+from schemas import wallet_log as log
+from schemas.wallet_api import ConsentEvent, ConsentRecord
 from wallet import repository
 from wallet.models import (
     ConsentEventKind,
     ConsentKind,
     ConsentState,
-    LogEvent,
     WalletConsent,
     WalletConsentEvent,
     WalletHolder,
@@ -146,14 +147,13 @@ def presented(
         session,
         holder.id,
         now,
-        LogEvent.SHARED,
-        {
-            "consent_id": consent.id,
-            "recipient": request.verifier.get("name"),
-            "client_id": request.client_id,
-            "purpose": request.purpose,
-            "claims": disclosed_paths(chosen),
-        },
+        log.Shared(
+            consent_id=consent.id,
+            recipient=request.verifier.get("name"),
+            client_id=request.client_id,
+            purpose=request.purpose,
+            claims=disclosed_paths(chosen),
+        ),
     )
 
 
@@ -174,13 +174,12 @@ def presentation_failed(
         session,
         holder.id,
         now,
-        LogEvent.SHARE_FAILED,
-        {
-            "consent_id": consent.id,
-            "recipient": request.verifier.get("name"),
-            "client_id": request.client_id,
-            "reason": reason,
-        },
+        log.ShareFailed(
+            consent_id=consent.id,
+            recipient=request.verifier.get("name"),
+            client_id=request.client_id,
+            reason=reason,
+        ),
     )
 
 
@@ -196,13 +195,12 @@ def record_refusal(
         session,
         holder.id,
         consent.created_at,
-        LogEvent.DENIED,
-        {
-            "consent_id": consent.id,
-            "recipient": request.verifier.get("name"),
-            "client_id": request.client_id,
-            "purpose": request.purpose,
-        },
+        log.Denied(
+            consent_id=consent.id,
+            recipient=request.verifier.get("name"),
+            client_id=request.client_id,
+            purpose=request.purpose,
+        ),
     )
     return consent
 
@@ -222,7 +220,7 @@ def events(session: Session, consent_id: str) -> Sequence[WalletConsentEvent]:
     return repository.consent_events(session, consent_id)
 
 
-def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[str, object]:
+def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> ConsentRecord:
     """The record as the holder sees it and as the receipt carries it."""
     state = consent.state
     if (
@@ -231,27 +229,27 @@ def record_json(session: Session, rt: Runtime, consent: WalletConsent) -> dict[s
         and consent.expires_at <= rt.clock.now()
     ):
         state = ConsentState.EXPIRED
-    return {
-        "id": consent.id,
-        "schema": RECEIPT_SCHEMA,
-        "kind": consent.kind,
-        "state": state,
-        "holder": consent.pseudonym,
-        "recipient": consent.recipient,
-        "purpose": consent.purpose,
-        "legal_basis": consent.legal_basis,
-        "claims_requested": consent.claims_requested,
-        "claims_disclosed": consent.claims_disclosed,
-        "credential_ids": consent.credential_ids,
-        "evidence": consent.evidence,
-        "created_at": consent.created_at,
-        "expires_at": consent.expires_at,
-        "withdrawn_at": consent.withdrawn_at,
-        "events": [
-            {"at": e.at, "event": e.event, **({"reason": e.reason} if e.reason else {})}
+    return ConsentRecord(
+        id=consent.id,
+        schema=RECEIPT_SCHEMA,
+        kind=consent.kind,
+        state=state,
+        holder=consent.pseudonym,
+        recipient=consent.recipient,
+        purpose=consent.purpose,
+        legal_basis=consent.legal_basis,
+        claims_requested=consent.claims_requested,
+        claims_disclosed=consent.claims_disclosed,
+        credential_ids=consent.credential_ids,
+        evidence=consent.evidence,
+        created_at=consent.created_at,
+        expires_at=consent.expires_at,
+        withdrawn_at=consent.withdrawn_at,
+        events=[
+            ConsentEvent(at=e.at, event=e.event, reason=e.reason)
             for e in events(session, consent.id)
         ],
-    }
+    )
 
 
 def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: str) -> WalletConsent:
@@ -266,12 +264,11 @@ def withdraw(session: Session, rt: Runtime, holder: WalletHolder, consent_id: st
         session,
         holder.id,
         now,
-        LogEvent.CONSENT_WITHDRAWN,
-        {
-            "consent_id": consent.id,
-            "recipient": consent.recipient.get("name"),
-            "kind": consent.kind,
-        },
+        log.ConsentWithdrawn(
+            consent_id=consent.id,
+            recipient=consent.recipient.get("name"),
+            kind=consent.kind,
+        ),
     )
     session.commit()
     return consent
@@ -317,7 +314,7 @@ def receipt(session: Session, rt: Runtime, holder: WalletHolder, consent_id: str
         "sub": consent.pseudonym,
         "iat": rt.clock.now(),
         "jti": consent.id,
-        "consent": record_json(session, rt, consent),
+        "consent": record_json(session, rt, consent).as_json(),
         "log_head": check.head,
     }
     return jose.sign(payload, key, typ=TYP_RECEIPT)

@@ -20,12 +20,12 @@ from sqlmodel import Session
 from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.standards import dcql
+from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import (
     ConsentEventKind,
     ConsentKind,
     ConsentState,
-    LogEvent,
     RequestState,
     WalletConsent,
     WalletGrantRequest,
@@ -107,14 +107,13 @@ def request_grant(
             session,
             holder.id,
             now,
-            LogEvent.GRANT_REQUESTED,
-            {
-                "grant_request_id": row.id,
-                "recipient": service.name,
-                "client_id": service.client_id,
-                "purpose": row.purpose,
-                "duration_seconds": duration_seconds,
-            },
+            log.GrantRequested(
+                grant_request_id=row.id,
+                recipient=service.name,
+                client_id=service.client_id,
+                purpose=row.purpose,
+                duration_seconds=duration_seconds,
+            ),
         )
     session.commit()
     return row
@@ -200,15 +199,14 @@ def approve(
         session,
         holder.id,
         now,
-        LogEvent.GRANT_APPROVED,
-        {
-            "consent_id": consent.id,
-            "recipient": service.name,
-            "client_id": service.client_id,
-            "purpose": row.purpose,
-            "claims": selection.disclosed_paths(chosen),
-            "expires_at": consent.expires_at,
-        },
+        log.GrantApproved(
+            consent_id=consent.id,
+            recipient=service.name,
+            client_id=service.client_id,
+            purpose=row.purpose,
+            claims=selection.disclosed_paths(chosen),
+            expires_at=consent.expires_at,
+        ),
     )
     session.commit()
     return consent
@@ -224,12 +222,11 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
         session,
         holder.id,
         rt.clock.now(),
-        LogEvent.GRANT_DENIED,
-        {
-            "grant_request_id": row.id,
-            "recipient": service.name if service else None,
-            "purpose": row.purpose,
-        },
+        log.GrantDenied(
+            grant_request_id=row.id,
+            recipient=service.name if service else None,
+            purpose=row.purpose,
+        ),
     )
     session.commit()
 
@@ -268,8 +265,7 @@ def pull(
             session,
             holder.id,
             now,
-            LogEvent.PULL_REFUSED,
-            {"consent_id": consent.id, "recipient": service.name, "reason": refusal.code},
+            log.PullRefused(consent_id=consent.id, recipient=service.name, reason=refusal.code),
         )
         consents.add_event(session, consent.id, now, ConsentEventKind.FAILED, refusal.code)
         session.commit()
@@ -287,14 +283,13 @@ def pull(
         session,
         holder.id,
         now,
-        LogEvent.PULLED,
-        {
-            "consent_id": consent.id,
-            "recipient": service.name,
-            "client_id": service.client_id,
-            "purpose": consent.purpose,
-            "claims": consent.claims_disclosed,
-        },
+        log.Pulled(
+            consent_id=consent.id,
+            recipient=service.name,
+            client_id=service.client_id,
+            purpose=consent.purpose,
+            claims=consent.claims_disclosed,
+        ),
     )
     session.commit()
     return vp_token

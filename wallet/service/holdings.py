@@ -18,8 +18,9 @@ from core.http import Fetcher
 from core.runtime import Runtime
 from core.standards import sd_jwt
 from core.standards.status_list import CredentialStatus, StatusList
+from schemas import wallet_log as log
 from wallet import repository
-from wallet.models import LogEvent, WalletCredential, WalletHolder
+from wallet.models import WalletCredential, WalletHolder
 from wallet.service import transparency, vault
 
 # Never offered to a verifier nor pulled by a service.
@@ -150,7 +151,6 @@ def delete_credential(
         session,
         holder.id,
         rt.clock.now(),
-        LogEvent.CREDENTIAL_DELETED,
-        {"credential_id": row.id, "issuer": row.issuer, "vct": row.vct},
+        log.CredentialDeleted(credential_id=row.id, issuer=row.issuer, vct=row.vct),
     )
     session.commit()

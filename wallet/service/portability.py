@@ -36,7 +36,8 @@ def export(session: Session, rt: Runtime, holder: WalletHolder) -> dict[str, obj
         "account": {"id": holder.id, "username": holder.username, "created_at": holder.created_at},
         "credentials": credentials,
         "consents": [
-            consents.record_json(session, rt, c) for c in consents.list_consents(session, holder)
+            consents.record_json(session, rt, c).as_json()
+            for c in consents.list_consents(session, holder)
         ],
         "log": [
             {

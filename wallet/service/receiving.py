@@ -29,9 +29,9 @@ from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
 from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
+from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import (
-    LogEvent,
     OfferClaimState,
     WalletCredential,
     WalletHolder,
@@ -102,8 +102,7 @@ def receive_offer(
             session,
             holder.id,
             rt.clock.now(),
-            LogEvent.CREDENTIAL_RECEIPT_FAILED,
-            {"issuer": offer.credential_issuer, "reason": reason},
+            log.CredentialReceiptFailed(issuer=offer.credential_issuer, reason=reason),
         )
         session.commit()
         raise
@@ -431,13 +430,12 @@ def _store(
         session,
         holder.id,
         now,
-        LogEvent.CREDENTIAL_RECEIVED,
-        {
-            "issuer": endpoints.credential_issuer,
-            "issuer_name": endpoints.display_name,
-            "vct": checked.vct,
-            "credential_id": credential_id,
-        },
+        log.CredentialReceived(
+            issuer=endpoints.credential_issuer,
+            issuer_name=endpoints.display_name,
+            vct=checked.vct,
+            credential_id=credential_id,
+        ),
     )
     session.commit()
     return row

@@ -32,8 +32,9 @@ from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from core.x509 import certificates_from_pem
+from schemas import wallet_log as log
 from wallet import repository
-from wallet.models import LogEvent, RequestState, WalletHolder, WalletPresentationRequest
+from wallet.models import RequestState, WalletHolder, WalletPresentationRequest
 from wallet.service import consents, holdings, selection, transparency
 
 
@@ -176,14 +177,13 @@ def _store_request(
         session,
         holder.id,
         now,
-        LogEvent.PRESENTATION_REQUESTED,
-        {
-            "request_id": row.id,
-            "recipient": row.verifier["name"],
-            "client_id": row.client_id,
-            "verified": verified.verified,
-            "purpose": row.purpose,
-        },
+        log.PresentationRequested(
+            request_id=row.id,
+            recipient=row.verifier["name"],
+            client_id=row.client_id,
+            verified=verified.verified,
+            purpose=row.purpose,
+        ),
     )
     session.commit()
     return row

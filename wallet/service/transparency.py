@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from schemas.wallet_log import LogEntry
 from wallet import repository
-from wallet.models import LogEvent, WalletLogEntry
+from wallet.models import WalletLogEntry
 
 GENESIS = "0" * 64
 
@@ -32,22 +33,22 @@ def _entry_hash(prev: str, seq: int, at: int, event: str, entry: dict[str, objec
     return hashlib.sha256(prev.encode() + canonical.encode()).hexdigest()
 
 
-def append(
-    session: Session, holder_id: str, at: int, event: LogEvent, entry: dict[str, object]
-) -> WalletLogEntry:
-    """Add an entry (the caller commits; ``(holder_id, seq)`` is unique, so two concurrent
-    appends cannot fork the chain: one of them fails and its transaction rolls back)."""
+def append(session: Session, holder_id: str, at: int, entry: LogEntry) -> WalletLogEntry:
+    """Add an entry of the kind its model names (the caller commits; ``(holder_id, seq)`` is
+    unique, so two concurrent appends cannot fork the chain: one of them fails and its
+    transaction rolls back)."""
     last = repository.last_log_entry(session, holder_id)
     seq = 1 if last is None else last.seq + 1
     prev = GENESIS if last is None else last.hash
+    event, body = entry.event, entry.model_dump(mode="json")
     row = WalletLogEntry(
         holder_id=holder_id,
         seq=seq,
         at=at,
         event=event,
-        entry=entry,
+        entry=body,
         prev_hash=prev,
-        hash=_entry_hash(prev, seq, at, event, entry),
+        hash=_entry_hash(prev, seq, at, event, body),
     )
     repository.add_log_entry(session, row)
     return row
