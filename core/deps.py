@@ -7,7 +7,7 @@ session of its own. What names a tenant, holder or service is the role's own (``
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
@@ -26,9 +26,10 @@ async def get_runtime(request: Request) -> Runtime:  # async: no thread hand-off
 RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
-async def get_session(rt: RuntimeDep) -> AsyncIterator[Session]:
-    """Opened and closed on the event loop (a session connects lazily, at its first query):
-    a sync dependency would cost two thread hand-offs per request."""
+def get_session(rt: RuntimeDep) -> Iterator[Session]:
+    """Closed in a worker thread, not on the event loop: on SQLite a session that began a
+    transaction holds the writer lock until it closes, and nothing on the loop may wait for
+    that lock (docs/architecture.md, "Where requests run")."""
     with session_scope(rt.engine) as session:
         yield session
 

@@ -37,11 +37,6 @@ HttpClientFactory = Callable[[], httpx.Client]
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
-class NetworkNeeded(Exception):  # noqa: N818 - a signal to the caller, not an error
-    """Raised instead of fetching by a fetcher that may only use what is cached
-    (``Runtime.cached_only``): the caller does the work again where it may wait."""
-
-
 class UrlNotAllowed(Forbidden):
     code = "url_not_allowed"
     title = "The URL may not be fetched"
@@ -209,7 +204,6 @@ class Fetcher:
     policy: FetchPolicy
     client_factory: HttpClientFactory = default_client_factory
     deadline_seconds: float = DEADLINE_SECONDS
-    offline: bool = False  # raise NetworkNeeded rather than fetch (before any DNS lookup)
 
     def request(
         self,
@@ -220,8 +214,6 @@ class Fetcher:
         json_body: object = None,
         headers: Mapping[str, str] | None = None,
     ) -> httpx.Response:
-        if self.offline:
-            raise NetworkNeeded(url)
         addresses: list[Address | None] = [*self.policy.check(url)] or [None]
         with _Deadline(self.deadline_seconds) as deadline:
             try:

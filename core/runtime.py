@@ -6,7 +6,7 @@ roles read it through their ``Annotated`` dependencies, and tests build their ow
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from sqlalchemy.engine import Engine
 
@@ -25,12 +25,6 @@ class Runtime:
     master_key: MasterKey
     http: HttpClientFactory = default_client_factory
     caches: Caches = field(default_factory=Caches)
-    offline: bool = False
-
-    def cached_only(self) -> Runtime:
-        """This runtime with a fetcher that raises ``core.http.NetworkNeeded`` instead of
-        fetching: for work done on the event loop, which must not wait on the network."""
-        return replace(self, offline=True)
 
     @property
     def fetcher(self) -> Fetcher:
@@ -38,4 +32,4 @@ class Runtime:
         if self.settings.development:
             allowed |= LOOPBACK_NAMES
         policy = FetchPolicy(self.settings.development, frozenset(allowed))
-        return Fetcher(policy, self.http, self.settings.fetch_timeout_seconds, self.offline)
+        return Fetcher(policy, self.http, self.settings.fetch_timeout_seconds)

@@ -23,9 +23,8 @@ import threading
 import time
 
 WAIT_SECONDS = 30.0  # as long as SQLite's busy_timeout: then "database is locked"
-# The file lock is polled by one thread per process. Briefly: the hot routes run on the event
-# loop (docs/architecture.md), so while a worker waits here it does nothing else, and the
-# other worker's transactions last a millisecond or less.
+# The file lock is polled by one thread per process, briefly: the other worker's transactions
+# last a millisecond or so, and a longer sleep leaves the lock free while its waiter sleeps.
 _POLL_MIN, _POLL_MAX = 0.00005, 0.0005
 
 

@@ -17,9 +17,8 @@ import httpx
 import pytest
 
 from core import jose
-from core.http import Fetcher, FetchPolicy, NetworkNeeded
+from core.http import Fetcher, FetchPolicy
 from core.resolvers import IssuerKeys, StatusLists
-from core.runtime import Runtime
 from core.standards import sd_jwt, sd_jwt_vc, status_list
 from tests.vectorpath import VECTORS
 
@@ -120,17 +119,3 @@ def test_a_status_list_verified_for_one_issuer_never_answers_for_another() -> No
     assert lists.status(fetcher, issuer_a, reference, NOW) == status_list.StatusValue.INVALID
     with pytest.raises(sd_jwt_vc.IssuerMetadataInvalid):  # B publishes no key of A's
         lists.status(fetcher, issuer_b, reference, NOW)
-
-
-def test_a_cached_only_runtime_asks_for_the_network_before_any_lookup(runtime: Runtime) -> None:
-    """``Runtime.cached_only`` (the event-loop path): a fetch raises ``NetworkNeeded`` before
-    the policy resolves the host, and a cached entry still answers without a fetch."""
-    offline = runtime.cached_only()
-    with pytest.raises(NetworkNeeded):
-        offline.fetcher.get_json("https://no-such-host.invalid/.well-known/jwt-vc-issuer")
-    with pytest.raises(NetworkNeeded):
-        offline.caches.issuer_keys.keys(offline.fetcher, ISSUER, NOW)
-    seen: list[str] = []
-    fetched = runtime.caches.issuer_keys.keys(serving([[published_jwk()]], seen), ISSUER, NOW)
-    assert offline.caches.issuer_keys.keys(offline.fetcher, ISSUER, NOW) == fetched
-    assert len(seen) == 1

@@ -8,6 +8,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Request, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from core import jsontext
 from core.deps import RuntimeDep, SessionDep, Slug
@@ -104,9 +105,9 @@ async def token(
     dpop: DpopHeader,
 ) -> JSONResponse:
     form = await form_body(request)
-    # On the event loop: nothing here waits on the network, and short transactions run
-    # fastest with no other thread contending for the interpreter (docs/performance.md).
-    result = issuance.token(session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop))
+    result = await run_in_threadpool(
+        issuance.token, session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop)
+    )
     return JSONResponse(result, headers=NO_STORE)
 
 
@@ -129,7 +130,7 @@ async def credential(
     except jsontext.JsonRejected as exc:
         raise oid4vci.InvalidCredentialRequest(f"the body is not valid JSON: {exc}") from None
     request_ = issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body)
-    result = issuance.credential(session, rt, slug, request_)  # on the loop, as token
+    result = await run_in_threadpool(issuance.credential, session, rt, slug, request_)
     return JSONResponse(result, headers=NO_STORE)
 
 

@@ -139,10 +139,8 @@ async def response(
     tags=["verifier"],
     summary="Verify one SD-JWT VC or presentation",
 )
-async def verify(
-    body: wire.VerifyIn, tenant: CachedTenantDep, rt: RuntimeDep
-) -> wire.VerificationResult:
-    result = await service.verify_direct_on_loop(
+def verify(body: wire.VerifyIn, tenant: CachedTenantDep, rt: RuntimeDep) -> wire.VerificationResult:
+    result = service.verify_direct(
         rt,
         tenant,
         body.presentation,

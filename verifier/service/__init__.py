@@ -2,7 +2,7 @@
 responses (``requests``) and direct verification (``direct``). No FastAPI and no SQL here: the
 SQL is in ``verifier.repository``, the checks in ``verifier.pipeline``."""
 
-from verifier.service.direct import verify_direct, verify_direct_on_loop
+from verifier.service.direct import verify_direct
 from verifier.service.errors import (
     QueryRefused,
     RequestNotFound,
@@ -54,5 +54,4 @@ __all__ = [
     "reset_api_key",
     "tenant_by_slug",
     "verify_direct",
-    "verify_direct_on_loop",
 ]

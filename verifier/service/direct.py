@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from functools import partial
-
-import anyio.to_thread
 
 from core.db import write_scope
-from core.http import NetworkNeeded
 from core.runtime import Runtime
 from core.tokens import hash_secret
 from verifier import pipeline, repository
@@ -52,33 +48,3 @@ def verify_direct(
     return pipeline.verify(
         presentation, policy, rt.caches.resolvers(rt.fetcher), now=now, remember_nonce=remember
     )
-
-
-async def verify_direct_on_loop(
-    rt: Runtime,
-    tenant: VerifierTenant,
-    presentation: str,
-    *,
-    expected_nonce: str | None,
-    expected_aud: str | None,
-    require_key_binding: bool,
-) -> pipeline.Result:
-    """``verify_direct`` for the HTTP route: on the event loop when the trust list, issuer
-    keys and status list it needs are cached (the common case: no thread hand-off, and no
-    other thread contending for the interpreter while the nonce's short write holds the
-    SQLite writer lock), else in a worker thread, where it may wait on the network.
-
-    A fetch is needed, if at all, before the nonce is remembered (the pipeline checks keys
-    and status before key binding), so the second attempt does not see its own nonce."""
-    verify = partial(
-        verify_direct,
-        tenant=tenant,
-        presentation=presentation,
-        expected_nonce=expected_nonce,
-        expected_aud=expected_aud,
-        require_key_binding=require_key_binding,
-    )
-    try:
-        return verify(rt.cached_only())
-    except NetworkNeeded:
-        return await anyio.to_thread.run_sync(verify, rt)
