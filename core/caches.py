@@ -10,13 +10,18 @@ test or an operator could observe: parsed public JWKs and encoded JWS headers
 
 from __future__ import annotations
 
+import time
 from array import array
+from collections.abc import Callable
+from typing import TypeVar
 
 from core import jose
 from core.http import Fetcher
 from core.resolvers import FetchingResolvers, IssuerKeys, StatusLists
 from core.standards.trust_list import TrustList
 from core.ttlcache import TtlCache
+
+Row = TypeVar("Row")
 
 # How long a fetched document may answer without a refetch (seconds, the runtime clock).
 FETCHED_MAX_AGE = 300
@@ -73,3 +78,11 @@ class Caches:
         """Issuer keys and status lists for ``core.credential_check``, fetched with ``fetcher``
         through ``issuer_keys`` and ``status_lists``."""
         return FetchingResolvers(fetcher, self.issuer_keys, self.status_lists)
+
+    def tenant(self, key: tuple[str, str], kind: type[Row], load: Callable[[], Row]) -> Row:
+        """The tenant row cached under ``key`` for ``TENANT_TTL``, else ``load()``'s (once
+        per key at a time; a ``load`` that raises caches nothing)."""
+        now = time.monotonic()
+        row = self.tenants.get_or_load(key, now, lambda: (load(), now + TENANT_TTL))
+        assert isinstance(row, kind)
+        return row

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -18,7 +17,6 @@ from datetime import UTC, date, datetime
 
 from sqlmodel import Session
 
-from core.caches import TENANT_TTL
 from core.db import session_scope
 from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
@@ -134,15 +132,12 @@ def tenant_by_slug(session: Session, slug: str) -> IssuerTenant:
 def cached_tenant(rt: Runtime, slug: str) -> IssuerTenant:
     """``tenant_by_slug`` for the protocol's hot paths: the row is kept for ``TENANT_TTL``
     and looked up without queueing for a writer (``core.caches``)."""
-    key = ("issuer", slug)
-    now = time.monotonic()
-    tenant = rt.caches.tenants.get(key, now)
-    if isinstance(tenant, IssuerTenant):
-        return tenant
-    with session_scope(rt.engine, read_only=True) as session:
-        found = tenant_by_slug(session, slug)
-    rt.caches.tenants.put(key, found, now + TENANT_TTL)
-    return found
+
+    def load() -> IssuerTenant:
+        with session_scope(rt.engine, read_only=True) as session:
+            return tenant_by_slug(session, slug)
+
+    return rt.caches.tenant(("issuer", slug), IssuerTenant, load)
 
 
 def authenticate(session: Session, slug: str, api_key: str | None) -> IssuerTenant:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import time
 import uuid
 from dataclasses import dataclass
 
@@ -13,7 +12,6 @@ from sqlmodel import Session
 
 from core import jose, trustlists
 from core import x509 as certs
-from core.caches import TENANT_TTL
 from core.db import session_scope
 from core.errors import IntygError, InvalidInput, Unauthenticated
 from core.runtime import Runtime
@@ -120,15 +118,17 @@ def authenticate_cached(rt: Runtime, slug: str, api_key: str | None) -> Verifier
     ``TENANT_TTL`` by its API key hash, and looked up without queueing for a writer."""
     if not api_key:
         raise Unauthenticated("a verifier API key is required (Authorization: Bearer)")
-    key = ("verifier", hash_secret(api_key))
-    now = time.monotonic()
-    tenant = rt.caches.tenants.get(key, now)
-    if not isinstance(tenant, VerifierTenant):
+    key_hash = hash_secret(api_key)
+
+    def load() -> VerifierTenant:
         with session_scope(rt.engine, read_only=True) as session:
-            tenant = repository.tenant_by_api_key_hash(session, key[1])
-        if tenant is not None:
-            rt.caches.tenants.put(key, tenant, now + TENANT_TTL)
-    if tenant is None or not secrets.compare_digest(tenant.slug, slug):
+            found = repository.tenant_by_api_key_hash(session, key_hash)
+        if found is None:  # raised, not cached: unknown keys do not fill the cache
+            raise Unauthenticated("the API key is not valid for this verifier")
+        return found
+
+    tenant = rt.caches.tenant(("verifier", key_hash), VerifierTenant, load)
+    if not secrets.compare_digest(tenant.slug, slug):
         raise Unauthenticated("the API key is not valid for this verifier")
     return tenant
 
