@@ -13,8 +13,13 @@ from collections.abc import Callable
 
 import pytest
 from jwcrypto import jwk
+from sqlalchemy import func, select, update
+from sqlmodel import Session
 
 from core.config import Settings
+from core.runtime import Runtime
+from issuer import repository
+from issuer.models import IssuerCredential, IssuerNonce, IssuerOffer, OfferState
 from tests.helpers import create_issuer, public_jwk, sign_jwt
 from tests.issuer.support import (
     CONFIGURATION,
@@ -546,3 +551,27 @@ def test_a_rejected_request_does_not_issue_or_close_the_offer(protocol: Protocol
 def test_unknown_issuer_is_a_404_problem(protocol: Protocol) -> None:
     response = protocol.client.post("/issuers/ingen-sadan/credential", json={})
     problem(response, 404, "issuer_not_found")
+
+
+def test_an_offer_voided_after_it_was_read_is_denied_and_nothing_is_written(
+    protocol: Protocol, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credential endpoint reads the offer before its write transaction; the conditional
+    ``redeemed → issued`` update refuses an offer that changed in between (here: voided)."""
+    token = protocol.access_token()
+    read = repository.offer_by_id
+
+    def read_then_void(session: Session, issuer_id: str, offer_id: str) -> IssuerOffer | None:
+        offer = read(session, issuer_id, offer_id)
+        with runtime.engine.begin() as connection:  # another request, committed meanwhile
+            connection.execute(
+                update(IssuerOffer).where(IssuerOffer.id == offer_id).values(state=OfferState.DEAD)
+            )
+        return offer
+
+    monkeypatch.setattr(repository, "offer_by_id", read_then_void)
+    response = protocol.issue(token, [new_key()])
+    oauth_error(response, 400, "credential_request_denied")
+    with Session(runtime.engine) as session:
+        assert session.execute(select(func.count()).select_from(IssuerCredential)).scalar_one() == 0
+        assert session.execute(select(func.count()).select_from(IssuerNonce)).scalar_one() == 0
