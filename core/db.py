@@ -10,7 +10,9 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from sqlalchemy import Table, event
+from sqlalchemy.dialects.postgresql import Insert as PostgresqlInsert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -129,13 +131,19 @@ def write_scope(engine: Engine) -> Iterator[Connection]:
         raise
 
 
+def conflict_insert(dialect: str, table: Table) -> SqliteInsert | PostgresqlInsert:
+    """``INSERT`` with ``ON CONFLICT`` clauses, for the engine named ``dialect`` (the only
+    two Intyg runs on)."""
+    return sqlite_insert(table) if dialect == "sqlite" else postgresql_insert(table)
+
+
 def insert_new(connection: Connection, table: Table, values: Mapping[str, object]) -> bool:
     """Insert one row unless its primary or a unique key is taken; ``True`` if inserted.
 
     ``INSERT … ON CONFLICT DO NOTHING`` (SQLite and PostgreSQL): one statement and no
     savepoint, and the transaction stays usable either way."""
-    dialect = sqlite_insert if connection.dialect.name == "sqlite" else postgresql_insert
-    statement = dialect(table).values(dict(values)).on_conflict_do_nothing()
+    statement = conflict_insert(connection.dialect.name, table).values(dict(values))
+    statement = statement.on_conflict_do_nothing()
     # RETURNING rather than rowcount, which psycopg does not report as 1 here.
     key = next(iter(table.primary_key.columns))
     return connection.execute(statement.returning(key)).first() is not None

@@ -9,9 +9,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import case, delete, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, col, select
 
+from core.db import conflict_insert
 from wallet.models import (
     WalletConsent,
     WalletConsentEvent,
@@ -90,11 +90,9 @@ def count_signin_failure(
     failures would both insert. A count whose window began ``window`` seconds ago or earlier
     starts again at 1; reaching ``limit`` locks the key until ``now + lockout``."""
     table = WalletSigninThrottle.__table__  # type: ignore[attr-defined]
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert  # the only two
     fresh = table.c.window_start <= now - window  # the old window is over
     failures = case((fresh, 1), else_=table.c.failures + 1)
-    statement = insert(table).values(
+    statement = conflict_insert(session.get_bind().dialect.name, table).values(
         key_hash=key_hash,
         failures=1,
         window_start=now,
