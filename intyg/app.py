@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from core.clock import Clock
 from core.config import Settings
 from core.logs import install_redaction
+from core.pages import STATIC_DIR, STATIC_PATH
+from core.pages.security import SecurityHeadersMiddleware
 from core.runtime import Runtime
 from core.web import BodyLimitMiddleware, document_problems, install_error_handlers
+from intyg.pages import start_router
 from intyg.runtime import build_runtime
 from issuer.app import issuer_router
 from verifier.app import verifier_router
@@ -50,6 +54,7 @@ def create_app(
     app.state.runtime = rt
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
     chosen = set(roles if roles is not None else rt.settings.roles)
     if "issuer" in chosen:
         app.include_router(issuer_router())
@@ -57,6 +62,8 @@ def create_app(
         app.include_router(verifier_router())
     if "wallet" in chosen:
         app.include_router(wallet_router())
+    app.include_router(start_router(chosen))
+    app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
 
     document_problems(app)
 

@@ -48,6 +48,10 @@ def tenant_by_slug(session: Session, slug: str) -> IssuerTenant | None:
     return session.exec(select(IssuerTenant).where(IssuerTenant.slug == slug)).first()
 
 
+def all_tenants(session: Session) -> list[IssuerTenant]:
+    return list(session.exec(select(IssuerTenant).order_by(col(IssuerTenant.name))))
+
+
 def tenant_by_api_key_hash(session: Session, key_hash: str) -> IssuerTenant | None:
     return session.exec(select(IssuerTenant).where(IssuerTenant.api_key_hash == key_hash)).first()
 

@@ -121,6 +121,10 @@ def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedIssuer:
     return CreatedIssuer(slug, IssuerUrls(rt.settings.public_url, slug).issuer, api_key)
 
 
+def list_tenants(session: Session) -> list[IssuerTenant]:
+    return repository.all_tenants(session)
+
+
 def tenant_by_slug(session: Session, slug: str) -> IssuerTenant:
     # A slug that cannot exist is not looked up (PostgreSQL refuses e.g. NUL in text).
     tenant = repository.tenant_by_slug(session, slug) if SLUG_RE.fullmatch(slug) else None

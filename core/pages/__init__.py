@@ -1,0 +1,202 @@
+"""Server-rendered pages: one way to render, to take a form, and to fail, for every role.
+
+Each role builds a ``Pages`` from its own template and catalogue folders (the core's come
+after them: the layout, the stylesheet, the shared texts). Page routes are plain FastAPI routes
+of ``PageRoute``, left out of the OpenAPI document (the API is the contract; pages are for
+people) and ``def`` whenever they touch the database (docs/architecture.md, "Where requests
+run"). They call the role's services, never the database directly and never the HTTP API.
+
+A domain error in a page route becomes an HTML error page in the reader's language with the
+same status and stable code the API would give; ``SignInRequired`` becomes a redirect to the
+role's sign-in page. Forms are read with ``FormDep``, which refuses a form without this
+browser's CSRF token (``core.pages.security``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Coroutine, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any, Final
+from urllib.parse import quote, urlsplit
+
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.routing import APIRoute
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from starlette.datastructures import FormData
+
+from core.config import is_loopback_host
+from core.errors import IntygError
+from core.pages.i18n import LANGUAGE_COOKIE, Catalogues, Translator, choose_language
+from core.pages.security import CSRF_FIELD, check_csrf, csrf_token, issue_csrf_cookie
+from core.runtime import Runtime
+
+HERE: Final = Path(__file__).parent
+STATIC_DIR: Final = HERE / "static"
+STATIC_PATH: Final = "/static"
+
+
+class SignInRequired(IntygError):
+    """A page that needs a signed-in person was opened without one: answered with a redirect
+    to ``sign_in_url`` (which comes back to the page afterwards)."""
+
+    code = "sign_in_required"
+    status = 401
+    title = "Sign in to see this page"
+
+    def __init__(self, sign_in_url: str, detail: str | None = None) -> None:
+        super().__init__(detail)
+        self.sign_in_url = sign_in_url
+
+
+def local_path(target: str | None, default: str) -> str:
+    """``target`` if it is a path on this site, else ``default``: ``next=`` parameters must
+    not redirect anywhere else (an open redirect is a phishing aid)."""
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    if "\\" in target:
+        return default
+    return target
+
+
+def sign_in_redirect(sign_in_url: str, request: Request) -> str:
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return f"{sign_in_url}?next={quote(here, safe='')}"
+
+
+@cache
+def _static_version(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def static_url(name: str) -> str:
+    """A cache-busting URL of a file of ``core/pages/static``."""
+    return f"{STATIC_PATH}/{name}?v={_static_version(name)}"
+
+
+def language_of(request: Request) -> str:
+    return choose_language(
+        request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+    )
+
+
+def runtime_of(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
+
+
+class Pages:
+    """The templates and catalogues of one role (and the core's, as fallback)."""
+
+    def __init__(self, *folders: Path) -> None:
+        """``folders``: each holds ``templates/`` and ``messages/``, the role's first."""
+        everything = (*folders, HERE)
+        self.catalogues = Catalogues.load(folder / "messages" for folder in everything)
+        self.environment = Environment(
+            loader=ChoiceLoader([FileSystemLoader(folder / "templates") for folder in everything]),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            undefined=StrictUndefined,  # a misspelt variable fails the test, not the reader
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+        self.environment.globals["static"] = static_url
+
+    def translator(self, request: Request) -> Translator:
+        return self.catalogues.translator(language_of(request))
+
+    def render(
+        self,
+        request: Request,
+        template: str,
+        context: Mapping[str, object] | None = None,
+        *,
+        status: int = 200,
+    ) -> HTMLResponse:
+        rt = runtime_of(request)
+        t = self.translator(request)
+        notice = request.query_params.get("notice", "")
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        html = self.environment.get_template(template).render(
+            {
+                "t": t,
+                "lang": t.language,
+                "csrf_field": CSRF_FIELD,
+                "csrf": csrf_token(request, rt),
+                "here": here,
+                "notice": t.messages.get(f"notice.{notice}") if notice else None,
+                "loopback": _is_loopback(rt),
+                "signed_in": None,
+                "sign_out_url": None,
+                **(context or {}),
+            }
+        )
+        response = HTMLResponse(html, status_code=status)
+        issue_csrf_cookie(request, response, rt)
+        return response
+
+    def error(self, request: Request, exc: IntygError) -> HTMLResponse:
+        t = self.translator(request)
+        title = t.messages.get(f"error.{exc.code}") or t("error.generic")
+        return self.render(
+            request,
+            "error.html",
+            {"error_title": title, "error_code": exc.code, "error_detail": exc.detail},
+            status=exc.status,
+        )
+
+
+def _is_loopback(rt: Runtime) -> bool:
+    return is_loopback_host(urlsplit(rt.settings.public_url).hostname)
+
+
+def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:
+    """303 See Other after a form (POST/redirect/GET), with an optional notice key."""
+    if notice:
+        url += ("&" if "?" in url else "?") + f"notice={notice}"
+    return RedirectResponse(url, status_code=303)
+
+
+class InvalidForm(IntygError):
+    code = "invalid_form"
+    status = 400
+    title = "The form is missing a field or has one that does not fit"
+
+
+def page_route(pages: Pages) -> type[APIRoute]:
+    """The route class of a role's page router: errors become pages, not problem JSON."""
+
+    class PageRoute(APIRoute):
+        def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+            handle = super().get_route_handler()
+
+            async def as_page(request: Request) -> Response:
+                try:
+                    return await handle(request)
+                except SignInRequired as exc:
+                    return RedirectResponse(sign_in_redirect(exc.sign_in_url, request), 303)
+                except IntygError as exc:
+                    return pages.error(request, exc)
+                except RequestValidationError as exc:
+                    fields = sorted({str(e["loc"][-1]) for e in exc.errors() if e.get("loc")})
+                    return pages.error(request, InvalidForm(", ".join(fields) or None))
+
+            return as_page
+
+    return PageRoute
+
+
+async def checked_form(request: Request) -> FormData:
+    """The submitted form, once its CSRF token is checked (an async dependency: reading the
+    body belongs on the event loop; nothing here waits for the database)."""
+    form = await request.form()
+    check_csrf(request, runtime_of(request), form.get(CSRF_FIELD))
+    return form
+
+
+FormDep = Annotated[FormData, Depends(checked_form)]
