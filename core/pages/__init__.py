@@ -14,6 +14,7 @@ browser's CSRF token (``core.pages.security``).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 from collections.abc import Callable, Coroutine, Mapping
 from functools import cache
@@ -32,6 +33,7 @@ from core.config import is_loopback_host
 from core.errors import IntygError
 from core.pages.i18n import LANGUAGE_COOKIE, Catalogues, Translator, choose_language
 from core.pages.security import CSRF_FIELD, check_csrf, csrf_token, issue_csrf_cookie
+from core.qr import qr_svg
 from core.runtime import Runtime
 
 HERE: Final = Path(__file__).parent
@@ -80,6 +82,12 @@ def static_url(name: str) -> str:
     return f"{STATIC_PATH}/{name}?v={_static_version(name)}"
 
 
+def qr_image(text: str) -> str:
+    """A QR code of ``text`` as a ``data:`` URI for an ``<img>`` (the CSP allows ``data:``
+    images, not inline SVG markup with styles)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode()).decode()
+
+
 def language_of(request: Request) -> str:
     return choose_language(
         request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
@@ -106,6 +114,7 @@ class Pages:
             lstrip_blocks=True,
         )
         self.environment.globals["static"] = static_url
+        self.environment.globals["qr_image"] = qr_image
 
     def translator(self, request: Request) -> Translator:
         return self.catalogues.translator(language_of(request))
