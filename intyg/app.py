@@ -20,6 +20,7 @@ from intyg.runtime import build_runtime
 from issuer.app import issuer_router
 from verifier.app import verifier_router
 from wallet.app import wallet_router
+from wallet.pages import wallet_pages_router
 
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
 
@@ -62,6 +63,7 @@ def create_app(
         app.include_router(verifier_router())
     if "wallet" in chosen:
         app.include_router(wallet_router())
+        app.include_router(wallet_pages_router())
     app.include_router(start_router(chosen))
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
 
