@@ -103,3 +103,25 @@ def test_the_accessibility_check_finds_what_it_should(page: Page) -> None:
     assert csp_violations(page), "the refused inline script was not reported"
     with pytest.raises(AssertionError, match="image-alt"):
         assert_accessible(page)
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_an_error_page_is_accessible(new_page: NewPage, viewport: tuple[int, int]) -> None:
+    page = new_page(locale="en-GB", viewport=viewport)
+    response = page.goto("/lang/xx")  # a page route's refusal: the shared error layout
+    assert response is not None and response.status == 400
+    expect(page.locator("body")).to_have_class("error-page")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "The form is missing a field or has one that does not fit"
+    )
+    assert_accessible(page)
+
+
+def test_the_keyboard_skips_to_the_content(page: Page) -> None:
+    page.goto("/")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Hoppa till innehållet")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()  # shown while focused, off-screen otherwise
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
