@@ -74,6 +74,7 @@ def serving(build: Callable[[str], ASGIApp]) -> Iterator[str]:
         log_config=None,  # logs go to the test run's handlers, not uvicorn's own
         log_level="warning",
         access_log=False,
+        timeout_graceful_shutdown=5,  # a request still open (a stuck poll) must not hang the run
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(
