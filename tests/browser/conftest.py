@@ -64,14 +64,16 @@ def live_runtime(settings: Settings, engine: Engine, base_url: str, tmp_path: Pa
 
 @pytest.fixture
 def live_server(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
-    runtimes: list[Runtime] = []
+    runtime: Runtime | None = None
 
     def build(base_url: str) -> ASGIApp:
-        runtimes.append(live_runtime(settings, engine, base_url, tmp_path))
-        return create_app(runtime=runtimes[0])
+        nonlocal runtime
+        runtime = live_runtime(settings, engine, base_url, tmp_path)
+        return create_app(runtime=runtime)
 
     with serving(build) as url:
-        yield LiveServer(url=url, runtime=runtimes[0])
+        assert runtime is not None
+        yield LiveServer(url=url, runtime=runtime)
 
 
 @pytest.fixture(scope="package")
