@@ -30,6 +30,8 @@ from core.clock import SystemClock
 from core.config import Settings
 from core.runtime import Runtime
 from intyg.app import create_app
+from intyg.commands import demo
+from intyg.commands.demo import DemoSetup
 from intyg.runtime import load_master_key
 from tests.browser.harness import launch_chromium, serving, watch_console
 
@@ -113,3 +115,13 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[NewPage]:
 @pytest.fixture
 def page(new_page: NewPage) -> Page:
     return new_page(locale=LOCALE, viewport=DESKTOP)
+
+
+@pytest.fixture
+def demo_setup(
+    live_server: LiveServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> DemoSetup:
+    """The demo's data on the live server (``intyg demo``'s own set-up: issuer, verifier with
+    a trust list naming the issuer, wallet user); its operator key goes to ``tmp_path``."""
+    monkeypatch.chdir(tmp_path)
+    return demo.set_up(live_server.runtime)
