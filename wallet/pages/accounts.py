@@ -11,6 +11,7 @@ from core.deps import RuntimeDep, SessionDep
 from core.errors import InvalidInput
 from core.pages import FormDep, local_path, redirect
 from core.pages.security import forget_cookie
+from core.signin import BadCredentials
 from wallet.pages.common import (
     BASE,
     SESSION_COOKIE,
@@ -59,7 +60,7 @@ def sign_in(request: Request, form: FormDep, session: SessionDep, rt: RuntimeDep
         created = accounts.sign_in(
             session, rt, username, str(form.get("password", ""))[:256], address
         )
-    except accounts.BadCredentials:
+    except BadCredentials:
         return _sign_in_page(
             request,
             next_page=next_page,

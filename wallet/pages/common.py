@@ -18,6 +18,7 @@ from core.pages import Pages, SignInRequired, page_route
 from core.pages.i18n import localised
 from core.pages.security import set_cookie
 from core.runtime import Runtime
+from core.signin import SessionInvalid
 from wallet.models import WalletCredential, WalletHolder
 from wallet.service import accounts
 
@@ -37,7 +38,7 @@ def current_holder(request: Request, session: SessionDep, rt: RuntimeDep) -> Wal
     token = request.cookies.get(SESSION_COOKIE)
     try:
         return accounts.holder_for_session(session, rt, token)
-    except accounts.SessionInvalid:
+    except SessionInvalid:
         raise SignInRequired(SIGN_IN) from None
 
 
