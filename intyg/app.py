@@ -18,6 +18,7 @@ from core.web import BodyLimitMiddleware, document_problems, install_error_handl
 from intyg.pages import start_router
 from intyg.runtime import build_runtime
 from issuer.app import issuer_router
+from issuer.pages import issuer_pages_router
 from verifier.app import verifier_router
 from wallet.app import wallet_router
 
@@ -58,6 +59,7 @@ def create_app(
     chosen = set(roles if roles is not None else rt.settings.roles)
     if "issuer" in chosen:
         app.include_router(issuer_router())
+        app.include_router(issuer_pages_router())  # after the API: no page shadows it
     if "verifier" in chosen:
         app.include_router(verifier_router())
     if "wallet" in chosen:
