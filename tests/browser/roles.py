@@ -4,6 +4,7 @@ integration would), on the demo's tenants, so that the pages are what is under t
 from __future__ import annotations
 
 import httpx
+from playwright.sync_api import Page
 
 from intyg.commands.demo import DEMO_VERIFIER_SLUG, DemoSetup
 from tests.browser.conftest import LiveServer
@@ -54,3 +55,26 @@ def verifier_request(live_server: LiveServer, setup: DemoSetup, purpose: str) ->
         )
         assert asked.status_code == 201, asked.text
         return str(asked.json()["authorization_request"])
+
+
+def staff_account(
+    live_server: LiveServer, kind: str, slug: str, username: str, password: str = PASSWORD
+) -> None:
+    """A staff account of the issuer or verifier ``slug`` (as ``intyg … staff add`` makes)."""
+    from core.db import session_scope
+    from core.staff import service as staff
+    from issuer import service as issuer_service
+    from verifier import service as verifier_service
+
+    runtime = live_server.runtime
+    with session_scope(runtime.engine) as session:
+        tenants = issuer_service if kind == "issuer" else verifier_service
+        tenant = tenants.tenant_by_slug(session, slug)
+        staff.create_account(session, runtime, kind, tenant.id, username, password)
+
+
+def sign_in_staff(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
