@@ -374,3 +374,34 @@ def test_demo_sets_up_and_re_keys_the_demo_issuer(
             )
         )
     assert keys[0] != keys[1]
+
+
+def test_demo_prints_sign_in_pages_and_fresh_staff_passwords(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from core.signin import password_matches
+
+    runs = []
+    for _ in range(2):  # the second run resets the passwords of the accounts the first made
+        code, out, err = run(capsys, "demo", "--no-serve")
+        assert (code, err) == (0, ""), err
+        lines = dict(line.split(":", 1) for line in out.splitlines() if ":" in line)
+        runs.append({label: value.strip() for label, value in lines.items()})
+    first, second = runs
+    base = "http://localhost:8000"
+    assert second["wallet sign-in"] == f"{base}/wallet/sign-in"
+    assert second["issuer sign-in"] == f"{base}/issuers/demo/sign-in"
+    assert second["verifier sign-in"] == f"{base}/verifiers/demo-verifier/sign-in"
+    engine = create_db_engine(cli_env["INTYG_DATABASE_URL"])
+    for kind in ("issuer", "verifier"):
+        username, password = second[f"{kind} staff"].split("  password ")
+        old_password = first[f"{kind} staff"].split("  password ")[1]
+        assert password != old_password
+        with engine.connect() as connection:
+            (stored,) = connection.execute(
+                text("SELECT password_hash FROM staff_account WHERE kind = :k AND username = :u"),
+                {"k": kind, "u": username},
+            ).one()
+        assert password_matches(stored, password)
+        assert not password_matches(stored, old_password)
+    engine.dispose()

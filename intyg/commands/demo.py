@@ -1,8 +1,9 @@
 """``intyg demo``: one process with an issuer, a wallet user and a verifier, ready to go.
 
 Every start migrates the database, re-keys the demo issuer and the demo verifier (API keys are
-kept only as hashes, so a new one is printed each time), resets the demo wallet user's
-password, and installs a freshly signed trust list (a higher sequence number each time) that
+kept only as hashes, so a new one is printed each time), resets the passwords of the demo
+wallet user and of the demo issuer's and verifier's staff accounts (creating them the first
+time), and installs a freshly signed trust list (a higher sequence number each time) that
 trusts the demo issuer for the skill credential. The demo trust-list operator key lives in
 ``.intyg/`` and is created once. Before all that, a start that is to serve checks that its
 port is free: a second demo beside a running one would re-key the first and then fail on the
@@ -41,6 +42,8 @@ DEMO_VERIFIER_NAME = "Demo Arbetsgivare AB"
 DEMO_VERIFIER_ORGANISATION_NUMBER = "5560000027"  # fictitious, valid check digit
 DEMO_VERIFIER_DNS = "localhost"  # x509_san_dns works on one machine (DESIGN)
 DEMO_WALLET_USER = "demo@example.se"
+DEMO_ISSUER_STAFF = "larare@example.se"  # a teacher at the demo issuer
+DEMO_VERIFIER_STAFF = "rekryterare@example.se"  # a recruiter at the demo verifier
 DEMO_OPERATOR_KEY = Path(".intyg/demo-trust-list-operator.jwk")
 # Status lists live 2 s in the demo (300 s by default), so a revocation shows at once.
 DEMO_STATUS_LIST_TTL_SECONDS = "2"
@@ -56,6 +59,8 @@ class DemoSetup:
     verifier_api_key: str
     trust_list_sequence: int
     wallet_password: str
+    issuer_staff_password: str
+    verifier_staff_password: str
     ca_pem: Path
 
 
@@ -109,6 +114,12 @@ def set_up(runtime: Runtime) -> DemoSetup:
     sequence = install_trust_list(runtime, operator, issuer.issuer, vct)
     password = secrets.token_urlsafe(12)
     ensure_wallet_user(runtime, password)
+    issuer_staff_password = secrets.token_urlsafe(12)
+    ensure_staff(runtime, "issuer", DEMO_SLUG, DEMO_ISSUER_STAFF, issuer_staff_password)
+    verifier_staff_password = secrets.token_urlsafe(12)
+    ensure_staff(
+        runtime, "verifier", DEMO_VERIFIER_SLUG, DEMO_VERIFIER_STAFF, verifier_staff_password
+    )
     return DemoSetup(
         issuer_slug=issuer.slug,
         issuer=issuer.issuer,
@@ -117,6 +128,8 @@ def set_up(runtime: Runtime) -> DemoSetup:
         verifier_api_key=verifier.api_key,
         trust_list_sequence=sequence,
         wallet_password=password,
+        issuer_staff_password=issuer_staff_password,
+        verifier_staff_password=verifier_staff_password,
         ca_pem=(runtime.settings.verifier_ca_dir / "ca.pem").resolve(),
     )
 
@@ -216,6 +229,20 @@ def ensure_wallet_user(runtime: Runtime, password: str) -> None:
             accounts.sign_up(session, runtime, DEMO_WALLET_USER, password)
 
 
+def ensure_staff(runtime: Runtime, kind: str, slug: str, username: str, password: str) -> None:
+    """The demo tenant's staff account with a fresh password (reset if it exists)."""
+    from core.staff import service
+    from intyg.staff_api import TENANTS
+
+    with session_scope(runtime.engine) as session:
+        tenant_id, _ = TENANTS[kind][1](session, slug)
+        try:
+            service.reset_password(session, kind, tenant_id, username, password)
+        except service.StaffAccountNotFound:
+            session.rollback()
+            service.create_account(session, runtime, kind, tenant_id, username, password)
+
+
 def print_setup(base: str, setup: DemoSetup) -> None:
     echo = typer.echo
     echo(f"issuer slug:  {setup.issuer_slug}")
@@ -229,8 +256,13 @@ def print_setup(base: str, setup: DemoSetup) -> None:
     )
     echo(f"wallet user:  {DEMO_WALLET_USER}")
     echo(f"password:     {setup.wallet_password}")
+    echo(f"wallet sign-in:   {base}/wallet/sign-in")
+    echo(f"issuer staff:     {DEMO_ISSUER_STAFF}  password {setup.issuer_staff_password}")
+    echo(f"issuer sign-in:   {base}/issuers/{setup.issuer_slug}/sign-in")
+    echo(f"verifier staff:   {DEMO_VERIFIER_STAFF}  password {setup.verifier_staff_password}")
+    echo(f"verifier sign-in: {base}/verifiers/{DEMO_VERIFIER_SLUG}/sign-in")
     echo(f"dev CA:       {setup.ca_pem} (the wallet trusts verifiers under it)")
-    echo("(new API keys and password on every `intyg demo`; they are shown only here)")
+    echo("(new API keys and passwords on every `intyg demo`; they are shown only here)")
     echo(f"API docs:     {base}/docs")
     echo(f"tutorial:     {TUTORIAL} - paste these lines into your shell first:")
     echo("")
