@@ -20,7 +20,7 @@ from collections.abc import Callable, Coroutine, Mapping
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final
 from urllib.parse import quote, urlsplit
 
 from fastapi import Depends, Request
@@ -197,6 +197,8 @@ def page_route(pages: Pages) -> type[APIRoute]:
     """The route class of a role's page router: errors become pages, not problem JSON."""
 
     class PageRoute(APIRoute):
+        is_page: ClassVar[bool] = True  # tests find every page route by it
+
         def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
             handle = super().get_route_handler()
 
