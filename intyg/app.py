@@ -19,6 +19,7 @@ from intyg.pages import start_router
 from intyg.runtime import build_runtime
 from issuer.app import issuer_router
 from verifier.app import verifier_router
+from verifier.pages import verifier_pages_router
 from wallet.app import wallet_router
 
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
@@ -60,6 +61,7 @@ def create_app(
         app.include_router(issuer_router())
     if "verifier" in chosen:
         app.include_router(verifier_router())
+        app.include_router(verifier_pages_router(hosted_wallet="wallet" in chosen))
     if "wallet" in chosen:
         app.include_router(wallet_router())
     app.include_router(start_router(chosen))
