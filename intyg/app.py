@@ -17,6 +17,7 @@ from core.runtime import Runtime
 from core.web import BodyLimitMiddleware, document_problems, install_error_handlers
 from intyg.pages import start_router
 from intyg.runtime import build_runtime
+from intyg.staff_api import staff_admin_router
 from issuer.app import issuer_router
 from verifier.app import verifier_router
 from verifier.pages import verifier_pages_router
@@ -59,8 +60,10 @@ def create_app(
     chosen = set(roles if roles is not None else rt.settings.roles)
     if "issuer" in chosen:
         app.include_router(issuer_router())
+        app.include_router(staff_admin_router("issuer"))
     if "verifier" in chosen:
         app.include_router(verifier_router())
+        app.include_router(staff_admin_router("verifier"))
         app.include_router(verifier_pages_router(hosted_wallet="wallet" in chosen))
     if "wallet" in chosen:
         app.include_router(wallet_router())

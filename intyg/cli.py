@@ -37,6 +37,7 @@ from intyg.commands.common import (
 )
 from intyg.commands.demo import demo
 from intyg.commands.issuer import issuer_app
+from intyg.commands.staff import staff_app
 from intyg.commands.trust_list import trust_list_app
 from intyg.commands.verifier import dev_ca_app, verifier_app, verify
 
@@ -64,6 +65,8 @@ db_app = typer.Typer(help="The database schema.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(issuer_app, name="issuer")
 app.add_typer(verifier_app, name="verifier")
+issuer_app.add_typer(staff_app("issuer"), name="staff")
+verifier_app.add_typer(staff_app("verifier"), name="staff")
 app.add_typer(trust_list_app, name="trust-list")
 app.add_typer(dev_ca_app, name="dev-ca")
 app.command("demo")(demo)

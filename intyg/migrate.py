@@ -18,7 +18,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
 # Importing a role's models registers its tables on SQLModel.metadata.
-# A new role's tables join the migrations with one line here.
+# A new role's (or shared part's) tables join the migrations with one line here.
+import core.staff.models  # noqa: F401
 import issuer.models  # noqa: F401
 import verifier.models  # noqa: F401
 import wallet.models  # noqa: F401

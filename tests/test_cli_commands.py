@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import io
 import json
 import os
 import stat
@@ -19,7 +20,9 @@ from sqlalchemy.engine import Engine
 
 from core import jose
 from core import x509 as certs
+from core.db import session_scope
 from core.runtime import Runtime
+from core.signin import SessionInvalid
 from intyg import cli
 from intyg.app import create_app
 from intyg.commands import common
@@ -534,3 +537,117 @@ def test_verify_a_credential_file(
     assert code == 1 and "key_binding" in err  # a bare credential has no key binding
     code, _, err = run(capsys, "verify", str(good), "--verifier", "nobody")
     assert code == 1 and err.startswith("error: verifier_not_found: ")
+
+
+# --- issuer staff, verifier staff ------------------------------------------------------------
+
+STAFF_PASSWORD = "correct horse battery staple"
+
+
+def staff(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    kind: str,
+    *args: str,
+    stdin: str = "",
+) -> tuple[int, str, str]:
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    return run(capsys, kind, "staff", *args)
+
+
+@pytest.mark.parametrize("kind", ["issuer", "verifier"])
+def test_staff_accounts_are_added_listed_reset_and_removed(
+    cli_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    runtime: Runtime,
+    kind: str,
+) -> None:
+    if kind == "issuer":
+        create_issuer(capsys, "yh-staff")
+        slug = "yh-staff"
+    else:
+        create_verifier(capsys)
+        slug = "employer"
+    code, out, err = staff(
+        capsys, monkeypatch, kind, "add", "--slug", slug, "--username", "Karin",
+        "--display-name", "Karin Holm", "--password-stdin", stdin=STAFF_PASSWORD + "\n",
+    )  # fmt: skip
+    assert (code, err) == (0, ""), err
+    assert printed(out, "username") == "karin"
+    assert printed(out, "sign in") == f"{BASE}/{kind}s/{slug}/sign-in"
+    assert STAFF_PASSWORD not in out
+
+    again = staff(
+        capsys, monkeypatch, kind, "add", "--slug", slug, "--username", "karin",
+        "--password-stdin", stdin=STAFF_PASSWORD + "\n",
+    )  # fmt: skip
+    assert again[0] == 1 and again[2].startswith("error: staff_account_exists: ")
+    assert len(again[2].splitlines()) == 1
+
+    code, out, err = staff(capsys, monkeypatch, kind, "list", "--slug", slug)
+    assert code == 0 and out.startswith("karin\tKarin Holm\t20")
+
+    from core.staff import service
+    from intyg.staff_api import TENANTS
+
+    with session_scope(runtime.engine) as session:
+        tenant, _ = TENANTS[kind][1](session, slug)
+        token = service.sign_in(session, runtime, kind, tenant, "karin", STAFF_PASSWORD, "x").token
+    code, out, err = staff(
+        capsys, monkeypatch, kind, "reset-password", "--slug", slug, "--username", "karin",
+        "--password-stdin", stdin="a brand new long password\n",
+    )  # fmt: skip
+    assert (code, err) == (0, ""), err
+    with session_scope(runtime.engine) as session:
+        with pytest.raises(SessionInvalid):
+            service.account_for_session(session, runtime, kind, tenant, token)
+        service.sign_in(session, runtime, kind, tenant, "karin", "a brand new long password", "x")
+
+    code, out, err = staff(
+        capsys, monkeypatch, kind, "remove", "--slug", slug, "--username", "karin"
+    )
+    assert (code, err) == (0, "") and "removed karin" in out
+    code, out, err = staff(capsys, monkeypatch, kind, "list", "--slug", slug)
+    assert out.strip() == f"{slug} has no staff accounts"
+    gone = staff(capsys, monkeypatch, kind, "remove", "--slug", slug, "--username", "karin")
+    assert gone[0] == 1 and gone[2].startswith("error: staff_account_not_found: ")
+
+
+def test_staff_commands_refuse_bad_input_in_one_line(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_issuer(capsys, "yh-staff")
+    for args, stdin, expected in (
+        (("--slug", "nobody", "--username", "karin"), STAFF_PASSWORD, "issuer_not_found"),
+        (("--slug", "yh-staff", "--username", "karin"), "short\n", "invalid_input"),
+        (("--slug", "yh-staff", "--username", "karin"), "", "invalid_input"),
+        (("--slug", "yh-staff", "--username", "a b"), STAFF_PASSWORD, "invalid_input"),
+    ):
+        code, out, err = staff(
+            capsys, monkeypatch, "issuer", "add", *args, "--password-stdin", stdin=stdin
+        )
+        assert code == 1 and err.startswith(f"error: {expected}: "), (args, err)
+        assert len(err.splitlines()) == 1 and STAFF_PASSWORD not in err + out
+    # a password is never an argument
+    code, _, err = run(capsys, "issuer", "staff", "add", "--slug", "yh-staff", "--username",
+                       "karin", "--password", STAFF_PASSWORD)  # fmt: skip
+    assert code == 2 and err.startswith("error: usage: ")
+
+
+def test_staff_add_asks_for_the_password_twice_without_echo(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create_issuer(capsys, "yh-staff")
+    asked: list[tuple[str, bool, bool]] = []
+
+    def prompt(text: str, hide_input: bool = False, confirmation_prompt: bool = False) -> str:
+        asked.append((text, hide_input, confirmation_prompt))
+        return STAFF_PASSWORD
+
+    monkeypatch.setattr("typer.prompt", prompt)
+    code, out, err = run(
+        capsys, "issuer", "staff", "add", "--slug", "yh-staff", "--username", "karin"
+    )
+    assert (code, err) == (0, ""), err
+    assert asked == [("Password", True, True)]

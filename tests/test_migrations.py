@@ -79,3 +79,26 @@ def test_every_revision_is_known_and_single_headed() -> None:
     head = migrate.head_revision()
     assert migrate.is_known_revision(head)
     assert not migrate.is_known_revision("ffffffffffff")
+
+
+def test_0004_backfills_wallet_sessions_last_seen_from_their_start(empty_engine: Engine) -> None:
+    migrate.upgrade(empty_engine, "0003")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO wallet_holder (id, username, password_hash, wrapped_data_key,"
+                " sealed_pseudonym_secret, created_at) VALUES ('h', 'alva', 'x', :b, :b, 1)"
+            ),
+            {"b": b""},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO wallet_session (token_hash, holder_id, created_at, expires_at)"
+                " VALUES ('t', 'h', 1000, 44200)"
+            )
+        )
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        seen = connection.execute(text("SELECT last_seen_at FROM wallet_session")).scalar_one()
+    assert seen == 1000
+    assert schema_diff(empty_engine) == []

@@ -14,6 +14,7 @@ from enum import StrEnum
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
+from core.signin import SigninThrottleColumns
 from core.standards.status_list import CredentialStatus
 from schemas.wallet_log import ConsentEventKind as ConsentEventKind
 from schemas.wallet_log import ConsentKind as ConsentKind
@@ -57,18 +58,12 @@ class WalletSession(SQLModel, table=True):
     token_hash: str = Field(primary_key=True, max_length=64)
     holder_id: str = Field(foreign_key="wallet_holder.id", index=True, max_length=36)
     created_at: int
+    last_seen_at: int = Field(sa_column_kwargs={"server_default": "0"})  # idle expiry
     expires_at: int
 
 
-class WalletSigninThrottle(SQLModel, table=True):
-    """Failed sign-ins per account and per client address, in a sliding window."""
-
+class WalletSigninThrottle(SigninThrottleColumns, table=True):
     __tablename__ = "wallet_signin_throttle"
-
-    key_hash: str = Field(primary_key=True, max_length=64)
-    failures: int = 0
-    window_start: int
-    locked_until: int = 0
 
 
 class WalletCredential(SQLModel, table=True):

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import case, delete, update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
-from core.db import conflict_insert
 from wallet.models import (
     WalletConsent,
     WalletConsentEvent,
@@ -24,10 +23,9 @@ from wallet.models import (
     WalletService,
     WalletSession,
     WalletSigningKey,
-    WalletSigninThrottle,
 )
 
-# --- holders, sessions, sign-in throttles ---------------------------------------------------
+# --- holders and sessions (sign-in throttles: core.signin) ------------------------------
 
 
 def holder_by_id(session: Session, holder_id: str) -> WalletHolder | None:
@@ -75,49 +73,6 @@ def delete_session(session: Session, token_hash: str) -> None:
 
 def delete_sessions_of(session: Session, holder_id: str) -> None:
     session.execute(delete(WalletSession).where(col(WalletSession.holder_id) == holder_id))
-
-
-def throttle(session: Session, key_hash: str) -> WalletSigninThrottle | None:
-    return session.get(WalletSigninThrottle, key_hash)
-
-
-def count_signin_failure(
-    session: Session, key_hash: str, now: int, *, window: int, limit: int, lockout: int
-) -> None:
-    """Add one failure to ``key_hash``'s count in one statement (``INSERT … ON CONFLICT DO
-    UPDATE``), so that concurrent failures — in other workers or on other instances — all
-    count: a row read first and written back would lose the ones in between, and two first
-    failures would both insert. A count whose window began ``window`` seconds ago or earlier
-    starts again at 1; reaching ``limit`` locks the key until ``now + lockout``."""
-    table = WalletSigninThrottle.__table__  # type: ignore[attr-defined]
-    fresh = table.c.window_start <= now - window  # the old window is over
-    failures = case((fresh, 1), else_=table.c.failures + 1)
-    statement = conflict_insert(session.get_bind().dialect.name, table).values(
-        key_hash=key_hash,
-        failures=1,
-        window_start=now,
-        locked_until=now + lockout if limit <= 1 else 0,
-    )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=[table.c.key_hash],
-            set_={
-                "failures": failures,
-                "window_start": case((fresh, now), else_=table.c.window_start),
-                "locked_until": case(
-                    (failures >= limit, now + lockout),
-                    (fresh, 0),
-                    else_=table.c.locked_until,
-                ),
-            },
-        )
-    )
-
-
-def delete_throttle(session: Session, key_hash: str) -> None:
-    session.execute(
-        delete(WalletSigninThrottle).where(col(WalletSigninThrottle.key_hash) == key_hash)
-    )
 
 
 # --- services (standing consent) ------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Fixtures for the verifier's pages: the one-process app of the verifier's suites (an issuer
-on the trust list, a verifier), and a browser signed in as a member of the verifier's staff."""
+on the trust list, a verifier), and a browser signed in (on the sign-in page) as a member of
+the verifier's staff."""
 
 from __future__ import annotations
 
@@ -10,11 +11,13 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from core.db import session_scope
 from core.pages.security import CSRF_FIELD
+from core.staff import service as staff
 from tests.e2e.conftest import BASE, client, operator_key  # noqa: F401  (fixtures)
 from tests.verifier.conftest import app, outage, outbound, roles  # noqa: F401  (fixtures)
 from tests.verifier.support import SLUG, Roles
-from verifier import pages as verifier_pages
+from verifier import service
 
 PORTAL = f"/verifiers/{SLUG}"
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -41,28 +44,31 @@ class Browser:
         return self.client.post(path, data=form, follow_redirects=False)
 
 
-def sign_in(
-    application: FastAPI, setup: Roles, slug: str = SLUG, name: str = "Maja Rekryterare"
-) -> None:
-    """TODO(staff): sign in through the staff sign-in page once the staff branch is merged."""
-    tenant_id = tenant_id_of(setup, slug)
-
-    def staff() -> verifier_pages.StaffMember:
-        return verifier_pages.StaffMember(tenant_id=tenant_id, display_name=name)
-
-    application.dependency_overrides[verifier_pages.current_staff] = staff
+PASSWORD = "correct horse battery staple"
 
 
-def tenant_id_of(setup: Roles, slug: str) -> str:
-    from sqlmodel import Session
+def add_staff(setup: Roles, slug: str = SLUG, username: str = "maja") -> None:
+    rt = setup.client.app.state.runtime  # type: ignore[attr-defined]
+    with session_scope(rt.engine) as session:
+        tenant = service.tenant_by_slug(session, slug)
+        staff.create_account(
+            session, rt, "verifier", tenant.id, username, PASSWORD, "Maja Rekryterare"
+        )
 
-    from verifier import service
 
-    with Session(setup.client.app.state.runtime.engine) as session:  # type: ignore[attr-defined]
-        return service.tenant_by_slug(session, slug).id
+def signed_in(application: FastAPI, slug: str = SLUG, username: str = "maja") -> Browser:
+    """A new browser, signed in through the verifier's sign-in page."""
+    browser = Browser(TestClient(application, base_url=BASE))
+    portal = f"/verifiers/{slug}"
+    token = browser.token(f"{portal}/sign-in")
+    done = browser.post(
+        f"{portal}/sign-in", {"username": username, "password": PASSWORD}, token=token
+    )
+    assert done.status_code == 303, done.text
+    return browser
 
 
 @pytest.fixture
 def browser(app: FastAPI, roles: Roles) -> Browser:  # noqa: F811
-    sign_in(app, roles)
-    return Browser(TestClient(app, base_url=BASE))
+    add_staff(roles)
+    return signed_in(app)

@@ -26,7 +26,7 @@ from tests.verifier.support import (
     respond,
     vp_form,
 )
-from tests.verifier_pages.conftest import PORTAL, Browser, sign_in
+from tests.verifier_pages.conftest import PORTAL, Browser, add_staff, signed_in
 from verifier.models import VerifierRequest, VerifierRequestTemplate
 from verifier.pipeline import CHECKS
 
@@ -125,13 +125,26 @@ def test_every_page_asks_for_sign_in(roles: Roles, app: FastAPI, page: str) -> N
 
 def test_staff_of_another_verifier_are_sent_to_sign_in_here(app: FastAPI, roles: Roles) -> None:
     create_verifier(roles.client, slug="annan", name="Annan AB")
-    sign_in(app, roles, slug="annan")
-    other = Browser(TestClient(app, base_url=BASE))
+    add_staff(roles, slug="annan")
+    other = signed_in(app, slug="annan")
     assert other.get("/verifiers/annan").status_code == 200
     for page in PAGES:
         refused = other.get(PORTAL + page)
         assert refused.status_code == 303, page
         assert refused.headers["location"].startswith(f"{PORTAL}/sign-in?next=")
+    # the other verifier's session, sent here on purpose, is no session here either
+    [token] = [c.value for c in other.client.cookies.jar if c.name == "intyg_verifier_staff"]
+    forged = TestClient(app, base_url=BASE, cookies={"intyg_verifier_staff": token})
+    assert forged.get(PORTAL, follow_redirects=False).status_code == 303
+
+
+def test_sign_out_from_the_pages_header(browser: Browser) -> None:
+    home = browser.get(PORTAL).text
+    assert "Maja Rekryterare" in home
+    assert f'action="{PORTAL}/sign-out"' in home
+    out = browser.post(f"{PORTAL}/sign-out")
+    assert out.status_code == 303
+    assert browser.get(PORTAL).status_code == 303
 
 
 def test_a_template_of_another_verifier_is_not_found(
@@ -139,15 +152,14 @@ def test_a_template_of_another_verifier_is_not_found(
 ) -> None:
     template_id = create_template(browser)
     create_verifier(roles.client, slug="annan", name="Annan AB")
-    sign_in(app, roles, slug="annan")
-    other = Browser(TestClient(app, base_url=BASE))
+    add_staff(roles, slug="annan")
+    other = signed_in(app, slug="annan")
     assert other.get(f"/verifiers/annan/templates/{template_id}").status_code == 404
     token = other.token("/verifiers/annan")
     started = other.post(f"/verifiers/annan/templates/{template_id}/start", token=token)
     assert started.status_code == 404 and "template_not_found" in started.text
     deleted = other.post(f"/verifiers/annan/templates/{template_id}/delete", token=token)
     assert deleted.status_code == 404
-    sign_in(app, roles)
     assert template_id in browser.get(PORTAL).text  # still there for its own verifier
 
 
@@ -414,7 +426,8 @@ def test_starting_without_a_trust_list_is_an_error_page(
     app: FastAPI, roles: Roles, browser: Browser, engine: Engine
 ) -> None:
     create_verifier(roles.client, slug="utan-lista", name="Utan lista AB")
-    sign_in(app, roles, slug="utan-lista")
+    add_staff(roles, slug="utan-lista")
+    browser = signed_in(app, slug="utan-lista")
     portal = "/verifiers/utan-lista"
     form = browser.get(f"{portal}/templates/new").text
     assert f'<option value="{VCT}" selected>' in form  # the platform's skill credential type

@@ -136,13 +136,48 @@ def test_no_or_bad_token_is_session_invalid(client: TestClient, header: str | No
     assert answer.status_code == 401 and answer.json()["code"] == "session_invalid"
 
 
-def test_sessions_expire_after_twelve_hours(client: TestClient, clock: FixedClock) -> None:
+def test_sessions_expire_after_twelve_hours_however_busy(
+    client: TestClient, clock: FixedClock
+) -> None:
     auth = sign_up_and_in(client)
-    clock.advance(12 * 3600 - 1)
+    for _ in range(24):  # used every half hour less a second: never idle
+        clock.advance(30 * 60 - 1)
+        assert client.get("/wallet/credentials", headers=auth).status_code == 200
+    clock.advance(12 * 3600 - 24 * (30 * 60 - 1) - 1)
     assert client.get("/wallet/credentials", headers=auth).status_code == 200
-    clock.advance(2)
+    clock.advance(1)
     expired = client.get("/wallet/credentials", headers=auth)
     assert expired.status_code == 401 and expired.json()["code"] == "session_invalid"
+
+
+def test_sessions_end_after_thirty_idle_minutes(client: TestClient, clock: FixedClock) -> None:
+    auth = sign_up_and_in(client)
+    clock.advance(29 * 60)
+    assert client.get("/wallet/credentials", headers=auth).status_code == 200
+    clock.advance(30 * 60 - 1)  # idle time counts from the last use, not the sign-in
+    assert client.get("/wallet/credentials", headers=auth).status_code == 200
+    clock.advance(30 * 60)
+    idle = client.get("/wallet/credentials", headers=auth)
+    assert idle.status_code == 401 and idle.json()["code"] == "session_invalid"
+
+
+def test_a_session_notes_its_use_at_most_once_a_minute(
+    client: TestClient, engine: Engine, clock: FixedClock
+) -> None:
+    auth = sign_up_and_in(client)
+    signed_in_at = clock.now()
+
+    def last_seen() -> int:
+        ((seen,),) = rows(engine, "SELECT last_seen_at FROM wallet_session")
+        return int(seen)
+
+    assert last_seen() == signed_in_at
+    clock.advance(59)
+    assert client.get("/wallet/credentials", headers=auth).status_code == 200
+    assert last_seen() == signed_in_at  # less than a minute: not written
+    clock.advance(1)
+    assert client.get("/wallet/credentials", headers=auth).status_code == 200
+    assert last_seen() == signed_in_at + 60
 
 
 HOLDER_TABLES = (

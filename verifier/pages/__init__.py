@@ -14,12 +14,14 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session
 from starlette.datastructures import FormData
 
 from core.db import before_network_call
 from core.deps import RuntimeDep, SessionDep, Slug
 from core.pages import FormDep, InvalidForm, Pages, SignInRequired, page_route, redirect
 from core.pages.i18n import Translator
+from core.pages.staff import SignedInStaff, StaffPortal
 from verifier import service
 from verifier.models import VerifierRequestTemplate, VerifierTenant
 from verifier.pages import views
@@ -28,20 +30,15 @@ pages = Pages(Path(__file__).parent)
 
 
 # --- who is signed in ------------------------------------------------------------------------
-# TODO(staff): replaced by core.pages.staff.StaffPortal once the staff branch is merged.
 
 
-@dataclass(frozen=True)
-class StaffMember:
-    tenant_id: str
-    display_name: str
+def _tenant_of(session: Session, slug: str) -> tuple[str, str]:
+    tenant = service.tenant_by_slug(session, slug)
+    return tenant.id, tenant.name
 
 
-def current_staff(slug: Slug) -> StaffMember:
-    raise SignInRequired(f"/verifiers/{slug}/sign-in")
-
-
-StaffDep = Annotated[StaffMember, Depends(current_staff)]
+portal = StaffPortal(pages, "verifier", "/verifiers/{slug}", _tenant_of)
+StaffDep = Annotated[SignedInStaff, Depends(portal.current_staff)]
 
 
 @dataclass(frozen=True)
@@ -49,7 +46,7 @@ class Desk:
     """The signed-in staff member at their verifier: what every page needs."""
 
     tenant: VerifierTenant
-    staff_name: str
+    staff: SignedInStaff
 
     @property
     def base(self) -> str:
@@ -57,20 +54,20 @@ class Desk:
 
     def context(self, section: str, **extra: object) -> dict[str, object]:
         return {
-            "signed_in": self.staff_name,
-            "sign_out_url": f"{self.base}/sign-out",
+            **portal.page_context(self.staff),
             "base": self.base,
-            "tenant_name": self.tenant.name,
             "section": section,
             **extra,
         }
 
 
 def signed_in_desk(slug: Slug, session: SessionDep, staff: StaffDep) -> Desk:
+    """The portal's check holds already (the session is of this tenant's staff: its cookie's
+    path is this tenant's pages); checked again here, on the row the services get."""
     tenant = service.tenant_by_slug(session, slug)
-    if staff.tenant_id != tenant.id:  # signed in at another verifier: not here
-        raise SignInRequired(f"/verifiers/{slug}/sign-in")
-    return Desk(tenant, staff.display_name)
+    if staff.tenant_id != tenant.id:
+        raise SignInRequired(portal.sign_in_url(slug))
+    return Desk(tenant, staff)
 
 
 DeskDep = Annotated[Desk, Depends(signed_in_desk)]
@@ -154,7 +151,8 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
     """``hosted_wallet``: this process also hosts the wallet, so a request page offers a link
     straight into it (same browser, same device)."""
     router = APIRouter(route_class=page_route(pages), include_in_schema=False)
-    base = "/verifiers/{slug}"
+    portal.add_sign_in_routes(router)
+    base = portal.base_path
 
     @router.get(base, response_class=HTMLResponse)
     def home(request: Request, desk: DeskDep, session: SessionDep) -> HTMLResponse:

@@ -1,39 +1,28 @@
 """Holder accounts, sessions and sign-in throttling; services that ask for standing consent.
 
-Passwords are hashed with Argon2id (argon2-cffi's RFC 9106 low-memory profile); session
-tokens and service API keys are 256-bit random values stored as SHA-256 hashes. Failed
-sign-ins are counted per account and per client address in a sliding window; past the
-limit both are refused for a while, with the same answer whether or not the account exists.
+Passwords, sign-in throttling and session expiry follow ``core.signin`` (Argon2id; failures
+counted per account and per client address, the same answer whether or not the account
+exists; sessions end 12 hours after sign-in or 30 minutes after last use). Service API keys
+are 256-bit random values stored as SHA-256 hashes.
 """
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core.errors import Conflict, IntygError, InvalidInput, NotFound, Unauthenticated
+from core import signin
+from core.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from core.runtime import Runtime
+from core.signin import SessionInvalid, check_password, normalise_username
 from core.tokens import hash_secret, new_secret
 from wallet import repository
-from wallet.models import WalletHolder, WalletService, WalletSession
+from wallet.models import WalletHolder, WalletService, WalletSession, WalletSigninThrottle
 from wallet.service import vault
-
-SESSION_TTL = 12 * 3600
-THROTTLE_WINDOW = 15 * 60
-THROTTLE_LIMIT_ACCOUNT = 5
-THROTTLE_LIMIT_ADDRESS = 20
-LOCKOUT = 15 * 60
-USERNAME_RE = re.compile(r"[a-z0-9._@+-]{3,254}")
-_hasher = PasswordHasher()  # Argon2id, RFC 9106 second recommended profile
-# A hash to verify against when the account does not exist, so timing says nothing.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 class AccountExists(Conflict):
@@ -46,38 +35,10 @@ class AccountNotFound(NotFound):
     title = "No account with this username"
 
 
-class TooManyAttempts(IntygError):
-    code = "too_many_signin_attempts"
-    status = 429
-    title = "Too many failed sign-ins; try again later"
-
-
-class BadCredentials(Unauthenticated):
-    code = "invalid_credentials"
-    title = "The username or password is wrong"
-
-
-class SessionInvalid(Unauthenticated):
-    code = "session_invalid"
-    title = "The session is missing, expired or signed out"
-
-
 @dataclass(frozen=True)
 class NewSession:
     token: str
     expires_at: int
-
-
-def normalise_username(username: str) -> str:
-    name = username.strip().lower()
-    if not USERNAME_RE.fullmatch(name):
-        raise InvalidInput("username: 3-254 characters of a-z, 0-9 and . _ @ + -")
-    return name
-
-
-def check_password(password: str) -> None:
-    if not 12 <= len(password) <= 256:
-        raise InvalidInput("password: between 12 and 256 characters")
 
 
 def sign_up(session: Session, rt: Runtime, username: str, password: str) -> WalletHolder:
@@ -88,7 +49,7 @@ def sign_up(session: Session, rt: Runtime, username: str, password: str) -> Wall
     holder = WalletHolder(
         id=holder_id,
         username=name,
-        password_hash=_hasher.hash(password),
+        password_hash=signin.hash_password(password),
         wrapped_data_key=vault.wrap_data_key(rt, holder_id, data_key),
         sealed_pseudonym_secret=b"",
         created_at=rt.clock.now(),
@@ -111,9 +72,10 @@ def reset_password(session: Session, username: str, password: str) -> WalletHold
     holder = repository.holder_by_username(session, name)
     if holder is None:
         raise AccountNotFound(f"no account {name!r}")
-    holder.password_hash = _hasher.hash(password)
+    holder.password_hash = signin.hash_password(password)
     repository.delete_sessions_of(session, holder.id)
-    repository.delete_throttle(session, hash_secret(f"account:{name}"))
+    account_key, _ = signin.throttle_keys(name, "")
+    signin.clear_throttle(session, WalletSigninThrottle, account_key)
     session.commit()
     return holder
 
@@ -123,59 +85,47 @@ def sign_in(
 ) -> NewSession:
     now = rt.clock.now()
     name = username.strip().lower()
-    keys = (hash_secret(f"account:{name}"), hash_secret(f"address:{address}"))
-    _refuse_if_locked(session, keys, now)
+    keys = signin.throttle_keys(name, address)
     holder = repository.holder_by_username(session, name)
-    if not _password_matches(holder.password_hash if holder else _DUMMY_HASH, password):
-        _count_failure(session, keys[0], now, THROTTLE_LIMIT_ACCOUNT)
-        _count_failure(session, keys[1], now, THROTTLE_LIMIT_ADDRESS)
-        session.commit()
-        raise BadCredentials()
+    stored = holder.password_hash if holder else None
+    signin.check_sign_in(session, WalletSigninThrottle, keys, stored, password, now)
     assert holder is not None
-    repository.delete_throttle(session, keys[0])
-    if _hasher.check_needs_rehash(holder.password_hash):
-        holder.password_hash = _hasher.hash(password)
+    if signin.needs_rehash(holder.password_hash):
+        holder.password_hash = signin.hash_password(password)
     token = new_secret("intyg_session_")
-    expires = now + SESSION_TTL
+    expires = now + signin.SESSION_TTL
     repository.add_session(
         session,
         WalletSession(
-            token_hash=hash_secret(token), holder_id=holder.id, created_at=now, expires_at=expires
+            token_hash=hash_secret(token),
+            holder_id=holder.id,
+            created_at=now,
+            last_seen_at=now,
+            expires_at=expires,
         ),
     )
     session.commit()
     return NewSession(token=token, expires_at=expires)
 
 
-def _password_matches(password_hash: str, password: str) -> bool:
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-def _refuse_if_locked(session: Session, keys: tuple[str, ...], now: int) -> None:
-    for key in keys:
-        row = repository.throttle(session, key)
-        if row is not None and row.locked_until > now:
-            raise TooManyAttempts(f"try again in {row.locked_until - now} seconds")
-
-
-def _count_failure(session: Session, key: str, now: int, limit: int) -> None:
-    repository.count_signin_failure(
-        session, key, now, window=THROTTLE_WINDOW, limit=limit, lockout=LOCKOUT
-    )
-
-
 def holder_for_session(session: Session, rt: Runtime, token: str | None) -> WalletHolder:
+    """The holder a session token names; raises ``SessionInvalid`` when the session is
+    unknown, signed out, or past its absolute or idle expiry."""
     if not token:
         raise SessionInvalid("sign in first (Authorization: Bearer <session token>)")
     row = repository.session_by_token_hash(session, hash_secret(token))
-    if row is None or row.expires_at <= rt.clock.now():
+    if row is None:
         raise SessionInvalid()
+    now = rt.clock.now()
+    touch = signin.check_session_times(
+        expires_at=row.expires_at, last_seen_at=row.last_seen_at, now=now
+    )
     holder = repository.holder_by_id(session, row.holder_id)
     if holder is None:
         raise SessionInvalid()
+    if touch:
+        row.last_seen_at = now
+        session.commit()
     return holder
 
 
