@@ -162,7 +162,11 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
     @router.get(base + "/templates/new", response_class=HTMLResponse)
     def new_template(request: Request, desk: DeskDep, rt: RuntimeDep) -> HTMLResponse:
         offered = service.offered_types(rt, desk.tenant)
-        draft = service.TemplateDraft("", "", offered[0] if offered else "", {})
+        names = {
+            "given_name": service.Requirement.REQUIRED,
+            "family_name": service.Requirement.REQUIRED,
+        }
+        draft = service.TemplateDraft("", "", offered[0], names)
         return _template_form(request, desk, rt, draft, template=None)
 
     @router.post(base + "/templates", response_class=HTMLResponse)
