@@ -19,9 +19,11 @@ from intyg.pages import start_router
 from intyg.runtime import build_runtime
 from intyg.staff_api import staff_admin_router
 from issuer.app import issuer_router
+from issuer.pages import issuer_pages_router
 from verifier.app import verifier_router
 from verifier.pages import verifier_pages_router
 from wallet.app import wallet_router
+from wallet.pages import wallet_pages_router
 
 DESCRIPTION = """Intyg: verifiable skill credentials and a consent wallet.
 
@@ -61,12 +63,14 @@ def create_app(
     if "issuer" in chosen:
         app.include_router(issuer_router())
         app.include_router(staff_admin_router("issuer"))
+        app.include_router(issuer_pages_router())  # after the API: no page shadows it
     if "verifier" in chosen:
         app.include_router(verifier_router())
         app.include_router(staff_admin_router("verifier"))
         app.include_router(verifier_pages_router(hosted_wallet="wallet" in chosen))
     if "wallet" in chosen:
         app.include_router(wallet_router())
+        app.include_router(wallet_pages_router())
     app.include_router(start_router(chosen))
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
 

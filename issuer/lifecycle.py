@@ -9,12 +9,13 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 
 from sqlmodel import Session
 
 from core import jose
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, InvalidInput, NotFound
 from core.runtime import Runtime
 from core.standards.status_list import (
     TYP_STATUS_LIST_JWT,
@@ -26,7 +27,8 @@ from core.standards.status_list import (
 )
 from issuer import repository, signing
 from issuer.metadata import IssuerUrls
-from issuer.models import IssuerCredential, IssuerStatusList, IssuerTenant
+from issuer.models import IssuerCredential, IssuerStatusEvent, IssuerStatusList, IssuerTenant
+from issuer.repository import CredentialQuery as CredentialQuery  # the pages' search
 from issuer.service import canonical_id, tenant_by_slug
 
 
@@ -45,6 +47,11 @@ STATUS_AFTER = {
 }
 
 
+# The actor noted in the log for changes made through the admin API (its key names no person).
+API_ACTOR = "api"
+REASON_MAX = 500
+
+
 class CredentialNotFound(NotFound):
     code = "credential_not_found"
     title = "No such credential"
@@ -57,11 +64,59 @@ def list_credentials(
     return page, repository.count_credentials(session, tenant.id)
 
 
+@dataclass(frozen=True)
+class FoundCredential:
+    credential: IssuerCredential
+    row_id: str | None  # the offer's idempotency key: a batch file's row_id
+
+    @property
+    def status(self) -> StatusValue:
+        return StatusValue(self.credential.status)
+
+
+def find_credentials(
+    session: Session, tenant: IssuerTenant, query: CredentialQuery, *, limit: int, offset: int
+) -> tuple[list[FoundCredential], int]:
+    """A page of this issuer's credentials that match ``query``, newest first; the total."""
+    if query.row_id is not None and not (0 < len(query.row_id) <= 200):
+        raise InvalidInput("row_id: 1-200 characters")
+    rows, total = repository.find_credentials(session, tenant.id, query, limit=limit, offset=offset)
+    return [FoundCredential(credential, key) for credential, key in rows], total
+
+
+def credential_history(
+    session: Session, tenant: IssuerTenant, credential_id: str
+) -> tuple[FoundCredential, Sequence[IssuerStatusEvent]]:
+    """One of this issuer's credentials and its log of status changes, oldest first."""
+    credential_id = canonical_id(credential_id, CredentialNotFound)
+    row = repository.credential(session, tenant.id, credential_id)
+    if row is None:
+        raise CredentialNotFound(f"no credential {credential_id}")
+    found = FoundCredential(row, repository.offer_key(session, tenant.id, row.offer_id))
+    return found, repository.status_events(session, tenant.id, credential_id)
+
+
+def _checked_reason(reason: str | None) -> str | None:
+    text = (reason or "").strip()
+    if len(text) > REASON_MAX or any(not (c.isprintable() or c in "\n\r\t") for c in text):
+        raise InvalidInput(f"reason: at most {REASON_MAX} printable characters")
+    return text or None
+
+
 def change_status(
-    session: Session, rt: Runtime, tenant: IssuerTenant, credential_id: str, change: StatusChange
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    credential_id: str,
+    change: StatusChange,
+    *,
+    actor: str = API_ACTOR,
+    reason: str | None = None,
 ) -> IssuerCredential:
-    """Revoke (INVALID, final), suspend or reinstate (VALID) one credential."""
+    """Revoke (INVALID, final), suspend or reinstate (VALID) one credential, and note who did
+    it and why in the issuer's log, in the same transaction."""
     status = STATUS_AFTER[change]
+    reason = _checked_reason(reason)
     credential_id = canonical_id(credential_id, CredentialNotFound)
     current = repository.credential(session, tenant.id, credential_id)
     if current is None:
@@ -76,6 +131,15 @@ def change_status(
     ):
         session.rollback()
         raise revoked
+    event = IssuerStatusEvent(
+        issuer_id=tenant.id,
+        credential_id=credential_id,
+        action=change.value,
+        reason=reason,
+        actor=actor,
+        at=rt.clock.now(),
+    )
+    repository.add_status_event(session, event)
     session.commit()
     updated = repository.credential(session, tenant.id, credential_id)
     assert updated is not None

@@ -133,3 +133,61 @@ class IssuerCredential(SQLModel, table=True):
     issued_at: int
     expires_at: int
     status_changed_at: int | None = None
+
+
+class IssuerStatusEvent(SQLModel, table=True):
+    """The issuer's log of status changes: who revoked, suspended or reinstated a credential,
+    when and why. Written in the same transaction as the change (``issuer.lifecycle``)."""
+
+    __tablename__ = "issuer_status_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    credential_id: str = Field(foreign_key="issuer_credential.id", index=True, max_length=36)
+    action: str = Field(max_length=16)
+    reason: str | None = Field(default=None, max_length=500)
+    # a staff member's username, or "api" for the admin API (its key names no person)
+    actor: str = Field(max_length=254)
+    at: int
+
+
+class BatchState(StrEnum):
+    RUNNING = "running"
+    DONE = "done"
+
+
+class IssuerBatch(SQLModel, table=True):
+    """A batch of offers made from an uploaded CSV file (``issuer.batches``), and how far it
+    has come; its rows are ``IssuerBatchRow``."""
+
+    __tablename__ = "issuer_batch"
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    file_name: str = Field(max_length=200)
+    actor: str = Field(max_length=254)
+    total: int
+    done: int = 0
+    failed: int = 0
+    state: BatchState = Field(default=BatchState.RUNNING, sa_type=AutoString(16))
+    created_at: int
+    updated_at: int  # the last row written: a batch whose process died stops moving
+    finished_at: int | None = None
+
+
+class IssuerBatchRow(SQLModel, table=True):
+    """One line of a batch file: the offer it made, or why it made none. The one-time code is
+    sealed under the master key, like every secret the issuer keeps to show again."""
+
+    __tablename__ = "issuer_batch_row"
+
+    batch_id: str = Field(foreign_key="issuer_batch.id", primary_key=True, max_length=36)
+    line: int = Field(primary_key=True)
+    row_id: str | None = Field(default=None, max_length=200)
+    # the learner's name for the printed sheet of QR codes, sealed like the offer's claims
+    sealed_learner: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    offer_id: str | None = Field(default=None, foreign_key="issuer_offer.id", max_length=36)
+    replayed: bool = False
+    sealed_tx_code: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    error_code: str | None = Field(default=None, max_length=64)
+    error_detail: str | None = Field(default=None, max_length=2000)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, update
 from sqlalchemy.exc import IntegrityError
@@ -15,6 +16,7 @@ from issuer.models import (
     IssuerNonce,
     IssuerOffer,
     IssuerSigningKey,
+    IssuerStatusEvent,
     IssuerStatusList,
     IssuerTenant,
     OfferState,
@@ -314,3 +316,68 @@ def set_status(
         query = query.where(col(IssuerCredential.status) != unless)
     result = session.execute(query.values(status=status, status_changed_at=now))
     return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
+
+
+@dataclass(frozen=True)
+class CredentialQuery:
+    """What staff look for among issued credentials; ``None`` matches anything. The dates are
+    ``issued_at`` bounds in seconds, ``issued_before`` exclusive."""
+
+    row_id: str | None = None
+    issued_from: int | None = None
+    issued_before: int | None = None
+    status: int | None = None
+
+
+def find_credentials(
+    session: Session, issuer_id: str, query: CredentialQuery, *, limit: int, offset: int
+) -> tuple[Sequence[tuple[IssuerCredential, str | None]], int]:
+    """A page of matching credentials, newest first, each with its offer's idempotency key
+    (the batch file's ``row_id``), and how many match in all."""
+    found = (
+        select(IssuerCredential, IssuerOffer.idempotency_key)
+        .join(IssuerOffer, col(IssuerCredential.offer_id) == col(IssuerOffer.id), isouter=True)
+        .where(IssuerCredential.issuer_id == issuer_id)
+    )
+    if query.row_id is not None:
+        found = found.where(IssuerOffer.idempotency_key == query.row_id)
+    if query.issued_from is not None:
+        found = found.where(col(IssuerCredential.issued_at) >= query.issued_from)
+    if query.issued_before is not None:
+        found = found.where(col(IssuerCredential.issued_at) < query.issued_before)
+    if query.status is not None:
+        found = found.where(IssuerCredential.status == query.status)
+    total = session.exec(select(func.count()).select_from(found.subquery())).one()
+    rows = session.exec(
+        found.order_by(col(IssuerCredential.issued_at).desc(), col(IssuerCredential.id))
+        .offset(offset)
+        .limit(limit)
+    ).all()
+    return [(credential, key) for credential, key in rows], int(total)
+
+
+def offer_key(session: Session, issuer_id: str, offer_id: str | None) -> str | None:
+    if offer_id is None:
+        return None
+    return session.exec(
+        select(IssuerOffer.idempotency_key).where(
+            IssuerOffer.id == offer_id, IssuerOffer.issuer_id == issuer_id
+        )
+    ).first()
+
+
+def add_status_event(session: Session, event: IssuerStatusEvent) -> None:
+    session.add(event)
+
+
+def status_events(
+    session: Session, issuer_id: str, credential_id: str
+) -> Sequence[IssuerStatusEvent]:
+    return session.exec(
+        select(IssuerStatusEvent)
+        .where(
+            IssuerStatusEvent.issuer_id == issuer_id,
+            IssuerStatusEvent.credential_id == credential_id,
+        )
+        .order_by(col(IssuerStatusEvent.at), col(IssuerStatusEvent.id))
+    ).all()

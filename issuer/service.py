@@ -331,6 +331,13 @@ def _created(
     )
 
 
+def offer_links(rt: Runtime, tenant: IssuerTenant, offer_id: str) -> tuple[str, str]:
+    """The ``openid-credential-offer://`` link of one of this issuer's offers (its id already
+    known to be one), and the https ``credential_offer_uri`` it carries."""
+    created = _created(rt, tenant, offer_id, None, created=False)
+    return created.credential_offer, created.credential_offer_uri
+
+
 def offer_link(session: Session, rt: Runtime, tenant: IssuerTenant, offer_id: str) -> str:
     """The ``openid-credential-offer://`` link of one of this issuer's offers."""
     offer = repository.offer_by_id(session, tenant.id, canonical_id(offer_id, OfferNotFound))

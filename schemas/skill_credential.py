@@ -41,6 +41,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Final, Literal
@@ -287,8 +289,33 @@ def _check_expiry(issued: date, expires: date) -> None:
         raise ValueError("date_of_expiry must be after date_of_issuance")
 
 
+@dataclass(frozen=True)
+class ClaimProblem:
+    """One reason the claims were refused: where (``loc``, pydantic's location with unsafe
+    keys replaced by ``<field>``), what kind (pydantic's error ``type``), and a message in
+    English. Never the input value."""
+
+    loc: tuple[int | str, ...]
+    kind: str
+    message: str
+
+    def line(self) -> str:
+        path = _loc_path(self.loc)
+        return f"- {path}: {self.message}" if path else f"- {self.message}"
+
+
+class InvalidClaims(InvalidInput):
+    """``invalid_input`` whose problems a form can show beside its fields (the pages); the
+    API shows the same problems as the lines of ``detail``."""
+
+    def __init__(self, problems: Sequence[ClaimProblem]) -> None:
+        self.problems = tuple(problems)
+        lines = "\n".join(problem.line() for problem in self.problems)
+        super().__init__("The skill claims are not valid:\n" + lines)
+
+
 def validate_claims(data: object, *, today: date | None = None) -> SkillClaimsInput:
-    """Validate a posted request; raise ``InvalidInput`` naming each bad field, never a value.
+    """Validate a posted request; raise ``InvalidClaims`` naming each bad field, never a value.
 
     ``today`` dates the check of birthdates and the century of ``YYMMDD-NNNN`` numbers; the
     caller passes its clock's date (``None`` reads the system date).
@@ -296,13 +323,12 @@ def validate_claims(data: object, *, today: date | None = None) -> SkillClaimsIn
     try:
         return SkillClaimsInput.model_validate(data, context={"today": today or date.today()})
     except ValidationError as exc:
-        lines = [_error_line(e) for e in exc.errors(include_input=False, include_url=False)]
-        raise InvalidInput("The skill claims are not valid:\n" + "\n".join(lines)) from None
+        errors = exc.errors(include_input=False, include_url=False)
+        raise InvalidClaims([_problem(e) for e in errors]) from None
 
 
-def _error_line(error: ErrorDetails) -> str:
-    """One line ``path: message`` for one pydantic error, without the input value."""
-    path = _loc_path(error["loc"])
+def _problem(error: ErrorDetails) -> ClaimProblem:
+    """The problem of one pydantic error, without the input value."""
     kind = error["type"]
     if kind == "missing":
         message = "is required"
@@ -312,7 +338,11 @@ def _error_line(error: ErrorDetails) -> str:
         message = error["msg"].removeprefix("Value error, ")
     else:
         message = error["msg"]
-    return f"- {path}: {message}" if path else f"- {message}"
+    loc = tuple(
+        part if isinstance(part, int) or _SAFE_KEY_RE.fullmatch(part) else "<field>"
+        for part in error["loc"]
+    )
+    return ClaimProblem(loc, kind, message)
 
 
 def _loc_path(loc: tuple[int | str, ...]) -> str:
@@ -339,7 +369,8 @@ def credential_claims(
         try:
             _check_expiry(issued, claims.date_of_expiry)
         except ValueError as exc:
-            raise InvalidInput(f"- date_of_expiry: {exc}") from None
+            problem = ClaimProblem(("date_of_expiry",), "value_error", str(exc))
+            raise InvalidClaims([problem]) from None
     data = claims.model_dump(mode="json", exclude_none=True)
     out: dict[str, object] = {
         key: value for key, value in data.items() if value != [] and key != "date_of_issuance"

@@ -26,7 +26,7 @@ from core.signin import SessionInvalid
 from intyg import cli
 from intyg.app import create_app
 from intyg.commands import common
-from intyg.commands.issuer import content_key
+from issuer.batchfile import content_key
 from tests.helpers import SpecWallet, learner_claims
 
 BASE = "http://localhost:8000"

@@ -28,6 +28,11 @@ KNOWN_SHARED_CODES: dict[str, str] = {
         "invalid_request; the response_uri route catches it and renders the OAuth body itself. "
         "Making it a subclass of core.standards.oid4vci.InvalidRequest would end the overlap."
     ),
+    "invalid_input": (
+        "schemas.skill_credential.InvalidClaims and verifier.service.errors.QueryRefused are "
+        "both InvalidInput, refined (the claims' problems by field for the issuer's form; the "
+        "DCQL query's own title): siblings that answer InvalidInput's code on purpose."
+    ),
 }
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Coroutine, Mapping
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Final
@@ -88,6 +89,19 @@ def qr_image(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode()).decode()
 
 
+def format_date(timestamp: int | None) -> str:
+    """A Unix time as an ISO 8601 date (UTC): the same in both languages, never ambiguous."""
+    if timestamp is None:
+        return "–"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+
+
+def format_datetime(timestamp: int | None) -> str:
+    if timestamp is None:
+        return "–"
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def language_of(request: Request) -> str:
     return choose_language(
         request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
@@ -115,6 +129,8 @@ class Pages:
         )
         self.environment.globals["static"] = static_url
         self.environment.globals["qr_image"] = qr_image
+        self.environment.filters["date"] = format_date
+        self.environment.filters["datetime"] = format_datetime
 
     def translator(self, request: Request) -> Translator:
         return self.catalogues.translator(language_of(request))

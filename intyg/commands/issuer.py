@@ -1,28 +1,21 @@
 """``intyg issuer``: create an issuer; issue a batch of offers from a CSV file of learners.
 
-The batch file has one column per skill-credential claim (``schemas/skill_credential.py``)
-and a header row; the claims that are lists or objects take JSON in their cell (a list of
-plain strings may also be a single string). Two more columns are optional: ``tx_code``
-(true/false, protect the offer with a one-time code) and ``row_id``. Each row is its own
-transaction, with an idempotency key: ``row_id`` when the file gives one, else
-``csv-sha256:`` + SHA-256 of the file's name and the row's canonical content. Running the same
-file again therefore creates no second offer for a row that already has one (it is
-"replayed"), and a run that stopped half-way is completed by running it again. The results
-carry that key as ``row_id``; the one-time codes go to a file of their own.
+The batch file's format is ``issuer.batchfile``'s (the issuer's batch page reads the same):
+one column per skill-credential claim, optional ``tx_code`` and ``row_id``. Each row is its
+own transaction, with an idempotency key (``row_id``, else a hash of the file's name and the
+row). Running the same file again therefore creates no second offer for a row that already
+has one (it is "replayed"), and a run that stopped half-way is completed by running it again.
+The results carry that key as ``row_id``; the one-time codes go to a file of their own.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
-import io
-import json
 import os
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -36,19 +29,12 @@ from intyg.commands.common import CliFailure, migrated_runtime, write_private
 if TYPE_CHECKING:
     from _csv import Writer as CsvWriter
 
-    from schemas import issuer_api as wire
+    from issuer.batchfile import BatchFile
 
 issuer_app = typer.Typer(
     help="Issuers (the education providers this service hosts).", no_args_is_help=True
 )
 
-# Claims whose cell holds JSON (lists and objects); the string lists may also be one string.
-STRING_LIST_COLUMNS = frozenset(
-    {"learning_outcomes", "language_of_classes", "types_of_quality_assurance"}
-)
-JSON_COLUMNS = STRING_LIST_COLUMNS | {"credits", "skills", "taxonomy_versions"}
-INTEGER_COLUMNS = frozenset({"eqf_level", "seqf_level"})
-EXTRA_COLUMNS = ("tx_code", "row_id")
 OFFERS_FILE, TX_CODES_FILE = "offers.csv", "tx_codes.csv"
 OFFER_COLUMNS = (
     "line",
@@ -61,7 +47,6 @@ OFFER_COLUMNS = (
 # OpenID4VCI 1.0 section 4.1.1: the code reaches the learner by another channel than the
 # offer, so it lives in a file of its own, readable only by its owner.
 TX_CODE_COLUMNS = ("line", "row_id", "offer_id", "tx_code")
-TRUE, FALSE = frozenset({"true", "yes", "ja", "1"}), frozenset({"false", "no", "nej", "0", ""})
 
 
 @issuer_app.command("create")
@@ -85,27 +70,6 @@ def issuer_create(
     typer.echo("(the API key is shown only now: store it)")
 
 
-@dataclass(frozen=True)
-class BatchRow:
-    line: int
-    claims: dict[str, object]
-    with_tx_code: bool
-    idempotency_key: str
-
-    def request(self) -> wire.CreateOffer:
-        from schemas import issuer_api as wire
-
-        return wire.CreateOffer(
-            claims=self.claims, tx_code=self.with_tx_code, idempotency_key=self.idempotency_key
-        )
-
-
-class RowError(Exception):
-    def __init__(self, code: str, detail: str) -> None:
-        super().__init__(detail)
-        self.code, self.detail = code, detail
-
-
 @issuer_app.command("batch")
 def issuer_batch(
     slug: Annotated[str, typer.Option(help="The issuer that makes the offers.")],
@@ -126,15 +90,16 @@ def issuer_batch(
     Exit status 0 when every row made an offer, 1 when some did not.
     """
     from issuer import service
+    from issuer.batchfile import BatchRow, RowError
 
-    header, records = read_batch_file(file)
-    columns = check_columns(header)
+    batch_file = read_batch_file(file)
+    records = batch_file.records
     console = Console(stderr=True, soft_wrap=True)
     tally = {"created": 0, "replayed": 0, "failed": 0}
     with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
         tenant = service.tenant_by_slug(session, slug)
         earlier_codes = _earlier_tx_codes(out)
-        rows = [(line, _parsed_row(file.name, line, columns, record)) for line, record in records]
+        rows = batch_file.rows(file.name)
         requests = [row.request() for _, row in rows if isinstance(row, BatchRow)]
         # one offer is made per next(): each row is on disk before the next offer is made
         made_offers = service.create_offers(session, runtime, tenant, requests, at_most=None)
@@ -220,103 +185,14 @@ def _one_line(detail: str) -> str:
     return "; ".join(lines)
 
 
-def read_batch_file(file: Path) -> tuple[list[str], list[tuple[int, dict[str | None, object]]]]:
-    """The header and ``(line, record)`` pairs; ``line`` is where the record starts."""
+def read_batch_file(file: Path) -> BatchFile:
+    """The batch file's checked header and records; a file that cannot be used fails."""
+    from issuer.batchfile import FileRejected, read_batch
+
     try:
-        text = file.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CliFailure("csv_unreadable", f"{file} is not UTF-8 text") from None
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)  # a spreadsheet's own: comma, semicolon or tab
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        header = [name.strip() for name in (reader.fieldnames or [])]
-        records: list[tuple[int, dict[str | None, Any]]] = []
-        start = reader.line_num + 1
-        for record in reader:
-            records.append((start, record))
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        raise CliFailure("csv_malformed", f"line {reader.line_num}: {exc}") from None
-    if not header:
-        raise CliFailure("csv_empty", f"{file} has no header row")
-    if not records:
-        raise CliFailure("csv_empty", f"{file} has a header but no rows")
-    return header, records
-
-
-def check_columns(header: list[str]) -> list[str]:
-    from schemas.skill_credential import SkillClaimsInput
-
-    known = set(SkillClaimsInput.model_fields) | set(EXTRA_COLUMNS)
-    unknown = [name for name in header if name not in known]
-    if unknown:
-        raise CliFailure(
-            "csv_unknown_columns",
-            f"not claim names: {', '.join(unknown)} "
-            "(see the skill credential's claims in the issuer guide)",
-        )
-    if len(set(header)) != len(header):
-        raise CliFailure("csv_duplicate_columns", "a column name appears twice in the header")
-    required = [n for n, f in SkillClaimsInput.model_fields.items() if f.is_required()]
-    missing = [name for name in required if name not in header]
-    if missing:
-        raise CliFailure("csv_missing_columns", f"required columns: {', '.join(missing)}")
-    return header
-
-
-def parse_row(
-    file_name: str, line: int, header: list[str], record: dict[str | None, Any]
-) -> BatchRow:
-    if record.get(None):
-        raise RowError("csv_malformed_row", "more cells than the header has columns")
-    values = list(record.values())
-    cells = {name: (value or "").strip() for name, value in zip(header, values, strict=False)}
-    claims: dict[str, object] = {}
-    for name, cell in cells.items():
-        if name in EXTRA_COLUMNS or cell == "":
-            continue
-        if name in STRING_LIST_COLUMNS and not cell.startswith("["):
-            claims[name] = [cell]
-        elif name in JSON_COLUMNS:
-            try:
-                claims[name] = json.loads(cell)
-            except ValueError:
-                raise RowError("invalid_json", f"{name}: the cell is not valid JSON") from None
-        elif name in INTEGER_COLUMNS and cell.isascii() and cell.isdigit():
-            claims[name] = int(cell)
-        else:
-            claims[name] = cell
-    flag = cells.get("tx_code", "").lower()
-    if flag not in TRUE | FALSE:
-        raise RowError("invalid_input", "tx_code: expected true or false")
-    with_tx_code = flag in TRUE
-    row_id = cells.get("row_id", "")
-    if row_id and (len(row_id) > 200 or not row_id.isprintable()):
-        raise RowError("invalid_input", "row_id: at most 200 printable characters")
-    key = row_id or content_key(file_name, claims, with_tx_code)
-    return BatchRow(line, claims, with_tx_code, key)
-
-
-def _parsed_row(
-    file_name: str, line: int, header: list[str], record: dict[str | None, Any]
-) -> BatchRow | RowError:
-    try:
-        return parse_row(file_name, line, header, record)
-    except RowError as exc:
-        return exc
-
-
-def content_key(file_name: str, claims: dict[str, object], with_tx_code: bool) -> str:
-    """``csv-sha256:`` + SHA-256 of the file's base name and the row's canonical JSON."""
-    canonical = json.dumps(
-        {"claims": claims, "tx_code": with_tx_code},
-        sort_keys=True,
-        ensure_ascii=False,
-        separators=(",", ":"),
-    )
-    digest = hashlib.sha256(f"{Path(file_name).name}\n{canonical}".encode()).hexdigest()
-    return f"csv-sha256:{digest}"
+        return read_batch(file.read_bytes(), file.name)
+    except FileRejected as exc:
+        raise CliFailure(exc.code, exc.detail) from None
 
 
 def _earlier_tx_codes(out: Path) -> dict[str, str]:

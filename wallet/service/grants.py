@@ -134,6 +134,11 @@ def _holder_request(session: Session, holder: WalletHolder, request_id: str) -> 
     return row
 
 
+def get_request(session: Session, holder: WalletHolder, request_id: str) -> WalletGrantRequest:
+    """One of the holder's own grant requests, in whatever state it is."""
+    return _holder_request(session, holder, request_id)
+
+
 def view(
     session: Session, rt: Runtime, holder: WalletHolder, row: WalletGrantRequest
 ) -> dict[str, object]:

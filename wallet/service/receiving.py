@@ -109,6 +109,21 @@ def receive_offer(
     return credential
 
 
+@dataclass(frozen=True)
+class OfferPreview:
+    """What the holder needs to know before redeeming: who offers, and whether a
+    transaction code (sent to them by another channel) must be entered."""
+
+    credential_issuer: str
+    tx_code: Mapping[str, object] | None
+
+
+def preview_offer(session: Session, rt: Runtime, link: str) -> OfferPreview:
+    before_network_call(session)
+    offer = _resolve_offer(rt.fetcher, link)
+    return OfferPreview(offer.credential_issuer, offer.tx_code)
+
+
 def _offer_hash(offer: oid4vci.CredentialOffer) -> str:
     """Identifies an offer without keeping its code: issuer and pre-authorized code."""
     return hashlib.sha256(
