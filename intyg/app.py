@@ -21,6 +21,7 @@ from intyg.staff_api import staff_admin_router
 from issuer.app import issuer_router
 from issuer.pages import issuer_pages_router
 from verifier.app import verifier_router
+from verifier.pages import verifier_pages_router
 from wallet.app import wallet_router
 from wallet.pages import wallet_pages_router
 
@@ -66,6 +67,7 @@ def create_app(
     if "verifier" in chosen:
         app.include_router(verifier_router())
         app.include_router(staff_admin_router("verifier"))
+        app.include_router(verifier_pages_router(hosted_wallet="wallet" in chosen))
     if "wallet" in chosen:
         app.include_router(wallet_router())
         app.include_router(wallet_pages_router())

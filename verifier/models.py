@@ -8,7 +8,7 @@ table with a unique key until they expire.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, LargeBinary, Text
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
 from schemas.verifier_api import RequestState
@@ -32,6 +32,8 @@ class VerifierTenant(SQLModel, table=True):
 
 class VerifierRequest(SQLModel, table=True):
     __tablename__ = "verifier_request"
+    # the history page: a tenant's requests, newest first
+    __table_args__ = (Index("ix_verifier_request_tenant_created", "tenant_id", "created_at"),)
 
     id: str = Field(primary_key=True, max_length=36)
     tenant_id: str = Field(foreign_key="verifier_tenant.id", index=True, max_length=36)
@@ -46,6 +48,24 @@ class VerifierRequest(SQLModel, table=True):
     created_at: int
     expires_at: int
     answered_at: int | None = None
+    # The name of the request template it was started from (kept: the template may go).
+    template_name: str | None = Field(default=None, max_length=200)
+
+
+class VerifierRequestTemplate(SQLModel, table=True):
+    """A verifier's saved request: a name for staff, the purpose the holder reads, and the
+    DCQL query (validated as ``POST requests`` validates it)."""
+
+    __tablename__ = "verifier_request_template"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    id: str = Field(primary_key=True, max_length=36)
+    tenant_id: str = Field(foreign_key="verifier_tenant.id", index=True, max_length=36)
+    name: str = Field(max_length=200)
+    purpose: str = Field(max_length=1000)
+    dcql: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: int
+    updated_at: int
 
 
 class VerifierUsedNonce(SQLModel, table=True):

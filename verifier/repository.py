@@ -9,18 +9,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from core.db import insert_new
 from schemas.verifier_api import RequestState
-from verifier.models import VerifierRequest, VerifierTenant, VerifierUsedNonce
+from verifier.models import (
+    VerifierRequest,
+    VerifierRequestTemplate,
+    VerifierTenant,
+    VerifierUsedNonce,
+)
 
 TENANTS: Table = VerifierTenant.__table__  # type: ignore[attr-defined]
 REQUESTS: Table = VerifierRequest.__table__  # type: ignore[attr-defined]
 USED_NONCES: Table = VerifierUsedNonce.__table__  # type: ignore[attr-defined]
+TEMPLATES: Table = VerifierRequestTemplate.__table__  # type: ignore[attr-defined]
 
 
 def _inserted(session: Session, table: Table, values: dict[str, Any]) -> bool:
@@ -109,6 +115,76 @@ def finish_request(
 ) -> None:
     session.execute(
         update(REQUESTS).where(REQUESTS.c.id == request_id).values(status=status, result=result)
+    )
+
+
+def requests_of(
+    session: Session, tenant_id: str, *, limit: int, offset: int
+) -> list[VerifierRequest]:
+    """A tenant's requests, newest first (the id breaks ties, so pages never overlap)."""
+    rows = session.execute(
+        select(REQUESTS)
+        .where(REQUESTS.c.tenant_id == tenant_id)
+        .order_by(REQUESTS.c.created_at.desc(), REQUESTS.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    return [VerifierRequest(**row._mapping) for row in rows]
+
+
+def count_requests(session: Session, tenant_id: str) -> int:
+    query = select(func.count()).select_from(REQUESTS).where(REQUESTS.c.tenant_id == tenant_id)
+    return int(session.execute(query).scalar_one())
+
+
+# --- request templates -------------------------------------------------------------------------
+
+
+def templates_of(session: Session, tenant_id: str) -> list[VerifierRequestTemplate]:
+    rows = session.execute(
+        select(TEMPLATES).where(TEMPLATES.c.tenant_id == tenant_id).order_by(TEMPLATES.c.name)
+    )
+    return [VerifierRequestTemplate(**row._mapping) for row in rows]
+
+
+def template_of(
+    session: Session, tenant_id: str, template_id: str
+) -> VerifierRequestTemplate | None:
+    row = session.execute(
+        select(TEMPLATES).where(TEMPLATES.c.id == template_id, TEMPLATES.c.tenant_id == tenant_id)
+    ).first()
+    return None if row is None else VerifierRequestTemplate(**row._mapping)
+
+
+def insert_template(session: Session, template: VerifierRequestTemplate) -> bool:
+    """False when the tenant already has a template of that name."""
+    return _inserted(session, TEMPLATES, template.model_dump())
+
+
+def update_template(
+    session: Session, tenant_id: str, template_id: str, values: dict[str, Any]
+) -> bool | None:
+    """True when changed; False when the new name is another template's; None when the
+    template does not exist (for this tenant)."""
+    try:
+        with session.begin_nested():
+            result = session.execute(
+                update(TEMPLATES)
+                .where(TEMPLATES.c.id == template_id, TEMPLATES.c.tenant_id == tenant_id)
+                .values(values)
+            )
+    except IntegrityError:
+        return False
+    return True if _changed(result) else None
+
+
+def delete_template(session: Session, tenant_id: str, template_id: str) -> bool:
+    return _changed(
+        session.execute(
+            delete(TEMPLATES).where(
+                TEMPLATES.c.id == template_id, TEMPLATES.c.tenant_id == tenant_id
+            )
+        )
     )
 
 

@@ -1,5 +1,6 @@
 """The verifier's use cases: tenants and trust lists (``tenants``), OpenID4VP requests and
-responses (``requests``) and direct verification (``direct``). No FastAPI and no SQL here: the
+responses (``requests``), request templates (``templates``) and direct verification
+(``direct``). No FastAPI and no SQL here: the
 SQL is in ``verifier.repository``, the checks in ``verifier.pipeline``."""
 
 from verifier.service.direct import verify_direct
@@ -11,11 +12,31 @@ from verifier.service.errors import (
     VerifierNotFound,
 )
 from verifier.service.requests import (
+    HISTORY_PAGE_SIZE,
     CreatedRequest,
+    RequestPage,
     create_request,
+    list_requests,
     receive_response,
+    request_links,
     request_object,
     request_status,
+)
+from verifier.service.templates import (
+    CLAIMS,
+    Requirement,
+    TemplateDraft,
+    TemplateInvalid,
+    TemplateNotFound,
+    build_query,
+    create_template,
+    delete_template,
+    draft_of,
+    get_template,
+    list_templates,
+    offered_types,
+    start_from_template,
+    update_template,
 )
 from verifier.service.tenants import (
     DNS_RE,
@@ -32,7 +53,24 @@ from verifier.service.tenants import (
 )
 
 __all__ = [
+    "CLAIMS",
     "DNS_RE",
+    "HISTORY_PAGE_SIZE",
+    "RequestPage",
+    "Requirement",
+    "TemplateDraft",
+    "TemplateInvalid",
+    "TemplateNotFound",
+    "build_query",
+    "create_template",
+    "delete_template",
+    "draft_of",
+    "get_template",
+    "list_requests",
+    "list_templates",
+    "offered_types",
+    "start_from_template",
+    "update_template",
     "CreatedRequest",
     "CreatedVerifier",
     "QueryRefused",
@@ -49,6 +87,7 @@ __all__ = [
     "list_tenants",
     "put_trust_list",
     "receive_response",
+    "request_links",
     "request_object",
     "request_status",
     "reset_api_key",

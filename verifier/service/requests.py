@@ -49,6 +49,7 @@ def create_request(
     dcql_query: Mapping[str, object],
     purpose: str,
     trusted_issuers: list[str] | None,
+    template_name: str | None = None,
 ) -> CreatedRequest:
     try:
         query = dcql.parse_query(dcql_query)
@@ -98,9 +99,16 @@ def create_request(
             request_object=token,
             created_at=now,
             expires_at=now + REQUEST_TTL,
+            template_name=template_name,
         ),
     )
     session.commit()
+    return request_links(rt, tenant, request_id)
+
+
+def request_links(rt: Runtime, tenant: VerifierTenant, request_id: str) -> CreatedRequest:
+    """The links of a request: for the holder's wallet (by reference), and the status URL."""
+    base = verifier_url(rt, tenant.slug)
     request_uri = f"{base}/request-objects/{request_id}"
     return CreatedRequest(
         id=request_id,
@@ -149,6 +157,38 @@ def request_status(
     if row.status == RequestState.PROCESSING:  # the response is being checked: pending outside
         row.status = RequestState.PENDING
     return row
+
+
+@dataclass(frozen=True)
+class RequestPage:
+    """One page of a tenant's requests, newest first (``number`` counts from 1)."""
+
+    requests: list[VerifierRequest]
+    number: int
+    pages: int
+
+
+HISTORY_PAGE_SIZE = 25
+
+
+def list_requests(
+    session: Session, rt: Runtime, tenant: VerifierTenant, page: int = 1
+) -> RequestPage:
+    """A tenant's requests, newest first; a pending one past its expiry reads as expired
+    (nothing is written: the history only looks)."""
+    total = repository.count_requests(session, tenant.id)
+    pages = max(1, -(-total // HISTORY_PAGE_SIZE))
+    number = min(max(page, 1), pages)
+    rows = repository.requests_of(
+        session, tenant.id, limit=HISTORY_PAGE_SIZE, offset=(number - 1) * HISTORY_PAGE_SIZE
+    )
+    now = rt.clock.now()
+    for row in rows:
+        if row.status == RequestState.PENDING and row.expires_at <= now:
+            row.status = RequestState.EXPIRED
+        elif row.status == RequestState.PROCESSING:
+            row.status = RequestState.PENDING
+    return RequestPage(rows, number, pages)
 
 
 def receive_response(
