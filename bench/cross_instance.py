@@ -44,7 +44,7 @@ TIMEOUT = 60.0
 CONFIGURATION = "skill_credential_sd_jwt"
 VERIFIER_CLIENT_ID = "x509_san_dns:localhost"
 TX_CODE_LIMIT = 5  # issuer.service.TX_CODE_MAX_FAILURES
-SIGNIN_LIMIT = 5  # wallet.service.accounts.THROTTLE_LIMIT_ACCOUNT
+SIGNIN_LIMIT = 5  # core.signin.THROTTLE_LIMIT_ACCOUNT
 RACED_ROUNDS = 3  # rounds of SIGNIN_LIMIT concurrent wrong passwords
 PRESENTATION_SLACK = 10.0  # seconds a presentation may take on a loaded machine, past the ttl
 
