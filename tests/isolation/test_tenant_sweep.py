@@ -3,6 +3,8 @@
 The sweep is built from the app itself: every route whose path takes a parameter must have a
 row in ``TABLE`` (or be listed in ``PUBLIC_BY_DESIGN`` with the reason), so a new endpoint
 fails ``test_every_route_with_a_path_parameter_is_swept`` until someone says how it is probed.
+This sweep is of the HTTP API (API keys, bearer tokens); the browser pages (session cookies,
+CSRF tokens) are left out of it here and swept by ``test_page_sweep.py``.
 
 For each row, and for each caller — the same role's other tenant (issuer A, verifier A,
 holder A, service A) and every other role (an issuer API key on wallet and verifier paths, a
@@ -80,7 +82,6 @@ PUBLIC_BY_DESIGN = {
     ("GET", "/.well-known/oauth-authorization-server/issuers/{slug}"): "AS metadata is public",
     ("GET", "/.well-known/jwt-vc-issuer/issuers/{slug}"): "issuer keys are public",
     ("POST", "/issuers/{slug}/nonce"): "anyone may ask an issuer for a c_nonce",
-    ("GET", "/lang/{language}"): "the language switch of the pages names no tenant",
 }
 
 
@@ -557,15 +558,21 @@ def build_world(
 # --- the sweep -------------------------------------------------------------------------------
 
 
+def is_page(route: object) -> bool:
+    """A route of a page router (``core.pages.page_route``): reached with a session cookie
+    and a CSRF token, not an API key or bearer token, so ``test_page_sweep`` sweeps it."""
+    return bool(getattr(getattr(route, "original_route", route), "is_page", False))
+
+
 def api_routes(app: FastAPI) -> list[tuple[str, str]]:
-    """(method, path) of every route the app serves, documented or not."""
+    """(method, path) of every route the app serves, documented or not, but its pages."""
 
     def walk(routes: list[object]) -> list[object]:
         found: list[object] = []
         for route in routes:
             if hasattr(route, "effective_candidates"):
                 found.extend(walk(route.effective_candidates()))
-            else:
+            elif not is_page(route):
                 found.append(route)
         return found
 
