@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -37,6 +38,7 @@ VIEWPORTS = {"desktop": (1280, 900), "phone": (390, 844)}
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 from fastapi import FastAPI  # noqa: E402
 from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
 
@@ -71,9 +73,214 @@ def start_page(page: Page, _: Demo) -> None:
     page.goto("/")
 
 
+# --- the wallet ---------------------------------------------------------------------------
+
+
+def wallet_signed_in(page: Page, demo_: Demo) -> None:
+    page.goto("/wallet/sign-in")
+    page.get_by_label("Användarnamn").fill(demo.DEMO_WALLET_USER)
+    page.get_by_label("Lösenord").fill(demo_.setup.wallet_password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url("**/wallet")
+
+
+def offer_link(demo_: Demo) -> str:
+    """A new offer from the demo issuer, made over its API as an integration would."""
+    with httpx.Client(base_url=demo_.url, timeout=30) as client:
+        made = client.post(
+            f"/issuers/{demo_.setup.issuer_slug}/admin/offers",
+            json={"claims": SAMPLE_CLAIMS, "tx_code": False},
+            headers={"Authorization": f"Bearer {demo_.setup.issuer_api_key}"},
+        )
+        made.raise_for_status()
+        return str(made.json()["credential_offer"])
+
+
+def wallet_with_a_card(page: Page, demo_: Demo) -> None:
+    """The demo user's credential (received by the first shot that needs one)."""
+    wallet_signed_in(page, demo_)
+    card = page.locator(".card h2 a")
+    if card.count():
+        card.first.click()
+        return
+    page.goto("/wallet/receive")
+    page.get_by_label("Länk till erbjudandet").fill(offer_link(demo_))
+    page.get_by_role("button", name="Ta emot").click()
+    page.wait_for_url("**/wallet/cards/**")
+
+
+def wallet_cards(page: Page, demo_: Demo) -> None:
+    wallet_with_a_card(page, demo_)
+    page.goto("/wallet")
+
+
+def staff_signed_in(page: Page, base: str, username: str, password: str) -> str:
+    """Signed in on a portal's sign-in page as the demo's staff member; the portal's path."""
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Användarnamn").fill(username)
+    page.get_by_label("Lösenord").fill(password)
+    page.get_by_role("button", name="Logga in").click()
+    page.wait_for_url(f"**{base}")
+    return base
+
+
+def verifier_signed_in(page: Page, demo_: Demo) -> str:
+    base = f"/verifiers/{demo.DEMO_VERIFIER_SLUG}"
+    return staff_signed_in(
+        page, base, demo.DEMO_VERIFIER_STAFF, demo_.setup.verifier_staff_password
+    )
+
+
+def verifier_template(page: Page, demo_: Demo) -> None:
+    base = verifier_signed_in(page, demo_)
+    page.goto(f"{base}/templates/new")
+    page.get_by_label("Namn", exact=True).fill("Utvecklare")
+    page.get_by_label("Syfte").fill("Rekrytering till utvecklartjänst")
+    page.locator("#f-claim_assessment_grade").select_option("optional")
+    page.locator("#f-claim_skills").select_option("optional")
+
+
+def verifier_request(page: Page, demo_: Demo) -> None:
+    """A request from the demo's template (made by the first shot that needs it)."""
+    base = verifier_signed_in(page, demo_)
+    start = page.get_by_role("button", name="Starta en förfrågan")
+    if not start.count():
+        verifier_template(page, demo_)
+        page.get_by_role("button", name="Spara").click()
+        page.wait_for_url(f"**{base}?notice=template_saved")
+    start.first.click()
+    page.locator("#result[data-outcome=pending]").wait_for()
+
+
+def wallet_request(page: Page, demo_: Demo) -> None:
+    """The learner's view of the employer's request (the employer in another context)."""
+    employer = page.context.browser.new_context(base_url=demo_.url, locale="sv-SE")  # type: ignore[union-attr]
+    try:
+        asking = employer.new_page()
+        verifier_request(asking, demo_)
+        hosted = asking.locator("#hosted-wallet-link").get_attribute("href")
+    finally:
+        employer.close()
+    wallet_with_a_card(page, demo_)
+    page.goto(str(hosted))
+    page.get_by_role("button", name="Öppna begäran").click()
+    page.wait_for_url("**/wallet/requests/**")
+
+
+def wallet_consent(page: Page, demo_: Demo) -> None:
+    wallet_request(page, demo_)
+    page.get_by_role("checkbox", name=re.compile("^Betyg")).first.check()
+    page.locator("#approve").click()
+    page.get_by_role("link", name="Se samtycket").click()
+
+
+def wallet_privacy(page: Page, demo_: Demo) -> None:
+    wallet_consent(page, demo_)
+    page.goto("/wallet/privacy")
+
+
+def wallet_activity(page: Page, demo_: Demo) -> None:
+    wallet_consent(page, demo_)
+    page.goto("/wallet/activity")
+
+
+def verifier_result(page: Page, demo_: Demo) -> None:
+    """The employer's page once the learner (another context) has answered."""
+    verifier_request(page, demo_)
+    hosted = page.locator("#hosted-wallet-link").get_attribute("href")
+    learner = page.context.browser.new_context(base_url=demo_.url, locale="sv-SE")  # type: ignore[union-attr]
+    try:
+        wallet = learner.new_page()
+        wallet_with_a_card(wallet, demo_)
+        wallet.goto(str(hosted))
+        wallet.get_by_role("button", name="Öppna begäran").click()
+        wallet.get_by_role("checkbox", name=re.compile("^Betyg")).first.check()
+        wallet.locator("#approve").click()
+        wallet.wait_for_url("**/approve")
+    finally:
+        learner.close()
+    page.locator("#result[data-final]").wait_for(timeout=20_000)
+
+
+def verifier_check(page: Page, demo_: Demo) -> None:
+    base = verifier_signed_in(page, demo_)
+    page.goto(f"{base}/check")
+
+
+# --- the education provider's portal --------------------------------------------------------
+
+
+def issuer_signed_in(page: Page, demo_: Demo) -> str:
+    base = f"/issuers/{demo_.setup.issuer_slug}"
+    return staff_signed_in(page, base, demo.DEMO_ISSUER_STAFF, demo_.setup.issuer_staff_password)
+
+
+def issuer_sign_in(page: Page, demo_: Demo) -> None:
+    page.goto(f"/issuers/{demo_.setup.issuer_slug}/sign-in")
+
+
+def issuer_issue(page: Page, demo_: Demo) -> None:
+    base = issuer_signed_in(page, demo_)
+    page.goto(f"{base}/issue")
+    page.get_by_label("Förnamn").fill("Alva")
+    page.get_by_label("Efternamn").fill("Lindqvist")
+    page.get_by_label("Benämning", exact=True).fill("Mjukvaruutvecklare .NET")
+    page.locator("#f-achievement_kind").select_option("programme")
+    page.locator("#f-skills-0-label_sv").fill("C#")
+    page.locator("#f-skills-0-id").fill(JOBTECH_CSHARP)
+
+
+def issuer_offer(page: Page, demo_: Demo) -> None:
+    issuer_issue(page, demo_)
+    page.locator("#f-jobtech_taxonomy").fill("22")
+    page.locator("#issue-submit").click()
+    page.locator("#offer-link").wait_for()
+
+
+def issuer_credentials(page: Page, demo_: Demo) -> None:
+    wallet_with_a_card(page, demo_)  # one issued credential to list
+    page.context.clear_cookies()
+    base = issuer_signed_in(page, demo_)
+    page.goto(f"{base}/credentials")
+
+
+JOBTECH_CSHARP = "https://data.jobtechdev.se/taxonomy/concept/Nwqv_Fbd_c3X"
+SAMPLE_CLAIMS: dict[str, object] = {
+    "given_name": "Alva",
+    "family_name": "Lindqvist",
+    "achievement_title": "Mjukvaruutvecklare .NET",
+    "achievement_kind": "programme",
+    "achievement_description": "Tvåårig yrkeshögskoleutbildning",
+    "eqf_level": 5,
+    "credits": [{"value": 400, "unit": "yh-poäng"}],
+    "skills": [
+        {"id": JOBTECH_CSHARP, "label": {"sv": "C#", "en": "C#"}},
+        {
+            "id": "https://data.jobtechdev.se/taxonomy/concept/ShQw_Hx6_Ukn",
+            "label": {"sv": "Agila metoder", "en": "Agile methods"},
+        },
+    ],
+    "taxonomy_versions": {"jobtech_taxonomy": 22},
+    "assessment_grade": "VG",
+}
+
 SHOTS: list[Shot] = [
     Shot("start", start_page),
     Shot("start-en", start_page, locale="en-GB"),
+    Shot("wallet-cards", wallet_cards),
+    Shot("wallet-card", wallet_with_a_card),
+    Shot("wallet-request", wallet_request),
+    Shot("wallet-consent", wallet_consent),
+    Shot("wallet-privacy", wallet_privacy),
+    Shot("wallet-activity", wallet_activity),
+    Shot("issuer-sign-in", issuer_sign_in),
+    Shot("issuer-issue", issuer_issue),
+    Shot("issuer-offer", issuer_offer),
+    Shot("issuer-credentials", issuer_credentials),
+    Shot("verifier-template", verifier_template),
+    Shot("verifier-request", verifier_request),
+    Shot("verifier-result", verifier_result),
+    Shot("verifier-check", verifier_check),
 ]
 
 

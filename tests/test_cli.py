@@ -405,3 +405,20 @@ def test_demo_prints_sign_in_pages_and_fresh_staff_passwords(
         assert password_matches(stored, password)
         assert not password_matches(stored, old_password)
     engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("public_url", "dns"),
+    [
+        ("http://localhost:8000", "localhost"),
+        ("http://127.0.0.1:8000", "localhost"),
+        ("https://intyg-demo.example.se", "intyg-demo.example.se"),
+        ("https://abc123.trycloudflare.com/", "abc123.trycloudflare.com"),
+    ],
+)
+def test_the_demo_verifier_is_named_by_the_public_host(public_url: str, dns: str) -> None:
+    """Behind a public https name, the verifier's certificate (x509_san_dns) names that host,
+    or wallets refuse its response_uri (docs/pages.md)."""
+    from intyg.commands.demo import demo_verifier_dns
+
+    assert demo_verifier_dns(public_url) == dns

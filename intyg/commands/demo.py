@@ -18,10 +18,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 import typer
 
 from core import jose
+from core.config import is_loopback_host
 from core.db import session_scope
 from core.runtime import Runtime
 from core.standards import trust_list
@@ -166,8 +168,16 @@ def ensure_demo_verifier(runtime: Runtime) -> CreatedVerifier:
                 slug=DEMO_VERIFIER_SLUG,
                 name=DEMO_VERIFIER_NAME,
                 organisation_number=DEMO_VERIFIER_ORGANISATION_NUMBER,
-                dns_name=DEMO_VERIFIER_DNS,
+                dns_name=demo_verifier_dns(runtime.settings.public_url),
             )
+
+
+def demo_verifier_dns(public_url: str) -> str:
+    """The verifier's x509_san_dns name: the public URL's host name, so that a demo behind a
+    public https name (docs/pages.md) answers wallets at the host its certificate names;
+    ``localhost`` on a loopback address."""
+    host = urlsplit(public_url).hostname or DEMO_VERIFIER_DNS
+    return DEMO_VERIFIER_DNS if is_loopback_host(host) else host
 
 
 def ensure_operator_key(runtime: Runtime) -> jose.PrivateKey:

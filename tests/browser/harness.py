@@ -160,9 +160,15 @@ def describe_violations(violations: list[dict[str, object]]) -> str:
 
 
 def assert_accessible(page: Page) -> None:
-    """Fail on any serious or critical axe-core violation, and on any CSP violation or
-    uncaught script error the page has reported on the console since it was opened."""
+    """Fail on any serious or critical axe-core violation, on any CSP violation or uncaught
+    script error the page has reported on the console since it was opened, and on a page
+    wider than the screen (a phone reader would have to scroll sideways)."""
     serious = [v for v in axe_violations(page) if v.get("impact") in FAILING_IMPACTS]
     assert not serious, f"axe-core on {page.url}:\n{describe_violations(serious)}"
     errors = watch_console(page)
     assert not errors, f"console errors on {page.url}: {errors}"
+    viewport = page.viewport_size
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert viewport is None or width <= viewport["width"], (
+        f"{page.url} is {width}px wide on a {viewport and viewport['width']}px screen"
+    )

@@ -8,10 +8,11 @@ import csv
 import io
 import json
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from intyg.commands.demo import DemoSetup
-from tests.browser.conftest import LiveServer
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, NewPage
 from tests.browser.harness import assert_accessible
 from tests.browser.roles import sign_in_staff, staff_account
 
@@ -40,9 +41,11 @@ def test_staff_sign_in_failure_is_a_clear_message(
     assert_accessible(page)
 
 
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_issue_with_the_form_errors_beside_the_field(
-    page: Page, live_server: LiveServer, demo_setup: DemoSetup
+    new_page: NewPage, live_server: LiveServer, demo_setup: DemoSetup, viewport: tuple[int, int]
 ) -> None:
+    page = new_page(viewport=viewport)
     base = portal(page, live_server, demo_setup)
     page.goto(f"{base}/issue")
     assert_accessible(page)

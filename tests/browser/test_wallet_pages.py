@@ -118,10 +118,31 @@ def test_account_pages_and_english_on_a_phone(new_page: NewPage) -> None:
     ):
         page.goto(path)
         assert_accessible(page)
-        width = page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE[0], f"{path} scrolls sideways on a phone ({width}px)"
     page.goto("/wallet/account/delete")
     assert_accessible(page)
     page.get_by_label("Type your username").fill("bo@example.se")
     page.get_by_role("button", name="Delete everything").click()
     expect(page.get_by_role("status")).to_contain_text("deleted")
+
+
+def test_a_form_from_another_site_is_refused(page: Page, live_server: LiveServer) -> None:
+    """Cross-site request forgery: a page elsewhere posts the account-deletion form to the
+    wallet while the learner is signed in. The wallet refuses it, and the account stays."""
+    sign_up(page)
+    forged = (
+        f'<form method="post" action="{live_server.url}/wallet/account/delete">'
+        '<input name="confirm_username" value="alva@example.se">'
+        '<input name="csrf_token" value="guessed">'
+        '<button type="submit">Win a prize</button></form>'
+    )
+    page.route(
+        "https://prize.example/",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=forged),
+    )
+    page.goto("https://prize.example/")
+    with page.expect_response(f"{live_server.url}/wallet/account/delete") as answer:
+        page.get_by_role("button", name="Win a prize").click()
+    assert answer.value.status == 403
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Formuläret kunde inte tas emot")
+    page.goto("/wallet")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mina intyg")  # still signed in

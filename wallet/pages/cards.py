@@ -12,7 +12,16 @@ from core.pages import FormDep, language_of, redirect
 from core.runtime import Runtime
 from wallet.models import WalletCredential, WalletHolder
 from wallet.pages import claims
-from wallet.pages.common import BASE, HolderPage, PageRoute, issuer_name, pages, signed_in, title_of
+from wallet.pages.common import (
+    BASE,
+    HolderPage,
+    PageRoute,
+    achievement_of,
+    issuer_name,
+    pages,
+    signed_in,
+    title_of,
+)
 from wallet.service import holdings, receiving
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -22,12 +31,10 @@ def _card(
     rt: Runtime, holder: WalletHolder, row: WalletCredential, language: str
 ) -> dict[str, object]:
     """A card names the achievement (its title claim), under the credential type's name."""
-    claims = holdings.open_credential(rt, holder, row).verified.claims
-    achievement = claims.get("achievement_title")
     return {
         "id": row.id,
         "kind": title_of(row, language),
-        "title": achievement if isinstance(achievement, str) else title_of(row, language),
+        "title": achievement_of(rt, holder, row) or title_of(row, language),
         "issuer": issuer_name(row),
         "received_at": row.received_at,
         "expires_at": row.expires_at,

@@ -66,9 +66,22 @@ def _item(value: object, language: str) -> Item:
     return Item(_scalar(value))
 
 
+def _metadata_order(row: WalletCredential) -> dict[str, int]:
+    """Top-level claim names in the order the issuer's metadata lists them (disclosures
+    arrive in random order, which would shuffle the card on every credential)."""
+    entries = row.display.get("claims")
+    order: dict[str, int] = {}
+    for entry in entries if isinstance(entries, list) else ():
+        path = entry.get("path") if isinstance(entry, dict) else None
+        if isinstance(path, list) and path and isinstance(path[0], str):
+            order.setdefault(path[0], len(order))
+    return order
+
+
 def lines(row: WalletCredential, claims: Mapping[str, object], language: str) -> list[ClaimLine]:
+    order = _metadata_order(row)
     out = []
-    for name, value in claims.items():
+    for name, value in sorted(claims.items(), key=lambda item: order.get(item[0], len(order))):
         if name in TECHNICAL_CLAIMS:
             continue
         label = claim_label(row, (name,), language)

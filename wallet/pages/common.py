@@ -20,7 +20,7 @@ from core.pages.security import set_cookie
 from core.runtime import Runtime
 from core.signin import SessionInvalid
 from wallet.models import WalletCredential, WalletHolder
-from wallet.service import accounts
+from wallet.service import accounts, holdings
 
 BASE: Final = "/wallet"
 SESSION_COOKIE: Final = "intyg_wallet_session"
@@ -61,6 +61,13 @@ def _entries(row: WalletCredential, name: str) -> list[Mapping[str, object]]:
 
 def title_of(row: WalletCredential, language: str) -> str:
     return localised(_entries(row, "credential"), language, "name") or row.vct
+
+
+def achievement_of(rt: Runtime, holder: WalletHolder, row: WalletCredential) -> str | None:
+    """The achievement a skill credential names (its title claim), which tells two
+    credentials of one type apart."""
+    title = holdings.open_credential(rt, holder, row).verified.claims.get("achievement_title")
+    return title if isinstance(title, str) else None
 
 
 def issuer_name(row: WalletCredential) -> str:

@@ -125,7 +125,7 @@ def _ask_page(
     if view["state"] == RequestState.PENDING:
         asked = view["queries"]
         assert isinstance(asked, list)
-        shown = queries(session, holder, asked, language_of(request))
+        shown = queries(session, rt, holder, asked, language_of(request))
     return pages.render(
         request,
         "ask.html",

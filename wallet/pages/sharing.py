@@ -15,7 +15,16 @@ from core.pages import FormDep, language_of, redirect
 from core.runtime import Runtime
 from wallet.models import RequestState, WalletCredential, WalletHolder
 from wallet.pages import claims
-from wallet.pages.common import BASE, HolderPage, PageRoute, claim_label, pages, signed_in, title_of
+from wallet.pages.common import (
+    BASE,
+    HolderPage,
+    PageRoute,
+    achievement_of,
+    claim_label,
+    pages,
+    signed_in,
+    title_of,
+)
 from wallet.service import holdings, sharing
 from wallet.service.selection import ChoiceInvalid
 
@@ -52,7 +61,11 @@ def _claim(row: WalletCredential, claim: dict[str, object], language: str) -> di
 
 
 def queries(
-    session: Session, holder: WalletHolder, views: list[dict[str, object]], language: str
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    views: list[dict[str, object]],
+    language: str,
 ) -> list[dict[str, object]]:
     """The request's credential queries as the page shows them: per matching credential its
     title and issuer, the claims that go whatever the holder chooses, and the optional ones."""
@@ -65,7 +78,9 @@ def queries(
             candidates.append(
                 {
                     "id": cid,
-                    "title": title_of(row, language),
+                    "title": achievement_of(rt, holder, row) or title_of(row, language),
+                    "kind": title_of(row, language),
+                    "received_at": row.received_at,
                     "issuer": str(candidate.get("issuer_name") or row.issuer),
                     "required": [_claim(row, c, language) for c in candidate["required_claims"]],
                     "optional": [_claim(row, c, language) for c in candidate["optional_claims"]],
@@ -88,7 +103,9 @@ def _request_page(
     language = language_of(request)
     shown: list[dict[str, object]] = []
     if row.state == RequestState.PENDING:
-        shown = queries(session, holder, sharing.current_view(session, rt, holder, row), language)
+        shown = queries(
+            session, rt, holder, sharing.current_view(session, rt, holder, row), language
+        )
     answerable = bool(shown) and all(q["candidates"] or not q["required"] for q in shown)
     return pages.render(
         request,

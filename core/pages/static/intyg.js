@@ -14,6 +14,12 @@ function poll(element) {
         credentials: "same-origin",
         headers: { Accept: "text/html" },
       });
+      if (response.redirected) {
+        // the session ended (the fragment sent us to sign-in): reload the whole page, which
+        // goes to the sign-in page and comes back here afterwards
+        window.location.reload();
+        return;
+      }
       if (response.ok) {
         const html = await response.text();
         const fresh = document.createElement("div");
