@@ -29,24 +29,27 @@ def offer(live_server: LiveServer, setup: DemoSetup, **claims: object) -> str:
         return str(made.json()["credential_offer"])
 
 
+def skill_query(live_server: LiveServer, *, optional_grade: bool = True) -> dict[str, object]:
+    """Names required, and the grade optional (or not asked for)."""
+    claims: list[dict[str, object]] = [
+        {"id": "given", "path": ["given_name"]},
+        {"id": "family", "path": ["family_name"]},
+    ]
+    credential: dict[str, object] = {
+        "id": "skill",
+        "format": "dc+sd-jwt",
+        "meta": {"vct_values": [f"{live_server.url}/types/skill-credential"]},
+        "claims": claims,
+    }
+    if optional_grade:
+        claims.append({"id": "grade", "path": ["assessment_grade"]})
+        credential["claim_sets"] = [["given", "family", "grade"], ["given", "family"]]
+    return {"credentials": [credential]}
+
+
 def verifier_request(live_server: LiveServer, setup: DemoSetup, purpose: str) -> str:
     """The demo employer's request (names required, grade optional): its openid4vp:// link."""
-    vct = f"{live_server.url}/types/skill-credential"
-    query = {
-        "credentials": [
-            {
-                "id": "skill",
-                "format": "dc+sd-jwt",
-                "meta": {"vct_values": [vct]},
-                "claims": [
-                    {"id": "given", "path": ["given_name"]},
-                    {"id": "family", "path": ["family_name"]},
-                    {"id": "grade", "path": ["assessment_grade"]},
-                ],
-                "claim_sets": [["given", "family", "grade"], ["given", "family"]],
-            }
-        ]
-    }
+    query = skill_query(live_server)
     with api(live_server) as client:
         asked = client.post(
             f"/verifiers/{DEMO_VERIFIER_SLUG}/requests",

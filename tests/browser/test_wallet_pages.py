@@ -10,7 +10,8 @@ from playwright.sync_api import Page, expect
 from intyg.commands.demo import DemoSetup
 from tests.browser.conftest import PHONE, LiveServer, NewPage
 from tests.browser.harness import assert_accessible
-from tests.browser.roles import PASSWORD, offer, verifier_request
+from tests.browser.roles import PASSWORD, api, offer, skill_query, verifier_request
+from tests.helpers import ADMIN
 
 
 def sign_up(page: Page, username: str = "alva@example.se") -> None:
@@ -146,3 +147,55 @@ def test_a_form_from_another_site_is_refused(page: Page, live_server: LiveServer
     expect(page.get_by_role("heading", level=1)).to_contain_text("Formuläret kunde inte tas emot")
     page.goto("/wallet")
     expect(page.get_by_role("heading", level=1)).to_have_text("Mina intyg")  # still signed in
+
+
+def test_a_standing_grant_is_given_and_withdrawn_in_one_click(
+    page: Page, live_server: LiveServer, demo_setup: DemoSetup
+) -> None:
+    """A service asks for standing access; the learner gives it on the wallet's pages, the
+    service pulls, the learner withdraws it with one click, and the next pull is refused."""
+    sign_up(page)
+    receive(page, offer(live_server, demo_setup))
+    with api(live_server) as client:
+        made = client.post(
+            "/wallet/services",
+            json={"name": "Matchningstjänsten", "client_id": "https://matchning.example"},
+            headers=ADMIN,
+        )
+        assert made.status_code == 201, made.text
+        service = {"Authorization": f"Bearer {made.json()['api_key']}"}
+        asked = client.post(
+            "/wallet/grant-requests",
+            json={
+                "holder": "alva@example.se",
+                "dcql_query": skill_query(live_server, optional_grade=False),
+                "purpose": "Matchning mot lediga jobb",
+                "duration_days": 90,
+            },
+            headers=service,
+        )
+        assert asked.status_code == 202, asked.text
+        grant_id = asked.json()["id"]  # the service pulls under its request's id
+
+        page.goto("/wallet/privacy")
+        page.get_by_role("link", name="Matchningstjänsten").click()
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Matchningstjänsten")
+        assert_accessible(page)
+        page.get_by_role("button", name="Ge åtkomst till det jag valt").click()
+        expect(page.get_by_role("status")).to_contain_text("Du gav fortlöpande åtkomst")
+        consent_id = page.url.split("/wallet/privacy/")[1].split("?")[0]
+        pulled = client.post(
+            f"/wallet/grants/{grant_id}/presentations", json={"nonce": "n-1"}, headers=service
+        )
+        assert pulled.status_code == 200, pulled.text
+
+        page.goto("/wallet/privacy")
+        standing = page.locator(f'tr[data-consent="{consent_id}"]')
+        expect(standing).to_have_attribute("data-state", "active")
+        standing.get_by_role("button", name="Återkalla").click()  # one click, as giving it
+        expect(page.locator("#consent-state")).to_have_text("Återkallat")
+        refused = client.post(
+            f"/wallet/grants/{grant_id}/presentations", json={"nonce": "n-2"}, headers=service
+        )
+        assert refused.status_code == 403
+        assert refused.json()["code"] == "grant_withdrawn"
