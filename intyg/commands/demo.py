@@ -264,6 +264,7 @@ def print_setup(base: str, setup: DemoSetup) -> None:
         f"trust list:   sequence {setup.trust_list_sequence}, trusts the demo issuer "
         "for the skill credential"
     )
+    echo(f"in a browser: {base}/  (the start page links the three roles; docs/pages.md)")
     echo(f"wallet user:  {DEMO_WALLET_USER}")
     echo(f"password:     {setup.wallet_password}")
     echo(f"wallet sign-in:   {base}/wallet/sign-in")
