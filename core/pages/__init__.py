@@ -40,6 +40,7 @@ from core.runtime import Runtime
 HERE: Final = Path(__file__).parent
 STATIC_DIR: Final = HERE / "static"
 STATIC_PATH: Final = "/static"
+NOTICE_COOKIE: Final = "intyg_notice"
 
 
 class SignInRequired(IntygError):
@@ -69,8 +70,15 @@ def local_path(target: str | None, default: str) -> str:
 
 
 def sign_in_redirect(sign_in_url: str, request: Request) -> str:
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return f"{sign_in_url}?next={quote(here, safe='')}"
+    """The sign-in page, then back here; after a form whose session had ended, back to the
+    page the form was on (its ``Referer``, when on this site): a POST cannot be replayed."""
+    if request.method in ("GET", "HEAD"):
+        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    else:
+        referer = urlsplit(request.headers.get("referer", ""))
+        same_site = referer.netloc == request.url.netloc
+        here = local_path(referer.path if same_site else None, "")
+    return f"{sign_in_url}?next={quote(here, safe='')}" if here else sign_in_url
 
 
 @cache
@@ -146,6 +154,8 @@ class Pages:
         rt = runtime_of(request)
         t = self.translator(request)
         notice = request.query_params.get("notice", "")
+        if notice and request.cookies.get(NOTICE_COOKIE) != notice:
+            notice = ""  # not this browser's own redirect: a link from elsewhere
         here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         html = self.environment.get_template(template).render(
             {
@@ -163,11 +173,18 @@ class Pages:
         )
         response = HTMLResponse(html, status_code=status)
         issue_csrf_cookie(request, response, rt)
+        if notice:
+            response.delete_cookie(NOTICE_COOKIE, httponly=True, samesite="lax")  # shown once
         return response
 
     def error(self, request: Request, exc: IntygError) -> HTMLResponse:
         t = self.translator(request)
-        title = t.messages.get(f"error.{exc.code}") or t("error.generic")
+        # the code's own text, else its parent class's (a credential_not_found is a not_found)
+        codes = [getattr(cls, "code", None) for cls in type(exc).__mro__]
+        title = next(
+            (t.messages[f"error.{c}"] for c in codes if f"error.{c}" in t.messages),
+            t("error.generic"),
+        )
         return self.render(
             request,
             "error.html",
@@ -181,10 +198,20 @@ def _is_loopback(rt: Runtime) -> bool:
 
 
 def redirect(url: str, *, notice: str | None = None) -> RedirectResponse:
-    """303 See Other after a form (POST/redirect/GET), with an optional notice key."""
-    if notice:
-        url += ("&" if "?" in url else "?") + f"notice={notice}"
-    return RedirectResponse(url, status_code=303)
+    """303 See Other after a form (POST/redirect/GET), with an optional notice key.
+
+    The notice shows only when this browser's ``intyg_notice`` cookie, set here, names it
+    too: a link with ``?notice=withdrawn`` made elsewhere cannot make a page claim that
+    something happened which did not."""
+    if not notice:
+        return RedirectResponse(url, status_code=303)
+    response = RedirectResponse(
+        url + ("&" if "?" in url else "?") + f"notice={notice}", status_code=303
+    )
+    # Not Secure-flagged: it names a text of the catalogue, nothing to protect, and must
+    # work on a plain-http loopback demo as on https.
+    response.set_cookie(NOTICE_COOKIE, notice, max_age=60, httponly=True, samesite="lax")
+    return response
 
 
 class InvalidForm(IntygError):
@@ -203,6 +230,8 @@ def page_route(pages: Pages) -> type[APIRoute]:
             handle = super().get_route_handler()
 
             async def as_page(request: Request) -> Response:
+                if _has_nul(request.url.path, *request.query_params.values()):
+                    return pages.error(request, InvalidForm("a value holds a NUL character"))
                 try:
                     return await handle(request)
                 except SignInRequired as exc:
@@ -223,7 +252,15 @@ async def checked_form(request: Request) -> FormData:
     body belongs on the event loop; nothing here waits for the database)."""
     form = await request.form()
     check_csrf(request, runtime_of(request), form.get(CSRF_FIELD))
+    if _has_nul(*(value for value in form.values() if isinstance(value, str))):
+        raise InvalidForm("a field holds a NUL character")
     return form
+
+
+def _has_nul(*texts: str) -> bool:
+    """NUL is never text a person typed, and PostgreSQL refuses it in a string: a form or
+    query that holds one is refused up front, never a 500 deeper in."""
+    return any("\x00" in text for text in texts)
 
 
 FormDep = Annotated[FormData, Depends(checked_form)]

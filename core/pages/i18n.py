@@ -49,10 +49,13 @@ class Catalogues:
 
     @classmethod
     def load(cls, folders: Iterable[Path]) -> Catalogues:
+        """``folders`` in precedence order: a key of the first (the role's) wins over the same
+        key of a later one (the core's shared texts), as templates are looked up."""
         merged: dict[str, dict[str, str]] = {language: {} for language in LANGUAGES}
         for folder in folders:
             for language in LANGUAGES:
-                merged[language].update(load_catalogue(folder, language))
+                for key, text in load_catalogue(folder, language).items():
+                    merged[language].setdefault(key, text)
         return cls(merged)
 
     def translator(self, language: str) -> Translator:

@@ -11,7 +11,8 @@ from fastapi.responses import HTMLResponse
 from fastapi.testclient import TestClient
 
 from core.config import Settings
-from core.pages import FormDep, Pages, local_path, page_route
+from core.errors import NotFound
+from core.pages import FormDep, Pages, SignInRequired, local_path, page_route
 from core.pages.i18n import LANGUAGES, choose_language, load_catalogue, localised
 from core.pages.security import CSRF_COOKIE, CSRF_FIELD, SecurityHeadersMiddleware, cookies_secure
 from core.runtime import Runtime
@@ -150,7 +151,23 @@ def _form_app(runtime: Runtime) -> FastAPI:
     def take(form: FormDep) -> HTMLResponse:
         return HTMLResponse(f"took {form.get('thing')}")
 
+    @router.get("/private")
+    def private() -> HTMLResponse:
+        raise SignInRequired("/sign-in")
+
+    @router.post("/private")
+    def private_form(_form: FormDep) -> HTMLResponse:
+        raise SignInRequired("/sign-in")
+
+    @router.get("/gone")
+    def gone() -> HTMLResponse:
+        raise CredentialGone()
+
     return app
+
+
+class CredentialGone(NotFound):
+    code = "credential_gone"  # no text of its own: the page says what a not_found says
 
 
 def _token(html: str) -> str:
@@ -191,3 +208,61 @@ def test_a_form_needs_this_browsers_token_and_origin(runtime: Runtime) -> None:
     other_browser = TestClient(_form_app(runtime), base_url="http://localhost:8000")
     other_browser.get("/form")  # a cookie of its own: the first browser's token is not its
     assert other_browser.post("/form", data={CSRF_FIELD: token}).status_code == 403
+
+
+def test_a_role_text_wins_over_the_core_text_of_the_same_key(tmp_path: Path) -> None:
+    role = tmp_path / "role"
+    (role / "messages").mkdir(parents=True)
+    for language in LANGUAGES:
+        (role / "messages" / f"{language}.toml").write_text('[layout]\nsign_out = "Hej då"\n')
+    pages = Pages(role)
+    assert pages.catalogues.translator("sv")("layout.sign_out") == "Hej då"
+    assert pages.catalogues.translator("sv")("layout.skip") == "Hoppa till innehållet"
+
+
+def test_field_attributes_are_attributes_not_escaped_text() -> None:
+    pages = Pages()
+    html = pages.environment.from_string(
+        '{% import "macros.html" as m %}{{ m.field("file", "Fil", type="file", '
+        'attrs={"accept": ".csv,text/csv", "data-x": "a\\"b"}) }}'
+    ).render()
+    assert ' accept=".csv,text/csv"' in html
+    assert 'data-x="a&#34;b"' in html  # values are still escaped
+
+
+def test_a_nul_character_is_refused_as_a_bad_form_never_deeper_in(runtime: Runtime) -> None:
+    client = TestClient(_form_app(runtime), base_url="http://localhost:8000")
+    token = _token(client.get("/form").text)
+    posted = client.post("/form", data={CSRF_FIELD: token, "thing": "a\x00b"})
+    assert posted.status_code == 400 and "invalid_form" in posted.text
+    queried = client.get("/private?x=%00")
+    assert queried.status_code == 400 and "invalid_form" in queried.text
+
+
+def test_signing_in_again_returns_to_the_page_not_to_a_form_post(runtime: Runtime) -> None:
+    client = TestClient(_form_app(runtime), base_url="http://localhost:8000")
+    shown = client.get("/private?tab=2", follow_redirects=False)
+    assert shown.headers["location"] == "/sign-in?next=%2Fprivate%3Ftab%3D2"
+    token = _token(client.get("/form").text)
+    posted = client.post(
+        "/private",
+        data={CSRF_FIELD: token},
+        headers={"referer": "http://localhost:8000/form"},
+        follow_redirects=False,
+    )
+    assert posted.headers["location"] == "/sign-in?next=%2Fform"
+    elsewhere = client.post(
+        "/private",
+        data={CSRF_FIELD: token},
+        headers={"referer": "https://evil.example/form"},
+        follow_redirects=False,
+    )
+    assert elsewhere.headers["location"] == "/sign-in"
+
+
+def test_an_error_without_a_text_of_its_own_takes_its_parents(runtime: Runtime) -> None:
+    client = TestClient(_form_app(runtime), base_url="http://localhost:8000")
+    page = client.get("/gone")
+    assert page.status_code == 404
+    assert "Sidan eller posten finns inte" in page.text
+    assert "credential_gone" in page.text

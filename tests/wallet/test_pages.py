@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 
+from core.errors import IntygError
 from core.pages.i18n import LANGUAGES, load_catalogue
 from core.standards.status_list.values import CredentialStatus
 from schemas.wallet_log import ConsentEventKind, ConsentKind, ConsentState, LogEvent
@@ -302,3 +303,34 @@ def test_every_state_and_event_the_pages_show_has_a_text(language: str) -> None:
         + [f"wallet.consent.kinds.{k}" for k in ConsentKind]
     )
     assert [key for key in expected if key not in messages] == []
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_error_of_the_wallet_has_a_text(language: str) -> None:
+    """A wallet page that fails says why in the reader's language (error.<code>)."""
+    from wallet.service import accounts, consents, grants, holdings, receiving, selection
+    from wallet.service import sharing as sharing_service
+
+    messages = load_catalogue(ROOT / "wallet" / "pages" / "messages", language)
+    codes = {
+        value.code
+        for module in (accounts, consents, grants, holdings, receiving, selection, sharing_service)
+        for value in vars(module).values()
+        if isinstance(value, type)
+        and issubclass(value, IntygError)
+        and value.__module__ == module.__name__
+    }
+    assert codes, "no error classes found"
+    assert sorted(code for code in codes if f"error.{code}" not in messages) == []
+
+
+def test_a_notice_in_a_link_from_elsewhere_is_not_shown(client: TestClient) -> None:
+    """``?notice=`` shows only after this browser's own redirect: a link cannot make the
+    consents page say that a consent was withdrawn."""
+    sign_up(client)
+    shown = client.get("/wallet?notice=welcome")  # the redirect's own (its cookie is here)
+    assert "Välkommen" in shown.text
+    again = client.get("/wallet?notice=welcome")
+    assert "Välkommen" not in again.text  # once
+    forged = client.get("/wallet/privacy?notice=withdrawn")
+    assert "Samtycket är återkallat" not in forged.text
