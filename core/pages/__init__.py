@@ -17,11 +17,12 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Callable, Coroutine, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Final
 from urllib.parse import quote, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
 from fastapi.exceptions import RequestValidationError
@@ -97,17 +98,21 @@ def qr_image(text: str) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(qr_svg(text).encode()).decode()
 
 
+# Intyg serves Sweden: times are shown in Swedish time, with the zone named (CET/CEST).
+PAGE_TIME_ZONE: Final = ZoneInfo("Europe/Stockholm")
+
+
 def format_date(timestamp: int | None) -> str:
-    """A Unix time as an ISO 8601 date (UTC): the same in both languages, never ambiguous."""
+    """A Unix time as an ISO 8601 date: the same in both languages, never ambiguous."""
     if timestamp is None:
         return "–"
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    return datetime.fromtimestamp(timestamp, PAGE_TIME_ZONE).strftime("%Y-%m-%d")
 
 
 def format_datetime(timestamp: int | None) -> str:
     if timestamp is None:
         return "–"
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(timestamp, PAGE_TIME_ZONE).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def language_of(request: Request) -> str:

@@ -37,7 +37,7 @@ RESULT_COLUMNS: Final = (
     "error_detail",
 )
 # A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
-FORMULA_START: Final = ("=", "+", "@", "\t", "\r")
+FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection
 
 
 def _upload_page(

@@ -19,7 +19,7 @@ def sign_up(page: Page, username: str = "alva@example.se") -> None:
     assert_accessible(page)
     page.get_by_label("Användarnamn").fill(username)
     page.get_by_label("Lösenord", exact=True).fill(PASSWORD)
-    page.get_by_label("Lösenord igen").fill(PASSWORD)
+    page.get_by_label("Upprepa lösenordet").fill(PASSWORD)
     page.get_by_role("button", name="Skapa konto").click()
     expect(page.get_by_role("status")).to_contain_text("Välkommen")
 

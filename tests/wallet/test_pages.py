@@ -334,3 +334,20 @@ def test_a_notice_in_a_link_from_elsewhere_is_not_shown(client: TestClient) -> N
     assert "Välkommen" not in again.text  # once
     forged = client.get("/wallet/privacy?notice=withdrawn")
     assert "Samtycket är återkallat" not in forged.text
+
+
+def test_a_locked_sign_in_keeps_the_form_and_says_why(client: TestClient) -> None:
+    sign_up(client)
+    client.cookies.clear()
+    answers = [
+        submit(
+            client,
+            "/wallet/sign-in",
+            "/wallet/sign-in",
+            {"username": "alva@example.se", "password": "not the password at all"},
+        )
+        for _ in range(6)
+    ]
+    assert [a.status_code for a in answers] == [401] * 5 + [429]
+    assert "För många misslyckade inloggningar" in answers[-1].text
+    assert 'name="password"' in answers[-1].text  # the form, not a bare error page

@@ -19,7 +19,15 @@ from starlette.datastructures import FormData
 
 from core.db import before_network_call
 from core.deps import RuntimeDep, SessionDep, Slug
-from core.pages import FormDep, InvalidForm, Pages, SignInRequired, page_route, redirect
+from core.pages import (
+    FormDep,
+    InvalidForm,
+    Pages,
+    SignInRequired,
+    format_datetime,
+    page_route,
+    redirect,
+)
 from core.pages.i18n import Translator
 from core.pages.staff import SignedInStaff, StaffPortal
 from verifier import service
@@ -245,7 +253,7 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
                 "id": row.id,
                 "template": row.template_name,
                 "purpose": row.purpose,
-                "created": views.local_time(row.created_at),
+                "created": format_datetime(row.created_at),
                 "outcome": outcome,
                 "outcome_text": t(f"verifier.outcome.{outcome}"),
             }
@@ -269,7 +277,7 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
         context = desk.context(
             "history",
             row=row,
-            created=views.local_time(row.created_at),
+            created=format_datetime(row.created_at),
             link=links.authorization_request,
             hosted_link=hosted,
             result=views.request_view(row.status, row.result, t),

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from core.pages.i18n import Translator, localised
 from schemas.type_metadata import type_metadata
@@ -20,7 +18,6 @@ GOOD: Final = frozenset({Outcome.PASSED, Outcome.SKIPPED, Outcome.WARNING})
 # The token's own claims (RFC 7519 §4.1, SD-JWT VC §3.2.2.2): the result names the issuer and
 # type already; these are not claims about the holder.
 ENVELOPE: Final = frozenset({"iss", "sub", "iat", "nbf", "exp", "jti", "vct", "cnf", "status"})
-LOCAL_TIME: Final = ZoneInfo("Europe/Stockholm")
 
 # Claim labels and the credential name come from Intyg's skill credential type metadata (the
 # type every issuer on the platform publishes); a claim it does not describe keeps its name.
@@ -63,10 +60,6 @@ class ResultView:
     final: bool
     message: str
     credentials: list[CredentialView]
-
-
-def local_time(timestamp: int) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
 
 
 def claim_label(path: Path, t: Translator) -> str:

@@ -11,7 +11,7 @@ from core.deps import RuntimeDep, SessionDep
 from core.errors import InvalidInput
 from core.pages import FormDep, local_path, redirect
 from core.pages.security import forget_cookie
-from core.signin import BadCredentials
+from core.signin import BadCredentials, TooManyAttempts
 from wallet.pages.common import (
     BASE,
     SESSION_COOKIE,
@@ -60,14 +60,15 @@ def sign_in(request: Request, form: FormDep, session: SessionDep, rt: RuntimeDep
         created = accounts.sign_in(
             session, rt, username, str(form.get("password", ""))[:256], address
         )
-    except BadCredentials:
+    except (BadCredentials, TooManyAttempts) as exc:  # the form again, with why beside it
         return _sign_in_page(
             request,
             next_page=next_page,
             username=username,
-            error=t("error.invalid_credentials"),
-            status=401,
+            error=t(f"error.{exc.code}"),
+            status=exc.status,
         )
+    accounts.sign_out(session, request.cookies.get(SESSION_COOKIE))  # a session it replaces
     response = redirect(local_path(next_page, BASE))
     start_session(response, rt, created.token)
     return response

@@ -20,6 +20,9 @@ function poll(element) {
         window.location.reload();
         return;
       }
+      if (response.status >= 400 && response.status < 500) {
+        return; // the answer will not come this way (gone, or refused): stop asking
+      }
       if (response.ok) {
         const html = await response.text();
         const fresh = document.createElement("div");
