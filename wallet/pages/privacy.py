@@ -16,7 +16,7 @@ from core.runtime import Runtime
 from schemas.wallet_log import ConsentState
 from wallet.models import SEQ_MAX, RequestState, WalletHolder
 from wallet.pages.common import BASE, HolderPage, PageRoute, claim_label, pages, signed_in, title_of
-from wallet.pages.sharing import choice_of, queries
+from wallet.pages.sharing import answerable, choice_of, queries
 from wallet.service import consents, grants, holdings, transparency
 from wallet.service.selection import ChoiceInvalid
 
@@ -133,7 +133,7 @@ def _ask_page(
             **signed_in(holder),
             "ask": view,
             "queries": shown,
-            "answerable": bool(shown) and all(q["candidates"] or not q["required"] for q in shown),
+            "answerable": answerable(shown),
             "error": error,
         },
         status=422 if error else 200,
@@ -149,9 +149,8 @@ def approve_ask(
     session: SessionDep,
     rt: RuntimeDep,
 ) -> Response:
-    items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     try:
-        consent = grants.approve(session, rt, holder, request_id, choice_of(items))
+        consent = grants.approve(session, rt, holder, request_id, choice_of(form))
     except ChoiceInvalid:
         t = pages.translator(request)
         return _ask_page(

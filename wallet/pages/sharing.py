@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session
+from starlette.datastructures import FormData
 
 from core.deps import RuntimeDep, SessionDep
 from core.pages import FormDep, language_of, redirect
@@ -106,7 +107,6 @@ def _request_page(
         shown = queries(
             session, rt, holder, sharing.current_view(session, rt, holder, row), language
         )
-    answerable = bool(shown) and all(q["candidates"] or not q["required"] for q in shown)
     return pages.render(
         request,
         "request.html",
@@ -115,7 +115,7 @@ def _request_page(
             "req": row,
             "verifier": row.verifier,
             "queries": shown,
-            "answerable": answerable,
+            "answerable": answerable(shown),
             "error": error,
         },
         status=422 if error else 200,
@@ -129,9 +129,15 @@ def request_page(
     return _request_page(request, holder, session, rt, request_id)
 
 
-def choice_of(form_items: list[tuple[str, str]]) -> dict[str, tuple[str, list[list[object]]]]:
+def answerable(shown: list[dict[str, object]]) -> bool:
+    """Every required credential query has a credential of the holder's to answer it."""
+    return bool(shown) and all(q["candidates"] or not q["required"] for q in shown)
+
+
+def choice_of(form: FormData) -> dict[str, tuple[str, list[list[object]]]]:
     """``choice.<query>=<credential>`` and ``claim.<query>.<credential>=<JSON path>`` fields
     as the service's ``{query: (credential, optional paths)}``."""
+    form_items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     picked = {
         key.removeprefix("choice."): value
         for key, value in form_items
@@ -163,9 +169,8 @@ def approve(
     session: SessionDep,
     rt: RuntimeDep,
 ) -> Response:
-    items = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
     try:
-        outcome = sharing.approve(session, rt, holder, request_id, choice_of(items))
+        outcome = sharing.approve(session, rt, holder, request_id, choice_of(form))
     except ChoiceInvalid:
         t = pages.translator(request)
         return _request_page(
