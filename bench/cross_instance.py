@@ -42,7 +42,6 @@ if TYPE_CHECKING:
 PASSED = "passed"
 TIMEOUT = 60.0
 CONFIGURATION = "skill_credential_sd_jwt"
-VERIFIER_CLIENT_ID = "x509_san_dns:localhost"
 TX_CODE_LIMIT = 5  # issuer.service.TX_CODE_MAX_FAILURES
 SIGNIN_LIMIT = 5  # core.signin.THROTTLE_LIMIT_ACCOUNT
 RACED_ROUNDS = 3  # rounds of SIGNIN_LIMIT concurrent wrong passwords
@@ -190,7 +189,7 @@ class Checks:
         nonce = secrets.token_urlsafe(16)
         body = {
             "presentation": sd_jwt.add_key_binding(
-                base, holder, aud=VERIFIER_CLIENT_ID, nonce=nonce, iat=int(time.time())
+                base, holder, aud=self.s.verifier_client_id, nonce=nonce, iat=int(time.time())
             ),
             "nonce": nonce,
         }

@@ -18,7 +18,7 @@ URL; the drivers send their paths to whichever instance is next. Several instanc
 SQLite file work on one host (the writer lock is a file lock), which is all SQLite can be
 shared across; PostgreSQL is the engine for instances on several hosts.
 
-Then it sets up an issuer, a verifier (``x509_san_dns:localhost``), a signed trust list and one
+Then it sets up an issuer, a verifier (``x509_hash:``, the default), a signed trust list and one
 wallet account per driver; runs the cross-instance checks (``bench/cross_instance.py``: single-use
 values refused on the other instance, throttles counted across instances, a revocation seen
 through the other instance within the status list's ``ttl``, which every instance gets as
@@ -102,7 +102,7 @@ class FlowError(Exception):
 class Server:
     process: subprocess.Popen[bytes]
     port: int
-    public: str  # INTYG_PUBLIC_URL: what the server calls itself (x509_san_dns:localhost)
+    public: str  # INTYG_PUBLIC_URL: what the server calls itself (its verifier's DNS name)
     local: str  # http://127.0.0.1:PORT — where this process connects to this instance
     env: dict[str, str]
     log_path: Path
@@ -319,6 +319,7 @@ class Setup:
     issuer_id_url: str
     issuer_auth: dict[str, str]
     verifier_slug: str
+    verifier_client_id: str  # the audience of its key binding JWTs
     verifier_auth: dict[str, str]
     vct: str
     holders: list[tuple[str, dict[str, str]]]  # (holder id, Authorization header)
@@ -347,7 +348,7 @@ def set_up(server: Server, operator: jose.PrivateKey, drivers: int) -> Setup:
         )
         verifier_made.raise_for_status()
         verifier = verifier_made.json()
-        if verifier["client_id"] != "x509_san_dns:localhost":
+        if not verifier["client_id"].startswith("x509_hash:"):  # HAIP's, the default
             raise RuntimeError(f"unexpected verifier client_id {verifier['client_id']!r}")
         verifier_auth = {"Authorization": f"Bearer {verifier['api_key']}"}
         vct = f"{server.public}/types/skill-credential"
@@ -384,6 +385,7 @@ def set_up(server: Server, operator: jose.PrivateKey, drivers: int) -> Setup:
         issuer["issuer"],
         {"Authorization": f"Bearer {issuer['api_key']}"},
         verifier["slug"],
+        verifier["client_id"],
         verifier_auth,
         vct,
         holders,

@@ -36,6 +36,14 @@ class Outcome(StrEnum):
     WARNING = "warning"
 
 
+class ClientIdPrefix(StrEnum):
+    """How a verifier names itself to wallets (OpenID4VP 1.0 §5.9.3); HAIP 1.0's is
+    ``x509_hash``."""
+
+    X509_HASH = "x509_hash"
+    X509_SAN_DNS = "x509_san_dns"
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -45,11 +53,16 @@ class CreateVerifier(_Wire):
     name: str = Field(min_length=1, max_length=200, examples=["Rekryteringsbolaget AB"])
     organisation_number: str = Field(min_length=10, max_length=13, examples=["556677-8899"])
     dns_name: str = Field(min_length=1, max_length=253, examples=["rekrytering.example.se"])
+    client_id_prefix: ClientIdPrefix = Field(
+        default=ClientIdPrefix.X509_HASH,
+        description="x509_hash (HAIP 1.0; the default): the client_id is the hash of the "
+        "verifier's certificate; x509_san_dns: it is the DNS name, and responses go to it.",
+    )
 
 
 class CreatedVerifier(_Wire):
     slug: str
-    client_id: str = Field(description="x509_san_dns:<dns_name>")
+    client_id: str = Field(description="x509_hash:<certificate hash> or x509_san_dns:<dns_name>")
     api_key: str = Field(description="Shown once; stored only as a hash.")
 
 

@@ -13,7 +13,9 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
+from psycopg import sql
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError
@@ -30,6 +32,39 @@ FIXED_NOW = 1_790_000_000  # 2026-09-21T12:53:20Z
 
 def is_postgres(url: str) -> bool:
     return make_url(url).get_backend_name() == "postgresql"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--database-tests-only",
+        action="store_true",
+        help="run only the tests that use the test database (the PostgreSQL pass of ./run-tests: "
+        "the SQLite pass has run the rest, which would run the same code again)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if not config.getoption("--database-tests-only"):
+        return
+    uses_database = [item for item in items if "database_url" in item.fixturenames]
+    others = [item for item in items if "database_url" not in item.fixturenames]
+    if others:
+        config.hook.pytest_deselected(items=others)
+        items[:] = uses_database
+
+
+def worker_database(url: str) -> str:
+    """Under pytest-xdist, each worker's own PostgreSQL database beside ``url`` (created if new)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    server = make_url(url).set(drivername="postgresql")
+    name = f"{server.database}_{worker}"
+    with psycopg.connect(server.render_as_string(hide_password=False), autocommit=True) as admin:
+        known = admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
+        if not known:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return server.set(database=name).render_as_string(hide_password=False)
 
 
 def new_master_key_text() -> str:
@@ -53,6 +88,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
             pytest.skip(reason)
         finally:
             probe.dispose()
+        return worker_database(url)
     return url
 
 

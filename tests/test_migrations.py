@@ -102,3 +102,33 @@ def test_0004_backfills_wallet_sessions_last_seen_from_their_start(empty_engine:
         seen = connection.execute(text("SELECT last_seen_at FROM wallet_session")).scalar_one()
     assert seen == 1000
     assert schema_diff(empty_engine) == []
+
+
+def test_0008_keeps_earlier_verifiers_and_their_requests_on_x509_san_dns(
+    empty_engine: Engine,
+) -> None:
+    migrate.upgrade(empty_engine, "0007")
+    with empty_engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO verifier_tenant (id, slug, name, organisation_number, dns_name,"
+                " api_key_hash, kid, sealed_private, certificate_chain, created_at)"
+                " VALUES ('t', 'ag', 'AG AB', '5566778899', 'ag.example.se', 'h', 'k', :b,"
+                " 'pem', 1)"
+            ),
+            {"b": b""},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO verifier_request (id, tenant_id, state, nonce, status, dcql_query,"
+                " purpose, request_object, created_at, expires_at)"
+                " VALUES ('r', 't', 's', 'n', 'pending', '{}', 'p', 'jwt', 1, 2)"
+            )
+        )
+    migrate.upgrade(empty_engine)
+    with empty_engine.connect() as connection:
+        prefix = connection.execute(text("SELECT client_id_prefix FROM verifier_tenant"))
+        client_id = connection.execute(text("SELECT client_id FROM verifier_request"))
+        assert prefix.scalar_one() == "x509_san_dns"
+        assert client_id.scalar_one() == "x509_san_dns:ag.example.se"
+    assert schema_diff(empty_engine) == []

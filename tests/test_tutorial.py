@@ -2,7 +2,7 @@
 real ``intyg demo`` server (on a free loopback port, with its own database and key files).
 
 The server listens on 127.0.0.1 and is addressed as ``localhost`` (INTYG_PUBLIC_URL), as the
-demo's verifier uses the DNS name ``localhost`` for its ``x509_san_dns`` client identifier.
+demo's verifier's certificate names ``localhost``.
 Both run in a scratch git checkout that ignores what the repository ignores, so the test can
 tell that the tutorial leaves no new file behind.
 """

@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
-from schemas.verifier_api import RequestState
+from schemas.verifier_api import ClientIdPrefix, RequestState
 
 
 class VerifierTenant(SQLModel, table=True):
@@ -22,6 +22,7 @@ class VerifierTenant(SQLModel, table=True):
     name: str = Field(max_length=200)
     organisation_number: str = Field(max_length=10)
     dns_name: str = Field(max_length=253)
+    client_id_prefix: str = Field(default=ClientIdPrefix.X509_HASH, max_length=16)
     api_key_hash: str = Field(unique=True, index=True, max_length=64)
     kid: str = Field(max_length=64)
     sealed_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -37,6 +38,8 @@ class VerifierRequest(SQLModel, table=True):
 
     id: str = Field(primary_key=True, max_length=36)
     tenant_id: str = Field(foreign_key="verifier_tenant.id", index=True, max_length=36)
+    # the client_id the request was signed under: a key binding JWT's aud must be this one
+    client_id: str = Field(max_length=1024)
     state: str = Field(unique=True, max_length=64)
     nonce: str = Field(unique=True, max_length=64)
     status: str = Field(default=RequestState.PENDING, max_length=16)  # a RequestState

@@ -52,6 +52,7 @@ TYP_TRUST_LIST: Final = "trust-list+jwt"
 KIND_ISSUER: Final = "issuer"
 KIND_VERIFIER: Final = "verifier"
 PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
+PREFIX_X509_HASH: Final = "x509_hash:"
 MAX_TRUST_LIST_BYTES: Final = 4 * 1024 * 1024
 MAX_ENTITIES: Final = 10_000
 
@@ -149,10 +150,19 @@ class TrustList:
         return self.issuers.get(identifier)
 
     def verifier(self, client_id: str) -> TrustedVerifier | None:
+        """The entry listed under ``client_id``; for ``x509_hash:<hash>``, else the entry that
+        pins that certificate (one verifier, whichever prefix it asks with)."""
         try:
-            return self.verifiers.get(normalise_verifier_id(client_id))
+            found = self.verifiers.get(normalise_verifier_id(client_id))
         except TrustListMalformed:
             return None
+        prefix, _, thumbprint = client_id.partition(":")
+        if found is None and prefix + ":" == PREFIX_X509_HASH:
+            pinning = (
+                v for v in self.verifiers.values() if thumbprint in v.certificate_thumbprints
+            )
+            found = next(pinning, None)
+        return found
 
 
 def normalise_verifier_id(identifier: str) -> str:

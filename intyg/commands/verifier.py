@@ -11,13 +11,19 @@ import typer
 
 from core.db import session_scope
 from intyg.commands.common import CliFailure, load_runtime, migrated_runtime, write_private
-from schemas.verifier_api import CheckedIssuer, Outcome, Verdict, VerificationResult
+from schemas.verifier_api import (
+    CheckedIssuer,
+    ClientIdPrefix,
+    Outcome,
+    Verdict,
+    VerificationResult,
+)
 
 verifier_app = typer.Typer(
     help="Verifiers (employers and services that ask for credentials).", no_args_is_help=True
 )
 dev_ca_app = typer.Typer(
-    help="The development CA behind verifiers' x509_san_dns certificates (not for production).",
+    help="The development CA behind verifiers' certificates (not for production).",
     no_args_is_help=True,
 )
 
@@ -30,8 +36,15 @@ def verifier_create(
         str, typer.Option("--org-number", help="Organisationsnummer, NNNNNN-NNNN.")
     ],
     dns_name: Annotated[
-        str, typer.Option("--dns-name", help="Host name in its client_id (x509_san_dns:<name>).")
+        str, typer.Option("--dns-name", help="Host name in its certificate (and client_id).")
     ],
+    client_id_prefix: Annotated[
+        ClientIdPrefix,
+        typer.Option(
+            "--client-id-prefix",
+            help="x509_hash (HAIP 1.0): the certificate's hash; x509_san_dns: the host name.",
+        ),
+    ] = ClientIdPrefix.X509_HASH,
 ) -> None:
     """Create a verifier: key, certificate from the CA, API key (shown only once)."""
     from verifier import service
@@ -44,6 +57,7 @@ def verifier_create(
             name=name,
             organisation_number=org_number,
             dns_name=dns_name,
+            client_id_prefix=client_id_prefix,
         )
         ca_pem = (runtime.settings.verifier_ca_dir / "ca.pem").resolve()
     typer.echo(f"slug:       {created.slug}")

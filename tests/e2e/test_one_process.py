@@ -52,7 +52,7 @@ def setup_roles(client: TestClient, operator_key: jose.PrivateKey, now: int) -> 
     )
     assert made.status_code == 201, made.text
     verifier = made.json()
-    assert verifier["client_id"] == "x509_san_dns:localhost"
+    assert verifier["client_id"].startswith("x509_hash:")  # HAIP 1.0's prefix, the default
     verifier_auth = {"Authorization": f"Bearer {verifier['api_key']}"}
     listed = client.put(
         "/verifiers/arbetsgivaren/trust-list",
@@ -91,9 +91,7 @@ def share(client: TestClient, roles: dict, optional: list[list[object]]) -> dict
     )
     assert asked.status_code == 201, asked.text
     request = asked.json()
-    assert request["authorization_request"].startswith(
-        "openid4vp://?client_id=x509_san_dns%3Alocalhost"
-    )
+    assert request["authorization_request"].startswith("openid4vp://?client_id=x509_hash%3A")
     assert request["qr_svg"].startswith("<svg")
     view = client.post(
         "/wallet/presentation-requests",

@@ -94,6 +94,7 @@ def timed(send: Callable[[], httpx.Response]) -> tuple[float, httpx.Response]:
     return time.monotonic() - started, response
 
 
+@pytest.mark.serial  # stopping PostgreSQL would fail the other worker's tests
 def test_requests_fail_fast_with_503_and_the_service_recovers_by_itself(
     server: Served, postgres_url: str, engine: Engine
 ) -> None:

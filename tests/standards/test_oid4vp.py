@@ -406,7 +406,6 @@ def test_rejects_client_id_with_another_prefix_in_the_object() -> None:
     "client_id",
     [
         "decentralized_identifier:did:example:123",
-        "x509_hash:Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk",
         "verifier_attestation:verifier.example",
         "openid_federation:https://federation-verifier.example.com",
         "origin:https://verifier.example.com/",
@@ -421,6 +420,58 @@ def test_rejects_unsupported_client_id_prefix(client_id: str) -> None:
         verify(token, expected_client_id=client_id, allow_unsigned_redirect_uri=True)
     assert excinfo.value.code == "oid4vp_client_id_unsupported"
     assert excinfo.value.oauth_error == "invalid_request"
+
+
+# --- x509_hash (§5.9.3; HAIP 1.0's prefix) ---------------------------------------------------
+
+HASH_CLIENT_ID = vp.x509_hash_client_id(LEAF)
+
+
+def test_x509_hash_client_id_is_the_base64url_sha256_of_the_der_leaf() -> None:
+    der = LEAF.public_bytes(serialization.Encoding.DER)
+    digest = jose.b64url_encode(hashlib.sha256(der).digest())
+    assert f"x509_hash:{digest}" == HASH_CLIENT_ID
+    # §5.9.3's example value has the same shape: 43 base64url characters, no padding
+    assert len(digest) == len("Uvo3HtuIxuhC92rShpgqcT3YXwrqRxWEviRiA0OZszk")
+
+
+def test_x509_hash_request_verifies_and_binds_no_host() -> None:
+    other_host = "https://svar.example.org/oid4vp/response/9f1c"  # no FQDN rule (§5.9.3)
+    token = signed(payload(client_id=HASH_CLIENT_ID, response_uri=other_host))
+    verified = verify(token, expected_client_id=HASH_CLIENT_ID)
+    assert verified.verified and verified.client_id_prefix == "x509_hash"
+    assert verified.certificate_thumbprint == HASH_CLIENT_ID.removeprefix("x509_hash:")
+    assert verified.organisation == "Arbetsgivaren AB"
+    assert verified.response_uri == other_host
+
+
+def test_rejects_x509_hash_of_another_certificate() -> None:
+    """The attack: a valid chain, but the client_id names someone else's certificate."""
+    other = X.issue_verifier_certificate(CA_CERT, CA_KEY, DNS, KEY.public, NOW, 30)
+    client_id = vp.x509_hash_client_id(other)
+    token = signed(payload(client_id=client_id))
+    with pytest.raises(vp.ClientIdMismatch) as excinfo:
+        verify(token, expected_client_id=client_id)
+    assert "x509_hash" in excinfo.value.detail
+
+
+def test_rejects_x509_hash_request_whose_chain_does_not_validate() -> None:
+    other_ca, _ = X.create_dev_ca("Another CA", NOW)
+    token = signed(payload(client_id=HASH_CLIENT_ID))
+    with pytest.raises(vp.RequestCertificateInvalid):
+        verify(token, expected_client_id=HASH_CLIENT_ID, trust_anchors=[other_ca])
+
+
+def test_rejects_x509_hash_request_signed_by_another_key() -> None:
+    token = signed(payload(client_id=HASH_CLIENT_ID), key=jose.PrivateKey.generate())
+    with pytest.raises(vp.RequestSignatureInvalid):
+        verify(token, expected_client_id=HASH_CLIENT_ID)
+
+
+def test_rejects_unsigned_request_under_x509_hash() -> None:
+    token = unsigned_request_object(payload(client_id=HASH_CLIENT_ID))
+    with pytest.raises(vp.RequestSignatureInvalid):
+        verify(token, expected_client_id=HASH_CLIENT_ID, allow_unsigned_redirect_uri=True)
 
 
 @pytest.mark.parametrize("typ", ["JWT", "oauth-authz-req+jwt-x", "dc+sd-jwt"])

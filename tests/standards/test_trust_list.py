@@ -119,6 +119,14 @@ def test_verifier_lookup_by_client_id() -> None:
     assert trust_list.verifier("x509_san_dns:not a name") is None
 
 
+def test_an_x509_hash_client_id_finds_the_entry_that_pins_its_certificate() -> None:
+    trust_list = verify(tl.sign_trust_list(document(), OPERATOR))
+    by_name = trust_list.verifier(f"x509_san_dns:{VERIFIER_DNS}")
+    by_hash = trust_list.verifier(f"x509_hash:{X.certificate_thumbprint(VERIFIER_CERT)}")
+    assert by_hash is not None and by_hash == by_name
+    assert trust_list.verifier(f"x509_hash:{X.certificate_thumbprint(CA_CERT)}") is None
+
+
 def test_a_bare_dns_name_lists_an_x509_san_dns_verifier() -> None:
     trust_list = verify(tl.sign_trust_list(document(), OPERATOR))
     verifier = trust_list.verifier("x509_san_dns:arbetsgivare.example.se")

@@ -80,13 +80,14 @@ def trust_list_token(
 
 
 def create_verifier(
-    client: TestClient, slug: str = SLUG, name: str = "Arbetsgivaren AB", dns: str = DNS
+    client: TestClient,
+    slug: str = SLUG,
+    name: str = "Arbetsgivaren AB",
+    dns: str = DNS,
+    prefix: str = "x509_san_dns",  # the suites' CLIENT_ID; x509_hash has tests of its own
 ) -> dict[str, str]:
-    made = client.post(
-        "/admin/verifiers",
-        json={"slug": slug, "name": name, "organisation_number": "556677-8899", "dns_name": dns},
-        headers=ADMIN,
-    )
+    body = {"slug": slug, "name": name, "organisation_number": "556677-8899", "dns_name": dns}
+    made = client.post("/admin/verifiers", json={**body, "client_id_prefix": prefix}, headers=ADMIN)
     assert made.status_code == 201, made.text
     return made.json()
 
@@ -105,7 +106,8 @@ class Roles:
     verifier: dict[str, str]
     verifier_auth: dict[str, str]
 
-    def install_trust_list(self, token: str, slug: str = SLUG) -> None:
+    def install_trust_list(self, token: str, slug: str | None = None) -> None:
+        slug = slug or self.verifier["slug"]
         put = self.client.put(
             f"/verifiers/{slug}/trust-list", json={"trust_list": token}, headers=self.verifier_auth
         )
@@ -150,7 +152,7 @@ class Roles:
 
     def ask(self, query: dict[str, object] = QUERY, **extra: object) -> dict[str, str]:
         asked = self.client.post(
-            f"/verifiers/{SLUG}/requests",
+            f"/verifiers/{self.verifier['slug']}/requests",
             json={"dcql_query": query, "purpose": PURPOSE, **extra},
             headers=self.verifier_auth,
         )

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtensionOID
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
+from core.jose import b64url_encode
 from tests.e2e.conftest import ADMIN
 from tests.verifier.support import bearer, count
 from verifier.models import VerifierTenant
@@ -31,7 +34,7 @@ def create(client: TestClient, headers: dict[str, str] | None = ADMIN, **changes
 def test_creates_a_verifier_with_an_x509_san_dns_client_id(
     client: TestClient, engine: Engine, app: FastAPI
 ) -> None:
-    made = create(client, dns_name="Rekrytering.Example.SE")
+    made = create(client, dns_name="Rekrytering.Example.SE", client_id_prefix="x509_san_dns")
     assert made.status_code == 201, made.text
     body = made.json()
     assert set(body) == {"slug", "client_id", "api_key"}
@@ -54,6 +57,26 @@ def test_creates_a_verifier_with_an_x509_san_dns_client_id(
     # the API key works for its own verifier
     shown = client.get("/verifiers/rekrytering/trust-list", headers=bearer(body["api_key"]))
     assert shown.status_code != 401
+
+
+def test_a_new_verifier_is_named_by_its_certificate_hash_by_default(
+    client: TestClient, engine: Engine
+) -> None:
+    """HAIP 1.0's x509_hash: base64url SHA-256 of the DER leaf certificate (OID4VP §5.9.3)."""
+    made = create(client)
+    assert made.status_code == 201, made.text
+    with Session(engine) as session:
+        tenant = session.exec(select(VerifierTenant)).one()
+    leaf = x509.load_pem_x509_certificates(tenant.certificate_chain.encode())[0]
+    digest = hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).digest()
+    assert made.json()["client_id"] == "x509_hash:" + b64url_encode(digest)
+    assert tenant.client_id_prefix == "x509_hash"
+
+
+def test_an_unknown_client_id_prefix_is_refused(client: TestClient, engine: Engine) -> None:
+    refused = create(client, client_id_prefix="decentralized_identifier")
+    assert refused.status_code == 422, refused.text
+    assert count(engine, VerifierTenant) == 0
 
 
 @pytest.mark.parametrize(

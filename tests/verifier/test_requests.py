@@ -5,16 +5,20 @@ expiry, errors) and the status document the requester polls."""
 from __future__ import annotations
 
 import base64
+import dataclasses
+import hashlib
 import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtensionOID
 from fastapi import FastAPI
 from jwcrypto import jwk, jws
 
+from core import jose
 from tests.helpers import create_issuer
 from tests.verifier.support import (
     BASE,
@@ -24,6 +28,7 @@ from tests.verifier.support import (
     SLUG,
     VCT,
     Roles,
+    b64_json,
     bearer,
     create_verifier,
     local,
@@ -36,10 +41,12 @@ from tests.verifier.support import (
 FIELDS = (("given_name",), ("family_name",), ("achievement_title",))
 
 
-def answer_with(roles: Roles, claims: dict[str, object], *paths: tuple[str, ...]) -> dict[str, str]:
+def answer_with(
+    roles: Roles, claims: dict[str, object], *paths: tuple[str, ...], aud: str = CLIENT_ID
+) -> dict[str, str]:
     held = roles.issue_one()
     presentation = held.present(
-        *(paths or FIELDS), nonce=str(claims["nonce"]), aud=CLIENT_ID, iat=roles.clock.now()
+        *(paths or FIELDS), nonce=str(claims["nonce"]), aud=aud, iat=roles.clock.now()
     )
     return vp_form({"skill": [presentation]}, str(claims["state"]))
 
@@ -195,6 +202,44 @@ def test_request_object_is_signed_by_a_leaf_that_chains_to_the_verifier_ca(
 
     second = request_object(roles.client, roles.ask())
     assert second["nonce"] != claims["nonce"] and second["state"] != claims["state"]
+
+
+def test_an_x509_hash_verifier_asks_as_its_certificate_and_binds_answers_to_it(
+    roles: Roles,
+) -> None:
+    """HAIP 1.0: client_id ``x509_hash:<hash of the leaf>``; the KB-JWT's aud is that client_id
+    (OID4VP 1.0 Appendix B.3.6), so one made for the DNS name does not count."""
+    made = create_verifier(roles.client, "haip", "HAIP AB", "haip.example.se", prefix="x509_hash")
+    haip = dataclasses.replace(roles, verifier=made, verifier_auth=bearer(made["api_key"]))
+    haip.install_trust_list(
+        trust_list_token(
+            roles.operator_key, roles.clock.now(), [(roles.issuer["issuer"], "YH", [VCT])]
+        )
+    )
+    request = haip.ask()
+    params = parse_qs(urlsplit(request["authorization_request"]).query)
+    assert params["client_id"] == [made["client_id"]]
+    served = roles.client.get(local(request["request_uri"])).text
+    leaf = x509.load_der_x509_certificate(
+        base64.b64decode(b64_json(served.split(".")[0])["x5c"][0])
+    )
+    digest = hashlib.sha256(leaf.public_bytes(serialization.Encoding.DER)).digest()
+    assert made["client_id"] == "x509_hash:" + jose.b64url_encode(digest)
+    claims = request_object(roles.client, request)
+    assert claims["client_id"] == made["client_id"]
+
+    wrong_aud = answer_with(roles, claims, aud="x509_san_dns:haip.example.se")
+    assert respond(roles.client, claims, wrong_aud).status_code == 200
+    refused = haip.status(request)["result"]
+    assert refused["verdict"] == "invalid"
+    [checked] = refused["credentials"]["skill"]
+    assert checked["failed_check"] == "key_binding", checked
+
+    request = haip.ask()
+    claims = request_object(roles.client, request)
+    right_aud = answer_with(roles, claims, aud=made["client_id"])
+    assert respond(roles.client, claims, right_aud).status_code == 200
+    assert haip.status(request)["result"]["verdict"] == "valid"
 
 
 # --- answering and polling -------------------------------------------------------------------

@@ -267,7 +267,7 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
         request: Request, request_id: str, desk: DeskDep, session: SessionDep, rt: RuntimeDep
     ) -> HTMLResponse:
         row = service.request_status(session, rt, desk.tenant, request_id)
-        links = service.request_links(rt, desk.tenant, row.id)
+        links = service.request_links(rt, desk.tenant.slug, row.id, row.client_id)
         t = pages.translator(request)
         hosted = (
             "/wallet/share?request=" + quote(links.authorization_request, safe="")

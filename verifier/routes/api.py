@@ -28,7 +28,7 @@ NO_STORE = {"Cache-Control": "no-store"}
     response_model=wire.CreatedVerifier,
     dependencies=[ServiceAdmin],
     tags=["service admin"],
-    summary="Create a verifier tenant: its key, its x509_san_dns certificate, its API key",
+    summary="Create a verifier tenant: its key, its certificate, its client_id, its API key",
 )
 def create_verifier(
     body: wire.CreateVerifier, session: SessionDep, rt: RuntimeDep
@@ -40,6 +40,7 @@ def create_verifier(
         name=body.name,
         organisation_number=body.organisation_number,
         dns_name=body.dns_name,
+        client_id_prefix=body.client_id_prefix,
     )
     return wire.CreatedVerifier(slug=made.slug, client_id=made.client_id, api_key=made.api_key)
 

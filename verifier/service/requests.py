@@ -66,8 +66,9 @@ def create_request(
     request_id = str(uuid.uuid4())
     base = verifier_url(rt, tenant.slug)
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+    signed_as = client_id(tenant)
     payload = oid4vp.request_object_payload(
-        client_id=client_id(tenant),
+        client_id=signed_as,
         response_uri=f"{base}/responses/{request_id}",
         nonce=nonce,
         state=state,
@@ -91,6 +92,7 @@ def create_request(
         VerifierRequest(
             id=request_id,
             tenant_id=tenant.id,
+            client_id=signed_as,
             state=state,
             nonce=nonce,
             dcql_query=dcql.to_json(query),
@@ -103,16 +105,16 @@ def create_request(
         ),
     )
     session.commit()
-    return request_links(rt, tenant, request_id)
+    return request_links(rt, tenant.slug, request_id, signed_as)
 
 
-def request_links(rt: Runtime, tenant: VerifierTenant, request_id: str) -> CreatedRequest:
+def request_links(rt: Runtime, slug: str, request_id: str, signed_as: str) -> CreatedRequest:
     """The links of a request: for the holder's wallet (by reference), and the status URL."""
-    base = verifier_url(rt, tenant.slug)
+    base = verifier_url(rt, slug)
     request_uri = f"{base}/request-objects/{request_id}"
     return CreatedRequest(
         id=request_id,
-        authorization_request=oid4vp.authorization_request_link(client_id(tenant), request_uri),
+        authorization_request=oid4vp.authorization_request_link(signed_as, request_uri),
         request_uri=request_uri,
         status_url=f"{base}/requests/{request_id}",
     )
@@ -255,7 +257,7 @@ def _verify_vp_token(
             policy = pipeline.Policy(
                 trust_list=listed,
                 require_key_binding=True,
-                expected_aud=client_id(tenant),
+                expected_aud=row.client_id,
                 expected_nonce=row.nonce,
                 allowed_issuers=frozenset(row.trusted_issuers) if row.trusted_issuers else None,
                 credential_query=credential_query,

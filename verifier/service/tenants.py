@@ -7,6 +7,7 @@ import re
 import secrets
 import uuid
 from dataclasses import dataclass
+from functools import lru_cache
 
 from sqlmodel import Session
 
@@ -18,6 +19,7 @@ from core.runtime import Runtime
 from core.standards import oid4vp, trust_list
 from core.tokens import hash_secret, new_secret
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
+from schemas.verifier_api import ClientIdPrefix
 from verifier import ca, repository
 from verifier.models import VerifierTenant
 from verifier.resolution import load_trust_list
@@ -42,7 +44,14 @@ def verifier_url(rt: Runtime, slug: str) -> str:
 
 
 def create_verifier(
-    session: Session, rt: Runtime, *, slug: str, name: str, organisation_number: str, dns_name: str
+    session: Session,
+    rt: Runtime,
+    *,
+    slug: str,
+    name: str,
+    organisation_number: str,
+    dns_name: str,
+    client_id_prefix: ClientIdPrefix = ClientIdPrefix.X509_HASH,
 ) -> CreatedVerifier:
     if not SLUG_RE.fullmatch(slug):
         raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
@@ -68,6 +77,7 @@ def create_verifier(
         name=name.strip(),
         organisation_number=org_number,
         dns_name=dns,
+        client_id_prefix=ClientIdPrefix(client_id_prefix),
         api_key_hash=hash_secret(api_key),
         kid=key.kid,
         sealed_private=rt.master_key.seal(
@@ -79,7 +89,7 @@ def create_verifier(
     if not repository.insert_tenant(session, tenant):
         raise VerifierExists(f"the slug {slug!r} is taken")
     session.commit()
-    return CreatedVerifier(slug, oid4vp.x509_san_dns_client_id(dns), api_key)
+    return CreatedVerifier(slug, client_id(tenant), api_key)
 
 
 def reset_api_key(session: Session, rt: Runtime, slug: str) -> CreatedVerifier:
@@ -138,7 +148,16 @@ def _forget_cached(rt: Runtime, tenant: VerifierTenant) -> None:
 
 
 def client_id(tenant: VerifierTenant) -> str:
-    return oid4vp.x509_san_dns_client_id(tenant.dns_name)
+    """What the verifier signs its requests as (§5.9.3): by its certificate's hash, or by
+    its DNS name."""
+    if tenant.client_id_prefix == ClientIdPrefix.X509_SAN_DNS:
+        return oid4vp.x509_san_dns_client_id(tenant.dns_name)
+    return _x509_hash_client_id(tenant.certificate_chain)
+
+
+@lru_cache(maxsize=256)  # POST verify asks on every call; the chain is fixed per tenant
+def _x509_hash_client_id(certificate_chain: str) -> str:
+    return oid4vp.x509_hash_client_id(certs.certificates_from_pem(certificate_chain)[0])
 
 
 # --- trust list ------------------------------------------------------------------------------

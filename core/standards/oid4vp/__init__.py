@@ -17,6 +17,10 @@ those of 1.0 final, tag ``1.0-final`` of github.com/openid/OpenID4VP):
         of the ``redirect_uri`` value MUST match the Client Identifier", which §8.2 extends to
         ``response_uri``) and ``redirect_uri:<uri>`` (unsigned; the URI is the Response URI).
         Intyg's wallet always applies the FQDN rule: it lets no verifier choose another host.
+        ``x509_hash:<hash>`` (HAIP 1.0's prefix): the base64url SHA-256 of the DER leaf
+        certificate, which signs the request as above; the Wallet validates the chain, and "all
+        Verifier metadata other than the public key MUST be obtained from the
+        ``client_metadata`` parameter" (no host is bound, so no FQDN rule applies).
 - §5.10  ``request_uri_method=post``: the Wallet POSTs ``wallet_metadata`` and
         ``wallet_nonce`` (form-urlencoded, ``Accept: application/oauth-authz-req+jwt``).
 - §5.10.1  the ``client_id`` of the link and of the Request Object MUST be identical, prefix
@@ -44,6 +48,9 @@ from __future__ import annotations
 
 from core.standards.oid4vp.client_id import (
     split_client_id as split_client_id,
+)
+from core.standards.oid4vp.client_id import (
+    x509_hash_client_id as x509_hash_client_id,
 )
 from core.standards.oid4vp.client_id import (
     x509_san_dns_client_id as x509_san_dns_client_id,
@@ -197,6 +204,9 @@ from core.standards.oid4vp.vocabulary import (
 )
 from core.standards.oid4vp.vocabulary import (
     PREFIX_REDIRECT_URI as PREFIX_REDIRECT_URI,
+)
+from core.standards.oid4vp.vocabulary import (
+    PREFIX_X509_HASH as PREFIX_X509_HASH,
 )
 from core.standards.oid4vp.vocabulary import (
     PREFIX_X509_SAN_DNS as PREFIX_X509_SAN_DNS,

@@ -1,13 +1,21 @@
-"""Client identifiers (§5.9: ``x509_san_dns:`` and ``redirect_uri:`` prefixes) and the URLs
-they name."""
+"""Client identifiers (§5.9: ``x509_san_dns:``, ``x509_hash:`` and ``redirect_uri:``
+prefixes) and the URLs they name."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from cryptography import x509
+
 from core.config import is_loopback_host
 from core.standards.oid4vp.errors import ClientIdUnsupported, Oid4vpError
-from core.standards.oid4vp.vocabulary import DNS_NAME, MAX_REQUEST_URI_CHARS, PREFIX_X509_SAN_DNS
+from core.standards.oid4vp.vocabulary import (
+    DNS_NAME,
+    MAX_REQUEST_URI_CHARS,
+    PREFIX_X509_HASH,
+    PREFIX_X509_SAN_DNS,
+)
+from core.x509 import certificate_thumbprint
 
 
 def check_url(
@@ -40,6 +48,11 @@ def split_client_id(client_id: str) -> tuple[str, str]:
 
 def x509_san_dns_client_id(dns_name: str) -> str:
     return PREFIX_X509_SAN_DNS + dns_name
+
+
+def x509_hash_client_id(leaf: x509.Certificate) -> str:
+    """§5.9.3: ``x509_hash:`` and the base64url SHA-256 of the DER leaf certificate."""
+    return PREFIX_X509_HASH + certificate_thumbprint(leaf)
 
 
 def check_dns_name(name: str) -> str:

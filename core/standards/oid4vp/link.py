@@ -15,6 +15,7 @@ from core.standards.oid4vp.vocabulary import (
     MAX_CLIENT_ID_CHARS,
     MAX_LINK_CHARS,
     PREFIX_REDIRECT_URI,
+    PREFIX_X509_HASH,
     PREFIX_X509_SAN_DNS,
     REQUEST_URI_METHODS,
     SCHEME,
@@ -92,7 +93,8 @@ def request_uri_post_form(algorithms: Sequence[str], wallet_nonce: str) -> dict[
         },
         "request_object_signing_alg_values_supported": algs,
         "client_id_prefixes_supported": [
-            prefix.rstrip(":") for prefix in (PREFIX_X509_SAN_DNS, PREFIX_REDIRECT_URI)
+            prefix.rstrip(":")
+            for prefix in (PREFIX_X509_HASH, PREFIX_X509_SAN_DNS, PREFIX_REDIRECT_URI)
         ],
     }
     return {

@@ -1,9 +1,11 @@
 """The Request Object (§5, RFC 9101): made and signed by the verifier, verified by the wallet
-(§5.9.3 client identifier prefixes, §5.10.1 ``client_id`` and ``wallet_nonce``)."""
+(§5.9.3 client identifier prefixes ``x509_san_dns``, ``x509_hash`` and — development only —
+``redirect_uri``; §5.10.1 ``client_id`` and ``wallet_nonce``)."""
 
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -31,6 +33,7 @@ from core.standards.oid4vp.vocabulary import (
     MAX_NONCE_CHARS,
     MAX_REQUEST_OBJECT_BYTES,
     PREFIX_REDIRECT_URI,
+    PREFIX_X509_HASH,
     PREFIX_X509_SAN_DNS,
     QUERY_ID,
     RESPONSE_MODE_DIRECT_POST,
@@ -127,10 +130,16 @@ def verify_request_object(
     if not isinstance(token, str) or len(token) > MAX_REQUEST_OBJECT_BYTES:
         raise RequestObjectInvalid("the request object is missing or too large")
     prefix, original = split_client_id(expected_client_id)
-    if prefix == PREFIX_X509_SAN_DNS:
-        dns = check_dns_name(original.lower())
-        jws, leaf = _verify_x509_san_dns(token, dns, trust_anchors, now)
-        thumbprint: str | None = certs.certificate_thumbprint(leaf)
+    if prefix in (PREFIX_X509_SAN_DNS, PREFIX_X509_HASH):
+        dns = check_dns_name(original.lower()) if prefix == PREFIX_X509_SAN_DNS else None
+        jws, leaf = _verify_x5c_signed(token, prefix, dns, trust_anchors, now)
+        leaf_hash = certs.certificate_thumbprint(leaf)
+        if prefix == PREFIX_X509_HASH and not secrets.compare_digest(leaf_hash, original):
+            raise ClientIdMismatch(
+                "x509_hash: the client_id is not the SHA-256 hash of the leaf certificate "
+                "in x5c (§5.9.3)"
+            )
+        thumbprint: str | None = leaf_hash
         organisation = certs.organisation_name(leaf)
     elif prefix == PREFIX_REDIRECT_URI:
         if not allow_unsigned_redirect_uri:
@@ -143,7 +152,7 @@ def verify_request_object(
     else:
         raise ClientIdUnsupported(
             f"the client identifier prefix {prefix!r} is not supported "
-            f"(supported: {PREFIX_X509_SAN_DNS!r})"
+            f"(supported: {PREFIX_X509_HASH!r}, {PREFIX_X509_SAN_DNS!r})"
         )
     claims = jws.payload
     if claims.get("client_id") != expected_client_id:
@@ -173,7 +182,7 @@ def verify_request_object(
         client_metadata=dict(_as_dict(claims.get("client_metadata", {}))),
         iat=_int(claims, "iat") if "iat" in claims else None,
         exp=_int(claims, "exp"),
-        verified=prefix == PREFIX_X509_SAN_DNS,
+        verified=prefix != PREFIX_REDIRECT_URI,
         certificate_thumbprint=thumbprint,
         organisation=organisation,
         request_hash=request_object_hash(token),
@@ -192,16 +201,22 @@ def _int(claims: Mapping[str, object], name: str) -> int:
     return value
 
 
-def _verify_x509_san_dns(
-    token: str, dns: str, trust_anchors: Sequence[x509.Certificate], now: int
+def _verify_x5c_signed(
+    token: str,
+    prefix: str,
+    dns: str | None,
+    trust_anchors: Sequence[x509.Certificate],
+    now: int,
 ) -> tuple[jose.Jws, x509.Certificate]:
+    """§5.9.3, ``x509_san_dns`` and ``x509_hash`` alike: signed with the key of the leaf of
+    ``x5c``, whose chain the Wallet validates to one of its trust anchors."""
     try:
         parsed = jose.parse(token, max_bytes=MAX_REQUEST_OBJECT_BYTES)
         jose.check_header(parsed.header, typ=TYP_REQUEST_OBJECT)
     except jose.TypeMismatch as exc:
         raise RequestObjectInvalid(f"typ must be {TYP_REQUEST_OBJECT!r} (§5)") from exc
     except jose.AlgorithmNotAllowed as exc:
-        raise RequestSignatureInvalid(f"x509_san_dns requests are signed: {exc.detail}") from exc
+        raise RequestSignatureInvalid(f"{prefix} requests are signed: {exc.detail}") from exc
     except JoseError as exc:
         raise RequestObjectInvalid(f"the request object is not a valid JWS: {exc.detail}") from exc
     try:

@@ -14,6 +14,8 @@ SCHEME: Final = "openid4vp"
 #: Link schemes a wallet accepts: §13.1.2's, the EU wallet's and HAIP's, and a universal link.
 LINK_SCHEMES: Final = frozenset({SCHEME, "eudi-openid4vp", "haip-vp", "https"})
 PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
+#: §5.9.3: base64url SHA-256 of the DER leaf certificate; HAIP 1.0's prefix.
+PREFIX_X509_HASH: Final = "x509_hash:"
 FORMAT_SD_JWT_VC: Final = "dc+sd-jwt"
 PREFIX_REDIRECT_URI: Final = "redirect_uri:"
 AUD_STATIC_DISCOVERY: Final = "https://self-issued.me/v2"
