@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
+from starlette.routing import BaseRoute
 
 from core.clock import Clock
 from core.config import Settings
@@ -59,19 +61,9 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(BodyLimitMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
-    chosen = set(roles if roles is not None else rt.settings.roles)
-    if "issuer" in chosen:
-        app.include_router(issuer_router())
-        app.include_router(staff_admin_router("issuer"))
-        app.include_router(issuer_pages_router())  # after the API: no page shadows it
-    if "verifier" in chosen:
-        app.include_router(verifier_router())
-        app.include_router(staff_admin_router("verifier"))
-        app.include_router(verifier_pages_router(hosted_wallet="wallet" in chosen))
-    if "wallet" in chosen:
-        app.include_router(wallet_router())
-        app.include_router(wallet_pages_router())
-    app.include_router(start_router(chosen))
+    app.router.routes.extend(
+        role_routes(frozenset(roles if roles is not None else rt.settings.roles))
+    )
     app.mount(STATIC_PATH, StaticFiles(directory=STATIC_DIR), name="static")
 
     document_problems(app)
@@ -81,3 +73,25 @@ def create_app(
         return {"status": "ok"}
 
     return app
+
+
+@lru_cache(maxsize=8)
+def role_routes(chosen: frozenset[str]) -> tuple[BaseRoute, ...]:
+    """The routes of these roles, built once per process and shared by every app built with
+    them: FastAPI analyses each endpoint's dependencies as its router is included (a third of a
+    second for Intyg's), and the test suite builds an app per test. A route keeps no state of
+    its app (handlers read the runtime from ``request.app.state``; no dependency overrides)."""
+    routes = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+    if "issuer" in chosen:
+        routes.include_router(issuer_router())
+        routes.include_router(staff_admin_router("issuer"))
+        routes.include_router(issuer_pages_router())  # after the API: no page shadows it
+    if "verifier" in chosen:
+        routes.include_router(verifier_router())
+        routes.include_router(staff_admin_router("verifier"))
+        routes.include_router(verifier_pages_router(hosted_wallet="wallet" in chosen))
+    if "wallet" in chosen:
+        routes.include_router(wallet_router())
+        routes.include_router(wallet_pages_router())
+    routes.include_router(start_router(set(chosen)))
+    return tuple(routes.router.routes)

@@ -44,6 +44,13 @@ class ClientIdPrefix(StrEnum):
     X509_SAN_DNS = "x509_san_dns"
 
 
+class ResponseMode(StrEnum):
+    """How wallets send their answer (OpenID4VP 1.0 §8.2, §8.3.1); HAIP 1.0's is encrypted."""
+
+    DIRECT_POST_JWT = "direct_post.jwt"
+    DIRECT_POST = "direct_post"
+
+
 class _Wire(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -57,6 +64,11 @@ class CreateVerifier(_Wire):
         default=ClientIdPrefix.X509_HASH,
         description="x509_hash (HAIP 1.0; the default): the client_id is the hash of the "
         "verifier's certificate; x509_san_dns: it is the DNS name, and responses go to it.",
+    )
+    response_mode: ResponseMode = Field(
+        default=ResponseMode.DIRECT_POST_JWT,
+        description="direct_post.jwt (HAIP 1.0; the default): wallets encrypt their answer to a "
+        "key made for each request; direct_post: they post it in the clear (over TLS).",
     )
 
 

@@ -104,7 +104,7 @@ def test_0004_backfills_wallet_sessions_last_seen_from_their_start(empty_engine:
     assert schema_diff(empty_engine) == []
 
 
-def test_0008_keeps_earlier_verifiers_and_their_requests_on_x509_san_dns(
+def test_0008_0009_keep_earlier_verifiers_and_requests_on_x509_san_dns_and_direct_post(
     empty_engine: Engine,
 ) -> None:
     migrate.upgrade(empty_engine, "0007")
@@ -127,8 +127,12 @@ def test_0008_keeps_earlier_verifiers_and_their_requests_on_x509_san_dns(
         )
     migrate.upgrade(empty_engine)
     with empty_engine.connect() as connection:
-        prefix = connection.execute(text("SELECT client_id_prefix FROM verifier_tenant"))
-        client_id = connection.execute(text("SELECT client_id FROM verifier_request"))
-        assert prefix.scalar_one() == "x509_san_dns"
-        assert client_id.scalar_one() == "x509_san_dns:ag.example.se"
+        tenant = connection.execute(
+            text("SELECT client_id_prefix, response_mode FROM verifier_tenant")
+        ).one()
+        request = connection.execute(
+            text("SELECT client_id, response_mode, sealed_response_key FROM verifier_request")
+        ).one()
+    assert tuple(tenant) == ("x509_san_dns", "direct_post")
+    assert tuple(request) == ("x509_san_dns:ag.example.se", "direct_post", None)
     assert schema_diff(empty_engine) == []

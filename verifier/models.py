@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import JSON, Field, SQLModel
 
-from schemas.verifier_api import ClientIdPrefix, RequestState
+from schemas.verifier_api import ClientIdPrefix, RequestState, ResponseMode
 
 
 class VerifierTenant(SQLModel, table=True):
@@ -23,6 +23,7 @@ class VerifierTenant(SQLModel, table=True):
     organisation_number: str = Field(max_length=10)
     dns_name: str = Field(max_length=253)
     client_id_prefix: str = Field(default=ClientIdPrefix.X509_HASH, max_length=16)
+    response_mode: str = Field(default=ResponseMode.DIRECT_POST_JWT, max_length=16)
     api_key_hash: str = Field(unique=True, index=True, max_length=64)
     kid: str = Field(max_length=64)
     sealed_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
@@ -47,6 +48,9 @@ class VerifierRequest(SQLModel, table=True):
     purpose: str = Field(max_length=1000)
     trusted_issuers: list[str] | None = Field(default=None, sa_column=Column(JSON))
     request_object: str = Field(sa_column=Column(Text, nullable=False))
+    response_mode: str = Field(default=ResponseMode.DIRECT_POST, max_length=16)
+    # direct_post.jwt: the request's own decryption key, sealed; dropped once it is answered
+    sealed_response_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     result: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
     created_at: int
     expires_at: int

@@ -105,7 +105,7 @@ def claim_request(session: Session, request_id: str, now: int) -> bool:
         session.execute(
             update(REQUESTS)
             .where(REQUESTS.c.id == request_id, REQUESTS.c.status == RequestState.PENDING)
-            .values(status=RequestState.PROCESSING, answered_at=now)
+            .values(status=RequestState.PROCESSING, answered_at=now, sealed_response_key=None)
         )
     )
 

@@ -105,6 +105,8 @@ class WalletPresentationRequest(SQLModel, table=True):
     client_id: str = Field(max_length=500)
     verifier: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
     response_uri: str = Field(max_length=1000)
+    # direct_post.jwt: the verifier's public key and the enc to encrypt the answer with
+    response_encryption: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
     nonce: str = Field(max_length=500)
     oauth_state: str | None = Field(default=None, max_length=500)
     dcql_query: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))

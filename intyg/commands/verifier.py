@@ -15,6 +15,7 @@ from schemas.verifier_api import (
     CheckedIssuer,
     ClientIdPrefix,
     Outcome,
+    ResponseMode,
     Verdict,
     VerificationResult,
 )
@@ -45,6 +46,14 @@ def verifier_create(
             help="x509_hash (HAIP 1.0): the certificate's hash; x509_san_dns: the host name.",
         ),
     ] = ClientIdPrefix.X509_HASH,
+    response_mode: Annotated[
+        ResponseMode,
+        typer.Option(
+            "--response-mode",
+            help="direct_post.jwt (HAIP 1.0): answers encrypted to a key per request; "
+            "direct_post: in the clear.",
+        ),
+    ] = ResponseMode.DIRECT_POST_JWT,
 ) -> None:
     """Create a verifier: key, certificate from the CA, API key (shown only once)."""
     from verifier import service
@@ -58,6 +67,7 @@ def verifier_create(
             organisation_number=org_number,
             dns_name=dns_name,
             client_id_prefix=client_id_prefix,
+            response_mode=response_mode,
         )
         ca_pem = (runtime.settings.verifier_ca_dir / "ca.pem").resolve()
     typer.echo(f"slug:       {created.slug}")

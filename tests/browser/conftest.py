@@ -101,7 +101,9 @@ def new_page(browser: Browser, live_server: LiveServer) -> Iterator[NewPage]:
             is_mobile=width < 600,
             has_touch=width < 600,
         )
-        context.set_default_timeout(10_000)
+        # generous: two loaded cores run the server, the browser and another worker's tests;
+        # a wait that is met returns at once, so only a real failure costs the full time
+        context.set_default_timeout(30_000)
         contexts.append(context)
         page = context.new_page()
         watch_console(page)

@@ -23,6 +23,7 @@ from jwcrypto import jwk, jws
 from core import jose
 from core import x509 as X
 from core.errors import IntygError
+from core.jose import jwe
 from core.standards import oid4vp as vp
 from tests.vectorpath import VECTORS
 
@@ -490,7 +491,7 @@ def test_accepts_typ_with_application_prefix() -> None:
     [
         ({"response_type": "vp_token id_token"}, vp.RequestObjectInvalid),
         ({"response_type": None}, vp.RequestObjectInvalid),
-        ({"response_mode": "direct_post.jwt"}, vp.RequestObjectInvalid),
+        ({"response_mode": "direct_post.jwt"}, vp.ResponseEncryptionUnsupported),
         ({"response_mode": "fragment"}, vp.RequestObjectInvalid),
         ({"response_uri": None}, vp.RequestObjectInvalid),
         ({"redirect_uri": RESPONSE_URI}, vp.RequestObjectInvalid),
@@ -777,3 +778,153 @@ def test_oid4vp_8_1_one_presentation_unless_multiple() -> None:
 def test_vectors_are_where_provenance_says() -> None:
     assert (VECTORS / "SOURCES.md").read_text().count("openid4vp-1.0/") >= 1
     assert isinstance(VECTOR_DIR, Path) and EXAMPLES.is_dir()
+
+
+# --- encrypted responses (§8.3, §8.3.1 direct_post.jwt; HAIP 1.0 §5) --------------------------
+
+ENCRYPTED = json.loads((EXAMPLES / "response" / "encrypted_response.json").read_text())
+VERIFIER_KEY = jwe.new_encryption_key()
+
+
+def test_oid4vp_8_3_published_encrypted_response_decrypts() -> None:
+    parsed = vp.parse_direct_post(
+        {"response": ENCRYPTED["response"]}, decryption_key=ENCRYPTED["private_jwk"]
+    )
+    assert parsed.vp_token == ENCRYPTED["payload"]["vp_token"]
+    assert parsed.error is None and parsed.state is None
+
+
+def test_oid4vp_8_3_the_wallet_picks_the_p256_key_and_an_enc_it_supports() -> None:
+    request = _inline("Encrypted Responses {#response_encryption}", 1326)
+    chosen = vp.choose_response_encryption(request["client_metadata"])
+    assert chosen.jwk["kid"] == "ac" and chosen.enc == "A128GCM"  # not X25519, P-384, X448
+
+
+def test_haip_the_wallet_prefers_a256gcm_when_both_are_offered() -> None:
+    chosen = vp.choose_response_encryption(vp.encryption_metadata(VERIFIER_KEY))
+    assert chosen.enc == "A256GCM" and chosen.jwk == jwe.public_encryption_key(VERIFIER_KEY)
+    default = vp.choose_response_encryption(
+        {"jwks": {"keys": [jwe.public_encryption_key(VERIFIER_KEY)]}}
+    )
+    assert default.enc == "A128GCM"  # §5.1: the default when none is listed
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        {},
+        {"jwks": {"keys": []}},
+        {
+            "jwks": {
+                "keys": [
+                    {k: v for k, v in jwe.public_encryption_key(VERIFIER_KEY).items() if k != "kid"}
+                ]
+            }
+        },
+        {"jwks": {"keys": [{**jwe.public_encryption_key(VERIFIER_KEY), "crv": "P-384"}]}},
+        {"jwks": {"keys": [{**jwe.public_encryption_key(VERIFIER_KEY), "alg": "ECDH-ES+A128KW"}]}},
+        {
+            "jwks": {"keys": [jwe.public_encryption_key(VERIFIER_KEY)]},
+            "encrypted_response_enc_values_supported": ["A128CBC-HS256", "A192GCM"],
+        },
+    ],
+    ids=["no-jwks", "no-keys", "no-kid", "p384", "key-wrap", "enc-cbc"],
+)
+def test_a_request_for_an_encryption_the_wallet_lacks_is_refused(
+    metadata: dict[str, object],
+) -> None:
+    token = signed(payload(response_mode="direct_post.jwt", client_metadata=metadata))
+    with pytest.raises(vp.ResponseEncryptionUnsupported) as excinfo:
+        verify(token)
+    assert excinfo.value.oauth_error == "invalid_request"  # §8.5 has no code of its own
+
+
+def test_a_direct_post_jwt_request_verifies_with_its_encryption() -> None:
+    metadata = {**METADATA, **vp.encryption_metadata(VERIFIER_KEY)}
+    claims = vp.request_object_payload(
+        CLIENT_ID,
+        RESPONSE_URI,
+        NONCE,
+        STATE,
+        DCQL,
+        metadata,
+        iat=NOW,
+        exp=NOW + 300,
+        response_mode="direct_post.jwt",
+    )
+    verified = verify(signed(claims))
+    assert verified.response_mode == "direct_post.jwt"
+    assert verified.response_encryption == vp.ResponseEncryption(
+        jwe.public_encryption_key(VERIFIER_KEY), "A256GCM"
+    )
+    with pytest.raises(vp.ResponseEncryptionUnsupported):  # the builder refuses it too
+        vp.request_object_payload(
+            CLIENT_ID,
+            RESPONSE_URI,
+            NONCE,
+            STATE,
+            DCQL,
+            METADATA,
+            iat=NOW,
+            exp=NOW + 300,
+            response_mode="direct_post.jwt",
+        )
+    assert verify(signed()).response_encryption is None
+
+
+def encryption() -> vp.ResponseEncryption:
+    return vp.choose_response_encryption(vp.encryption_metadata(VERIFIER_KEY))
+
+
+def test_encrypted_response_round_trip() -> None:
+    vp_token = {"my_credential": ["eyJhbGci...QMA"]}
+    form = vp.direct_post_form(vp_token, STATE, encryption())
+    assert (
+        set(form) == {"response"} and jwe.header_of(form["response"])["kid"] == VERIFIER_KEY["kid"]
+    )
+    parsed = vp.parse_direct_post(form, decryption_key=VERIFIER_KEY)
+    assert parsed == vp.DirectPostResponse(vp_token, None, None, STATE)
+    denied = vp.direct_post_error_form("access_denied", "no", STATE, encryption())
+    parsed = vp.parse_direct_post(denied, decryption_key=VERIFIER_KEY)
+    assert (parsed.error, parsed.state, parsed.vp_token) == ("access_denied", STATE, None)
+
+
+def test_an_unencrypted_error_is_accepted_but_not_an_unencrypted_vp_token() -> None:
+    """§8.3.1: a wallet unable to encrypt MAY send an error in the clear; never the vp_token."""
+    error = vp.direct_post_error_form("invalid_request", "cannot encrypt", STATE)
+    assert vp.parse_direct_post(error, decryption_key=VERIFIER_KEY).error == "invalid_request"
+    plain = vp.direct_post_form({"q": ["eyJ..."]}, STATE)
+    with pytest.raises(vp.ResponseInvalid, match="encrypted"):
+        vp.parse_direct_post(plain, decryption_key=VERIFIER_KEY)
+
+
+def test_an_encrypted_response_that_was_not_asked_for_is_refused() -> None:
+    form = vp.direct_post_form({"q": ["eyJ..."]}, STATE, encryption())
+    with pytest.raises(vp.ResponseInvalid, match="not asked for"):
+        vp.parse_direct_post(form)
+
+
+def test_a_response_encrypted_to_another_requests_key_is_refused() -> None:
+    old_key = jwe.new_encryption_key()
+    old = vp.choose_response_encryption(vp.encryption_metadata(old_key))
+    form = vp.direct_post_form({"q": ["eyJ..."]}, STATE, old)
+    with pytest.raises(vp.ResponseNotDecrypted) as excinfo:
+        vp.parse_direct_post(form, decryption_key=VERIFIER_KEY)
+    assert "jwe_key_mismatch" in excinfo.value.detail
+
+
+def test_parameters_beside_the_encrypted_response_are_refused() -> None:
+    form = {**vp.direct_post_form({"q": ["eyJ..."]}, STATE, encryption()), "state": STATE}
+    with pytest.raises(vp.ResponseInvalid, match="inside the JWE"):
+        vp.parse_direct_post(form, decryption_key=VERIFIER_KEY)
+
+
+@pytest.mark.parametrize(
+    "payload_",
+    [{"state": STATE}, {"vp_token": "not-an-object", "state": STATE}, {"vp_token": {}, "state": 7}],
+    ids=["neither", "string-vp_token", "number-state"],
+)
+def test_a_decrypted_payload_is_held_to_the_response_rules(payload_: dict[str, object]) -> None:
+    form = {"response": jwe.encrypt(payload_, jwe.public_encryption_key(VERIFIER_KEY), "A128GCM")}
+    with pytest.raises(vp.ResponseInvalid):
+        vp.parse_direct_post(form, decryption_key=VERIFIER_KEY)

@@ -85,9 +85,17 @@ def create_verifier(
     name: str = "Arbetsgivaren AB",
     dns: str = DNS,
     prefix: str = "x509_san_dns",  # the suites' CLIENT_ID; x509_hash has tests of its own
+    response_mode: str = "direct_post",  # answers by hand in the clear; encrypted ones too
 ) -> dict[str, str]:
-    body = {"slug": slug, "name": name, "organisation_number": "556677-8899", "dns_name": dns}
-    made = client.post("/admin/verifiers", json={**body, "client_id_prefix": prefix}, headers=ADMIN)
+    body = {
+        "slug": slug,
+        "name": name,
+        "organisation_number": "556677-8899",
+        "dns_name": dns,
+        "client_id_prefix": prefix,
+        "response_mode": response_mode,
+    }
+    made = client.post("/admin/verifiers", json=body, headers=ADMIN)
     assert made.status_code == 201, made.text
     return made.json()
 

@@ -1,9 +1,10 @@
 """A test double of an OpenID4VP 1.0 verifier, written from the specification.
 
 It signs its Request Objects with jwcrypto under an ``x509_san_dns:localhost`` certificate from
-a test CA, takes ``direct_post`` responses, and verifies what arrives with the OpenWallet
-Foundation's ``sd_jwt`` reference library — no Intyg code on its checking side — recording
-exactly which disclosures it received.
+a test CA, takes ``direct_post`` responses — or, with ``encryption`` set, ``direct_post.jwt``
+ones, which it decrypts with jwcrypto to a key of its own per request — and verifies what
+arrives with the OpenWallet Foundation's ``sd_jwt`` reference library — no Intyg code on its
+checking side — recording exactly which disclosures it received.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
-from jwcrypto import jwk, jws
+from jwcrypto import jwe, jwk, jws
 from sd_jwt.verifier import SDJWTVerifier
 
 BASE = "http://localhost:8000"
@@ -98,6 +99,7 @@ class Received:
     error: str | None = None
     state: str | None = None
     raw_vp_token: str | None = None  # the form field exactly as posted (JSON text)
+    jwe_header: dict[str, object] | None = None  # direct_post.jwt: the JWE's protected header
 
 
 @dataclass
@@ -117,6 +119,9 @@ class VerifierDouble:
     # wallet_nonce put in the request object ("echo": the one posted; None: none)
     request_uri_posts: list[dict[str, str]] = field(default_factory=list)
     wallet_nonce_answer: str | None = "echo"
+    # direct_post.jwt: the enc values offered (None: direct_post), and each request's key
+    encryption: list[str] | None = None
+    encryption_keys: dict[str, jwk.JWK] = field(default_factory=dict)
 
     def ca_pem(self) -> bytes:
         return self.ca.public_bytes(serialization.Encoding.PEM)
@@ -125,16 +130,23 @@ class VerifierDouble:
         self, dcql_query: dict[str, object], purpose: str = "Rekrytering", method: str = "get"
     ) -> str:
         request_id = secrets.token_urlsafe(8)
+        metadata: dict[str, object] = {"client_name": "Testarbetsgivaren AB"}
+        if self.encryption is not None:
+            key = jwk.JWK.generate(kty="EC", crv="P-256", kid=secrets.token_hex(4))
+            self.encryption_keys[request_id] = key
+            public = {**key.export_public(as_dict=True), "alg": "ECDH-ES", "use": "enc"}
+            metadata["jwks"] = {"keys": [public]}
+            metadata["encrypted_response_enc_values_supported"] = self.encryption
         self.requests[request_id] = {
             "client_id": CLIENT_ID,
             "aud": "https://self-issued.me/v2",
             "response_type": "vp_token",
-            "response_mode": "direct_post",
+            "response_mode": "direct_post" if self.encryption is None else "direct_post.jwt",
             "response_uri": f"http://{self.response_uri_host}:8000/double/response/{request_id}",
             "nonce": secrets.token_urlsafe(16),
             "state": request_id,
             "dcql_query": dcql_query,
-            "client_metadata": {"client_name": "Testarbetsgivaren AB"},
+            "client_metadata": metadata,
             "purpose": purpose,
             "iat": self.iat,
             "exp": self.iat + 600,
@@ -189,7 +201,14 @@ class VerifierDouble:
         @router.post("/double/response/{request_id}")
         async def response(request_id: str, request: Request) -> JSONResponse:
             form = dict(parse_qsl((await request.body()).decode()))
-            got = Received(state=form.get("state"), error=form.get("error"))
+            header = None
+            if "response" in form:  # direct_post.jwt: decrypt with this request's key
+                opened = jwe.JWE()
+                opened.deserialize(form["response"], key=self.encryption_keys[request_id])
+                header = json.loads(opened.objects["protected"])
+                fields = json.loads(opened.payload)
+                form = {k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}
+            got = Received(state=form.get("state"), error=form.get("error"), jwe_header=header)
             if "vp_token" in form:
                 got.raw_vp_token = form["vp_token"]
                 got.vp_token = json.loads(form["vp_token"])

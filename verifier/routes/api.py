@@ -41,6 +41,7 @@ def create_verifier(
         organisation_number=body.organisation_number,
         dns_name=body.dns_name,
         client_id_prefix=body.client_id_prefix,
+        response_mode=body.response_mode,
     )
     return wire.CreatedVerifier(slug=made.slug, client_id=made.client_id, api_key=made.api_key)
 

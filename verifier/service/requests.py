@@ -14,6 +14,7 @@ from core import jose
 from core import x509 as certs
 from core.db import before_network_call
 from core.errors import IntygError, InvalidInput
+from core.jose import jwe
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
 from schemas.verifier_api import (
@@ -22,6 +23,7 @@ from schemas.verifier_api import (
     RequestResult,
     RequestState,
     RequestVerified,
+    ResponseMode,
     Verdict,
     VerificationResult,
 )
@@ -67,23 +69,32 @@ def create_request(
     base = verifier_url(rt, tenant.slug)
     state, nonce = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
     signed_as = client_id(tenant)
+    metadata: dict[str, object] = {
+        "client_name": tenant.name,
+        "vp_formats_supported": {
+            "dc+sd-jwt": {
+                "sd-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+                "kb-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
+            }
+        },
+    }
+    sealed_key = None
+    if tenant.response_mode == ResponseMode.DIRECT_POST_JWT:  # HAIP 1.0 §5: a key per request
+        response_key = jwe.new_encryption_key()
+        metadata |= oid4vp.encryption_metadata(response_key)
+        sealed_key = rt.master_key.seal(
+            jose.compact_json(response_key), _response_key_label(request_id)
+        )
     payload = oid4vp.request_object_payload(
         client_id=signed_as,
         response_uri=f"{base}/responses/{request_id}",
         nonce=nonce,
         state=state,
         dcql_query=dcql.to_json(query),
-        client_metadata={
-            "client_name": tenant.name,
-            "vp_formats_supported": {
-                "dc+sd-jwt": {
-                    "sd-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
-                    "kb-jwt_alg_values": sorted(jose.ALLOWED_ALGORITHMS),
-                }
-            },
-        },
+        client_metadata=metadata,
         iat=now,
         exp=now + REQUEST_TTL,
+        response_mode=tenant.response_mode,
     )
     payload["purpose"] = purpose.strip()
     token = oid4vp.sign_request_object(payload, _signing_key(rt, tenant), _x5c(tenant))
@@ -99,6 +110,8 @@ def create_request(
             purpose=purpose.strip(),
             trusted_issuers=trusted_issuers,
             request_object=token,
+            response_mode=tenant.response_mode,
+            sealed_response_key=sealed_key,
             created_at=now,
             expires_at=now + REQUEST_TTL,
             template_name=template_name,
@@ -118,6 +131,20 @@ def request_links(rt: Runtime, slug: str, request_id: str, signed_as: str) -> Cr
         request_uri=request_uri,
         status_url=f"{base}/requests/{request_id}",
     )
+
+
+def _response_key_label(request_id: str) -> str:
+    return f"verifier-response-key:{request_id}"
+
+
+def _response_key(rt: Runtime, row: VerifierRequest) -> dict[str, object] | None:
+    """The request's decryption key; None for a ``direct_post`` request."""
+    if row.response_mode != ResponseMode.DIRECT_POST_JWT:
+        return None
+    if row.sealed_response_key is None:  # dropped when the request was answered
+        raise ResponseNotAccepted("this request was already answered (its nonce is used)")
+    opened = rt.master_key.open(row.sealed_response_key, _response_key_label(row.id))
+    return jose.json_object(opened, "response key")
 
 
 def _signing_key(rt: Runtime, tenant: VerifierTenant) -> jose.PrivateKey:
@@ -200,7 +227,7 @@ def receive_response(
     tenant = tenant_by_slug(session, slug)
     row = _request(session, tenant.id, request_id)
     try:
-        response = oid4vp.parse_direct_post(form)
+        response = oid4vp.parse_direct_post(form, decryption_key=_response_key(rt, row))
     except oid4vp.Oid4vpError as exc:
         raise ResponseNotAccepted(exc.detail) from None
     now = rt.clock.now()

@@ -19,7 +19,7 @@ from core.runtime import Runtime
 from core.standards import oid4vp, trust_list
 from core.tokens import hash_secret, new_secret
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
-from schemas.verifier_api import ClientIdPrefix
+from schemas.verifier_api import ClientIdPrefix, ResponseMode
 from verifier import ca, repository
 from verifier.models import VerifierTenant
 from verifier.resolution import load_trust_list
@@ -52,6 +52,7 @@ def create_verifier(
     organisation_number: str,
     dns_name: str,
     client_id_prefix: ClientIdPrefix = ClientIdPrefix.X509_HASH,
+    response_mode: ResponseMode = ResponseMode.DIRECT_POST_JWT,
 ) -> CreatedVerifier:
     if not SLUG_RE.fullmatch(slug):
         raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
@@ -78,6 +79,7 @@ def create_verifier(
         organisation_number=org_number,
         dns_name=dns,
         client_id_prefix=ClientIdPrefix(client_id_prefix),
+        response_mode=ResponseMode(response_mode),
         api_key_hash=hash_secret(api_key),
         kid=key.kid,
         sealed_private=rt.master_key.seal(

@@ -1,14 +1,15 @@
 """Sharing under consent: the wallet as an OpenID4VP 1.0 wallet.
 
 1. ``receive_request``: the holder pastes (or scans) an ``openid4vp://`` link; the wallet
-   fetches the Request Object, authenticates the verifier (``x509_san_dns`` chain to the
-   wallet's trust anchors; an unsigned ``redirect_uri:`` request only in development, marked
-   unverified), evaluates the DCQL query against the holder's credentials and stores the
-   request. Nothing is sent.
+   fetches the Request Object, authenticates the verifier (``x509_hash`` or ``x509_san_dns``
+   chain to the wallet's trust anchors; an unsigned ``redirect_uri:`` request only in
+   development, marked unverified), evaluates the DCQL query against the holder's credentials
+   and stores the request. Nothing is sent.
 2. ``approve``: the holder's choice becomes a presentation with exactly those disclosures and
    a KB-JWT (``aud`` = the verifier's client_id, its ``nonce``, ``sd_hash``), posted to the
-   ``response_uri`` (``direct_post``); a consent record and a log entry are written whether
-   the verifier accepts it or not.
+   ``response_uri`` (``direct_post``, or encrypted to the request's key with
+   ``direct_post.jwt``); a consent record and a log entry are written whether the verifier
+   accepts it or not.
 3. ``deny``: ``access_denied`` goes to the verifier; the refusal is recorded.
 A request is answered once: the move out of ``pending`` is a conditional update.
 """
@@ -79,16 +80,20 @@ def receive_request(
     dev = rt.settings.development
     parsed = oid4vp.parse_authorization_request_link(link, allow_http_loopback=dev)
     token, wallet_nonce = _fetch_request_object(rt, parsed)
-    verified = oid4vp.verify_request_object(
-        token,
-        expected_client_id=parsed.client_id,
-        wallet_nonce=wallet_nonce,
-        trust_anchors=trust_anchors(rt),
-        now=rt.clock.now(),
-        skew=rt.settings.clock_skew_seconds,
-        allow_unsigned_redirect_uri=dev,
-        allow_http_loopback=dev,
-    )
+    try:
+        verified = oid4vp.verify_request_object(
+            token,
+            expected_client_id=parsed.client_id,
+            wallet_nonce=wallet_nonce,
+            trust_anchors=trust_anchors(rt),
+            now=rt.clock.now(),
+            skew=rt.settings.clock_skew_seconds,
+            allow_unsigned_redirect_uri=dev,
+            allow_http_loopback=dev,
+        )
+    except oid4vp.ResponseEncryptionUnsupported as exc:
+        _cannot_encrypt(rt, exc)
+        raise
     recognition = _recognition(rt, verified)
     query = dcql.parse_query(verified.dcql_query)
     opened = holdings.open_usable(session, rt, holder)
@@ -113,6 +118,21 @@ def _fetch_request_object(rt: Runtime, parsed: oid4vp.RequestLink) -> tuple[str,
             f"the verifier's request could not be fetched ({response.status_code})"
         )
     return response.text.strip(), wallet_nonce
+
+
+def _cannot_encrypt(rt: Runtime, exc: oid4vp.ResponseEncryptionUnsupported) -> None:
+    """Tell an authenticated verifier, in the clear as §8.3.1 allows, that the wallet cannot
+    encrypt its answer the way it asks (best effort: the holder is told in any case)."""
+    if exc.answer_to is None:
+        return
+    response_uri, state = exc.answer_to
+    form = oid4vp.direct_post_error_form(
+        oid4vp.ERROR_INVALID_REQUEST,
+        "the wallet encrypts responses with ECDH-ES on P-256 and A128GCM or A256GCM only",
+        state,
+    )
+    with contextlib.suppress(IntygError):
+        rt.fetcher.request("POST", response_uri, data=form)
 
 
 class VerifierNotRecognised(Forbidden):
@@ -164,6 +184,7 @@ def _store_request(
             **recognition,
         },
         response_uri=verified.response_uri,
+        response_encryption=_encryption_json(verified.response_encryption),
         nonce=verified.nonce,
         oauth_state=verified.state,
         dcql_query=verified.dcql_query,
@@ -245,10 +266,9 @@ def approve(
     vp_token = selection.build_vp_token(
         chosen, opened, audience=row.client_id, nonce=row.nonce, now=now
     )
-    form = oid4vp.direct_post_form(vp_token, row.oauth_state)
-    consent = consents.record_presentation(
-        session, rt, holder, row, views, chosen, selection.token_hash(form["vp_token"])
-    )
+    form = oid4vp.direct_post_form(vp_token, row.oauth_state, _encryption(row))
+    token_hash = selection.token_hash(oid4vp.vp_token_json(vp_token))
+    consent = consents.record_presentation(session, rt, holder, row, views, chosen, token_hash)
     session.commit()  # the consent is given before anything leaves the wallet
     before_network_call(session)
     try:
@@ -274,11 +294,25 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     session.commit()
     before_network_call(session)
     form = oid4vp.direct_post_error_form(
-        oid4vp.ERROR_ACCESS_DENIED, "The holder declined", row.oauth_state
+        oid4vp.ERROR_ACCESS_DENIED, "The holder declined", row.oauth_state, _encryption(row)
     )
     with contextlib.suppress(IntygError):  # the refusal stands whether or not it was heard
         rt.fetcher.request("POST", row.response_uri, data=form)
     return consent.id
+
+
+def _encryption_json(encryption: oid4vp.ResponseEncryption | None) -> dict[str, object] | None:
+    return None if encryption is None else {"jwk": encryption.jwk, "enc": encryption.enc}
+
+
+def _encryption(row: WalletPresentationRequest) -> oid4vp.ResponseEncryption | None:
+    """With ``direct_post.jwt``: the verifier's key and the ``enc`` chosen when it asked."""
+    kept = row.response_encryption
+    if kept is None:
+        return None
+    jwk, enc = kept["jwk"], kept["enc"]
+    assert isinstance(jwk, dict) and isinstance(enc, str)  # as _encryption_json wrote them
+    return oid4vp.ResponseEncryption(jwk, enc)
 
 
 def _error_of(content: bytes) -> str:

@@ -31,6 +31,11 @@ those of 1.0 final, tag ``1.0-final`` of github.com/openid/OpenID4VP):
         present (else ``invalid_request``); the response is an ``application/x-www-form-
         urlencoded`` POST of ``vp_token`` (JSON-encoded) and ``state``, or of ``error``,
         ``error_description`` and ``state``.
+- §8.3, §8.3.1  Response Mode ``direct_post.jwt`` (HAIP 1.0's): the verifier offers a fresh
+        ECDH-ES P-256 key per request in ``client_metadata.jwks`` (each JWK with ``alg`` and
+        ``kid``) and ``encrypted_response_enc_values_supported``; the wallet posts
+        ``response=<JWE>`` (the JWE's ``kid`` is the key's) whose payload holds the response
+        parameters; a wallet that cannot encrypt MAY send an error unencrypted.
 - §8.5  error codes for the Authorization Error Response.
 
 Pure functions: fetching the ``request_uri`` and posting to the ``response_uri`` belong to the
@@ -54,6 +59,15 @@ from core.standards.oid4vp.client_id import (
 )
 from core.standards.oid4vp.client_id import (
     x509_san_dns_client_id as x509_san_dns_client_id,
+)
+from core.standards.oid4vp.encryption import (
+    ResponseEncryption as ResponseEncryption,
+)
+from core.standards.oid4vp.encryption import (
+    choose_response_encryption as choose_response_encryption,
+)
+from core.standards.oid4vp.encryption import (
+    encryption_metadata as encryption_metadata,
 )
 from core.standards.oid4vp.errors import (
     ClientIdMismatch as ClientIdMismatch,
@@ -83,7 +97,13 @@ from core.standards.oid4vp.errors import (
     RequestUriMethodInvalid as RequestUriMethodInvalid,
 )
 from core.standards.oid4vp.errors import (
+    ResponseEncryptionUnsupported as ResponseEncryptionUnsupported,
+)
+from core.standards.oid4vp.errors import (
     ResponseInvalid as ResponseInvalid,
+)
+from core.standards.oid4vp.errors import (
+    ResponseNotDecrypted as ResponseNotDecrypted,
 )
 from core.standards.oid4vp.errors import (
     ResponseUriMismatch as ResponseUriMismatch,
@@ -144,6 +164,9 @@ from core.standards.oid4vp.response import (
 )
 from core.standards.oid4vp.response import (
     parse_direct_post as parse_direct_post,
+)
+from core.standards.oid4vp.response import (
+    vp_token_json as vp_token_json,
 )
 from core.standards.oid4vp.vocabulary import (
     AUD_STATIC_DISCOVERY as AUD_STATIC_DISCOVERY,
@@ -219,6 +242,9 @@ from core.standards.oid4vp.vocabulary import (
 )
 from core.standards.oid4vp.vocabulary import (
     RESPONSE_MODE_DIRECT_POST as RESPONSE_MODE_DIRECT_POST,
+)
+from core.standards.oid4vp.vocabulary import (
+    RESPONSE_MODE_DIRECT_POST_JWT as RESPONSE_MODE_DIRECT_POST_JWT,
 )
 from core.standards.oid4vp.vocabulary import (
     RESPONSE_TYPE_VP_TOKEN as RESPONSE_TYPE_VP_TOKEN,

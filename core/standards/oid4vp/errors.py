@@ -87,8 +87,28 @@ class TransactionDataUnsupported(Oid4vpError):
     oauth_error = ERROR_INVALID_TRANSACTION_DATA
 
 
+class ResponseEncryptionUnsupported(Oid4vpError):
+    """Wallet side: the request asks for an encrypted response with no key or ``enc`` the
+    wallet can use (ECDH-ES on P-256 with A128GCM or A256GCM). §8.5 has no code of its own for
+    it: ``invalid_request``."""
+
+    code = "oid4vp_response_encryption_unsupported"
+    title = "The request asks for a response encryption the wallet does not support"
+    #: set once the request is otherwise verified: where and with which ``state`` a wallet
+    #: may say so in the clear (§8.3.1)
+    answer_to: tuple[str, str | None] | None = None
+
+
 class ResponseInvalid(Oid4vpError):
     """Verifier side: a ``direct_post`` body that does not follow §8.1/§8.2."""
 
     code = "oid4vp_response_invalid"
     title = "The presentation response is not valid"
+
+
+class ResponseNotDecrypted(ResponseInvalid):
+    """Verifier side: a ``direct_post.jwt`` response that is not a JWE for this request's key
+    (another key, an old request's key, a disallowed ``alg`` or ``enc``, a tampered token)."""
+
+    code = "oid4vp_response_not_decrypted"
+    title = "The encrypted presentation response does not decrypt with this request's key"

@@ -16,6 +16,7 @@ from core import jose
 from core import x509 as certs
 from core.errors import JoseError
 from core.standards.oid4vp.client_id import check_dns_name, check_url, split_client_id
+from core.standards.oid4vp.encryption import ResponseEncryption, choose_response_encryption
 from core.standards.oid4vp.errors import (
     ClientIdMismatch,
     ClientIdUnsupported,
@@ -23,6 +24,7 @@ from core.standards.oid4vp.errors import (
     RequestExpired,
     RequestObjectInvalid,
     RequestSignatureInvalid,
+    ResponseEncryptionUnsupported,
     ResponseUriMismatch,
     TransactionDataUnsupported,
     UnsignedRequestRejected,
@@ -37,6 +39,8 @@ from core.standards.oid4vp.vocabulary import (
     PREFIX_X509_SAN_DNS,
     QUERY_ID,
     RESPONSE_MODE_DIRECT_POST,
+    RESPONSE_MODE_DIRECT_POST_JWT,
+    RESPONSE_MODES,
     RESPONSE_TYPE_VP_TOKEN,
     TYP_REQUEST_OBJECT,
     URL_SAFE,
@@ -53,13 +57,15 @@ def request_object_payload(
     iat: int,
     exp: int,
     aud: str = AUD_STATIC_DISCOVERY,
+    response_mode: str = RESPONSE_MODE_DIRECT_POST,
 ) -> dict[str, object]:
-    """Verifier side: the claims of a Request Object for ``vp_token`` over ``direct_post``."""
+    """Verifier side: the claims of a Request Object for ``vp_token`` over ``direct_post`` or
+    ``direct_post.jwt`` (whose ``client_metadata`` must then carry the encryption key)."""
     payload: dict[str, object] = {
         "client_id": client_id,
         "aud": aud,
         "response_type": RESPONSE_TYPE_VP_TOKEN,
-        "response_mode": RESPONSE_MODE_DIRECT_POST,
+        "response_mode": response_mode,
         "response_uri": response_uri,
         "nonce": nonce,
         "dcql_query": dict(dcql_query),
@@ -70,6 +76,8 @@ def request_object_payload(
     if state is not None:
         payload["state"] = state
     _check_claims(payload, now=iat, skew=0, audience=aud)
+    if response_mode == RESPONSE_MODE_DIRECT_POST_JWT:
+        choose_response_encryption(client_metadata)
     return payload
 
 
@@ -92,6 +100,8 @@ class VerifiedRequest:
     original_client_id: str
     response_uri: str
     response_mode: str
+    #: with ``direct_post.jwt``: the key and ``enc`` the response is encrypted with
+    response_encryption: ResponseEncryption | None
     nonce: str
     state: str | None
     dcql_query: dict[str, object]
@@ -170,16 +180,26 @@ def verify_request_object(
     )
     _check_response_uri(prefix, original, response_uri)
     state = claims.get("state")
+    metadata = dict(_as_dict(claims.get("client_metadata", {})))
+    response_mode = str(claims["response_mode"])
+    encryption = None
+    if response_mode == RESPONSE_MODE_DIRECT_POST_JWT:
+        try:
+            encryption = choose_response_encryption(metadata)
+        except ResponseEncryptionUnsupported as exc:
+            exc.answer_to = (response_uri, state if isinstance(state, str) else None)
+            raise
     return VerifiedRequest(
         client_id=expected_client_id,
         client_id_prefix=prefix.rstrip(":"),
         original_client_id=original,
         response_uri=response_uri,
-        response_mode=RESPONSE_MODE_DIRECT_POST,
+        response_mode=response_mode,
+        response_encryption=encryption,
         nonce=str(claims["nonce"]),
         state=state if isinstance(state, str) else None,
         dcql_query=dict(_as_dict(claims["dcql_query"])),
-        client_metadata=dict(_as_dict(claims.get("client_metadata", {}))),
+        client_metadata=metadata,
         iat=_int(claims, "iat") if "iat" in claims else None,
         exp=_int(claims, "exp"),
         verified=prefix != PREFIX_REDIRECT_URI,
@@ -277,10 +297,10 @@ def _check_claims(claims: Mapping[str, object], *, now: int, skew: int, audience
     """§5, §5.2, §8.2: the checks every Request Object must pass, for both sides."""
     if claims.get("response_type") != RESPONSE_TYPE_VP_TOKEN:
         raise RequestObjectInvalid("response_type must be vp_token")
-    if claims.get("response_mode") != RESPONSE_MODE_DIRECT_POST:
-        raise RequestObjectInvalid("response_mode must be direct_post")
+    if claims.get("response_mode") not in RESPONSE_MODES:
+        raise RequestObjectInvalid("response_mode must be direct_post or direct_post.jwt")
     if "response_uri" not in claims:
-        raise RequestObjectInvalid("response_uri is required with direct_post (§8.2)")
+        raise RequestObjectInvalid("response_uri is required with direct_post (§8.2, §8.3.1)")
     if "redirect_uri" in claims:
         raise RequestObjectInvalid("redirect_uri must not be present with direct_post (§8.2)")
     if "transaction_data" in claims:

@@ -10,6 +10,9 @@ TYP_REQUEST_OBJECT: Final = "oauth-authz-req+jwt"
 MEDIA_TYPE_REQUEST_OBJECT: Final = "application/oauth-authz-req+jwt"
 RESPONSE_TYPE_VP_TOKEN: Final = "vp_token"
 RESPONSE_MODE_DIRECT_POST: Final = "direct_post"
+#: §8.3.1: the response is an encrypted JWT in the form field ``response``; HAIP 1.0's mode.
+RESPONSE_MODE_DIRECT_POST_JWT: Final = "direct_post.jwt"
+RESPONSE_MODES: Final = frozenset({RESPONSE_MODE_DIRECT_POST, RESPONSE_MODE_DIRECT_POST_JWT})
 SCHEME: Final = "openid4vp"
 #: Link schemes a wallet accepts: §13.1.2's, the EU wallet's and HAIP's, and a universal link.
 LINK_SCHEMES: Final = frozenset({SCHEME, "eudi-openid4vp", "haip-vp", "https"})
