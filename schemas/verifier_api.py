@@ -86,6 +86,17 @@ class CreateRequest(_Wire):
     trusted_issuers: list[str] | None = Field(
         default=None, description="Only these issuers (each must be on the trust list)."
     )
+    redirect_uri: str | None = Field(
+        default=None,
+        max_length=2048,
+        description="Same-device flow: your front end's https URL. The wallet sends the "
+        "holder's browser there with #response_code=…; the result is released only to POST "
+        "…/requests/{id}/response-code with that code, once, within 5 minutes of the answer.",
+    )
+
+
+class RedeemResponseCode(_Wire):
+    response_code: str = Field(min_length=1, max_length=256)
 
 
 class CreatedRequest(_Wire):

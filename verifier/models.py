@@ -57,6 +57,11 @@ class VerifierRequest(SQLModel, table=True):
     answered_at: int | None = None
     # The name of the request template it was started from (kept: the template may go).
     template_name: str | None = Field(default=None, max_length=200)
+    # Same-device flow (OpenID4VP 1.0 §8.2, §14.2): where the wallet sends the browser back,
+    # and the hash of the one-time response_code that alone releases the result.
+    redirect_uri: str | None = Field(default=None, sa_column=Column(Text))
+    response_code_hash: str | None = Field(default=None, max_length=64)
+    response_code_redeemed_at: int | None = None
 
 
 class VerifierRequestTemplate(SQLModel, table=True):

@@ -111,10 +111,31 @@ def claim_request(session: Session, request_id: str, now: int) -> bool:
 
 
 def finish_request(
-    session: Session, request_id: str, status: RequestState, result: dict[str, object]
+    session: Session,
+    request_id: str,
+    status: RequestState,
+    result: dict[str, object],
+    response_code_hash: str | None = None,
 ) -> None:
     session.execute(
-        update(REQUESTS).where(REQUESTS.c.id == request_id).values(status=status, result=result)
+        update(REQUESTS)
+        .where(REQUESTS.c.id == request_id)
+        .values(status=status, result=result, response_code_hash=response_code_hash)
+    )
+
+
+def redeem_response_code(session: Session, request_id: str, code_hash: str, now: int) -> bool:
+    """Single use by construction: only one redemption moves it off NULL."""
+    return _changed(
+        session.execute(
+            update(REQUESTS)
+            .where(
+                REQUESTS.c.id == request_id,
+                REQUESTS.c.response_code_hash == code_hash,
+                REQUESTS.c.response_code_redeemed_at.is_(None),
+            )
+            .values(response_code_redeemed_at=now)
+        )
     )
 
 

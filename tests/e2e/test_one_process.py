@@ -167,3 +167,53 @@ def test_issue_hold_share_verify_then_revoke(
     status_check = next(c for c in result["checks"] if c["name"] == "status")
     assert status_check["code"] == "credential_revoked"
     assert result["claims"] is None
+
+
+def test_same_device_the_result_is_released_only_for_the_response_code_once(
+    client: TestClient, operator_key: jose.PrivateKey, clock
+) -> None:
+    """HAIP 1.0 §5.1, OpenID4VP 1.0 §8.2 and §14.2: the verifier answers the wallet with its
+    front end's redirect_uri and a fresh response_code in the fragment; the hosted wallet hands
+    that back to the holder's browser; only the code releases the result, and only once."""
+    roles = setup_roles(client, operator_key, clock.now())
+    front_end = "http://localhost:8000/rekrytering/svar"
+    asked = client.post(
+        "/verifiers/arbetsgivaren/requests",
+        json={"dcql_query": QUERY, "purpose": "Rekrytering", "redirect_uri": front_end},
+        headers=roles["verifier_auth"],
+    )
+    assert asked.status_code == 201, asked.text
+    request = asked.json()
+    view = client.post(
+        "/wallet/presentation-requests",
+        json={"request": request["authorization_request"]},
+        headers=roles["holder_auth"],
+    ).json()
+    approved = client.post(
+        f"/wallet/presentation-requests/{view['id']}/approve",
+        json={"credentials": {"skill": {"credential_id": roles["credential_id"]}}},
+        headers=roles["holder_auth"],
+    )
+    assert approved.status_code == 200, approved.text
+    redirect = approved.json()["redirect_uri"]
+    assert redirect.startswith(front_end + "#response_code=")
+    code = redirect.split("#response_code=", 1)[1]
+    assert len(code) >= 43  # 256 bits, base64url
+
+    status_path = request["status_url"].removeprefix("http://localhost:8000")
+    withheld = client.get(status_path, headers=roles["verifier_auth"]).json()
+    assert withheld["status"] == "pending" and withheld["result"] is None
+
+    redeem = status_path + "/response-code"
+    wrong = client.post(
+        redeem, json={"response_code": code[:-2] + "AA"}, headers=roles["verifier_auth"]
+    )
+    assert (wrong.status_code, wrong.json()["code"]) == (400, "response_code_invalid")
+    released = client.post(redeem, json={"response_code": code}, headers=roles["verifier_auth"])
+    assert released.status_code == 200, released.text
+    assert released.json()["status"] == "fulfilled"
+    assert released.json()["result"]["verdict"] == "valid"
+    assert client.get(status_path, headers=roles["verifier_auth"]).json() == released.json()
+    replayed = client.post(redeem, json={"response_code": code}, headers=roles["verifier_auth"])
+    assert (replayed.status_code, replayed.json()["code"]) == (400, "response_code_invalid")
+    assert "used already" in replayed.json()["detail"]

@@ -16,6 +16,7 @@ from core.standards.trust_list import TrustList
 from core.web import BoundedJsonRoute
 from schemas import verifier_api as wire
 from verifier import service
+from verifier.models import VerifierRequest
 from verifier.routes.deps import CachedTenantDep, TenantDep
 
 router = APIRouter(route_class=BoundedJsonRoute)
@@ -63,6 +64,7 @@ def create_request(
         dcql_query=body.dcql_query,
         purpose=body.purpose,
         trusted_issuers=body.trusted_issuers,
+        redirect_uri=body.redirect_uri,
     )
     return wire.CreatedRequest(
         id=made.id,
@@ -79,7 +81,27 @@ def create_request(
 def request_status(
     request_id: str, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
 ) -> wire.RequestStatus:
-    row = service.request_status(session, rt, tenant, request_id)
+    return _status(service.request_status(session, rt, tenant, request_id))
+
+
+@router.post(
+    "/verifiers/{slug}/requests/{request_id}/response-code",
+    response_model=wire.RequestStatus,
+    tags=["verifier"],
+    summary="Same-device flow: release the result with the response_code the browser brought",
+)
+def redeem_response_code(
+    request_id: str,
+    body: wire.RedeemResponseCode,
+    tenant: TenantDep,
+    session: SessionDep,
+    rt: RuntimeDep,
+) -> wire.RequestStatus:
+    row = service.redeem_response_code(session, rt, tenant, request_id, body.response_code)
+    return _status(row)
+
+
+def _status(row: VerifierRequest) -> wire.RequestStatus:
     return wire.RequestStatus(
         id=row.id,
         status=row.status,

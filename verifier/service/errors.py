@@ -32,6 +32,14 @@ class QueryRefused(InvalidInput):
         self.code = cause.code  # type: ignore[misc]  # the precise dcql_* code on this instance
 
 
+class ResponseCodeInvalid(InvalidInput):
+    """A same-device request's result is released only for its one-time ``response_code``."""
+
+    status = 400
+    code = "response_code_invalid"
+    title = "The response code does not release this request's result"
+
+
 class ResponseNotAccepted(OAuthError):
     """What the response endpoint answers the wallet (OpenID4VP §8.2: an OAuth error body)."""
 

@@ -1,4 +1,11 @@
-"""OpenID4VP requests (a signed request object by reference) and the wallet's responses."""
+"""OpenID4VP requests (a signed request object by reference) and the wallet's responses.
+
+Same-device flow (OpenID4VP 1.0 §8.2, §13.3, §14.2; HAIP 1.0 §5.1): a request made with a
+``redirect_uri`` (the requester's own front end) answers the wallet's POST with that URI and a
+fresh ``#response_code=…``; the result stays withheld — the request reads as pending, then
+expired — until the front end hands the code back (``redeem_response_code``), once. An answer
+whose redirect the wallet did not follow, or that came back to another browser, is never
+released."""
 
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ from core.errors import IntygError, InvalidInput
 from core.jose import jwe
 from core.runtime import Runtime
 from core.standards import dcql, oid4vp
+from core.tokens import hash_secret
 from schemas.verifier_api import (
     RequestDeclined,
     RequestFailed,
@@ -29,10 +37,17 @@ from schemas.verifier_api import (
 )
 from verifier import pipeline, repository
 from verifier.models import VerifierRequest, VerifierTenant
-from verifier.service.errors import QueryRefused, RequestNotFound, ResponseNotAccepted
+from verifier.service.errors import (
+    QueryRefused,
+    RequestNotFound,
+    ResponseCodeInvalid,
+    ResponseNotAccepted,
+)
 from verifier.service.tenants import client_id, get_trust_list, tenant_by_slug, verifier_url
 
 REQUEST_TTL = 600
+#: how long after the wallet's answer its response_code may be redeemed
+RESPONSE_CODE_TTL = 300
 
 
 @dataclass(frozen=True)
@@ -52,6 +67,7 @@ def create_request(
     purpose: str,
     trusted_issuers: list[str] | None,
     template_name: str | None = None,
+    redirect_uri: str | None = None,
 ) -> CreatedRequest:
     try:
         query = dcql.parse_query(dcql_query)
@@ -59,6 +75,16 @@ def create_request(
         raise QueryRefused(exc) from None
     if not purpose.strip():
         raise InvalidInput("purpose: say in words why you ask for these claims")
+    if redirect_uri is not None:
+        try:
+            oid4vp.check_url(
+                redirect_uri,
+                "redirect_uri",
+                allow_http_loopback=rt.settings.development,
+                error=oid4vp.RequestObjectInvalid,
+            )
+        except oid4vp.Oid4vpError as exc:
+            raise InvalidInput(exc.detail) from None
     listed = get_trust_list(rt, tenant)  # no trust list, no answer could verify: refuse now
     if trusted_issuers is not None:
         unknown = [i for i in trusted_issuers if listed.issuer(i) is None]
@@ -115,6 +141,7 @@ def create_request(
             created_at=now,
             expires_at=now + REQUEST_TTL,
             template_name=template_name,
+            redirect_uri=redirect_uri,
         ),
     )
     session.commit()
@@ -183,9 +210,42 @@ def request_status(
         repository.expire_request(session, row.id)
         session.commit()
         row.status = RequestState.EXPIRED
-    if row.status == RequestState.PROCESSING:  # the response is being checked: pending outside
+    return _as_seen(row, rt.clock.now())
+
+
+def _as_seen(row: VerifierRequest, now: int) -> VerifierRequest:
+    """The request as its requester may see it: one being checked is still pending; a
+    same-device answer is withheld until its response_code comes back (pending), and for
+    good once the code has lapsed (expired)."""
+    if row.status == RequestState.PROCESSING:
         row.status = RequestState.PENDING
+    elif row.response_code_hash is not None and row.response_code_redeemed_at is None:
+        lapsed = (row.answered_at or 0) + RESPONSE_CODE_TTL <= now
+        row.status = RequestState.EXPIRED if lapsed else RequestState.PENDING
+        row.result = None
     return row
+
+
+def redeem_response_code(
+    session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str, response_code: str
+) -> VerifierRequest:
+    """The front end hands back the ``response_code`` the wallet's redirect carried: the
+    result is released, once (§13.3 steps 7–9, §14.2)."""
+    row = _request(session, tenant.id, request_id)
+    if row.response_code_hash is None:
+        raise ResponseCodeInvalid("this request has no response code (not answered same-device)")
+    now = rt.clock.now()
+    given = hash_secret(response_code)
+    if not secrets.compare_digest(given, row.response_code_hash):
+        raise ResponseCodeInvalid("the response code is not this request's")
+    if (row.answered_at or 0) + RESPONSE_CODE_TTL <= now:
+        raise ResponseCodeInvalid("the response code has lapsed")
+    if not repository.redeem_response_code(session, row.id, given, now):
+        session.rollback()
+        raise ResponseCodeInvalid("the response code was used already")
+    session.commit()
+    row.response_code_redeemed_at = now
+    return _as_seen(row, now)
 
 
 @dataclass(frozen=True)
@@ -215,8 +275,7 @@ def list_requests(
     for row in rows:
         if row.status == RequestState.PENDING and row.expires_at <= now:
             row.status = RequestState.EXPIRED
-        elif row.status == RequestState.PROCESSING:
-            row.status = RequestState.PENDING
+        _as_seen(row, now)
     return RequestPage(rows, number, pages)
 
 
@@ -255,9 +314,15 @@ def receive_response(
             result = _failed(exc)
         valid = result.verdict == Verdict.VALID
         status = RequestState.FULFILLED if valid else RequestState.REJECTED
-    repository.finish_request(session, row.id, status, result.model_dump(mode="json"))
+    answer: dict[str, object] = {}
+    code_hash = None
+    if row.redirect_uri is not None:  # same-device: the browser comes back with the code
+        code = secrets.token_urlsafe(32)
+        code_hash = hash_secret(code)
+        answer["redirect_uri"] = f"{row.redirect_uri}#response_code={code}"
+    repository.finish_request(session, row.id, status, result.model_dump(mode="json"), code_hash)
     session.commit()
-    return {}
+    return answer
 
 
 def _verify_vp_token(

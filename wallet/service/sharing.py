@@ -23,11 +23,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from sqlmodel import Session
 
 from core import jose, jsontext, trustlists
+from core.config import is_loopback_host
 from core.db import before_network_call
 from core.errors import Conflict, Forbidden, IntygError, NotFound, UpstreamError
 from core.runtime import Runtime
@@ -283,7 +285,7 @@ def approve(
         raise
     consents.presented(session, rt, holder, consent, row, chosen)
     session.commit()
-    return Outcome(consent.id, _redirect_of(response.content))
+    return Outcome(consent.id, _redirect_of(rt, response.content))
 
 
 def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -> str:
@@ -324,10 +326,20 @@ def _error_of(content: bytes) -> str:
     return str(error)[:100] if error else "no error code"
 
 
-def _redirect_of(content: bytes) -> str | None:
+def _redirect_of(rt: Runtime, content: bytes) -> str | None:
+    """§8.2: the ``redirect_uri`` the verifier answered with (same-device flow): https, or
+    http on a loopback host in development, as for the ``response_uri``."""
     try:
         body = jsontext.loads(content)
     except jsontext.JsonRejected:
         return None
     redirect = body.get("redirect_uri") if isinstance(body, dict) else None
-    return redirect if isinstance(redirect, str) and redirect.startswith("https://") else None
+    if not isinstance(redirect, str) or len(redirect) > oid4vp.MAX_REQUEST_URI_CHARS:
+        return None
+    try:
+        parts = urlsplit(redirect)
+        host = parts.hostname or ""
+    except ValueError:
+        return None
+    loopback = rt.settings.development and parts.scheme == "http" and is_loopback_host(host)
+    return redirect if host and (parts.scheme == "https" or loopback) else None

@@ -52,6 +52,9 @@ classes in ``errors``. Callers use the names re-exported here:
 from __future__ import annotations
 
 from core.standards.oid4vp.client_id import (
+    check_url as check_url,
+)
+from core.standards.oid4vp.client_id import (
     split_client_id as split_client_id,
 )
 from core.standards.oid4vp.client_id import (
