@@ -63,8 +63,11 @@ def check_vp_token_against_query(
 
 def vp_token_json(vp_token: Mapping[str, Sequence[Presentation]]) -> str:
     """The ``vp_token`` as the ``direct_post`` form carries it (and a consent record hashes)."""
-    checked = check_vp_token({k: list(v) for k, v in vp_token.items()})
-    return json.dumps(checked, separators=(",", ":"), ensure_ascii=False)
+    return json.dumps(_checked(vp_token), separators=(",", ":"), ensure_ascii=False)
+
+
+def _checked(vp_token: Mapping[str, Sequence[Presentation]]) -> dict[str, list[Presentation]]:
+    return check_vp_token({k: list(v) for k, v in vp_token.items()})
 
 
 def direct_post_form(
@@ -75,7 +78,7 @@ def direct_post_form(
     """Wallet side: the ``application/x-www-form-urlencoded`` body of §8.2, or with
     ``encryption`` the ``response=<JWE>`` of §8.3.1 (the same parameters, encrypted)."""
     if encryption is not None:
-        payload: dict[str, object] = {"vp_token": check_vp_token(dict(vp_token))}
+        payload: dict[str, object] = {"vp_token": _checked(vp_token)}
         if state is not None:
             payload["state"] = state
         return encrypted_form(payload, encryption)
