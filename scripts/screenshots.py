@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -152,13 +153,19 @@ def verifier_request(page: Page, demo_: Demo) -> None:
     page.locator("#result[data-outcome=pending]").wait_for()
 
 
+def hosted_wallet_link(page: Page) -> str:
+    """The hosted wallet's page for the request in the QR code, as a phone would open it."""
+    link = page.locator("#qr-link").text_content() or ""
+    return "/wallet/share?request=" + quote(link, safe="")
+
+
 def wallet_request(page: Page, demo_: Demo) -> None:
     """The learner's view of the employer's request (the employer in another context)."""
     employer = page.context.browser.new_context(base_url=demo_.url, locale="sv-SE")  # type: ignore[union-attr]
     try:
         asking = employer.new_page()
         verifier_request(asking, demo_)
-        hosted = asking.locator("#hosted-wallet-link").get_attribute("href")
+        hosted = hosted_wallet_link(asking)
     finally:
         employer.close()
     wallet_with_a_card(page, demo_)
@@ -187,7 +194,7 @@ def wallet_activity(page: Page, demo_: Demo) -> None:
 def verifier_result(page: Page, demo_: Demo) -> None:
     """The employer's page once the learner (another context) has answered."""
     verifier_request(page, demo_)
-    hosted = page.locator("#hosted-wallet-link").get_attribute("href")
+    hosted = hosted_wallet_link(page)
     learner = page.context.browser.new_context(base_url=demo_.url, locale="sv-SE")  # type: ignore[union-attr]
     try:
         wallet = learner.new_page()

@@ -60,7 +60,7 @@ class VerifierRequest(SQLModel, table=True):
     # Same-device flow (OpenID4VP 1.0 §8.2, §14.2): where the wallet sends the browser back,
     # and the hash of the one-time response_code that alone releases the result.
     redirect_uri: str | None = Field(default=None, sa_column=Column(Text))
-    response_code_hash: str | None = Field(default=None, max_length=64)
+    response_code_hash: str | None = Field(default=None, max_length=64, index=True)
     response_code_redeemed_at: int | None = None
 
 

@@ -91,6 +91,17 @@ def request_of(session: Session, tenant_id: str, request_id: str) -> VerifierReq
     return None if row is None else VerifierRequest(**row._mapping)
 
 
+def request_of_response_code(
+    session: Session, tenant_id: str, code_hash: str
+) -> VerifierRequest | None:
+    row = session.execute(
+        select(REQUESTS).where(
+            REQUESTS.c.tenant_id == tenant_id, REQUESTS.c.response_code_hash == code_hash
+        )
+    ).first()
+    return None if row is None else VerifierRequest(**row._mapping)
+
+
 def expire_request(session: Session, request_id: str) -> None:
     session.execute(
         update(REQUESTS)

@@ -7,6 +7,7 @@ revokes → a new request shows the credential revoked."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -77,11 +78,11 @@ def start_request(employer: Page) -> str:
 
 
 def share(learner: Page, employer: Page, *, grade: bool) -> None:
-    """The learner follows the same-device link (same browser in real life; the learner's
-    own session here) and approves, ticking the grade or not."""
-    hosted = employer.locator("#hosted-wallet-link").get_attribute("href")
-    assert hosted and hosted.startswith("/wallet/share?request=")
-    learner.goto(hosted)
+    """The learner's phone opens the request in the QR code (its link, as a phone's hosted
+    wallet would) and approves, ticking the grade or not."""
+    link = employer.locator("#qr-link").text_content()
+    assert link and link.startswith("openid4vp://")
+    learner.goto("/wallet/share?request=" + quote(link, safe=""))
     learner.get_by_role("button", name="Öppna begäran").click()
     expect(learner.locator("#purpose")).to_have_text("Rekrytering till utvecklartjänst")
     if grade:

@@ -7,10 +7,15 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from intyg.commands.demo import DEMO_VERIFIER_SLUG, DEMO_VERIFIER_STAFF, DemoSetup
-from tests.browser.conftest import DESKTOP, PHONE, NewPage
+from intyg.commands.demo import (
+    DEMO_VERIFIER_SLUG,
+    DEMO_VERIFIER_STAFF,
+    DEMO_WALLET_USER,
+    DemoSetup,
+)
+from tests.browser.conftest import DESKTOP, PHONE, LiveServer, NewPage
 from tests.browser.harness import assert_accessible
-from tests.browser.roles import sign_in_staff
+from tests.browser.roles import api, offer, sign_in_staff
 
 BASE = f"/verifiers/{DEMO_VERIFIER_SLUG}"
 
@@ -61,3 +66,40 @@ def test_every_verifier_page(
     assert_accessible(page)
     page.get_by_role("button", name="Ta bort").click()
     expect(page.get_by_role("status")).to_contain_text("borttagen")
+
+
+def test_a_wallet_in_the_same_browser_brings_the_answer_back(
+    new_page: NewPage, demo_setup: DemoSetup, live_server: LiveServer
+) -> None:
+    """HAIP 1.0 §5.1, OpenID4VP 1.0 §14.2: the employer's page and the holder's wallet in one
+    browser; the wallet's redirect brings the one-time code back in the fragment, the page's
+    script hands it over, and only then is the answer shown."""
+    with api(live_server) as client:
+        signed_in = client.post(
+            "/wallet/sessions",
+            json={"username": DEMO_WALLET_USER, "password": demo_setup.wallet_password},
+        )
+        holder = {"Authorization": f"Bearer {signed_in.json()['token']}"}
+        received = client.post(
+            "/wallet/offers", json={"offer": offer(live_server, demo_setup)}, headers=holder
+        )
+        assert received.status_code == 201, received.text
+
+    page = new_page(viewport=DESKTOP)
+    sign_in_staff(page, BASE, DEMO_VERIFIER_STAFF, demo_setup.verifier_staff_password)
+    page.get_by_role("link", name="Ny förfrågningsmall").click()
+    page.get_by_label("Namn", exact=True).fill("Samma enhet")
+    page.get_by_label("Syfte").fill("Rekrytering")
+    page.get_by_role("button", name="Spara").click()
+    page.get_by_role("button", name="Starta en förfrågan").first.click()
+    page.locator("#hosted-wallet-link").click()
+    page.get_by_label("Användarnamn").fill(DEMO_WALLET_USER)  # the wallet's sign-in
+    page.get_by_label("Lösenord").fill(demo_setup.wallet_password)
+    page.get_by_role("button", name="Logga in").click()
+    page.get_by_role("button", name="Öppna begäran").click()
+    page.locator("#approve").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Delat")
+    page.locator("#back-to-verifier").click()
+    expect(page.locator("#result")).to_have_attribute("data-outcome", "valid")
+    assert "/history/" in page.url and "response_code" not in page.url
+    assert_accessible(page)

@@ -208,8 +208,10 @@ TABLE: dict[tuple[str, str], Row] = {
             "GET": (
                 "/verifiers/{slug}/history/{request_id}",
                 "/verifiers/{slug}/history/{request_id}/result",
-            )
+            ),
+            "POST": ("/verifiers/{slug}/history/{request_id}/same-device",),
         },
+        {"wallet": "hosted"},
     ),
 }
 
@@ -218,6 +220,7 @@ SLUG_FORMS: Final[dict[str, Mapping[str, str]]] = {
     "/issuers/{slug}/issue": ISSUE_FORM,
     "/verifiers/{slug}/templates": TEMPLATE_FORM,
     "/verifiers/{slug}/check": {"presentation": "a.b.c~"},
+    "/verifiers/{slug}/returned": {"response_code": "a-code-of-another-verifier"},
 }
 # Sign-in is every tenant's public door (its form is for anyone); sign-out ends the session
 # whose cookie came with it, whoever's it is (signing oneself out is no access to B).

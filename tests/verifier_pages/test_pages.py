@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
 
 from tests.e2e.conftest import BASE
 from tests.helpers import create_issuer
@@ -326,13 +327,14 @@ def test_start_shows_the_qr_code_the_links_and_a_pending_result(
     image = re.search(r'<img src="data:image/svg\+xml;base64,([A-Za-z0-9+/=]+)"', html)
     assert image and base64.b64decode(image[1]).startswith(b"<svg")
     assert '<figcaption class="warning">Adressen är en loopback-adress' in html  # localhost
-    link = re.search(r'<a id="wallet-link" href="([^"]+)"', html)
+    link = re.search(r'<code id="qr-link">([^<]+)</code>', html)
     assert link
     wallet_link = unescape(link[1])
     assert wallet_link.startswith("openid4vp://?client_id=x509_san_dns%3Alocalhost")
     assert quote(f"{PORTAL}/request-objects/{request_id}", safe="") in wallet_link
-    hosted = re.search(r'<a id="hosted-wallet-link" href="([^"]+)"', html)
-    assert hosted and unescape(hosted[1]) == "/wallet/share?request=" + quote(wallet_link, safe="")
+    # a wallet on this device gets a request of its own (the same-device flow), by a form
+    assert f'action="{PORTAL}/history/{request_id}/same-device"' in html
+    assert 'id="wallet-link"' in html and 'id="hosted-wallet-link"' in html
     assert f'data-poll="{PORTAL}/history/{request_id}/result"' in html
     assert outcome(html) == "pending"
 
@@ -360,7 +362,7 @@ def test_a_valid_answer_shows_every_check_and_exactly_the_shared_claims(
     english = browser.get(f"{PORTAL}/history/{request_id}", headers={"accept-language": "en"})
     assert claims_shown(english.text) == ["Given name(s)", "Family name(s)", "Grade"]
     assert "Valid: every check passed." in english.text
-    assert 'id="wallet-link"' not in english.text  # answered: no QR code any more
+    assert 'id="qr-link"' not in english.text  # answered: no QR code any more
 
 
 def test_shared_skills_are_shown_one_per_line_in_the_readers_language(
@@ -527,3 +529,64 @@ def test_pasted_text_that_is_no_credential(browser: Browser) -> None:
     assert garbage.status_code == 200
     assert outcome(garbage.text) == "invalid final"
     assert checks(garbage.text)["format"][0] == "false"
+
+
+# --- a wallet on this device (OpenID4VP 1.0 §8.2, §14.2; HAIP 1.0 §5.1) ---------------------
+
+
+def same_device(browser: Browser, request_id: str, wallet: str) -> str:
+    made = browser.post(f"{PORTAL}/history/{request_id}/same-device", {"wallet": wallet})
+    assert made.status_code == 303, made.text
+    return made.headers["location"]
+
+
+def test_a_wallet_on_this_device_gets_a_request_that_comes_back_here(
+    roles: Roles, browser: Browser, engine: Engine
+) -> None:
+    first = start(browser, create_template(browser))
+    hosted = same_device(browser, first, "hosted")
+    assert hosted.startswith("/wallet/share?request=openid4vp")
+    app_link = same_device(browser, first, "app")
+    assert app_link.startswith("openid4vp://?client_id=")
+    with Session(engine) as session:
+        made = session.exec(select(VerifierRequest).where(VerifierRequest.id != first)).all()
+    assert len(made) == 2
+    assert {r.redirect_uri for r in made} == {f"{BASE}{PORTAL}/returned"}
+    assert all(r.template_name == "Utvecklare" for r in made)
+
+
+def test_the_answer_is_shown_only_for_the_code_the_wallet_brought_back(
+    roles: Roles, browser: Browser, engine: Engine
+) -> None:
+    first = start(browser, create_template(browser))
+    same_device(browser, first, "hosted")
+    with Session(engine) as session:
+        [row] = session.exec(select(VerifierRequest).where(VerifierRequest.id != first)).all()
+    request = {"request_uri": f"{BASE}/verifiers/{SLUG}/request-objects/{row.id}"}
+    claims = request_object(roles.client, request)
+    presentation = roles.issue_one().present(
+        ("given_name",),
+        ("family_name",),
+        nonce=str(claims["nonce"]),
+        aud=CLIENT_ID,
+        iat=roles.clock.now(),
+    )
+    answered = respond(
+        roles.client, claims, vp_form({"credential": [presentation]}, claims["state"])
+    )
+    redirect = answered.json()["redirect_uri"]
+    assert redirect.startswith(f"{BASE}{PORTAL}/returned#response_code=")
+    code = redirect.split("#response_code=", 1)[1]
+    assert outcome(browser.get(f"{PORTAL}/history/{row.id}").text) == "pending"
+
+    returned = browser.get(f"{PORTAL}/returned")
+    assert returned.status_code == 200
+    assert 'data-fragment-form="response_code"' in returned.text
+    token = browser.token(f"{PORTAL}/returned")
+    wrong = browser.post(f"{PORTAL}/returned", {"response_code": code[:-2] + "AA"}, token=token)
+    assert wrong.status_code == 400
+    shown = browser.post(f"{PORTAL}/returned", {"response_code": code}, token=token)
+    assert shown.status_code == 303 and shown.headers["location"] == f"{PORTAL}/history/{row.id}"
+    assert outcome(browser.get(shown.headers["location"]).text) == "valid final"
+    again = browser.post(f"{PORTAL}/returned", {"response_code": code}, token=token)
+    assert again.status_code == 400  # once only

@@ -269,21 +269,43 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
         row = service.request_status(session, rt, desk.tenant, request_id)
         links = service.request_links(rt, desk.tenant.slug, row.id, row.client_id)
         t = pages.translator(request)
-        hosted = (
-            "/wallet/share?request=" + quote(links.authorization_request, safe="")
-            if hosted_wallet
-            else None
-        )
         context = desk.context(
             "history",
             row=row,
             created=format_datetime(row.created_at),
             link=links.authorization_request,
-            hosted_link=hosted,
+            hosted_wallet=hosted_wallet,
             result=views.request_view(row.status, row.result, t),
             poll_url=f"{desk.base}/history/{row.id}/result",
         )
         return pages.render(request, "request.html", context)
+
+    @router.post(base + "/history/{request_id}/same-device")
+    def same_device(
+        request_id: str, desk: DeskDep, form: FormDep, session: SessionDep, rt: RuntimeDep
+    ) -> RedirectResponse:
+        """A wallet on this device (OpenID4VP 1.0 §8.2, HAIP 1.0 §5.1): a new request whose
+        answer brings this browser back to ``returned`` with the one-time response code."""
+        back = f"{rt.settings.public_url}{desk.base}/returned"
+        made = service.same_device_request(session, rt, desk.tenant, request_id, back)
+        if hosted_wallet and _field(form, "wallet") == "hosted":
+            return redirect("/wallet/share?request=" + quote(made.authorization_request, safe=""))
+        return redirect(made.authorization_request)  # the device's wallet app
+
+    @router.get(base + "/returned", response_class=HTMLResponse)
+    def returned(request: Request, desk: DeskDep) -> HTMLResponse:
+        """Where the wallet sends the browser back; the response code is in the fragment,
+        which only this page's script reads (a server never sees a fragment)."""
+        return pages.render(request, "returned.html", desk.context("history"))
+
+    @router.post(base + "/returned")
+    def redeem(
+        desk: DeskDep, form: FormDep, session: SessionDep, rt: RuntimeDep
+    ) -> RedirectResponse:
+        code = _field(form, "response_code")
+        request_id = service.request_of_response_code(session, desk.tenant, code)
+        service.redeem_response_code(session, rt, desk.tenant, request_id, code)
+        return redirect(f"{desk.base}/history/{request_id}")
 
     @router.get(base + "/history/{request_id}/result", response_class=HTMLResponse)
     def asked_result(

@@ -22,7 +22,9 @@ from verifier.service.requests import (
     redeem_response_code,
     request_links,
     request_object,
+    request_of_response_code,
     request_status,
+    same_device_request,
 )
 from verifier.service.templates import (
     CLAIMS,
@@ -92,6 +94,8 @@ __all__ = [
     "receive_response",
     "redeem_response_code",
     "request_links",
+    "request_of_response_code",
+    "same_device_request",
     "request_object",
     "request_status",
     "reset_api_key",

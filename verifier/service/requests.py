@@ -226,6 +226,32 @@ def _as_seen(row: VerifierRequest, now: int) -> VerifierRequest:
     return row
 
 
+def same_device_request(
+    session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str, redirect_uri: str
+) -> CreatedRequest:
+    """A new request like ``request_id`` (its query, purpose and template) for a wallet on the
+    device that shows it: the answer comes back through ``redirect_uri``."""
+    row = _request(session, tenant.id, request_id)
+    return create_request(
+        session,
+        rt,
+        tenant,
+        dcql_query=row.dcql_query,
+        purpose=row.purpose,
+        trusted_issuers=row.trusted_issuers,
+        template_name=row.template_name,
+        redirect_uri=redirect_uri,
+    )
+
+
+def request_of_response_code(session: Session, tenant: VerifierTenant, response_code: str) -> str:
+    """The id of this verifier's request that a ``response_code`` belongs to."""
+    row = repository.request_of_response_code(session, tenant.id, hash_secret(response_code))
+    if row is None:
+        raise ResponseCodeInvalid("no request of this verifier has this response code")
+    return row.id
+
+
 def redeem_response_code(
     session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str, response_code: str
 ) -> VerifierRequest:

@@ -48,3 +48,20 @@ document.addEventListener("DOMContentLoaded", () => {
   // The "refresh" links are for readers without script; with it, polling does the work.
   document.querySelectorAll("[data-poll-fallback]").forEach((link) => link.remove());
 });
+
+// <form data-fragment-form="name"> is sent with the value of that parameter of the page's
+// URL fragment (e.g. #response_code=…, which a wallet brings back): the fragment never reaches
+// a server, so the page hands it over — once, and removes it from the address.
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("form[data-fragment-form]").forEach((form) => {
+    const name = form.getAttribute("data-fragment-form");
+    const value = new URLSearchParams(window.location.hash.slice(1)).get(name);
+    const field = form.querySelector(`input[name="${name}"]`);
+    if (!value || !field) {
+      return;
+    }
+    field.value = value;
+    window.history.replaceState(null, "", window.location.pathname + window.location.search);
+    form.submit();
+  });
+});

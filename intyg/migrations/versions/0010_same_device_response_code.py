@@ -24,10 +24,16 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("redirect_uri", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("response_code_hash", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("response_code_redeemed_at", sa.Integer(), nullable=True))
+        batch_op.create_index(
+            batch_op.f("ix_verifier_request_response_code_hash"),
+            ["response_code_hash"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("verifier_request", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_verifier_request_response_code_hash"))
         batch_op.drop_column("response_code_redeemed_at")
         batch_op.drop_column("response_code_hash")
         batch_op.drop_column("redirect_uri")
