@@ -106,7 +106,7 @@ def expire_request(session: Session, request_id: str) -> None:
     session.execute(
         update(REQUESTS)
         .where(REQUESTS.c.id == request_id, REQUESTS.c.status == RequestState.PENDING)
-        .values(status=RequestState.EXPIRED)
+        .values(status=RequestState.EXPIRED, sealed_response_key=None)
     )
 
 

@@ -29,6 +29,9 @@ A256GCM: Final = "A256GCM"
 #: supports both SHOULD use A256GCM).
 CONTENT_ENCRYPTIONS: Final = (A256GCM, A128GCM)
 _HEADER_MEMBERS: Final = frozenset({"alg", "enc", "kid", "epk", "apu", "apv", "typ", "cty"})
+#: The members of a public encryption key that are kept and used; whatever else a verifier
+#: sends (``key_ops``, ``x5u``, …) is dropped, so the key checked is the key used.
+PUBLIC_KEY_MEMBERS: Final = ("kty", "crv", "x", "y", "use", "alg", "kid")
 
 
 class JweError(JoseError):
@@ -63,9 +66,10 @@ def new_encryption_key() -> dict[str, object]:
     return {**private, "use": "enc", "alg": ECDH_ES, "kid": secrets.token_urlsafe(12)}
 
 
-def public_encryption_key(private: Mapping[str, object]) -> dict[str, object]:
-    """The public half of ``new_encryption_key()``'s key, for a JWKS."""
-    return {name: value for name, value in private.items() if name != "d"}
+def public_encryption_key(jwk: Mapping[str, object]) -> dict[str, object]:
+    """The public members of an encryption key (of ``new_encryption_key()``'s key, for a
+    JWKS; of a verifier's key, as the wallet keeps and uses it)."""
+    return {name: jwk[name] for name in PUBLIC_KEY_MEMBERS if name in jwk}
 
 
 def is_encryption_key(jwk: object) -> bool:
@@ -100,12 +104,21 @@ def encrypt(payload: Mapping[str, object], public_jwk: Mapping[str, object], enc
     if isinstance(public_jwk.get("kid"), str):
         header["kid"] = public_jwk["kid"]
     try:
-        key = _jwk.JWK(**{k: v for k, v in public_jwk.items() if k != "use"})
+        key = _jwcrypto_key(public_encryption_key(public_jwk))
         token = _jwe.JWE(compact_json(dict(payload)), protected=compact_json(header).decode())
         token.add_recipient(key)
         return str(token.serialize(compact=True))
     except (JWException, ValueError, TypeError) as exc:
         raise JweKeyMismatch(f"the key cannot be used for ECDH-ES: {exc}") from None
+
+
+def _jwcrypto_key(jwk: Mapping[str, object]) -> _jwk.JWK:
+    return _jwk.JWK(**{k: v for k, v in jwk.items() if k != "use"})  # jwcrypto checks no use
+
+
+def _shown(value: object) -> str:
+    """A header value of someone else's token, bounded for an error message."""
+    return repr(value)[:64]
 
 
 def header_of(token: str, *, max_bytes: int = MAX_TOKEN_BYTES) -> dict[str, object]:
@@ -131,21 +144,21 @@ def decrypt(
     """Decrypt a compact JWE made for ``private_jwk`` and return its JSON object payload."""
     header = header_of(token, max_bytes=max_bytes)
     if header.get("alg") != ECDH_ES:
-        raise JweAlgorithmNotAllowed(f"alg must be {ECDH_ES!r}, not {header.get('alg')!r}")
+        raise JweAlgorithmNotAllowed(f"alg must be {ECDH_ES!r}, not {_shown(header.get('alg'))}")
     if header.get("enc") not in encryptions:
         raise JweAlgorithmNotAllowed(
-            f"enc {header.get('enc')!r} is not one of the offered {sorted(encryptions)}"
+            f"enc {_shown(header.get('enc'))} is not one of the offered {sorted(encryptions)}"
         )
     unknown = set(header) - _HEADER_MEMBERS
     if unknown:  # zip, crit, jku, x5u, …: nothing a response needs, each a risk
-        raise JweAlgorithmNotAllowed(f"the JWE header carries {sorted(unknown)}")
+        raise JweAlgorithmNotAllowed(f"the JWE header carries {_shown(sorted(unknown))}")
     if header.get("kid") != private_jwk.get("kid"):
         raise JweKeyMismatch("the JWE's kid is not the one of the key it was meant for")
     epk = header.get("epk")
     if not (isinstance(epk, dict) and epk.get("kty") == "EC" and epk.get("crv") == "P-256"):
         raise JweMalformed("epk must be an ephemeral EC P-256 public key")
     try:
-        key = _jwk.JWK(**{k: v for k, v in private_jwk.items() if k != "use"})
+        key = _jwcrypto_key(private_jwk)
         opened = _jwe.JWE(algs=[ECDH_ES, *encryptions])
         opened.deserialize(token, key=key)
         plaintext = opened.payload

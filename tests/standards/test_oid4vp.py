@@ -928,3 +928,20 @@ def test_a_decrypted_payload_is_held_to_the_response_rules(payload_: dict[str, o
     form = {"response": jwe.encrypt(payload_, jwe.public_encryption_key(VERIFIER_KEY), "A128GCM")}
     with pytest.raises(vp.ResponseInvalid):
         vp.parse_direct_post(form, decryption_key=VERIFIER_KEY)
+
+
+@pytest.mark.parametrize("value", ["é" * 43, "short", "A" * 44, "A" * 42 + "="])
+def test_an_x509_hash_that_is_not_a_sha256_is_refused_before_anything_else(value: str) -> None:
+    client_id = f"x509_hash:{value}"
+    with pytest.raises(vp.ClientIdUnsupported):
+        verify(signed(payload(client_id=client_id)), expected_client_id=client_id)
+
+
+def test_the_wallet_keeps_and_uses_only_the_keys_public_members() -> None:
+    """What a verifier adds to its key (key_ops, x5u, …) is neither kept nor used."""
+    extra = {"key_ops": ["sign"], "x5u": "https://attacker.example/cert", "ext": True}
+    metadata = {"jwks": {"keys": [{**jwe.public_encryption_key(VERIFIER_KEY), **extra}]}}
+    chosen = vp.choose_response_encryption(metadata)
+    assert chosen.jwk == jwe.public_encryption_key(VERIFIER_KEY)
+    form = vp.direct_post_form({"q": ["eyJ..."]}, STATE, chosen)
+    assert vp.parse_direct_post(form, decryption_key=VERIFIER_KEY).vp_token == {"q": ["eyJ..."]}

@@ -556,7 +556,7 @@ def test_a_wallet_on_this_device_gets_a_request_that_comes_back_here(
 
 
 def test_the_answer_is_shown_only_for_the_code_the_wallet_brought_back(
-    roles: Roles, browser: Browser, engine: Engine
+    roles: Roles, browser: Browser, engine: Engine, app: FastAPI
 ) -> None:
     first = start(browser, create_template(browser))
     same_device(browser, first, "hosted")
@@ -585,6 +585,11 @@ def test_the_answer_is_shown_only_for_the_code_the_wallet_brought_back(
     token = browser.token(f"{PORTAL}/returned")
     wrong = browser.post(f"{PORTAL}/returned", {"response_code": code[:-2] + "AA"}, token=token)
     assert wrong.status_code == 400
+    # a colleague's browser (same verifier, another session) cannot bring it back (§13.3)
+    add_staff(roles, username="kim")
+    colleague = signed_in(app, username="kim")
+    elsewhere = colleague.post(f"{PORTAL}/returned", {"response_code": code})
+    assert elsewhere.status_code == 400 and "another browser" in elsewhere.text
     shown = browser.post(f"{PORTAL}/returned", {"response_code": code}, token=token)
     assert shown.status_code == 303 and shown.headers["location"] == f"{PORTAL}/history/{row.id}"
     assert outcome(browser.get(shown.headers["location"]).text) == "valid final"

@@ -7,6 +7,7 @@ the API's (``/requests``, ``/verify``, ``/trust-list``, ...), which keep the API
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -29,12 +30,18 @@ from core.pages import (
     redirect,
 )
 from core.pages.i18n import Translator
+from core.pages.security import forget_cookie, set_cookie
 from core.pages.staff import SignedInStaff, StaffPortal
 from verifier import service
 from verifier.models import VerifierRequestTemplate, VerifierTenant
 from verifier.pages import views
 
 pages = Pages(Path(__file__).parent)
+
+
+#: The same-device request this browser started (OpenID4VP 1.0 §13.3 step 8): the one its
+#: response code may release here.
+SAME_DEVICE_COOKIE = "intyg_same_device"
 
 
 # --- who is signed in ------------------------------------------------------------------------
@@ -289,8 +296,14 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
         back = f"{rt.settings.public_url}{desk.base}/returned"
         made = service.same_device_request(session, rt, desk.tenant, request_id, back)
         if hosted_wallet and _field(form, "wallet") == "hosted":
-            return redirect("/wallet/share?request=" + quote(made.authorization_request, safe=""))
-        return redirect(made.authorization_request)  # the device's wallet app
+            response = redirect(
+                "/wallet/share?request=" + quote(made.authorization_request, safe="")
+            )
+        else:
+            response = redirect(made.authorization_request)  # the device's wallet app
+        # §13.3 step 8, HAIP 1.0 §5.1: only this browser may bring the answer back
+        set_cookie(response, rt.settings, SAME_DEVICE_COOKIE, made.id, path=desk.base)
+        return response
 
     @router.get(base + "/returned", response_class=HTMLResponse)
     def returned(request: Request, desk: DeskDep) -> HTMLResponse:
@@ -300,12 +313,17 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
 
     @router.post(base + "/returned")
     def redeem(
-        desk: DeskDep, form: FormDep, session: SessionDep, rt: RuntimeDep
+        request: Request, desk: DeskDep, form: FormDep, session: SessionDep, rt: RuntimeDep
     ) -> RedirectResponse:
         code = _field(form, "response_code")
         request_id = service.request_of_response_code(session, desk.tenant, code)
+        started_here = request.cookies.get(SAME_DEVICE_COOKIE, "")
+        if not secrets.compare_digest(started_here.encode(), request_id.encode()):
+            raise service.ResponseCodeInvalid("the request was started in another browser")
         service.redeem_response_code(session, rt, desk.tenant, request_id, code)
-        return redirect(f"{desk.base}/history/{request_id}")
+        response = redirect(f"{desk.base}/history/{request_id}")
+        forget_cookie(response, rt.settings, SAME_DEVICE_COOKIE, path=desk.base)
+        return response
 
     @router.get(base + "/history/{request_id}/result", response_class=HTMLResponse)
     def asked_result(

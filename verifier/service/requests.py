@@ -311,13 +311,13 @@ def receive_response(
     """The ``response_uri``: take the wallet's answer once, verify it, keep the result."""
     tenant = tenant_by_slug(session, slug)
     row = _request(session, tenant.id, request_id)
+    now = rt.clock.now()
+    if row.expires_at <= now:  # before decrypting: a late answer's key is not opened again
+        raise ResponseNotAccepted("the request has expired")
     try:
         response = oid4vp.parse_direct_post(form, decryption_key=_response_key(rt, row))
     except oid4vp.Oid4vpError as exc:
         raise ResponseNotAccepted(exc.detail) from None
-    now = rt.clock.now()
-    if row.expires_at <= now:
-        raise ResponseNotAccepted("the request has expired")
     if response.state is None or not secrets.compare_digest(response.state, row.state):
         raise ResponseNotAccepted("state does not match the request")
     if not repository.claim_request(session, row.id, now):

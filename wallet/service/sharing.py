@@ -94,7 +94,7 @@ def receive_request(
             allow_http_loopback=dev,
         )
     except oid4vp.ResponseEncryptionUnsupported as exc:
-        _cannot_encrypt(rt, exc)
+        _cannot_encrypt(rt, exc, parsed.client_id)
         raise
     recognition = _recognition(rt, verified)
     query = dcql.parse_query(verified.dcql_query)
@@ -122,9 +122,10 @@ def _fetch_request_object(rt: Runtime, parsed: oid4vp.RequestLink) -> tuple[str,
     return response.text.strip(), wallet_nonce
 
 
-def _cannot_encrypt(rt: Runtime, exc: oid4vp.ResponseEncryptionUnsupported) -> None:
-    """Tell an authenticated verifier, in the clear as §8.3.1 allows, that the wallet cannot
-    encrypt its answer the way it asks (best effort: the holder is told in any case)."""
+def _cannot_encrypt(rt: Runtime, exc: oid4vp.ResponseEncryptionUnsupported, client_id: str) -> None:
+    """Tell an authenticated verifier — a recognised one, where the wallet talks to no other —
+    in the clear as §8.3.1 allows, that the wallet cannot encrypt its answer the way it asks
+    (best effort: the holder is told in any case)."""
     if exc.answer_to is None:
         return
     response_uri, state = exc.answer_to
@@ -134,6 +135,11 @@ def _cannot_encrypt(rt: Runtime, exc: oid4vp.ResponseEncryptionUnsupported) -> N
         state,
     )
     with contextlib.suppress(IntygError):
+        source = rt.settings.wallet_recognised_verifiers
+        if rt.settings.wallet_require_recognised_verifier and (
+            not source or trustlists.from_source(rt, source).verifier(client_id) is None
+        ):
+            return
         rt.fetcher.request("POST", response_uri, data=form)
 
 

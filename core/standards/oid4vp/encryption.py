@@ -58,7 +58,7 @@ def choose_response_encryption(metadata: Mapping[str, object]) -> ResponseEncryp
             f"the verifier offers enc {[str(e)[:32] for e in offered[:8]]}; the wallet "
             f"encrypts with {' or '.join(jwe.CONTENT_ENCRYPTIONS)}"
         )
-    return ResponseEncryption(dict(usable[0]), enc)
+    return ResponseEncryption(jwe.public_encryption_key(usable[0]), enc)
 
 
 def encrypted_form(payload: Mapping[str, object], encryption: ResponseEncryption) -> dict[str, str]:

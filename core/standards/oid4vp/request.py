@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import hashlib
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -42,6 +41,7 @@ from core.standards.oid4vp.vocabulary import (
     RESPONSE_MODE_DIRECT_POST_JWT,
     RESPONSE_MODES,
     RESPONSE_TYPE_VP_TOKEN,
+    SHA256_B64URL,
     TYP_REQUEST_OBJECT,
     URL_SAFE,
 )
@@ -142,9 +142,11 @@ def verify_request_object(
     prefix, original = split_client_id(expected_client_id)
     if prefix in (PREFIX_X509_SAN_DNS, PREFIX_X509_HASH):
         dns = check_dns_name(original.lower()) if prefix == PREFIX_X509_SAN_DNS else None
+        if prefix == PREFIX_X509_HASH and not SHA256_B64URL.fullmatch(original):
+            raise ClientIdUnsupported("x509_hash: the value is a base64url SHA-256 (§5.9.3)")
         jws, leaf = _verify_x5c_signed(token, prefix, dns, trust_anchors, now)
         leaf_hash = certs.certificate_thumbprint(leaf)
-        if prefix == PREFIX_X509_HASH and not secrets.compare_digest(leaf_hash, original):
+        if prefix == PREFIX_X509_HASH and leaf_hash != original:  # a public value: plain ==
             raise ClientIdMismatch(
                 "x509_hash: the client_id is not the SHA-256 hash of the leaf certificate "
                 "in x5c (§5.9.3)"
@@ -187,7 +189,8 @@ def verify_request_object(
         try:
             encryption = choose_response_encryption(metadata)
         except ResponseEncryptionUnsupported as exc:
-            exc.answer_to = (response_uri, state if isinstance(state, str) else None)
+            if prefix != PREFIX_REDIRECT_URI:  # an authenticated verifier may be told
+                exc.answer_to = (response_uri, state if isinstance(state, str) else None)
             raise
     return VerifiedRequest(
         client_id=expected_client_id,

@@ -62,6 +62,8 @@ RESPONSE_ERROR_CODES: Final = frozenset(
 URL_SAFE = re.compile(r"[A-Za-z0-9._~-]+")
 #: §6.1: a Credential Query id is alphanumeric, underscore or hyphen.
 QUERY_ID = re.compile(r"[A-Za-z0-9_-]+")
+#: §5.9.3: an ``x509_hash`` value, base64url SHA-256 without padding.
+SHA256_B64URL = re.compile(r"[A-Za-z0-9_-]{43}")
 DNS_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
 #: RFC 6749 §4.1.2.1: error and error_description characters.
 ERROR_CODE = re.compile(r"[\x20\x21\x23-\x5b\x5d-\x7e]+")
