@@ -335,6 +335,15 @@ TABLE: dict[tuple[str, str], Builder] = {
         "request_id",
         (404, "request_not_found"),
     ),
+    ("POST", "/verifiers/{slug}/requests/{request_id}/response-code"): slug_and_id(
+        VERIFIER_A,
+        verifier_a_slug,
+        verifier_b_slug,
+        lambda w: w.b_verifier_request,
+        "request_id",
+        (404, "request_not_found"),
+        json={"response_code": "a-code-of-another-verifier"},
+    ),
     ("GET", "/verifiers/{slug}/request-objects/{request_id}"): public_object(
         verifier_a_slug, lambda w: w.b_verifier_request, "request_id", (404, "request_not_found")
     ),
