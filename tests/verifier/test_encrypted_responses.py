@@ -192,3 +192,19 @@ def test_a_verifier_can_still_choose_direct_post(roles: Roles) -> None:
     assert claims["response_mode"] == "direct_post"
     assert "jwks" not in claims["client_metadata"]  # type: ignore[operator]
     assert local(str(claims["response_uri"])).startswith("/verifiers/klartext/responses/")
+
+
+def test_a_request_that_expires_unanswered_drops_its_key(haip: Roles, engine: Engine) -> None:
+    request = haip.ask()
+    claims = request_object(haip.client, request)
+    form = encrypted(haip, claims)
+    haip.clock.advance(601)
+    assert haip.status(request)["status"] == "expired"
+    with engine.connect() as connection:
+        sealed = connection.execute(
+            text("SELECT sealed_response_key FROM verifier_request WHERE id = :id"),
+            {"id": request["id"]},
+        ).scalar_one()
+    assert sealed is None
+    late = respond(haip.client, claims, form)
+    assert late.status_code == 400 and "expired" in late.json()["error_description"]

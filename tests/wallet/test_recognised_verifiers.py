@@ -131,3 +131,22 @@ def test_listed_verifier_with_another_certificate_is_refused(
     with client_with(runtime, double, tmp_path, entities) as client:
         view = ask(client, double)
     assert view.status_code == 403 and view.json()["code"] == "verifier_not_recognised"
+
+
+@pytest.mark.parametrize("listed", [True, False], ids=["listed", "unlisted"])
+def test_only_a_recognised_verifier_is_told_the_wallet_cannot_encrypt(
+    runtime: Runtime, double: VerifierDouble, tmp_path: Path, listed: bool
+) -> None:
+    """§8.3.1 lets the wallet say so in the clear; with the strict setting it talks to no
+    verifier off its list, so an unlisted one hears nothing."""
+    double.encryption = ["A128CBC-HS256"]
+    name = CLIENT_ID if listed else "x509_san_dns:other.example"
+    entities = [trust_list.verifier_entry(name, "Arbetsgivaren")]
+    with client_with(
+        runtime, double, tmp_path, entities, wallet_require_recognised_verifier=True
+    ) as client:
+        refused = ask(client, double)
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "oid4vp_response_encryption_unsupported"
+    told = [double.received[posted].error for posted in double.posts]
+    assert told == (["invalid_request"] if listed else [])

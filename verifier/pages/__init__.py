@@ -7,7 +7,6 @@ the API's (``/requests``, ``/verify``, ``/trust-list``, ...), which keep the API
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -317,8 +316,7 @@ def verifier_pages_router(*, hosted_wallet: bool = False) -> APIRouter:
     ) -> RedirectResponse:
         code = _field(form, "response_code")
         request_id = service.request_of_response_code(session, desk.tenant, code)
-        started_here = request.cookies.get(SAME_DEVICE_COOKIE, "")
-        if not secrets.compare_digest(started_here.encode(), request_id.encode()):
+        if request.cookies.get(SAME_DEVICE_COOKIE) != request_id:  # an id, not a secret
             raise service.ResponseCodeInvalid("the request was started in another browser")
         service.redeem_response_code(session, rt, desk.tenant, request_id, code)
         response = redirect(f"{desk.base}/history/{request_id}")

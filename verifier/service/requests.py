@@ -206,18 +206,20 @@ def request_status(
     session: Session, rt: Runtime, tenant: VerifierTenant, request_id: str
 ) -> VerifierRequest:
     row = _request(session, tenant.id, request_id)
-    if row.status == RequestState.PENDING and row.expires_at <= rt.clock.now():
-        repository.expire_request(session, row.id)
+    now = rt.clock.now()
+    if row.status == RequestState.PENDING and row.expires_at <= now:
+        repository.expire_request(session, row.id)  # and its response key goes
         session.commit()
-        row.status = RequestState.EXPIRED
-    return _as_seen(row, rt.clock.now())
+    return _as_seen(row, now)
 
 
 def _as_seen(row: VerifierRequest, now: int) -> VerifierRequest:
-    """The request as its requester may see it: one being checked is still pending; a
-    same-device answer is withheld until its response_code comes back (pending), and for
-    good once the code has lapsed (expired)."""
-    if row.status == RequestState.PROCESSING:
+    """The request as its requester may see it: one past its expiry unanswered is expired;
+    one being checked is still pending; a same-device answer is withheld until its
+    response_code comes back (pending), and for good once the code has lapsed (expired)."""
+    if row.status == RequestState.PENDING and row.expires_at <= now:
+        row.status = RequestState.EXPIRED
+    elif row.status == RequestState.PROCESSING:
         row.status = RequestState.PENDING
     elif row.response_code_hash is not None and row.response_code_redeemed_at is None:
         lapsed = (row.answered_at or 0) + RESPONSE_CODE_TTL <= now
@@ -299,8 +301,6 @@ def list_requests(
     )
     now = rt.clock.now()
     for row in rows:
-        if row.status == RequestState.PENDING and row.expires_at <= now:
-            row.status = RequestState.EXPIRED
         _as_seen(row, now)
     return RequestPage(rows, number, pages)
 
