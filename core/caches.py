@@ -50,6 +50,7 @@ class Caches:
     signing_keys            (issuer id, kid) → unsealed     1,024     the process (a key never
                             private key                               changes once made)
     active_signing_keys     issuer id → its active key      1,024     ``ACTIVE_KEY_TTL`` (5 s)
+                            and its x5c
     status_list_orders      list id → index permutation     64        the process (immutable)
     open_status_lists       (issuer id, bits) → the list    1,024     the process; a full list
                             it allocates from                         is replaced on the spot
@@ -67,7 +68,10 @@ class Caches:
         self.trust_lists: TtlCache[str, TrustList] = TtlCache(64)
         self.trust_list_sources: TtlCache[str, str] = TtlCache(64)
         self.signing_keys: TtlCache[tuple[str, str], jose.PrivateKey] = TtlCache(1024)
-        self.active_signing_keys: TtlCache[str, jose.PrivateKey] = TtlCache(1024)
+        # issuer id → (its active key, the JOSE header that goes with it: its x5c)
+        self.active_signing_keys: TtlCache[str, tuple[jose.PrivateKey, dict[str, object]]] = (
+            TtlCache(1024)
+        )
         # 4 bytes per index: 512 KiB for a list of the default 131,072 entries.
         self.status_list_orders: TtlCache[str, array[int]] = TtlCache(64)
         self.open_status_lists: TtlCache[tuple[str, int], tuple[str, bytes]] = TtlCache(1024)

@@ -93,6 +93,11 @@ class Settings(BaseSettings):
         description="Development CA that issues verifier certificates (created on first use "
         "in development; production installs the CA it is given).",
     )
+    issuer_ca_dir: Path = Field(
+        default=Path(".intyg/issuer-ca"),
+        description="CA that certifies issuers' signing keys (the x5c of their credentials; "
+        "created on first use in development; production installs the CA it is given).",
+    )
     trust_list_operator_keys: Path = Field(
         default=Path(".intyg/trust-list-operator.jwks"),
         description="JWKS of the public keys whose signatures on trust lists are accepted.",

@@ -7,11 +7,13 @@ types after the signature, key binding and DCQL at the end).
     parse → header (``typ`` dc+sd-jwt, ``alg``) → issuer key → signature → validity (§3.4)
           → disclosures (RFC 9901 §7.1; §3.2.2.2) → status reference (§3.2.2.2, Token Status List)
 
-The issuer key comes only from the issuer's JWT VC Issuer Metadata (§4), through
-``Resolvers`` — never from ``jwk``, ``jku``, ``x5u`` or ``x5c`` in the token. A header's
-``kid`` names it, and an unknown ``kid`` refetches the metadata once (a rotation); a header
-without ``kid`` gets the published keys of its ``alg`` as candidates, and the signature takes
-the one that verifies (``sd_jwt_vc.published_key``). Every step raises the error of the check
+The issuer key comes from the issuer's JWT VC Issuer Metadata (§4), through ``Resolvers``, or
+from the ``x5c`` chain in the header validated to the trust anchors the role's trust list
+gives for that issuer (§3.5, HAIP 1.0 §6.1.1); a header offering both must name one key
+(``sd_jwt_vc.issuer_signature_key``). Never from ``jwk``, ``jku`` or ``x5u``. A header's
+``kid`` names a published key, and an unknown ``kid`` refetches the metadata once (a
+rotation); a header without ``kid`` or ``x5c`` gets the published keys of its ``alg`` as
+candidates, and the signature takes the one that verifies. Every step raises the error of the check
 that failed (``core.jose``, ``core.standards.sd_jwt``, ``sd_jwt_vc``, ``status_list``). Which
 issuers may be asked about, and what a status value means for the credential, is the role's.
 No HTTP here: ``core.resolvers.FetchingResolvers`` fetches.
@@ -22,6 +24,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
+
+from cryptography import x509
 
 from core import jose
 from core.standards import sd_jwt, sd_jwt_vc, status_list
@@ -34,8 +38,15 @@ class Resolvers(Protocol):
         """The issuer's published keys by kid; ``refresh`` skips any cached copy."""
         ...
 
-    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
-        """The value at ``reference`` in the issuer's status list (verified with its keys)."""
+    def status(
+        self,
+        reference: status_list.StatusListReference,
+        issuer: str,
+        now: int,
+        anchors: tuple[x509.Certificate, ...] = (),
+    ) -> int:
+        """The value at ``reference`` in the issuer's status list (verified with its keys, or
+        its ``x5c`` to ``anchors``)."""
         ...
 
 
@@ -75,12 +86,21 @@ def check_header(jws: jose.Jws) -> None:
 
 
 def issuer_key(
-    resolvers: Resolvers, issuer: str, header: Mapping[str, object], now: int
+    resolvers: Resolvers,
+    issuer: str,
+    header: Mapping[str, object],
+    now: int,
+    anchors: tuple[x509.Certificate, ...] = (),
 ) -> jose.Keys:
-    """The key the header names among ``issuer``'s published keys (or the candidates for a
-    header without ``kid``); ``sd_jwt_vc.IssuerKeyNotFound`` if it publishes none."""
-    return sd_jwt_vc.published_key(
-        header, lambda refresh: resolvers.issuer_keys(issuer, now, refresh=refresh)
+    """The key the header offers: its ``x5c`` leaf (chained to ``anchors``), the published key
+    its ``kid`` names, or both agreeing (the candidates for a header with neither);
+    ``sd_jwt_vc.IssuerKeyNotFound`` if the issuer publishes none."""
+    return sd_jwt_vc.issuer_signature_key(
+        header,
+        lambda refresh: resolvers.issuer_keys(issuer, now, refresh=refresh),
+        issuer,
+        anchors,
+        now,
     )
 
 
@@ -103,7 +123,12 @@ def status_reference(payload: Mapping[str, object]) -> status_list.StatusListRef
 
 
 def verify(
-    credential: str | Unverified, resolvers: Resolvers, *, now: int, skew: int
+    credential: str | Unverified,
+    resolvers: Resolvers,
+    *,
+    now: int,
+    skew: int,
+    anchors: tuple[x509.Certificate, ...] = (),
 ) -> VerifiedCredential:
     """Every step, in order; the status is referenced, not looked up."""
     unverified = parse(credential) if isinstance(credential, str) else credential
@@ -111,7 +136,8 @@ def verify(
     vct = sd_jwt_vc.required_string(payload, "vct")
     issuer = sd_jwt_vc.required_string(payload, "iss")
     check_header(unverified.jws)
-    check_signature(unverified.jws, issuer_key(resolvers, issuer, unverified.jws.header, now))
+    key = issuer_key(resolvers, issuer, unverified.jws.header, now, anchors)
+    check_signature(unverified.jws, key)
     sd_jwt_vc.check_validity(payload, now=now, skew=skew)
     processed = disclose(unverified)
     reference = status_reference(payload)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from cryptography import x509
+
 from core import jose
 from core.http import Fetcher
 from core.standards import sd_jwt_vc, status_list
@@ -40,14 +42,22 @@ class IssuerKeys:
         return self._cache.get_or_load(issuer, now, fetch)
 
     def key_for(
-        self, fetcher: Fetcher, issuer: str, header: Mapping[str, object], now: int
+        self,
+        fetcher: Fetcher,
+        issuer: str,
+        header: Mapping[str, object],
+        now: int,
+        anchors: tuple[x509.Certificate, ...] = (),
     ) -> jose.Keys:
-        """The published key a status list token's header names (``sd_jwt_vc.published_key``:
-        an unknown ``kid`` refetches once); a ``kid`` not published is
-        ``IssuerMetadataInvalid``."""
-        return sd_jwt_vc.published_key(
+        """The key a status list token's header offers, by the same rules as a credential's
+        (``sd_jwt_vc.issuer_signature_key``: an unknown ``kid`` refetches once); a ``kid``
+        not published is ``IssuerMetadataInvalid``."""
+        return sd_jwt_vc.issuer_signature_key(
             header,
             lambda refresh: self.keys(fetcher, issuer, now, refresh=refresh),
+            issuer,
+            anchors,
+            now,
             missing=sd_jwt_vc.IssuerMetadataInvalid,
         )
 
@@ -55,32 +65,54 @@ class IssuerKeys:
 class StatusLists:
     """Status List Tokens, verified with their issuer's keys, cached per their ``ttl``.
 
-    Keyed by (issuer, list URI): a list verified with one issuer's key answers only for that
-    issuer's credentials, never for another's that names the same URI."""
+    Keyed by (issuer, list URI, trust anchors): a list verified with one issuer's key answers
+    only for that issuer's credentials, never for another's that names the same URI, nor for a
+    caller whose trust list gives that issuer other anchors."""
 
     def __init__(self, issuer_keys: IssuerKeys, max_age: int = 300, max_entries: int = 1024):
         self.issuer_keys = issuer_keys
         self.max_age = max_age
-        self._cache: TtlCache[tuple[str, str], StatusList] = TtlCache(max_entries)
-
-    def status(
-        self, fetcher: Fetcher, issuer: str, reference: status_list.StatusListReference, now: int
-    ) -> int:
-        return self.status_list(fetcher, issuer, reference.uri, now).get(reference.idx)
-
-    def status_list(self, fetcher: Fetcher, issuer: str, uri: str, now: int) -> StatusList:
-        """The list at ``uri``, signed by ``issuer``: from the cache while its ``ttl`` lasts,
-        else fetched and verified with the issuer's published key that its ``kid`` names
-        (``IssuerKeys.key_for``: a list signed after a key rotation still verifies)."""
-        return self._cache.get_or_load(
-            (issuer, uri), now, lambda: self._fetch(fetcher, issuer, uri, now)
+        self._cache: TtlCache[tuple[str, str, tuple[x509.Certificate, ...]], StatusList] = TtlCache(
+            max_entries
         )
 
-    def _fetch(self, fetcher: Fetcher, issuer: str, uri: str, now: int) -> tuple[StatusList, float]:
+    def status(
+        self,
+        fetcher: Fetcher,
+        issuer: str,
+        reference: status_list.StatusListReference,
+        now: int,
+        anchors: tuple[x509.Certificate, ...] = (),
+    ) -> int:
+        return self.status_list(fetcher, issuer, reference.uri, now, anchors).get(reference.idx)
+
+    def status_list(
+        self,
+        fetcher: Fetcher,
+        issuer: str,
+        uri: str,
+        now: int,
+        anchors: tuple[x509.Certificate, ...] = (),
+    ) -> StatusList:
+        """The list at ``uri``, signed by ``issuer``: from the cache while its ``ttl`` lasts,
+        else fetched and verified with the key its header offers (``IssuerKeys.key_for``: a
+        list signed after a key rotation still verifies)."""
+        return self._cache.get_or_load(
+            (issuer, uri, anchors), now, lambda: self._fetch(fetcher, issuer, uri, now, anchors)
+        )
+
+    def _fetch(
+        self,
+        fetcher: Fetcher,
+        issuer: str,
+        uri: str,
+        now: int,
+        anchors: tuple[x509.Certificate, ...],
+    ) -> tuple[StatusList, float]:
         token = fetcher.get_text(uri, headers={"Accept": status_list.MEDIA_TYPE_STATUS_LIST_JWT})
         jws = jose.verify(
             token.strip(),
-            lambda header: self.issuer_keys.key_for(fetcher, issuer, header, now),
+            lambda header: self.issuer_keys.key_for(fetcher, issuer, header, now, anchors),
             typ=status_list.TYP_STATUS_LIST_JWT,
         )
         lst = status_list.verify_status_list_token_claims(
@@ -111,5 +143,11 @@ class FetchingResolvers:
     ) -> Mapping[str, jose.PublicKey]:
         return self._keys.keys(self._fetcher, issuer, now, refresh=refresh)
 
-    def status(self, reference: status_list.StatusListReference, issuer: str, now: int) -> int:
-        return self._lists.status(self._fetcher, issuer, reference, now)
+    def status(
+        self,
+        reference: status_list.StatusListReference,
+        issuer: str,
+        now: int,
+        anchors: tuple[x509.Certificate, ...] = (),
+    ) -> int:
+        return self._lists.status(self._fetcher, issuer, reference, now, anchors)

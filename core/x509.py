@@ -40,8 +40,10 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from typing import Final
+from urllib.parse import urlsplit
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509 import DNSName
@@ -99,6 +101,21 @@ class X509Expired(X509Error):
 class X509NotYetValid(X509Error):
     code = "x509_not_yet_valid"
     title = "The certificate is not valid yet"
+
+
+class X509SelfSigned(X509Error):
+    code = "x509_self_signed"
+    title = "The leaf certificate is self-signed"
+
+
+class X509AnchorInChain(X509Error):
+    code = "x509_anchor_in_chain"
+    title = "The certificate chain includes a trust anchor"
+
+
+class X509KeyUsage(X509Error):
+    code = "x509_key_usage"
+    title = "The leaf certificate is not for signing"
 
 
 class X509KeyUnsupported(X509Error):
@@ -179,6 +196,14 @@ def san_dns_names(cert: x509.Certificate) -> list[str]:
     return [str(name) for name in san.value.get_values_for_type(x509.DNSName)]
 
 
+def san_uris(cert: x509.Certificate) -> list[str]:
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return []
+    return [str(name) for name in san.value.get_values_for_type(x509.UniformResourceIdentifier)]
+
+
 def organisation_name(cert: x509.Certificate) -> str | None:
     """The subject's ``O`` attribute, for a consent screen; ``None`` when absent."""
     values = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)
@@ -215,6 +240,27 @@ def _crypto_public(key: jose.PublicKey | ec.EllipticCurvePublicKey) -> ec.Ellipt
     if not isinstance(crypto.curve, ec.SECP256R1):
         raise X509KeyUnsupported("verifier certificates carry ES256 (P-256) keys")
     return crypto
+
+
+def private_key_from_pem(pem: bytes) -> jose.PrivateKey:
+    """An operator's P-256 signing key from PEM (PKCS#8 or SEC 1, unencrypted)."""
+    try:
+        key = serialization.load_pem_private_key(pem, password=None)
+    except (ValueError, TypeError):
+        raise X509Malformed("the key is not an unencrypted PEM private key") from None
+    if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
+        raise X509KeyUnsupported("the key must be an EC P-256 key (ES256)")
+    numbers = key.private_numbers()
+    public = numbers.public_numbers
+    return jose.PrivateKey.from_jwk(
+        {
+            "kty": "EC",
+            "crv": "P-256",
+            "x": jose.b64url_encode(public.x.to_bytes(32, "big")),
+            "y": jose.b64url_encode(public.y.to_bytes(32, "big")),
+            "d": jose.b64url_encode(numbers.private_value.to_bytes(32, "big")),
+        }
+    )
 
 
 def public_key_of(cert: x509.Certificate) -> jose.PublicKey:
@@ -302,11 +348,47 @@ def issue_verifier_certificate(
     """A leaf for ``x509_san_dns:<dns_name>``: SAN dNSName, digitalSignature, not a CA."""
     if not dns_name or dns_name != dns_name.strip() or "*" in dns_name:
         raise ValueError("the DNS name must be a plain host name")
+    return _issue_leaf(
+        ca_cert, ca_key, dns_name, [x509.DNSName(dns_name)], public_key, now, days, organisation
+    )
+
+
+def issue_issuer_certificate(
+    ca_cert: x509.Certificate,
+    ca_key: jose.PrivateKey | ec.EllipticCurvePrivateKey,
+    issuer: str,
+    public_key: jose.PublicKey | ec.EllipticCurvePublicKey,
+    now: int,
+    days: int = 365,
+    *,
+    organisation: str | None = None,
+) -> x509.Certificate:
+    """A leaf for a credential issuer: SAN ``uniformResourceIdentifier`` = its identifier
+    (the ``iss`` of what it signs) and ``dNSName`` = its host; digitalSignature, not a CA."""
+    host = urlsplit(issuer).hostname
+    if not host:
+        raise ValueError("the issuer identifier must be a URL with a host")
+    names: list[x509.GeneralName] = [x509.UniformResourceIdentifier(issuer), x509.DNSName(host)]
+    return _issue_leaf(
+        ca_cert, ca_key, organisation or host, names, public_key, now, days, organisation
+    )
+
+
+def _issue_leaf(
+    ca_cert: x509.Certificate,
+    ca_key: jose.PrivateKey | ec.EllipticCurvePrivateKey,
+    common_name: str,
+    names: list[x509.GeneralName],
+    public_key: jose.PublicKey | ec.EllipticCurvePublicKey,
+    now: int,
+    days: int,
+    organisation: str | None,
+) -> x509.Certificate:
     issuer_key = _crypto_private(ca_key)
     leaf_key = _crypto_public(public_key)
     return (
         x509.CertificateBuilder()
-        .subject_name(_name(dns_name, organisation))
+        .subject_name(_name(common_name, organisation))
         .issuer_name(ca_cert.subject)
         .public_key(leaf_key)
         .serial_number(x509.random_serial_number())
@@ -314,7 +396,7 @@ def issue_verifier_certificate(
         .not_valid_after(_at(now) + dt.timedelta(days=days))
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(_key_usage(digital_signature=True), critical=True)
-        .add_extension(x509.SubjectAlternativeName([x509.DNSName(dns_name)]), critical=False)
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(leaf_key), critical=False)
         .add_extension(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
@@ -357,6 +439,7 @@ def verify_x5c(
     """
     certs = parse_x5c(x5c)
     leaf, intermediates = certs[0], certs[1:]
+    _check_presented(certs, trust_anchors)
     at = _at(now)
     _check_validity(certs, at)
     if expected_dns is not None:
@@ -366,6 +449,17 @@ def verify_x5c(
             raise X509SanMismatch(
                 f"the leaf certificate names {names or 'no DNS name'}, not {expected_dns!r}"
             )
+    _validate_chain(leaf, intermediates, trust_anchors, at, expected_dns)
+    return public_key_of(leaf)
+
+
+def _validate_chain(
+    leaf: x509.Certificate,
+    intermediates: Sequence[x509.Certificate],
+    trust_anchors: Sequence[x509.Certificate],
+    at: dt.datetime,
+    expected_dns: str | None,
+) -> None:
     if not trust_anchors:
         raise X509ChainInvalid("no trust anchors are configured")
     builder = (
@@ -377,9 +471,86 @@ def verify_x5c(
     )
     try:
         if expected_dns is not None:
-            builder.build_server_verifier(DNSName(expected_dns)).verify(leaf, intermediates)
+            builder.build_server_verifier(DNSName(expected_dns)).verify(leaf, list(intermediates))
         else:
-            builder.build_client_verifier().verify(leaf, intermediates)
+            builder.build_client_verifier().verify(leaf, list(intermediates))
     except (VerificationError, ValueError) as exc:
         raise X509ChainInvalid(f"the chain does not validate to a trust anchor: {exc}") from None
+
+
+def verify_issuer_x5c(
+    x5c: object, trust_anchors: Sequence[x509.Certificate], now: int, issuer: str
+) -> jose.PublicKey:
+    """An Issuer-signed JWT's ``x5c`` (SD-JWT VC §3.5, HAIP 1.0 §6.1.1): the chain validates to
+    one of ``trust_anchors``, which it must not itself contain; the leaf is not self-signed,
+    is not a CA, may sign (keyUsage digitalSignature), is valid at ``now``, and names
+    ``issuer`` — a SAN ``uniformResourceIdentifier`` equal to it, or, for an issuer that is a
+    bare host, a ``dNSName`` equal to that host — so that one CA shared by many issuers cannot
+    vouch for one issuer's key as another's. Returns the leaf's public key."""
+    certs = parse_x5c(x5c)
+    leaf, intermediates = certs[0], certs[1:]
+    _check_presented(certs, trust_anchors)
+    at = _at(now)
+    _check_validity(certs, at)
+    check_issuer_leaf(leaf, issuer, now)
+    _validate_chain(leaf, intermediates, trust_anchors, at, None)
     return public_key_of(leaf)
+
+
+def check_issuer_leaf(leaf: x509.Certificate, issuer: str, now: int) -> None:
+    """What ``verify_issuer_x5c`` asks of the leaf itself: not a CA, keyUsage
+    digitalSignature, valid at ``now``, naming ``issuer`` (as a SAN URI, or as a dNSName when
+    it is a bare host), and not self-signed."""
+    if _self_signed(leaf):
+        raise X509SelfSigned("the leaf certificate is self-signed: it vouches only for itself")
+    _check_signing_leaf(leaf)
+    _check_validity([leaf], _at(now))
+    if issuer not in san_uris(leaf) and not _names_host_of(leaf, issuer):
+        raise X509SanMismatch(f"the leaf certificate is not issued for {issuer[:200]!r}")
+
+
+def _names_host_of(leaf: x509.Certificate, issuer: str) -> bool:
+    """A dNSName stands for an issuer that is its host alone (``https://host``): one host
+    often serves many issuers under paths (Intyg does), and the host's certificate must not
+    speak for each of them."""
+    parts = urlsplit(issuer)
+    if parts.path not in ("", "/") or not parts.hostname:
+        return False
+    return parts.hostname.lower() in {name.lower() for name in san_dns_names(leaf)}
+
+
+def _check_presented(
+    certs: Sequence[x509.Certificate], trust_anchors: Sequence[x509.Certificate]
+) -> None:
+    """HAIP 1.0 (§5 for Request Objects, §6.1.1 for SD-JWT VCs): "The X.509 certificate of
+    the trust anchor MUST NOT be included in the x5c JOSE header", and the signing certificate
+    "MUST NOT be self-signed" — a chain must not carry what would let it vouch for itself."""
+    anchors = {certificate_to_der(a) for a in trust_anchors}
+    if any(certificate_to_der(c) in anchors for c in certs):
+        raise X509AnchorInChain("x5c must not include the trust anchor (HAIP 1.0)")
+    if _self_signed(certs[0]):
+        raise X509SelfSigned("the leaf certificate is self-signed: it vouches only for itself")
+
+
+def _self_signed(cert: x509.Certificate) -> bool:
+    if cert.issuer != cert.subject:
+        return False
+    try:
+        cert.verify_directly_issued_by(cert)
+    except (ValueError, TypeError, InvalidSignature):
+        return False
+    return True
+
+
+def _check_signing_leaf(leaf: x509.Certificate) -> None:
+    try:
+        if leaf.extensions.get_extension_for_class(x509.BasicConstraints).value.ca:
+            raise X509KeyUsage("the leaf certificate is a CA certificate")
+    except x509.ExtensionNotFound:
+        pass
+    try:
+        usage = leaf.extensions.get_extension_for_class(x509.KeyUsage).value
+    except x509.ExtensionNotFound:
+        raise X509KeyUsage("the leaf certificate has no keyUsage") from None
+    if not usage.digital_signature:
+        raise X509KeyUsage("the leaf certificate's keyUsage lacks digitalSignature")

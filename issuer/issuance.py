@@ -284,7 +284,7 @@ def issue_batch(
 ) -> list[str]:
     """Sign one SD-JWT VC per holder key, each with its own random status index; store
     the metadata rows. The caller commits."""
-    key = signing.signing_key(session, rt, tenant)
+    signer = signing.signer(session, rt, tenant)
     urls = IssuerUrls(rt.settings.public_url, tenant.slug)
     vct = skill_vct(rt.settings.public_url)
     now = rt.clock.now()
@@ -302,7 +302,15 @@ def issue_batch(
             holder_jwk=holder.jwk,
             status=StatusListReference(idx=idx, uri=urls.status_list(list_id)),
         )
-        issued.append(sd_jwt.issue(payload, SKILL_SD_SPEC, key, typ=sd_jwt_vc.TYP_SD_JWT_VC))
+        issued.append(
+            sd_jwt.issue(
+                payload,
+                SKILL_SD_SPEC,
+                signer.key,
+                typ=sd_jwt_vc.TYP_SD_JWT_VC,
+                header=signer.header,
+            )
+        )
         rows.append(
             {
                 "id": str(uuid.uuid4()),

@@ -159,7 +159,8 @@ def status_list_token(session: Session, rt: Runtime, slug: str, list_id: str) ->
     payload = status_list_token_payload(
         uri, encoded, iat=now, exp=now + max(ttl, 60) * 2, ttl=ttl or None
     )
-    return jose.sign(payload, signing.signing_key(session, rt, tenant), typ=TYP_STATUS_LIST_JWT)
+    signer = signing.signer(session, rt, tenant)
+    return jose.sign(payload, signer.key, typ=TYP_STATUS_LIST_JWT, header=signer.header)
 
 
 class StatusListNotFound(NotFound):

@@ -14,6 +14,8 @@ from enum import StrEnum
 from sqlalchemy import Column, LargeBinary, UniqueConstraint
 from sqlmodel import JSON, AutoString, Field, SQLModel
 
+from schemas.issuer_api import CertificateSource
+
 
 class OfferState(StrEnum):
     """Where an offer is: ``offered`` until its code is redeemed at the token endpoint, then
@@ -35,6 +37,7 @@ class IssuerTenant(SQLModel, table=True):
     organisation_number: str = Field(max_length=10)
     api_key_hash: str = Field(unique=True, index=True, max_length=64)
     require_dpop: bool = False
+    certificate: CertificateSource = Field(default=CertificateSource.NONE, sa_type=AutoString(16))
     created_at: int
 
 
@@ -48,6 +51,8 @@ class IssuerSigningKey(SQLModel, table=True):
     alg: str = Field(max_length=16)
     public_jwk: dict[str, str] = Field(sa_column=Column(JSON, nullable=False))
     sealed_private: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    # The key's certificate and the CAs up to, not including, the trust anchor (RFC 7515 x5c).
+    x5c: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_at: int
     retired_at: int | None = None
 

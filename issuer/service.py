@@ -27,6 +27,7 @@ from issuer import metadata, repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
 from issuer.models import IssuerOffer, IssuerTenant, OfferState
 from schemas import issuer_api as wire
+from schemas.issuer_api import CertificateSource
 from schemas.personnummer import IdentityNumberError, normalise_organisationsnummer
 from schemas.skill_credential import (
     IssuingAuthority,
@@ -83,7 +84,13 @@ class CreatedOffer:
 
 
 def create_issuer(
-    session: Session, rt: Runtime, *, slug: str, name: str, organisation_number: str
+    session: Session,
+    rt: Runtime,
+    *,
+    slug: str,
+    name: str,
+    organisation_number: str,
+    certificate: CertificateSource = CertificateSource.CA,
 ) -> CreatedIssuer:
     if not isinstance(slug, str) or not SLUG_RE.fullmatch(slug):
         raise InvalidInput("slug: 1-64 lowercase letters, digits and inner hyphens")
@@ -103,6 +110,7 @@ def create_issuer(
         organisation_number=org_number,
         api_key_hash=hash_secret(api_key),
         require_dpop=rt.settings.require_dpop,
+        certificate=certificate,
         created_at=rt.clock.now(),
     )
     repository.insert_tenant(session, tenant)

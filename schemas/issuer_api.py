@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field
+
+
+class CertificateSource(StrEnum):
+    """Where the ``x5c`` of an issuer's signatures comes from (HAIP 1.0 §6.1.1): the issuer
+    CA certifies each new signing key (``ca``); the operator imported the key with its chain
+    (``imported``: a rotation needs a new import); or none (``kid`` and metadata only)."""
+
+    CA = "ca"
+    IMPORTED = "imported"
+    NONE = "none"
 
 
 class _Wire(BaseModel):
@@ -13,6 +26,13 @@ class CreateIssuer(_Wire):
     slug: str = Field(min_length=1, max_length=64, examples=["yh-akademin"])
     name: str = Field(min_length=1, max_length=200, examples=["YH-akademin i Sundsvall"])
     organisation_number: str = Field(min_length=10, max_length=13, examples=["556677-8899"])
+    certificate: Literal["ca", "none"] = Field(
+        default="ca",
+        description="ca (HAIP 1.0): each signing key is certified by the issuer CA "
+        "(INTYG_ISSUER_CA_DIR) and its credentials and status lists carry the chain in x5c, "
+        "beside the kid of the JWT VC Issuer Metadata; none: kid and metadata only. An "
+        "operator's own key and certificate are imported with `intyg issuer import-key`.",
+    )
 
 
 class CreatedIssuer(_Wire):

@@ -131,9 +131,10 @@ def master_key_text() -> str:
 
 
 @pytest.fixture
-def settings(database_url: str, master_key_text: str) -> Settings:
+def settings(database_url: str, master_key_text: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=database_url,
+        issuer_ca_dir=tmp_path / "issuer-ca",  # sealed under this test's master key
         public_url="http://localhost:8000",
         admin_token="test-admin-token",
         master_key=master_key_text,

@@ -651,3 +651,47 @@ def test_staff_add_asks_for_the_password_twice_without_echo(
     )
     assert (code, err) == (0, ""), err
     assert asked == [("Password", True, True)]
+
+
+# --- issuer import-key -----------------------------------------------------------------------
+
+
+def test_issuer_import_key_signs_with_the_operators_certificate_from_then_on(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path, runtime: Runtime
+) -> None:
+    from cryptography.hazmat.primitives import serialization
+
+    create_issuer(capsys)
+    issuer = f"{BASE}/issuers/yh-batch"
+    now = runtime.clock.now()
+    anchor, anchor_key = certs.create_dev_ca("Operatörens CA", now)
+    key = jose.PrivateKey.generate()
+    leaf = certs.issue_issuer_certificate(anchor, anchor_key, issuer, key.public, now)
+    stranger = certs.issue_issuer_certificate(
+        anchor, anchor_key, issuer, jose.PrivateKey.generate().public, now
+    )
+    pem = certs._crypto_private(key).private_bytes(  # noqa: SLF001 (the test's own key)
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    (tmp_path / "key.pem").write_bytes(pem)
+    (tmp_path / "chain.pem").write_text(
+        certs.certificate_to_pem(leaf) + certs.certificate_to_pem(anchor)
+    )
+    (tmp_path / "stranger.pem").write_text(certs.certificate_to_pem(stranger))
+    args = ("issuer", "import-key", "--slug", "yh-batch", "--key", "key.pem")
+
+    code, out, err = run(capsys, *args, "--chain", "stranger.pem")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "issuer_key_import_invalid" in err and "PRIVATE" not in err
+
+    code, out, err = run(capsys, *args, "--chain", "chain.pem")
+    assert (code, err) == (0, ""), err
+    assert key.kid in out
+    with session_scope(runtime.engine) as session:
+        from issuer import service, signing
+
+        signer = signing.signer(session, runtime, service.tenant_by_slug(session, "yh-batch"))
+    assert signer.key.kid == key.kid
+    assert signer.header == {"x5c": certs.x5c_chain([leaf])}  # the anchor left out

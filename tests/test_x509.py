@@ -152,8 +152,18 @@ def test_verify_x5c_dns_name_compares_case_insensitively() -> None:
     assert X.verify_x5c(X5C, [CA_CERT], NOW, DNS.upper()) == LEAF_KEY.public
 
 
-def test_verify_x5c_accepts_the_anchor_inside_the_chain() -> None:
-    assert X.verify_x5c(X.x5c_chain([LEAF, CA_CERT]), [CA_CERT], NOW, DNS) == LEAF_KEY.public
+def test_verify_x5c_refuses_the_anchor_inside_the_chain() -> None:
+    # HAIP 1.0 §5: the trust anchor MUST NOT be included in x5c.
+    with pytest.raises(X.X509AnchorInChain):
+        X.verify_x5c(X.x5c_chain([LEAF, CA_CERT]), [CA_CERT], NOW, DNS)
+
+
+def test_verify_x5c_refuses_a_self_signed_leaf_even_when_it_is_the_anchor() -> None:
+    # HAIP 1.0 §5: the certificate signing the request MUST NOT be self-signed; pinning a
+    # self-signed certificate as an anchor does not make it acceptable.
+    self_signed, _ = X.create_dev_ca(DNS, NOW)
+    with pytest.raises(X.X509SelfSigned):
+        X.verify_x5c(X.x5c_chain([self_signed]), [CA_CERT], NOW, None)
 
 
 def test_verify_x5c_without_expected_dns_checks_the_chain_only() -> None:
@@ -273,10 +283,11 @@ def test_rejects_a_wildcard_san_for_a_single_host() -> None:
 
 
 def test_rejects_a_ca_certificate_as_the_leaf() -> None:
-    with pytest.raises(X.X509SanMismatch):  # the CA names no host
+    with pytest.raises(X.X509AnchorInChain):  # the anchor itself, presented as the leaf
         X.verify_x5c(X.x5c_chain([CA_CERT]), [CA_CERT], NOW, DNS)
-    with pytest.raises(X.X509ChainInvalid):  # and it is no end entity
-        X.verify_x5c(X.x5c_chain([CA_CERT]), [CA_CERT], NOW, None)
+    other_ca, _ = X.create_dev_ca("Other CA", NOW)
+    with pytest.raises(X.X509SelfSigned):  # a CA of its own, vouching for itself
+        X.verify_x5c(X.x5c_chain([other_ca]), [CA_CERT], NOW, None)
 
 
 def test_rejects_an_end_entity_with_key_cert_sign() -> None:
@@ -322,3 +333,33 @@ def test_error_codes_are_stable_and_distinct() -> None:
     assert len(set(codes)) == len(codes)
     assert all(code.startswith("x509_") for code in codes)
     assert all(issubclass(c, X.X509Error) and issubclass(c, IntygError) for c in classes)
+
+
+# --- issuer certificates (SD-JWT VC §3.5, HAIP 1.0 §6.1.1) ------------------------------------
+
+
+def test_an_issuer_leaf_names_its_issuer_by_uri() -> None:
+    issuer = "https://utbildning.example.se/issuers/yh"
+    leaf = X.issue_issuer_certificate(CA_CERT, CA_KEY, issuer, LEAF_KEY.public, NOW)
+    x5c = X.x5c_chain([leaf])
+    assert X.verify_issuer_x5c(x5c, [CA_CERT], NOW, issuer) == LEAF_KEY.public
+    with pytest.raises(X.X509SanMismatch):  # same host, another issuer under it
+        X.verify_issuer_x5c(x5c, [CA_CERT], NOW, "https://utbildning.example.se/issuers/other")
+
+
+def test_a_dns_name_stands_only_for_an_issuer_that_is_a_bare_host() -> None:
+    x5c = X5C  # a leaf with the dNSName DNS and no URI
+    assert X.verify_issuer_x5c(x5c, [CA_CERT], NOW, f"https://{DNS}") == LEAF_KEY.public
+    with pytest.raises(X.X509SanMismatch):
+        X.verify_issuer_x5c(x5c, [CA_CERT], NOW, f"https://{DNS}/issuers/yh")
+
+
+def test_an_issuer_leaf_must_be_fit_to_sign() -> None:
+    issuer = f"https://{DNS}"
+    no_signing = _custom_leaf(
+        lambda b: b.add_extension(
+            x509.KeyUsage(False, False, False, False, True, False, False, False, False), True
+        )
+    )
+    with pytest.raises(X.X509KeyUsage):
+        X.verify_issuer_x5c(X.x5c_chain([no_signing]), [CA_CERT], NOW, issuer)

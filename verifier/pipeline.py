@@ -7,10 +7,13 @@ failed with a stable error code, for one SD-JWT VC (or SD-JWT VC presentation).
 The SD-JWT VC steps (algorithm, issuer key, signature, validity, status reference,
 disclosures) are ``core.credential_check``'s, the same the wallet runs on a credential it
 receives; the trust list, the status policy, key binding and DCQL are the verifier's. The
-issuer key comes only from the published JWT VC Issuer Metadata of an issuer on the trust
-list — never from a key, URL or certificate in the token (``jwk``, ``jku``, ``x5u``, ``x5c``
-headers are never read). A header without ``kid`` is checked against each published key of
-its ``alg`` (at most ``sd_jwt_vc.MAX_KEYS_WITHOUT_KID``): the one whose signature verifies.
+issuer key is looked for only once the issuer is on the trust list: from its published JWT VC
+Issuer Metadata, or from the ``x5c`` chain of the header validated to the certificates the
+trust list gives that issuer (HAIP 1.0 §6.1.1), and both must agree when both are offered
+(``sd_jwt_vc.issuer_signature_key``) — never from ``jwk``, ``jku`` or ``x5u``, nor from an
+``x5c`` without a listed anchor. A header without ``kid`` or ``x5c`` is checked against each
+published key of its ``alg`` (at most ``sd_jwt_vc.MAX_KEYS_WITHOUT_KID``): the one whose
+signature verifies.
 The first failed check stops the run; the checks after it are ``not_run``. The result names
 every check, so a support desk can say which one failed and why. No claim value appears in a
 failed result.
@@ -246,7 +249,9 @@ def _issuer_key(run: _Run, result: Result) -> None:
     if run.issuer is None or (allowed is not None and issuer_id not in allowed):
         raise IssuerUntrusted(f"{issuer_id} is not a trusted issuer here")
     result.issuer.name, result.issuer.trusted = run.issuer.name, True
-    run.key = credential_check.issuer_key(run.resolvers, issuer_id, run.jws.header, run.now)
+    run.key = credential_check.issuer_key(
+        run.resolvers, issuer_id, run.jws.header, run.now, run.issuer.trust_anchors
+    )
 
 
 def _signature(run: _Run, _result: Result) -> None:
@@ -268,9 +273,9 @@ def _status(run: _Run, result: Result) -> Outcome | None:
     reference = credential_check.status_reference(run.jws.payload)
     if reference is None:
         return Outcome.SKIPPED
-    assert result.issuer is not None
+    assert result.issuer is not None and run.issuer is not None
     try:
-        value = run.resolvers.status(reference, result.issuer.id, run.now)
+        value = run.resolvers.status(reference, result.issuer.id, run.now, run.issuer.trust_anchors)
     except IntygError as exc:
         unknown = StatusUnknown(f"the status list could not be used ({exc.code})")
         if run.policy.status_unknown == "accept":

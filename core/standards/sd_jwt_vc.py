@@ -3,7 +3,9 @@
 https://datatracker.ietf.org/doc/draft-ietf-oauth-sd-jwt-vc/ — the ``dc+sd-jwt`` media type
 (§3.2.1), the registered claims that are never selectively disclosed (§3.2.2.2: ``iss``,
 ``nbf``, ``exp``, ``cnf``, ``vct``, ``status``), the validity checks (§3.4), and JWT VC Issuer
-Metadata at ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path (§4).
+Metadata at ``/.well-known/jwt-vc-issuer`` inserted before the issuer's path (§4), and the
+two Issuer Signature Mechanisms for the Issuer-signed JWT's key (§3.5): that metadata, or the
+``x5c`` chain in its header (which HAIP 1.0 §6.1.1 makes the profile's), one or both.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Final
 from urllib.parse import urlsplit
 
+from cryptography import x509
+
 from core import jose
+from core import x509 as certs
 from core.errors import IntygError
 from core.standards.status_list import StatusListReference
 
@@ -57,6 +62,16 @@ class IssuerMetadataInvalid(SdJwtVcError):
 class IssuerKeyNotFound(SdJwtVcError):
     code = "issuer_key_not_found"
     title = "The issuer publishes no key that signed this credential"
+
+
+class IssuerKeysDisagree(SdJwtVcError):
+    code = "issuer_keys_disagree"
+    title = "The credential's certificate and the issuer's published key differ"
+
+
+class IssuerCertificateUntrusted(SdJwtVcError):
+    code = "issuer_certificate_untrusted"
+    title = "The credential's certificate chain has no trust anchor here"
 
 
 class RegisteredClaimDisclosed(SdJwtVcError):
@@ -200,6 +215,46 @@ def published_key(
         key = published(True).get(kid)
     if key is None:
         raise missing(f"the issuer publishes no key {kid!r}")
+    return key
+
+
+def issuer_signature_key(
+    header: Mapping[str, object],
+    published: Callable[[bool], Mapping[str, jose.PublicKey]],
+    issuer: str,
+    anchors: tuple[x509.Certificate, ...],
+    now: int,
+    *,
+    missing: type[SdJwtVcError] = IssuerKeyNotFound,
+) -> jose.Keys:
+    """The key for an Issuer-signed JWT (or a status list token) by the mechanisms its header
+    offers (§3.5): without ``x5c``, the published key (``published_key``). With ``x5c`` and
+    ``anchors`` (the trust list's certificates for ``issuer``), the chain must validate to
+    them (``core.x509.verify_issuer_x5c``: HAIP 1.0 §6.1.1, the leaf naming ``issuer``); with
+    ``x5c`` and no anchors it is taken only beside a ``kid`` that the metadata resolves. A
+    header that offers both (``x5c`` and ``kid``) must name one key: the published key must be
+    the leaf's. A certified key whose issuer publishes no metadata for its ``kid`` stands on its
+    certificate (the ``kid`` may be meant for another lookup), but a published key that differs
+    is refused — one of the two is not the issuer's."""
+    x5c = header.get("x5c")
+    if x5c is None:
+        return published_key(header, published, missing=missing)
+    certified = certs.verify_issuer_x5c(x5c, anchors, now, issuer) if anchors else None
+    if "kid" not in header:
+        if certified is None:
+            raise IssuerCertificateUntrusted(
+                f"no trust anchor is listed for {issuer[:200]}, and the header names no kid"
+            )
+        return certified
+    try:
+        key = published_key(header, published, missing=missing)
+    except IntygError:
+        if certified is None:
+            raise
+        return certified
+    leaf = certified or certs.public_key_of(certs.parse_x5c(x5c)[0])
+    if not isinstance(key, jose.PublicKey) or key.kid != leaf.kid:
+        raise IssuerKeysDisagree("the x5c leaf is not the key the issuer publishes as the kid")
     return key
 
 

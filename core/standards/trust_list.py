@@ -39,9 +39,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from types import MappingProxyType
 from typing import Final
 from urllib.parse import urlsplit
+
+from cryptography import x509
 
 from core import jose
 from core import x509 as certs
@@ -121,6 +124,12 @@ class TrustedIssuer:
     def allows(self, vct: str) -> bool:
         """Is this issuer trusted to issue credentials of type ``vct``? (exact match)"""
         return vct in self.vcts
+
+    @cached_property
+    def trust_anchors(self) -> tuple[x509.Certificate, ...]:
+        """The listed certificates as anchors for the ``x5c`` chains of its credentials and
+        status lists (SD-JWT VC §3.5); none: it is trusted through its published metadata."""
+        return tuple(certs.parse_x5c(list(self.x5c))) if self.x5c else ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""``intyg issuer``: create an issuer; issue a batch of offers from a CSV file of learners.
+"""``intyg issuer``: create an issuer; import its signing key and certificate; issue a batch
+of offers from a CSV file of learners.
 
 The batch file's format is ``issuer.batchfile``'s (the issuer's batch page reads the same):
 one column per skill-credential claim, optional ``tx_code`` and ``row_id``. Each row is its
@@ -56,18 +57,62 @@ def issuer_create(
     org_number: Annotated[
         str, typer.Option("--org-number", help="Organisationsnummer, NNNNNN-NNNN.")
     ],
+    certificate: Annotated[
+        str,
+        typer.Option(
+            help="ca (HAIP 1.0): the issuer CA (INTYG_ISSUER_CA_DIR) certifies each signing "
+            "key and credentials carry the chain in x5c; none: kid and metadata only."
+        ),
+    ] = "ca",
 ) -> None:
     """Create an issuer; prints its identifier URL and its API key (shown only once)."""
     from issuer import service
+    from schemas.issuer_api import CertificateSource
 
+    if certificate not in ("ca", "none"):
+        raise CliFailure("usage", "--certificate is ca or none", 2)
     with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
         created = service.create_issuer(
-            session, runtime, slug=slug, name=name, organisation_number=org_number
+            session,
+            runtime,
+            slug=slug,
+            name=name,
+            organisation_number=org_number,
+            certificate=CertificateSource(certificate),
         )
     typer.echo(f"slug:     {created.slug}")
     typer.echo(f"issuer:   {created.issuer}")
     typer.echo(f"API key:  {created.api_key}")
     typer.echo("(the API key is shown only now: store it)")
+
+
+@issuer_app.command("import-key")
+def issuer_import_key(
+    slug: Annotated[str, typer.Option(help="The issuer that signs with the key.")],
+    key: Annotated[
+        Path, typer.Option("--key", help="Its EC P-256 private key (PEM, unencrypted).")
+    ],
+    chain: Annotated[
+        Path,
+        typer.Option(
+            "--chain",
+            help="PEM certificates: the key's, then its CAs (a self-signed anchor is dropped).",
+        ),
+    ],
+) -> None:
+    """Sign from now on with an operator's key and certificate (HAIP 1.0 x5c). The leaf must
+    certify this key, name the issuer's URL (SAN URI), allow digitalSignature and be valid.
+    Earlier keys stay published; the next key is imported the same way (no rotation)."""
+    from issuer import service, signing
+
+    try:
+        key_pem, chain_pem = key.read_bytes(), chain.read_bytes()
+    except OSError as exc:
+        raise CliFailure("file_unreadable", f"cannot read {exc.filename}", 1) from None
+    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
+        tenant = service.tenant_by_slug(session, slug)
+        kid = signing.import_key(session, runtime, tenant, key_pem, chain_pem)
+    typer.echo(f"active key: {kid} (credentials and status lists carry its chain in x5c)")
 
 
 @issuer_app.command("batch")

@@ -31,7 +31,12 @@ def create_issuer(
     body: wire.CreateIssuer, session: SessionDep, rt: RuntimeDep
 ) -> wire.CreatedIssuer:
     created = service.create_issuer(
-        session, rt, slug=body.slug, name=body.name, organisation_number=body.organisation_number
+        session,
+        rt,
+        slug=body.slug,
+        name=body.name,
+        organisation_number=body.organisation_number,
+        certificate=wire.CertificateSource(body.certificate),
     )
     return wire.CreatedIssuer(slug=created.slug, issuer=created.issuer, api_key=created.api_key)
 

@@ -202,15 +202,16 @@ def test_without_kid_more_published_keys_than_the_bound_is_issuer_key_not_found(
     assert "more than 10" in str(check(result, "issuer_key")["detail"])
 
 
-def test_rejects_x5c_without_kid_the_certificate_key_is_never_used(
+def test_rejects_x5c_without_kid_when_the_trust_list_gives_no_anchor(
     roles: Roles, clock: FixedClock, published: dict[str, list[dict[str, object]]]
 ) -> None:
-    """The header's ``x5c`` (a chain nobody trusts, its leaf key signing) is not read: the
-    published key decides, as for a header with a ``kid``."""
+    """The header's ``x5c`` (a chain nobody trusts, its leaf key signing) is the only key it
+    offers, and the trust list names no anchor for the issuer: refused, the published keys
+    not tried (SD-JWT VC §3.5: the header chooses the mechanism)."""
     published[OWN_ISSUER] = [dict(jose.PrivateKey.generate().public.jwk)]
     trust(roles, (OWN_ISSUER, OWN_VCT))
     chain, leaf_key = attacker_x5c(clock.now())
 
     result = verify_unbound(roles, own_credential(leaf_key, x5c=chain))
 
-    assert_rejected(result, "signature", "jose_bad_signature")
+    assert_rejected(result, "issuer_key", "issuer_certificate_untrusted")

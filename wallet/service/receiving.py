@@ -20,10 +20,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from cryptography import x509
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from core import credential_check, jose, jsontext
+from core import credential_check, jose, jsontext, trustlists
+from core import x509 as certs
 from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
@@ -361,6 +363,18 @@ class CheckedCredential:
     status_reference: status_list.StatusListReference | None
 
 
+def issuer_anchors(rt: Runtime, issuer: str) -> tuple[x509.Certificate, ...]:
+    """The certificates the wallet's trust list (``INTYG_WALLET_RECOGNISED_VERIFIERS``, which
+    may list issuers too) gives ``issuer``, for an ``x5c``-signed credential; none without a
+    list or an entry — then only a credential whose ``kid`` the issuer's metadata confirms is
+    kept."""
+    source = rt.settings.wallet_recognised_verifiers
+    if not source:
+        return ()
+    entry = trustlists.from_source(rt, source).issuer(issuer)
+    return entry.trust_anchors if entry is not None else ()
+
+
 def check_credential(
     rt: Runtime,
     fetcher: Fetcher,
@@ -378,15 +392,16 @@ def check_credential(
         unverified = credential_check.parse(credential)
         if unverified.payload.get("iss") != expected_issuer:
             raise CredentialRejected("the credential's iss is not the issuer that offered it")
+        anchors = issuer_anchors(rt, expected_issuer) if "x5c" in unverified.jws.header else ()
         verified = credential_check.verify(
-            unverified, resolvers, now=now, skew=rt.settings.clock_skew_seconds
+            unverified, resolvers, now=now, skew=rt.settings.clock_skew_seconds, anchors=anchors
         )
         if sd_jwt_vc.holder_key(verified.jws.payload).kid != holder_key.kid:
             raise CredentialRejected("the credential is not bound to the key we proved")
         reference = verified.status
         status = status_list.CredentialStatus.VALID
         if reference is not None:
-            value = resolvers.status(reference, expected_issuer, now)
+            value = resolvers.status(reference, expected_issuer, now, anchors)
             status = status_list.CredentialStatus.of(value)
     except CredentialRejected:
         raise
@@ -395,6 +410,7 @@ def check_credential(
         sd_jwt.SdJwtError,
         sd_jwt_vc.SdJwtVcError,
         status_list.StatusListError,
+        certs.X509Error,
     ) as exc:
         raise CredentialRejected(f"{exc.code}: {exc.detail}") from None
     exp = verified.jws.payload.get("exp")
