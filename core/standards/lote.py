@@ -151,7 +151,7 @@ _IDENTITY_MEMBERS: Final = frozenset(
 _PKI_OB_MEMBERS: Final = frozenset({"encoding", "specRef", "val"})
 _SUPPLY_POINT_MEMBERS: Final = frozenset({"ServiceType", "uriValue"})
 # JSON schema "format": "date-time" is RFC 3339 §5.6: a time zone is required.
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})")
 
 
 def is_lote(token: str) -> bool:
