@@ -51,7 +51,7 @@ def _sources_sections() -> dict[str, list[str]]:
         if heading:
             current = sections.setdefault(heading.group(1), [])
         else:
-            current += re.findall(r"`([^`\s]+\.(?:json|txt|yml))`", line)
+            current += re.findall(r"`([^`\s]+\.(?:json|txt|yml|pem))`", line)
     return sections
 
 

@@ -97,7 +97,7 @@ def verify(
     token: str | Jws,
     key: Keys | KeyResolver,
     *,
-    typ: str,
+    typ: str | None,
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
     understood_crit: frozenset[str] = frozenset(),
 ) -> Jws:
@@ -127,15 +127,20 @@ def verify(
 def check_header(
     header: Mapping[str, object],
     *,
-    typ: str,
+    typ: str | None,
     algorithms: frozenset[str] = ALLOWED_ALGORITHMS,
     understood_crit: frozenset[str] = frozenset(),
 ) -> str:
-    """The checks that come before any key is touched; returns the accepted ``alg``."""
+    """The checks that come before any key is touched; returns the accepted ``alg``.
+
+    ``typ=None`` is for a format that registers no media type of its own (an ETSI TS 119 602
+    list): the header then carries no ``typ``, or only a generic one that names no kind of
+    token (``JWT``, RFC 7519 §5.1; ``JOSE``, RFC 7515 §4.1.9). The caller must then tell the
+    token from others by its payload."""
     alg = header.get("alg")
     if not isinstance(alg, str) or alg not in algorithms or alg not in ALLOWED_ALGORITHMS:
         raise AlgorithmNotAllowed(f"the algorithm {alg!r} is not allowed here")
-    if not same_type(header.get("typ"), typ):
+    if not _typ_matches(header.get("typ"), typ):
         raise TypeMismatch(f"expected typ {typ!r}, got {header.get('typ')!r}")
     if "crit" in header:
         crit = header["crit"]
@@ -145,6 +150,16 @@ def check_header(
         if unknown:
             raise UnsupportedCritical(f"critical header parameters not understood: {unknown}")
     return alg
+
+
+#: ``typ`` values that say only "a JWS/JWT", not which kind (RFC 7519 §5.1, RFC 7515 §4.1.9).
+GENERIC_TYPES: Final = ("JWT", "JOSE")
+
+
+def _typ_matches(actual: object, expected: str | None) -> bool:
+    if expected is None:
+        return actual is None or any(same_type(actual, generic) for generic in GENERIC_TYPES)
+    return same_type(actual, expected)
 
 
 def same_type(actual: object, expected: str) -> bool:

@@ -31,6 +31,10 @@ public keys and nothing in the token chooses the key but a ``kid`` that must be 
 The schema is closed: an unknown member is an error, because a list that means more than the
 reader understands must not be read as meaning less. Loading from a file or URL is the
 caller's job.
+
+The model (``TrustList``, ``TrustedIssuer``, ``TrustedVerifier``) is also what a real LoTE is
+read into, by ``core.standards.lote``: there an issuer's ``vcts`` is None (any type its scheme
+covers), and entries that cannot be mapped are kept in ``TrustList.skipped`` with the reason.
 """
 
 from __future__ import annotations
@@ -52,6 +56,8 @@ from core.config import is_loopback_host
 from core.errors import IntygError, JoseError
 
 TYP_TRUST_LIST: Final = "trust-list+jwt"
+FORMAT_INTYG: Final = "intyg"
+FORMAT_LOTE: Final = "etsi-ts-119602"
 KIND_ISSUER: Final = "issuer"
 KIND_VERIFIER: Final = "verifier"
 PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
@@ -115,15 +121,32 @@ class TrustListRolledBack(TrustListError):
 
 @dataclass(frozen=True)
 class TrustedIssuer:
+    """An issuer, keyed by its https identifier (the SD-JWT VC ``iss``).
+
+    ``vcts`` is the set of credential types it is trusted for (Intyg's lists always name
+    them), or None: trusted for any type the list's scheme covers. None comes from an ETSI TS
+    119 602 list (``core.standards.lote``), whose entries carry no type restriction: its
+    scheme (e.g. "PID providers") is the restriction, and Intyg cannot map a scheme to
+    ``vct`` URIs. With None the trust check passes for every ``vct``; what a verifier accepts
+    is then narrowed only by what its request (DCQL) asks for."""
+
     id: str
     name: str
-    vcts: frozenset[str]
+    vcts: frozenset[str] | None
     x5c: tuple[str, ...]
     certificate_thumbprints: frozenset[str]
 
     def allows(self, vct: str) -> bool:
         """Is this issuer trusted to issue credentials of type ``vct``? (exact match)"""
-        return vct in self.vcts
+        return self.vcts is None or vct in self.vcts
+
+
+@dataclass(frozen=True)
+class SkippedEntry:
+    """An entry of a list that the reader could not map to an issuer or verifier, and why."""
+
+    name: str
+    reason: str
 
     @cached_property
     def trust_anchors(self) -> tuple[x509.Certificate, ...]:
@@ -154,6 +177,8 @@ class TrustList:
     issuers: Mapping[str, TrustedIssuer]
     verifiers: Mapping[str, TrustedVerifier]
     token_hash: str  # base64url SHA-256 of the signed list, for logs and evidence
+    format: str = FORMAT_INTYG  # or FORMAT_LOTE (``core.standards.lote``)
+    skipped: tuple[SkippedEntry, ...] = ()  # entries left out (only a LoTE has them)
 
     def issuer(self, identifier: str) -> TrustedIssuer | None:
         return self.issuers.get(identifier)
@@ -266,28 +291,44 @@ def verify_trust_list(
     min_sequence_number: int | None = None,
 ) -> TrustList:
     """Signature by an operator key, ``typ``, schema, then time: the list or its error."""
-    try:
-        parsed = jose.parse(token, max_bytes=MAX_TRUST_LIST_BYTES)
-        jose.check_header(parsed.header, typ=TYP_TRUST_LIST)
-    except jose.TypeMismatch as exc:
-        raise TrustListWrongTyp(f"typ must be {TYP_TRUST_LIST!r}") from exc
-    except JoseError as exc:
-        raise TrustListMalformed(f"the trust list is not a valid JWS: {exc.detail}") from exc
+    parsed = parse_signed_list(token, typ=TYP_TRUST_LIST)
     _verify_signature(parsed, operator_keys)
     trust_list = _parse_document(
         parsed.payload, token_hash=jose.b64url_encode(hashlib.sha256(token.encode()).digest())
     )
-    if trust_list.issued_at > now + skew:
-        raise TrustListNotYetValid(f"the list is issued at {trust_list.issued_at}, after now")
-    if now - skew >= trust_list.next_update:
+    return check_currency(trust_list, now, skew=skew, min_sequence_number=min_sequence_number)
+
+
+def check_currency(
+    listed: TrustList, now: int, *, skew: int = 0, min_sequence_number: int | None = None
+) -> TrustList:
+    """Issued, not past its next update, not older than one already seen: the list, or why not.
+    (ETSI TS 119 602 ListIssueDateTime, NextUpdate, LoTESequenceNumber: for either format.)"""
+    if listed.issued_at > now + skew:
+        raise TrustListNotYetValid(f"the list is issued at {listed.issued_at}, after now")
+    if now - skew >= listed.next_update:
         raise TrustListExpired(
-            f"the list's next update was due at {trust_list.next_update}; fetch a fresh list"
+            f"the list's next update was due at {listed.next_update}; fetch a fresh list"
         )
-    if min_sequence_number is not None and trust_list.sequence_number < min_sequence_number:
+    if min_sequence_number is not None and listed.sequence_number < min_sequence_number:
         raise TrustListRolledBack(
-            f"sequence number {trust_list.sequence_number} is below {min_sequence_number}"
+            f"sequence number {listed.sequence_number} is below {min_sequence_number}"
         )
-    return trust_list
+    return listed
+
+
+def parse_signed_list(token: str, *, typ: str | None) -> jose.Jws:
+    """The checks before any key (size, JWS shape, ``alg`` allow-list, ``typ``, ``crit``) for a
+    list in either format; ``typ=None`` for a LoTE (see ``jose.check_header``)."""
+    try:
+        parsed = jose.parse(token, max_bytes=MAX_TRUST_LIST_BYTES)
+        jose.check_header(parsed.header, typ=typ)
+    except jose.TypeMismatch as exc:
+        wanted = "no typ, or a generic one" if typ is None else repr(typ)
+        raise TrustListWrongTyp(f"typ must be {wanted}") from exc
+    except JoseError as exc:
+        raise TrustListMalformed(f"the trust list is not a valid JWS: {exc.detail}") from exc
+    return parsed
 
 
 def _verify_signature(parsed: jose.Jws, operator_keys: Sequence[jose.PublicKey]) -> None:
@@ -396,7 +437,7 @@ def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
             raise TrustListMalformed(f"{what}: a thumbprint is base64url SHA-256 (43 chars)")
         thumbprints = frozenset(values)
     if kind == KIND_ISSUER:
-        _check_issuer_id(identifier, what)
+        check_issuer_id(identifier, what)
         vcts = frozenset(_strings(raw.get("vcts"), f"{what}.vcts"))
         return TrustedIssuer(identifier, name, vcts, x5c, thumbprints)
     if kind == KIND_VERIFIER:
@@ -406,7 +447,7 @@ def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
     raise TrustListMalformed(f"{what}.kind must be 'issuer' or 'verifier'")
 
 
-def _check_issuer_id(identifier: str, what: str) -> None:
+def check_issuer_id(identifier: str, what: str) -> None:
     """An issuer is an HTTPS URL (DESIGN: http only on loopback, for development lists)."""
     try:
         parts = urlsplit(identifier)

@@ -164,4 +164,7 @@ def install(
         f"for {verifier}: {len(listed.issuers)} trusted issuers"
     )
     for issuer in listed.issuers.values():
-        typer.echo(f"  {issuer.id}  {issuer.name}  {', '.join(sorted(issuer.vcts))}")
+        vcts = "any type" if issuer.vcts is None else ", ".join(sorted(issuer.vcts))
+        typer.echo(f"  {issuer.id}  {issuer.name}  {vcts}")
+    for entry in listed.skipped:
+        typer.echo(f"  skipped {entry.name}: {entry.reason}")

@@ -366,6 +366,24 @@ def test_rfc7515_4_1_9_typ_accepts_application_prefix_case_insensitively(
     assert jose.verify(token, es256.public, typ="application/" + TYP).payload == PAYLOAD
 
 
+@pytest.mark.parametrize(
+    "header", [{}, {"typ": "JWT"}, {"typ": "jose"}, {"typ": "application/jwt"}]
+)
+def test_typ_none_accepts_no_typ_or_a_generic_one(
+    es256: PrivateKey, header: dict[str, str]
+) -> None:
+    """For formats with no media type of their own (an ETSI TS 119 602 list)."""
+    token = forge({"alg": "ES256", **header}, PAYLOAD, es256)
+    assert jose.verify(token, es256.public, typ=None).payload == PAYLOAD
+
+
+@pytest.mark.parametrize("typ", [TYP, "dc+sd-jwt", "", ["JWT"]])
+def test_typ_none_still_refuses_a_specific_typ(es256: PrivateKey, typ: object) -> None:
+    token = forge({"alg": "ES256", "typ": typ}, PAYLOAD, es256)
+    with pytest.raises(TypeMismatch):
+        jose.verify(token, es256.public, typ=None)
+
+
 # --- crit (RFC 7515 §4.1.11) ---------------------------------------------------------------------
 
 

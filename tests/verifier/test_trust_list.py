@@ -13,10 +13,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from core import jose
+from core import x509 as X
 from core.clock import FixedClock
 from core.standards import trust_list
+from tests.standards import lote_samples
 from tests.verifier.support import (
     BASE,
+    CLIENT_ID,
     QUERY,
     VCT,
     YEAR,
@@ -234,3 +237,52 @@ def test_the_configured_default_list_serves_a_verifier_without_its_own(
     assert result["issuer"]["name"] == "YH (standard)"
     # a verifier with a list of its own keeps it
     assert installed(roles)["sequence_number"] == 1
+
+
+# --- an ETSI TS 119 602 List of Trusted Entities, as the Swedish wallet platform signs one -----
+
+
+def test_a_lote_is_installed_and_its_issuer_verifies_end_to_end(roles: Roles) -> None:
+    now = roles.clock.now()
+    issuer_url = roles.issuer["issuer"]
+    certificate, _ = X.create_dev_ca("YH-akademin CA", now)
+    listed = lote_samples.entity(
+        "YH-akademin",
+        lote_samples.service(certificates=X.x5c_chain([certificate]), supply_points=[issuer_url]),
+    )
+    wallets = lote_samples.entity(
+        "Wallet provider",
+        lote_samples.service(
+            certificates=X.x5c_chain([certificate]),
+            service_type="http://uri.etsi.org/19602/SvcType/WalletSolution/Issuance",
+        ),
+    )
+    payload = lote_samples.document(
+        [listed, wallets], issued_at=now - 60, next_update=now + YEAR, sequence=2
+    )
+    key = roles.operator_key
+    token = lote_samples.sign(payload, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
+    answer = put(roles, token)
+    assert answer.status_code == 200, answer.text
+    shown = installed(roles)
+    assert shown == answer.json()
+    assert shown["format"] == trust_list.FORMAT_LOTE and shown["sequence_number"] == 2
+    assert shown["issuers"] == [{"id": issuer_url, "name": "YH-akademin", "vcts": None}]
+    assert [entry["name"] for entry in shown["skipped"]] == ["Wallet provider"]
+    # Trusted for any type: the skill credential passes the trust check with no vct named.
+    held = roles.issue_one()
+    presentation = held.present(("given_name",), nonce="n1", aud=CLIENT_ID, iat=now)
+    result = roles.verify(presentation, nonce="n1")
+    assert result["verdict"] == "valid", result
+    assert result["issuer"]["name"] == "YH-akademin"
+
+
+def test_a_lote_signed_by_a_stranger_is_refused_through_the_api(roles: Roles) -> None:
+    before = installed(roles)
+    now = roles.clock.now()
+    stranger = jose.PrivateKey.generate()
+    payload = lote_samples.document([], issued_at=now - 60, next_update=now + YEAR, sequence=5)
+    token = lote_samples.sign(payload, stranger, {"x5c": lote_samples.signer_x5c(stranger, now)})
+    refused = put(roles, token)
+    assert refused.status_code == 400 and refused.json()["code"] == "trust_list_unknown_key"
+    assert installed(roles) == before

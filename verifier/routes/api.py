@@ -198,7 +198,11 @@ def _trust_list_json(listed: TrustList) -> dict[str, object]:
         "next_update": listed.next_update,
         "operator": listed.operator_name,
         "issuers": [
-            {"id": i.id, "name": i.name, "vcts": sorted(i.vcts)} for i in listed.issuers.values()
+            # vcts null: trusted for any type the list's scheme covers (an ETSI TS 119 602 list)
+            {"id": i.id, "name": i.name, "vcts": None if i.vcts is None else sorted(i.vcts)}
+            for i in listed.issuers.values()
         ],
         "token_hash": listed.token_hash,
+        "format": listed.format,
+        "skipped": [{"name": s.name, "reason": s.reason} for s in listed.skipped],
     }

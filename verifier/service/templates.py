@@ -149,7 +149,8 @@ def offered_types(rt: Runtime, tenant: VerifierTenant) -> list[str]:
         listed = get_trust_list(rt, tenant)
     except IntygError:
         return [f"{rt.settings.public_url}{SKILL_TYPE_PATH}"]
-    offered = sorted({vct for issuer in listed.issuers.values() for vct in issuer.vcts})
+    # An issuer trusted for any type (vcts None, from a LoTE) names none to offer.
+    offered = sorted({vct for issuer in listed.issuers.values() for vct in issuer.vcts or ()})
     return offered or [f"{rt.settings.public_url}{SKILL_TYPE_PATH}"]
 
 

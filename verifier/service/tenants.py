@@ -168,14 +168,15 @@ def _x509_hash_client_id(certificate_chain: str) -> str:
 def put_trust_list(
     session: Session, rt: Runtime, tenant: VerifierTenant, token: str
 ) -> trust_list.TrustList:
-    """Accept a signed trust list (checked against the operator keys) for this verifier."""
+    """Accept a signed trust list (checked against the operator keys) for this verifier: Intyg's
+    format or an ETSI TS 119 602 LoTE; its sequence number may not go below the one in force."""
     current = None
     if tenant.trust_list:
         try:
             current = load_trust_list(rt, tenant.trust_list)
         except IntygError:
             current = None
-    parsed = trust_list.verify_trust_list(
+    parsed = trustlists.verify_either(
         token.strip(),
         trustlists.operator_keys(rt),
         rt.clock.now(),
