@@ -5,6 +5,8 @@ deny, and the log records the extra claim paths and the answer — never a value
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -13,8 +15,17 @@ from fastapi.testclient import TestClient
 from core.runtime import Runtime
 from core.standards import trust_list
 from tests.helpers import create_issuer
+from tests.pages.forms import submit, text_of
 from tests.wallet.conftest import sign_up_and_in
-from tests.wallet.flows import PERSONAL_VALUES, QUERY, VCT, double_request_id, receive
+from tests.wallet.flows import (
+    PERSONAL_VALUES,
+    QUERY,
+    VCT,
+    double_request_id,
+    make_offer,
+    receive,
+)
+from tests.wallet.test_pages import PASSWORD
 from tests.wallet.test_recognised_verifiers import client_with
 from tests.wallet.verifier_double import CLIENT_ID, VerifierDouble, disclosed_names
 
@@ -193,3 +204,52 @@ def test_an_unrecognised_verifier_gets_no_verdict(
         assert view["verifier"]["recognised"] is False
         assert view["over_asking"]["finding"] == "not_assessed"
         assert view["over_asking"]["over_asking"] is None
+
+
+def test_the_request_page_warns_and_shares_only_the_needed_claims(
+    runtime: Runtime, double: VerifierDouble, tmp_path: Path
+) -> None:
+    """The page, driven as a browser drives it: the warning names the extra claims by their
+    labels, and "Share only what is needed" sends only the registered ones."""
+    claims = [{"vct": VCT, "path": ["given_name"]}]
+    with client_with(runtime, double, tmp_path, entities(claims)) as client:
+        issuer = create_issuer(client)
+        submit(
+            client,
+            "/wallet/sign-up",
+            "/wallet/sign-up",
+            {"username": "alva@example.se", "password": PASSWORD, "password_again": PASSWORD},
+        )
+        offer = make_offer(client, issuer, {"Authorization": f"Bearer {issuer['api_key']}"})
+        got = submit(
+            client, "/wallet/receive", "/wallet/receive", {"offer": offer["credential_offer"]}
+        )
+        credential_id = got.headers["location"].split("/wallet/cards/")[1].split("?")[0]
+        link = double.new_request(QUERY, extra={"purpose_id": "recruitment"})
+        opened = submit(client, "/wallet/share", "/wallet/share", {"request": link})
+        page_url = opened.headers["location"]
+        page = client.get(page_url)
+        warning = re.search(
+            r'id="over-asking" data-finding="over_asking">(.*?)</section>', page.text, re.S
+        )
+        assert warning, "the page shows no over-asking warning"
+        text = text_of(warning.group(1))
+        assert "”Rekrytering”" in text
+        extra = text_of(re.search(r'id="extra-claims">(.*?)</ul>', page.text, re.S).group(1))
+        assert "Efternamn (mottagaren kräver den)" in extra and "Betyg" in extra
+        assert "Förnamn" not in extra
+        assert "kan mottagaren avvisa svaret" in text
+        grade = json.dumps(["assessment_grade"], separators=(",", ":"))
+        shared = submit(
+            client,
+            page_url,
+            f"/wallet/requests/{page_url.rsplit('/', 1)[1]}/approve",
+            [
+                ("choice.skill", credential_id),
+                (f"claim.skill.{credential_id}", grade),
+                ("answer", "needed_only"),
+            ],
+        )
+        assert shared.status_code == 200, shared.text
+        presentation = double.received[double_request_id(link)].vp_token["skill"][0]  # type: ignore[index]
+        assert disclosed_names(presentation) == ["given_name"]
