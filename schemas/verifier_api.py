@@ -83,6 +83,16 @@ class CreateRequest(_Wire):
     purpose: str = Field(
         min_length=1, max_length=1000, description="Why, in words the holder reads."
     )
+    purpose_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$",
+        description="The registered purpose this request is for: the id of a purpose in your "
+        "entry on the wallets' list of recognised verifiers. Sent as the Request Object's "
+        "purpose_id; a wallet compares what you ask for with what that purpose registers and "
+        "tells the holder of any claim beyond it.",
+    )
     trusted_issuers: list[str] | None = Field(
         default=None, description="Only these issuers (each must be on the trust list)."
     )

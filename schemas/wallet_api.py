@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -113,6 +114,55 @@ class Approval(_Wire):
     credentials: dict[str, QueryChoice] = Field(
         description="Per credential query id: the credential to present and optional claims."
     )
+    only_needed: bool = Field(
+        default=False,
+        description="Answer with only the claims the request's registered purpose needs: "
+        "every other claim is left out, even one the query requires (the verifier may then "
+        "refuse the answer). Only for a request that names a registered purpose "
+        "(over_asking.purpose_name is set); otherwise 422 choice_invalid.",
+    )
+
+
+class OverAskingFinding(StrEnum):
+    NOT_ASSESSED = "not_assessed"
+    PURPOSE_NOT_NAMED = "purpose_not_named"
+    PURPOSE_NOT_REGISTERED = "purpose_not_registered"
+    WITHIN_PURPOSE = "within_purpose"
+    OVER_ASKING = "over_asking"
+
+
+class ExtraClaimView(_Wire):
+    """A claim the request asks for that its registered purpose does not need."""
+
+    query_id: str = Field(description="The DCQL credential query that asks for it.")
+    vcts: list[str] = Field(description="The credential types that query accepts.")
+    path: list[str | int] = Field(description='Its claims path ("*": every element).')
+    required: bool = Field(description="The query cannot be satisfied without it.")
+    display: list[dict[str, object]] = Field(
+        description="Its labels from the issuer's metadata ({locale, name}), from a "
+        "credential the holder has; empty when none describes it."
+    )
+
+
+class OverAskingView(_Wire):
+    """Does the request ask for more than the purpose it names is registered for (in the
+    verifier's entry on the wallet's list of recognised verifiers)? See docs/wallet.md,
+    "Over-asking"."""
+
+    finding: OverAskingFinding = Field(
+        description="not_assessed: no registered purposes to compare with (no list, verifier "
+        "not on it, or its entry registers none); purpose_not_named / purpose_not_registered: "
+        "the request names no purpose, or one its entry does not register; within_purpose / "
+        "over_asking: compared with the named, registered purpose."
+    )
+    over_asking: bool | None = Field(description="None when there is nothing to compare with.")
+    purpose_id: str | None = Field(description="The purpose the request names (purpose_id).")
+    purpose_name: dict[str, str] = Field(description="The registered purpose's name by language.")
+    extra_claims: list[ExtraClaimView]
+    needed_only_may_be_refused: bool = Field(
+        description="An extra claim is required by the query: an answer with only the needed "
+        "claims may not satisfy it, and the verifier may refuse it."
+    )
 
 
 class PresentationRequestView(_Wire):
@@ -122,6 +172,7 @@ class PresentationRequestView(_Wire):
     purpose: str
     expires_at: int
     queries: list[dict[str, object]]
+    over_asking: OverAskingView
 
 
 class ApprovalOut(_Wire):

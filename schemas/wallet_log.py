@@ -53,6 +53,15 @@ class LogEvent(StrEnum):
     GRANT_DENIED = "grant_denied"
     PULLED = "pulled"
     PULL_REFUSED = "pull_refused"
+    OVER_ASKING = "over_asking"
+
+
+class OverAskingAnswer(StrEnum):
+    """What the holder did with a request that asked for more than its purpose needs."""
+
+    NEEDED_ONLY = "needed_only"  # shared only the claims the registered purpose needs
+    AS_ASKED = "as_asked"  # shared what the request asked for, extra claims included
+    DENIED = "denied"
 
 
 ClaimPath = list[str | int]
@@ -188,3 +197,27 @@ class PullRefused(LogEntry):
     consent_id: str
     recipient: str
     reason: str
+
+
+class ExtraClaim(BaseModel):
+    """A claim a request asked for beyond its registered purpose (a path, never a value;
+    ``"*"`` for every element)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    query: str
+    path: ClaimPath
+    required: bool
+
+
+class OverAsking(LogEntry):
+    """A request asked for more than the purpose it names is registered for, and the
+    holder's answer to it."""
+
+    event = LogEvent.OVER_ASKING
+    request_id: str
+    recipient: str | None
+    client_id: str
+    purpose_id: str
+    extra_claims: list[ExtraClaim]
+    answer: OverAskingAnswer

@@ -23,6 +23,9 @@ for which ``vct``", a wallet's "which verifiers"). The mapping:
                                  restriction that Intyg's scheme defines)
     ``entities[].x5c``           ServiceDigitalIdentity / X509Certificates (base64 DER)
     ``entities[].certificate_thumbprints``  ServiceDigitalIdentity by digest (base64url SHA-256)
+    ``entities[].purposes``      a verifier's registered purposes and the claims each needs
+                                 (``core.standards.intended_use``: what an EUDI registration
+                                 certificate, ETSI TS 119 475, carries as intended use)
 
 The list is a JWS whose ``typ`` is ``trust-list+jwt`` (Intyg's choice, not a registered media
 type: explicit typing per RFC 8725 §3.11 keeps a trust list from being mistaken for any other
@@ -54,6 +57,7 @@ from core import jose
 from core import x509 as certs
 from core.config import is_loopback_host
 from core.errors import IntygError, JoseError
+from core.standards import intended_use
 
 TYP_TRUST_LIST: Final = "trust-list+jwt"
 FORMAT_INTYG: Final = "intyg"
@@ -68,7 +72,9 @@ MAX_ENTITIES: Final = 10_000
 _TOP_MEMBERS: Final = frozenset(
     {"list_id", "sequence_number", "issued_at", "next_update", "operator", "entities"}
 )
-_ENTITY_MEMBERS: Final = frozenset({"id", "name", "kind", "vcts", "x5c", "certificate_thumbprints"})
+_ENTITY_MEMBERS: Final = frozenset(
+    {"id", "name", "kind", "vcts", "x5c", "certificate_thumbprints", "purposes"}
+)
 _THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 _DNS_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
 
@@ -161,6 +167,11 @@ class TrustedVerifier:
     name: str
     x5c: tuple[str, ...]
     certificate_thumbprints: frozenset[str]
+    #: the purposes it is registered for (empty: the list registers none)
+    purposes: tuple[intended_use.RegisteredPurpose, ...] = ()
+
+    def purpose(self, purpose_id: str) -> intended_use.RegisteredPurpose | None:
+        return next((p for p in self.purposes if p.id == purpose_id), None)
 
     def pins(self, thumbprint: str | None) -> bool:
         """True when the list pins no certificate, or pins this one."""
@@ -237,8 +248,13 @@ def verifier_entry(
     *,
     x5c: Sequence[str] = (),
     certificate_thumbprints: Sequence[str] = (),
+    purposes: Sequence[Mapping[str, object]] = (),
 ) -> dict[str, object]:
+    """A verifier's entry; each of ``purposes`` is ``{"id", "name"?: {lang: text}, "claims":
+    [{"vct", "path"}]}`` (``core.standards.intended_use``)."""
     entry: dict[str, object] = {"id": client_id, "name": name, "kind": KIND_VERIFIER}
+    if purposes:
+        entry["purposes"] = [dict(p) for p in purposes]
     return _with_identities(entry, x5c, certificate_thumbprints)
 
 
@@ -439,11 +455,20 @@ def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
     if kind == KIND_ISSUER:
         check_issuer_id(identifier, what)
         vcts = frozenset(_strings(raw.get("vcts"), f"{what}.vcts"))
+        if "purposes" in raw:
+            raise TrustListMalformed(f"{what}: an issuer has no purposes")
         return TrustedIssuer(identifier, name, vcts, x5c, thumbprints)
     if kind == KIND_VERIFIER:
         if "vcts" in raw:
             raise TrustListMalformed(f"{what}: a verifier has no vcts")
-        return TrustedVerifier(normalise_verifier_id(identifier), name, x5c, thumbprints)
+        purposes: tuple[intended_use.RegisteredPurpose, ...] = ()
+        if "purposes" in raw:
+            try:
+                purposes = intended_use.parse_purposes(raw["purposes"], f"{what}.purposes")
+            except intended_use.IntendedUseMalformed as exc:
+                raise TrustListMalformed(exc.detail) from None
+        verifier_id = normalise_verifier_id(identifier)
+        return TrustedVerifier(verifier_id, name, x5c, thumbprints, purposes)
     raise TrustListMalformed(f"{what}.kind must be 'issuer' or 'verifier'")
 
 

@@ -204,6 +204,20 @@ def test_request_object_is_signed_by_a_leaf_that_chains_to_the_verifier_ca(
     assert second["nonce"] != claims["nonce"] and second["state"] != claims["state"]
 
 
+def test_a_request_names_its_registered_purpose_by_purpose_id(roles: Roles) -> None:
+    """The wallet compares what a request asks for with the purpose it names (over-asking);
+    without one, the Request Object names none."""
+    assert "purpose_id" not in request_object(roles.client, roles.ask())
+    named = request_object(roles.client, roles.ask(purpose_id="recruitment"))
+    assert named["purpose_id"] == "recruitment" and named["purpose"] == PURPOSE
+    refused = roles.client.post(
+        f"/verifiers/{roles.verifier['slug']}/requests",
+        json={"dcql_query": QUERY, "purpose": PURPOSE, "purpose_id": "has space"},
+        headers=roles.verifier_auth,
+    )
+    assert refused.status_code == 422
+
+
 def test_an_x509_hash_verifier_asks_as_its_certificate_and_binds_answers_to_it(
     roles: Roles,
 ) -> None:

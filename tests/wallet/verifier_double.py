@@ -127,8 +127,13 @@ class VerifierDouble:
         return self.ca.public_bytes(serialization.Encoding.PEM)
 
     def new_request(
-        self, dcql_query: dict[str, object], purpose: str = "Rekrytering", method: str = "get"
+        self,
+        dcql_query: dict[str, object],
+        purpose: str = "Rekrytering",
+        method: str = "get",
+        extra: dict[str, object] | None = None,
     ) -> str:
+        """A request's link; ``extra`` adds parameters to its Request Object."""
         request_id = secrets.token_urlsafe(8)
         metadata: dict[str, object] = {"client_name": "Testarbetsgivaren AB"}
         if self.encryption is not None:
@@ -150,6 +155,7 @@ class VerifierDouble:
             "purpose": purpose,
             "iat": self.iat,
             "exp": self.iat + 600,
+            **(extra or {}),
         }
         request_uri = f"{BASE}/double/request/{request_id}"
         client_id = quote(CLIENT_ID, safe="")

@@ -65,6 +65,7 @@ def create_request(
         purpose=body.purpose,
         trusted_issuers=body.trusted_issuers,
         redirect_uri=body.redirect_uri,
+        purpose_id=body.purpose_id,
     )
     return wire.CreatedRequest(
         id=made.id,

@@ -68,6 +68,7 @@ def create_request(
     trusted_issuers: list[str] | None,
     template_name: str | None = None,
     redirect_uri: str | None = None,
+    purpose_id: str | None = None,
 ) -> CreatedRequest:
     try:
         query = dcql.parse_query(dcql_query)
@@ -123,6 +124,8 @@ def create_request(
         response_mode=tenant.response_mode,
     )
     payload["purpose"] = purpose.strip()
+    if purpose_id is not None:  # the registered purpose, for the wallet's over-asking check
+        payload["purpose_id"] = purpose_id
     token = oid4vp.sign_request_object(payload, _signing_key(rt, tenant), _x5c(tenant))
     repository.insert_request(
         session,
@@ -243,7 +246,14 @@ def same_device_request(
         trusted_issuers=row.trusted_issuers,
         template_name=row.template_name,
         redirect_uri=redirect_uri,
+        purpose_id=_purpose_id_of(row.request_object),
     )
+
+
+def _purpose_id_of(request_object: str) -> str | None:
+    """The registered purpose a request named (kept only in its signed Request Object)."""
+    named = jose.parse(request_object).payload.get("purpose_id")
+    return named if isinstance(named, str) else None
 
 
 def request_of_response_code(session: Session, tenant: VerifierTenant, response_code: str) -> str:

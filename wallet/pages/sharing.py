@@ -13,8 +13,14 @@ from starlette.datastructures import FormData
 
 from core.deps import RuntimeDep, SessionDep
 from core.pages import FormDep, language_of, redirect
+from core.pages.i18n import localised
 from core.runtime import Runtime
-from wallet.models import RequestState, WalletCredential, WalletHolder
+from wallet.models import (
+    RequestState,
+    WalletCredential,
+    WalletHolder,
+    WalletPresentationRequest,
+)
 from wallet.pages import claims
 from wallet.pages.common import (
     BASE,
@@ -91,6 +97,33 @@ def queries(
     return out
 
 
+def over_asking(
+    session: Session, holder: WalletHolder, row: WalletPresentationRequest, language: str
+) -> dict[str, object]:
+    """The over-asking verdict as the page shows it: the purpose by its registered name in
+    the reader's language, and the extra claims by their labels."""
+    found = sharing.assessment(session, holder, row)
+    names = found["purpose_name"]
+    assert isinstance(names, dict)
+    purpose = names.get(language) or next(iter(names.values()), None) or found["purpose_id"]
+    extras = []
+    for extra in found["extra_claims"]:  # type: ignore[attr-defined]
+        path = [step for step in extra["path"] if isinstance(step, str) and step != "*"]
+        label = localised(extra["display"], language, "name")
+        extras.append(
+            {
+                "label": label or (path[-1] if path else "·").replace("_", " "),
+                "required": extra["required"],
+            }
+        )
+    return {
+        "finding": found["finding"],
+        "purpose": purpose,
+        "extras": extras,
+        "may_be_refused": found["needed_only_may_be_refused"],
+    }
+
+
 def _request_page(
     request: Request,
     holder: WalletHolder,
@@ -116,6 +149,7 @@ def _request_page(
             "verifier": row.verifier,
             "queries": shown,
             "answerable": answerable(shown),
+            "over": over_asking(session, holder, row, language),
             "error": error,
         },
         status=422 if error else 200,
@@ -170,7 +204,14 @@ def approve(
     rt: RuntimeDep,
 ) -> Response:
     try:
-        outcome = sharing.approve(session, rt, holder, request_id, choice_of(form))
+        outcome = sharing.approve(
+            session,
+            rt,
+            holder,
+            request_id,
+            choice_of(form),
+            only_needed=form.get("answer") == "needed_only",
+        )
     except ChoiceInvalid:
         t = pages.translator(request)
         return _request_page(

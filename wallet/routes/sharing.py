@@ -18,7 +18,9 @@ router = APIRouter(route_class=BoundedJsonRoute)
 
 
 def _view(
-    row: WalletPresentationRequest, queries: list[dict[str, object]]
+    row: WalletPresentationRequest,
+    queries: list[dict[str, object]],
+    over_asking: dict[str, object],
 ) -> wire.PresentationRequestView:
     return wire.PresentationRequestView(
         id=row.id,
@@ -27,6 +29,7 @@ def _view(
         purpose=row.purpose,
         expires_at=row.expires_at,
         queries=queries,
+        over_asking=wire.OverAskingView.model_validate(over_asking),
     )
 
 
@@ -41,7 +44,7 @@ def receive_request(
     body: wire.PresentationRequestIn, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 ) -> wire.PresentationRequestView:
     row, queries = sharing.receive_request(session, rt, holder, body.request)
-    return _view(row, queries)
+    return _view(row, queries, sharing.assessment(session, holder, row))
 
 
 @router.get(
@@ -53,7 +56,8 @@ def get_request(
     request_id: str, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 ) -> wire.PresentationRequestView:
     row = sharing.get_request(session, holder, request_id)
-    return _view(row, sharing.current_view(session, rt, holder, row))
+    queries = sharing.current_view(session, rt, holder, row)
+    return _view(row, queries, sharing.assessment(session, holder, row))
 
 
 @router.post(
@@ -67,7 +71,7 @@ def approve(
     request_id: str, body: wire.Approval, holder: HolderDep, session: SessionDep, rt: RuntimeDep
 ) -> wire.ApprovalOut:
     choice = {q: (c.credential_id, c.optional_claims) for q, c in body.credentials.items()}
-    outcome = sharing.approve(session, rt, holder, request_id, choice)
+    outcome = sharing.approve(session, rt, holder, request_id, choice, only_needed=body.only_needed)
     return wire.ApprovalOut(consent_id=outcome.consent_id, redirect_uri=outcome.redirect_uri)
 
 

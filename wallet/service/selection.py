@@ -11,7 +11,7 @@ for the chosen paths and a key binding JWT — never more (data minimisation).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core import jose
@@ -95,10 +95,18 @@ class Chosen:
 
 
 def resolve_choice(
-    views: Sequence[QueryView], choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]]
+    views: Sequence[QueryView],
+    choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]],
+    *,
+    needed: Callable[[str, Path], bool] | None = None,
 ) -> tuple[Chosen, ...]:
     """Check the holder's pick ``{query_id: (credential_id, optional paths)}`` against the
-    request; every required query must be answered, nothing unrequested may be added."""
+    request; every required query must be answered, nothing unrequested may be added.
+
+    With ``needed`` (the holder answers an over-asking request with only the claims its
+    purpose needs: ``needed(credential_id, path)``), every other path is left out, required
+    ones too; the answer may then satisfy none of the verifier's claim sets, which the holder
+    was told."""
     by_id = {view.query_id: view for view in views}
     unknown = set(choice) - set(by_id)
     if unknown:
@@ -119,7 +127,9 @@ def resolve_choice(
             listed = sorted((list(p) for p in extra), key=str)
             raise ChoiceInvalid(f"{view.query_id!r}: not optional claims of this request: {listed}")
         paths = set(candidate.required) | picked
-        if not any(claim_set <= paths for claim_set in candidate.claim_sets):
+        if needed is not None:
+            paths = {p for p in paths if needed(credential_id, p)}
+        elif not any(claim_set <= paths for claim_set in candidate.claim_sets):
             raise ChoiceInvalid(f"{view.query_id!r}: the choice satisfies none of the claim sets")
         ordered = tuple(p for p in (*candidate.required, *candidate.optional) if p in paths)
         chosen.append(Chosen(view.query_id, credential_id, ordered))

@@ -19,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import secrets
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -38,7 +38,7 @@ from core.x509 import certificates_from_pem
 from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import RequestState, WalletHolder, WalletPresentationRequest
-from wallet.service import consents, holdings, selection, transparency
+from wallet.service import consents, holdings, overasking, selection, transparency
 
 
 class RequestNotFound(NotFound):
@@ -151,18 +151,24 @@ class VerifierNotRecognised(Forbidden):
 def _recognition(rt: Runtime, verified: oid4vp.VerifiedRequest) -> dict[str, object]:
     """Is the (authenticated) verifier on the signed list of verifiers this wallet knows?
     ``recognised`` is None when no list is configured; a listed verifier whose certificate
-    is not the one the list pins is refused outright."""
+    is not the one the list pins is refused outright. ``registration`` is what its list entry
+    registers for the purpose the request names (``overasking``)."""
+    purpose_id = overasking.named_purpose(verified.claims)
     source = rt.settings.wallet_recognised_verifiers
     if not source:
-        return {"recognised": None}
+        return {"recognised": None, "registration": overasking.registration(None, purpose_id)}
     entry = trustlists.from_source(rt, source).verifier(verified.client_id)
     if entry is None or not verified.verified:
         if rt.settings.wallet_require_recognised_verifier:
             raise VerifierNotRecognised(f"{verified.client_id} is not on the list")
-        return {"recognised": False}
+        return {"recognised": False, "registration": overasking.registration(None, purpose_id)}
     if not entry.pins(verified.certificate_thumbprint):
         raise VerifierNotRecognised("the verifier's certificate is not the one the list names")
-    return {"recognised": True, "listed_name": entry.name}
+    return {
+        "recognised": True,
+        "listed_name": entry.name,
+        "registration": overasking.registration(entry, purpose_id),
+    }
 
 
 def _store_request(
@@ -235,6 +241,20 @@ def current_view(
     return selection.view_json(views, opened)
 
 
+def verdict(row: WalletPresentationRequest) -> overasking.Verdict:
+    """Does the request ask for more than its named purpose is registered for?"""
+    registration = row.verifier.get("registration")
+    kept = registration if isinstance(registration, dict) else None
+    return overasking.assess(dcql.parse_query(row.dcql_query), kept)
+
+
+def assessment(
+    session: Session, holder: WalletHolder, row: WalletPresentationRequest
+) -> dict[str, object]:
+    """The verdict as the holder's API shows it (extra claims labelled from their cards)."""
+    return overasking.as_json(verdict(row), holdings.list_credentials(session, holder))
+
+
 def _take(
     session: Session, rt: Runtime, row: WalletPresentationRequest, outcome: RequestState
 ) -> None:
@@ -264,11 +284,17 @@ def approve(
     holder: WalletHolder,
     request_id: str,
     choice: Mapping[str, tuple[str, Sequence[Sequence[object]]]],
+    *,
+    only_needed: bool = False,
 ) -> Outcome:
+    """Send the chosen claims; with ``only_needed``, only those of them that the request's
+    registered purpose needs (the holder's answer to over-asking)."""
     row = get_request(session, holder, request_id)
     opened = holdings.open_usable(session, rt, holder)
     views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
-    chosen = selection.resolve_choice(views, choice)
+    found = verdict(row)
+    needed = _needed_claims(found, opened) if only_needed else None
+    chosen = selection.resolve_choice(views, choice, needed=needed)
     _take(session, rt, row, RequestState.APPROVED)
     now = rt.clock.now()
     vp_token = selection.build_vp_token(
@@ -277,6 +303,8 @@ def approve(
     form = oid4vp.direct_post_form(vp_token, row.oauth_state, _encryption(row))
     token_hash = selection.token_hash(oid4vp.vp_token_json(vp_token))
     consent = consents.record_presentation(session, rt, holder, row, views, chosen, token_hash)
+    answer = log.OverAskingAnswer.NEEDED_ONLY if only_needed else log.OverAskingAnswer.AS_ASKED
+    _log_over_asking(session, rt, holder, row, found, answer)
     session.commit()  # the consent is given before anything leaves the wallet
     before_network_call(session)
     try:
@@ -299,6 +327,7 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     _take(session, rt, row, RequestState.DENIED)
     asked = selection.evaluate(dcql.parse_query(row.dcql_query), [])  # what was refused (paths)
     consent = consents.record_refusal(session, rt, holder, row, asked)
+    _log_over_asking(session, rt, holder, row, verdict(row), log.OverAskingAnswer.DENIED)
     session.commit()
     before_network_call(session)
     form = oid4vp.direct_post_error_form(
@@ -307,6 +336,55 @@ def deny(session: Session, rt: Runtime, holder: WalletHolder, request_id: str) -
     with contextlib.suppress(IntygError):  # the refusal stands whether or not it was heard
         rt.fetcher.request("POST", row.response_uri, data=form)
     return consent.id
+
+
+def _needed_claims(
+    found: overasking.Verdict, opened: Mapping[str, holdings.OpenedCredential]
+) -> Callable[[str, selection.Path], bool]:
+    """Is the claim at this path of this credential one the named purpose needs?"""
+    purpose = found.purpose
+    if purpose is None:
+        raise selection.ChoiceInvalid(
+            "the request names no registered purpose, so no claim is known to be needed"
+        )
+
+    def needed(credential_id: str, path: selection.Path) -> bool:
+        credential = opened.get(credential_id)
+        return credential is not None and purpose.needs(credential.row.vct, path)
+
+    return needed
+
+
+def _log_over_asking(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    row: WalletPresentationRequest,
+    found: overasking.Verdict,
+    answer: log.OverAskingAnswer,
+) -> None:
+    """An over-asking request's answer goes in the log: the extra claim paths (never values)
+    and what the holder chose."""
+    if found.finding != overasking.Finding.OVER_ASKING:
+        return
+    transparency.append(
+        session,
+        holder.id,
+        rt.clock.now(),
+        log.OverAsking(
+            request_id=row.id,
+            recipient=row.verifier.get("name"),
+            client_id=row.client_id,
+            purpose_id=found.purpose_id or "",
+            extra_claims=[
+                log.ExtraClaim(
+                    query=e.query_id, path=overasking.path_json(e.path), required=e.required
+                )
+                for e in found.extra
+            ],
+            answer=answer,
+        ),
+    )
 
 
 def _encryption_json(encryption: oid4vp.ResponseEncryption | None) -> dict[str, object] | None:
