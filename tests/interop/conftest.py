@@ -64,7 +64,7 @@ class Outside:
 
 
 @dataclass(frozen=True)
-class TestCa:
+class VerifierCa:
     """A CA, and a leaf certificate for ``localhost`` with its key: what an npm verifier
     signs its requests with (x5c)."""
 
@@ -88,8 +88,8 @@ class TestCa:
 
 
 @pytest.fixture
-def ca(clock: FixedClock) -> TestCa:
-    return TestCa(*make_ca_and_leaf(clock.now()))
+def ca(clock: FixedClock) -> VerifierCa:
+    return VerifierCa(*make_ca_and_leaf(clock.now()))
 
 
 @pytest.fixture
@@ -103,7 +103,7 @@ def app(
     tmp_path: Path,
     operator_key: jose.PrivateKey,  # noqa: F811
     outside: Outside,
-    ca: TestCa,
+    ca: VerifierCa,
 ) -> FastAPI:
     anchors = tmp_path / "wallet-anchors.pem"
     anchors.write_text(ca.ca_pem())
