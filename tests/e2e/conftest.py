@@ -31,10 +31,14 @@ def operator_key(tmp_path: Path) -> jose.PrivateKey:
 
 
 def one_process_app(
-    runtime: Runtime, tmp_path: Path, outbound: Callable[[ASGIApp], httpx.Client]
+    runtime: Runtime,
+    tmp_path: Path,
+    outbound: Callable[[ASGIApp], httpx.Client],
+    wallet_trust_anchors: Path | None = None,
 ) -> FastAPI:
     """All three roles in one app whose outbound HTTP goes through ``outbound`` (given the
-    app) back into the app itself, with a dev CA and trust-list operator keys in ``tmp_path``."""
+    app) back into the app itself, with a dev CA and trust-list operator keys in ``tmp_path``;
+    the wallet trusts that dev CA, or the CAs in ``wallet_trust_anchors`` when given."""
     holder: dict[str, FastAPI] = {}
 
     async def itself(scope: Scope, receive: Receive, send: Send) -> None:
@@ -43,7 +47,7 @@ def one_process_app(
     settings = runtime.settings.model_copy(
         update={
             "verifier_ca_dir": tmp_path / "verifier-ca",
-            "wallet_trust_anchors": tmp_path / "verifier-ca" / "ca.pem",
+            "wallet_trust_anchors": wallet_trust_anchors or tmp_path / "verifier-ca" / "ca.pem",
             "trust_list_operator_keys": tmp_path / "operator.jwks",
         }
     )
