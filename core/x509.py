@@ -204,6 +204,26 @@ def san_uris(cert: x509.Certificate) -> list[str]:
     return [str(name) for name in san.value.get_values_for_type(x509.UniformResourceIdentifier)]
 
 
+def subject_key_id(cert: x509.Certificate) -> str | None:
+    """Base64url of the Subject Key Identifier: what the certificates it issues name in their
+    Authority Key Identifier (the DCQL ``aki`` trusted authority, OpenID4VP 1.0 §6.1.1.1)."""
+    try:
+        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    except x509.ExtensionNotFound:
+        return None
+    return jose.b64url_encode(ski.value.key_identifier)
+
+
+def authority_key_id(cert: x509.Certificate) -> str | None:
+    """Base64url of the Authority Key Identifier's keyIdentifier, when present."""
+    try:
+        aki = cert.extensions.get_extension_for_class(x509.AuthorityKeyIdentifier)
+    except x509.ExtensionNotFound:
+        return None
+    key_id = aki.value.key_identifier
+    return jose.b64url_encode(key_id) if key_id is not None else None
+
+
 def organisation_name(cert: x509.Certificate) -> str | None:
     """The subject's ``O`` attribute, for a consent screen; ``None`` when absent."""
     values = cert.subject.get_attributes_for_oid(NameOID.ORGANIZATION_NAME)

@@ -96,6 +96,15 @@ class CreateRequest(_Wire):
     trusted_issuers: list[str] | None = Field(
         default=None, description="Only these issuers (each must be on the trust list)."
     )
+    trusted_authorities: list[Literal["aki", "etsi_tl"]] | None = Field(
+        default=None,
+        max_length=2,
+        description="Fill DCQL trusted_authorities (OpenID4VP 1.0 §6.1.1.1) from your trust "
+        "list into each credential query that names none: aki, the key identifiers of the "
+        "certificates the list gives its issuers (what their x5c chains lead to); etsi_tl, "
+        "the URL of the ETSI TS 119 602 list you read (INTYG_VERIFIER_TRUST_LIST). A hint for "
+        "the wallet's choice of credential; trust is checked on the answer in any case.",
+    )
     redirect_uri: str | None = Field(
         default=None,
         max_length=2048,

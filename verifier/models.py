@@ -76,6 +76,10 @@ class VerifierRequestTemplate(SQLModel, table=True):
     name: str = Field(max_length=200)
     purpose: str = Field(max_length=1000)
     dcql: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
+    # DCQL trusted_authorities kinds ("aki", "etsi_tl") filled from the trust list per request
+    trusted_authorities: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     created_at: int
     updated_at: int
 

@@ -42,6 +42,7 @@ covers), and entries that cannot be mapped are kept in ``TrustList.skipped`` wit
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -146,6 +147,14 @@ class TrustedIssuer:
         """Is this issuer trusted to issue credentials of type ``vct``? (exact match)"""
         return self.vcts is None or vct in self.vcts
 
+    @cached_property
+    def trust_anchors(self) -> tuple[x509.Certificate, ...]:
+        """The listed certificates as anchors for the ``x5c`` chains of its credentials and
+        status lists (SD-JWT VC §3.5); none: it is trusted through its published metadata."""
+        # Validated when the list was read; not bounded as a presented chain is (a list may
+        # name more anchors for one entity than a chain has links).
+        return tuple(certs.certificate_from_der(base64.b64decode(v)) for v in self.x5c)
+
 
 @dataclass(frozen=True)
 class SkippedEntry:
@@ -153,12 +162,6 @@ class SkippedEntry:
 
     name: str
     reason: str
-
-    @cached_property
-    def trust_anchors(self) -> tuple[x509.Certificate, ...]:
-        """The listed certificates as anchors for the ``x5c`` chains of its credentials and
-        status lists (SD-JWT VC §3.5); none: it is trusted through its published metadata."""
-        return tuple(certs.parse_x5c(list(self.x5c))) if self.x5c else ()
 
 
 @dataclass(frozen=True)

@@ -128,10 +128,10 @@ VERIFIER_ROWS: dict[str, tuple[Callable[[Forgery], str], str, str]] = {
     ),
     "jku-header": (lambda f: f.signed(jku=ATTACKER_URL), "signature", "jose_bad_signature"),
     "x5u-header": (lambda f: f.signed(x5u=ATTACKER_URL), "signature", "jose_bad_signature"),
-    "x5c-header": (
+    "x5c-header": (  # beside the issuer's kid: the leaf is not the key the kid names
         lambda f: raw_jws(f.header(x5c=attacker_x5c(f.now)[0]), f.payload, f.attacker),
-        "signature",
-        "jose_bad_signature",
+        "issuer_key",
+        "issuer_keys_disagree",
     ),
     "kid-path-traversal": (
         lambda f: raw_jws(f.header(kid=PATH_TRAVERSAL), f.payload, f.attacker),

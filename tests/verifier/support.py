@@ -10,12 +10,14 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from cryptography import x509
 from fastapi.testclient import TestClient
 from jwcrypto import jwk
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
 from core import jose
+from core import x509 as certs
 from core.clock import FixedClock
 from core.standards import sd_jwt, trust_list
 from tests.e2e.conftest import ADMIN, BASE
@@ -67,14 +69,18 @@ def trust_list_token(
     sequence: int = 1,
     issued_at: int | None = None,
     next_update: int | None = None,
+    anchors: Sequence[x509.Certificate] = (),
 ) -> str:
+    """A signed list of ``issuers``; ``anchors``, the CA certificates behind their ``x5c``."""
     document = trust_list.build_trust_list(
         list_id=f"{BASE}/trust-lists/test",
         sequence_number=sequence,
         issued_at=now - 60 if issued_at is None else issued_at,
         next_update=now + 10 * YEAR if next_update is None else next_update,
         operator_name="Test operator",
-        entities=[trust_list.issuer_entry(i, n, v) for i, n, v in issuers],
+        entities=[
+            trust_list.issuer_entry(i, n, v, x5c=certs.x5c_chain(anchors)) for i, n, v in issuers
+        ],
     )
     return trust_list.sign_trust_list(document, key)
 

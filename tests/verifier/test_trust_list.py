@@ -16,6 +16,7 @@ from core import jose
 from core import x509 as X
 from core.clock import FixedClock
 from core.standards import trust_list
+from issuer import ca
 from tests.standards import lote_samples
 from tests.verifier.support import (
     BASE,
@@ -245,7 +246,8 @@ def test_the_configured_default_list_serves_a_verifier_without_its_own(
 def test_a_lote_is_installed_and_its_issuer_verifies_end_to_end(roles: Roles) -> None:
     now = roles.clock.now()
     issuer_url = roles.issuer["issuer"]
-    certificate, _ = X.create_dev_ca("YH-akademin CA", now)
+    # The entity's certificate is the CA behind the issuer's x5c (HAIP 1.0 §6.1.1).
+    certificate = ca.load_or_create(roles.client.app.state.runtime)[0]  # type: ignore[attr-defined]
     listed = lote_samples.entity(
         "YH-akademin",
         lote_samples.service(certificates=X.x5c_chain([certificate]), supply_points=[issuer_url]),
@@ -275,6 +277,25 @@ def test_a_lote_is_installed_and_its_issuer_verifies_end_to_end(roles: Roles) ->
     result = roles.verify(presentation, nonce="n1")
     assert result["verdict"] == "valid", result
     assert result["issuer"]["name"] == "YH-akademin"
+    # ... and by the chain: another CA in the entity's place refuses the same credential
+    other, _ = X.create_dev_ca("Another CA", now)
+    stranger = lote_samples.entity(
+        "YH-akademin",
+        lote_samples.service(certificates=X.x5c_chain([other]), supply_points=[issuer_url]),
+    )
+    again = lote_samples.document(
+        [stranger], issued_at=now - 60, next_update=now + YEAR, sequence=3
+    )
+    assert (
+        put(
+            roles, lote_samples.sign(again, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
+        ).status_code
+        == 200
+    )
+    result = roles.verify(
+        held.present(("given_name",), nonce="n2", aud=CLIENT_ID, iat=now), nonce="n2"
+    )
+    assert result["failed_check"] == "issuer_key", result
 
 
 def test_a_lote_signed_by_a_stranger_is_refused_through_the_api(roles: Roles) -> None:

@@ -15,16 +15,16 @@ from core import jose
 from core import x509 as certs
 from core.errors import Conflict
 from core.runtime import Runtime
-from core.standards import sd_jwt_vc, trust_list
+from core.standards import sd_jwt_vc
 from issuer import ca, service, signing
 from tests.verifier.support import (
     BASE,
     VCT,
-    YEAR,
     Held,
     Roles,
     assert_rejected,
     b64_json,
+    trust_list_token,
 )
 
 DAY = 86_400
@@ -34,24 +34,11 @@ def _header(token: str) -> dict[str, object]:
     return b64_json(token.split(".")[0])
 
 
-def _list_issuer_with(roles: Roles, anchors: list[x509.Certificate], issuer: str = "") -> None:
-    now = roles.clock.now()
-    document = trust_list.build_trust_list(
-        list_id=f"{BASE}/trust-lists/x5c",
-        sequence_number=2,
-        issued_at=now - 60,
-        next_update=now + YEAR,
-        operator_name="Test operator",
-        entities=[
-            trust_list.issuer_entry(
-                issuer or roles.issuer["issuer"],
-                "YH-akademin",
-                [VCT],
-                x5c=certs.x5c_chain(anchors),
-            )
-        ],
+def _list_issuer_with(roles: Roles, anchors: list[x509.Certificate]) -> None:
+    listed = [(roles.issuer["issuer"], "YH-akademin", [VCT])]
+    roles.install_trust_list(
+        trust_list_token(roles.operator_key, roles.clock.now(), listed, sequence=2, anchors=anchors)
     )
-    roles.install_trust_list(trust_list.sign_trust_list(document, roles.operator_key))
 
 
 def _certified(

@@ -25,6 +25,7 @@ from tests.verifier.support import (
     create_verifier,
     request_object,
     respond,
+    trust_list_token,
     vp_form,
 )
 from tests.verifier_pages.conftest import PORTAL, Browser, add_staff, signed_in
@@ -595,3 +596,48 @@ def test_the_answer_is_shown_only_for_the_code_the_wallet_brought_back(
     assert outcome(browser.get(shown.headers["location"]).text) == "valid final"
     again = browser.post(f"{PORTAL}/returned", {"response_code": code}, token=token)
     assert again.status_code == 400  # once only
+
+
+def test_a_template_can_ask_for_trusted_authorities_from_the_trust_list(
+    roles: Roles, browser: Browser
+) -> None:
+    from core import x509 as certs
+    from issuer import ca
+
+    form = browser.get(f"{PORTAL}/templates/new").text
+    assert 'name="trusted_authorities" value="aki"' in form
+    template_id = create_template(browser, trusted_authorities="aki")
+    edit = browser.get(f"{PORTAL}/templates/{template_id}").text
+    assert re.search(r'value="aki" checked', edit) and not re.search(
+        r'value="etsi_tl" checked', edit
+    )
+
+    # the trust list gives the issuer no certificate yet: nothing to fill in, said in words
+    refused = browser.post(f"{PORTAL}/templates/{template_id}/start")
+    assert refused.status_code == 422 and "x5c" in unescape(refused.text)
+
+    anchor = ca.load_or_create(roles.client.app.state.runtime)[0]  # type: ignore[attr-defined]
+    listed = [(roles.issuer["issuer"], "YH-akademin", [VCT])]
+    roles.install_trust_list(
+        trust_list_token(
+            roles.operator_key, roles.clock.now(), listed, sequence=2, anchors=[anchor]
+        )
+    )
+    request_id = start(browser, template_id)
+    query = request_object(
+        roles.client, {"request_uri": f"{BASE}{PORTAL}/request-objects/{request_id}"}
+    )["dcql_query"]
+    assert query["credentials"][0]["trusted_authorities"] == [  # type: ignore[index]
+        {"type": "aki", "values": [certs.subject_key_id(anchor)]}
+    ]
+
+
+def test_a_template_with_an_unknown_trusted_authority_is_refused(
+    browser: Browser, engine: Engine
+) -> None:
+    refused = browser.post(f"{PORTAL}/templates", {**FORM, "trusted_authorities": "did_web"})
+    assert refused.status_code == 422
+    assert 'id="f-trusted_authorities-error">Välj bland de slag som erbjuds här.</p>' in (
+        refused.text
+    )
+    assert count(engine, VerifierRequestTemplate) == 0

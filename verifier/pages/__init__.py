@@ -115,6 +115,9 @@ def _draft(form: FormData) -> service.TemplateDraft:
         purpose=_field(form, "purpose"),
         vct=_field(form, "vct"),
         claims=claims,
+        trusted_authorities=tuple(
+            str(k) for k in form.getlist("trusted_authorities") if isinstance(k, str)
+        ),
     )
 
 
@@ -152,6 +155,7 @@ def _template_form(
         choices=[(c, t(f"verifier.templates.choice.{c}")) for c in CHOICES],
         types=_types(rt, desk.tenant, draft.vct),
         type_name=views.type_name(t),
+        trusted_authority_kinds=service.TRUSTED_AUTHORITY_KINDS,
         errors=_field_errors(errors or {}, t),
         action=f"{desk.base}/templates/{template.id}" if template else f"{desk.base}/templates",
     )

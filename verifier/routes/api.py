@@ -66,6 +66,7 @@ def create_request(
         trusted_issuers=body.trusted_issuers,
         redirect_uri=body.redirect_uri,
         purpose_id=body.purpose_id,
+        trusted_authorities=body.trusted_authorities or (),
     )
     return wire.CreatedRequest(
         id=made.id,

@@ -28,6 +28,7 @@ from verifier.service.requests import (
 )
 from verifier.service.templates import (
     CLAIMS,
+    TRUSTED_AUTHORITY_KINDS,
     Requirement,
     TemplateDraft,
     TemplateInvalid,
@@ -62,6 +63,7 @@ __all__ = [
     "HISTORY_PAGE_SIZE",
     "RequestPage",
     "Requirement",
+    "TRUSTED_AUTHORITY_KINDS",
     "TemplateDraft",
     "TemplateInvalid",
     "TemplateNotFound",

@@ -9,10 +9,11 @@ released."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import secrets
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from sqlmodel import Session
@@ -23,7 +24,7 @@ from core.db import before_network_call
 from core.errors import IntygError, InvalidInput
 from core.jose import jwe
 from core.runtime import Runtime
-from core.standards import dcql, oid4vp
+from core.standards import dcql, oid4vp, trust_list
 from core.tokens import hash_secret
 from schemas.verifier_api import (
     RequestDeclined,
@@ -69,6 +70,7 @@ def create_request(
     template_name: str | None = None,
     redirect_uri: str | None = None,
     purpose_id: str | None = None,
+    trusted_authorities: Sequence[str] = (),
 ) -> CreatedRequest:
     try:
         query = dcql.parse_query(dcql_query)
@@ -91,6 +93,10 @@ def create_request(
         unknown = [i for i in trusted_issuers if listed.issuer(i) is None]
         if unknown:
             raise InvalidInput(f"trusted_issuers: not on the trust list: {unknown}")
+    if trusted_authorities:
+        query = with_trusted_authorities(
+            query, listed, trusted_authorities, trusted_issuers, _list_url(rt, tenant)
+        )
     now = rt.clock.now()
     request_id = str(uuid.uuid4())
     base = verifier_url(rt, tenant.slug)
@@ -180,6 +186,74 @@ def _response_key(rt: Runtime, row: VerifierRequest) -> dict[str, object] | None
 def _signing_key(rt: Runtime, tenant: VerifierTenant) -> jose.PrivateKey:
     jwk = json.loads(rt.master_key.open(tenant.sealed_private, f"verifier-key:{tenant.id}"))
     return jose.PrivateKey.from_jwk(jwk)
+
+
+def _list_url(rt: Runtime, tenant: VerifierTenant) -> str | None:
+    """Where the verifier's trust list is published, if it is (not an uploaded one)."""
+    source = rt.settings.verifier_trust_list
+    if tenant.trust_list is None and source and source.startswith("https://"):
+        return source
+    return None
+
+
+def with_trusted_authorities(
+    query: dcql.DcqlQuery,
+    listed: trust_list.TrustList,
+    kinds: Sequence[str],
+    trusted_issuers: Sequence[str] | None,
+    list_url: str | None,
+) -> dcql.DcqlQuery:
+    """Each credential query that names no ``trusted_authorities`` gets them from the trust
+    list (OpenID4VP 1.0 §6.1.1.1): ``aki``, the key identifiers of the certificates that anchor
+    its issuers' ``x5c`` chains (what the leaf's Authority Key Identifier names); ``etsi_tl``,
+    the URL of the ETSI TS 119 602 list the verifier reads. A hint for the wallet's choice; the
+    pipeline checks trust itself whatever the wallet sends."""
+    filled = []
+    for credential_query in query.credentials:
+        if credential_query.trusted_authorities is not None:
+            filled.append(credential_query)
+            continue
+        authorities = []
+        for kind in kinds:
+            if kind == "aki":
+                values = _anchor_key_ids(credential_query, listed, trusted_issuers)
+                if not values:
+                    raise InvalidInput(
+                        "trusted_authorities: aki needs issuers whose trust list entries give "
+                        "certificates (x5c) for the types this request asks for"
+                    )
+            elif kind == "etsi_tl":
+                if list_url is None or listed.format != trust_list.FORMAT_LOTE:
+                    raise InvalidInput(
+                        "trusted_authorities: etsi_tl needs an ETSI TS 119 602 list read from "
+                        "an https URL (INTYG_VERIFIER_TRUST_LIST)"
+                    )
+                values = [list_url]
+            else:
+                raise InvalidInput(f"trusted_authorities: {kind!r} is not aki or etsi_tl")
+            authorities.append(dcql.TrustedAuthority(kind, tuple(values)))
+        filled.append(dataclasses.replace(credential_query, trusted_authorities=tuple(authorities)))
+    return dataclasses.replace(query, credentials=tuple(filled))
+
+
+def _anchor_key_ids(
+    credential_query: dcql.CredentialQuery,
+    listed: trust_list.TrustList,
+    trusted_issuers: Sequence[str] | None,
+) -> list[str]:
+    meta = credential_query.meta
+    vcts = meta.vct_values if isinstance(meta, dcql.SdJwtVcMeta) else None
+    found: dict[str, None] = {}
+    for issuer in listed.issuers.values():
+        if trusted_issuers is not None and issuer.id not in trusted_issuers:
+            continue
+        if vcts is not None and not any(issuer.allows(v) for v in vcts):
+            continue
+        for anchor in issuer.trust_anchors:
+            key_id = certs.subject_key_id(anchor)
+            if key_id is not None:
+                found[key_id] = None
+    return list(found)
 
 
 def _x5c(tenant: VerifierTenant) -> list[str]:

@@ -29,6 +29,8 @@ from verifier.service.requests import CreatedRequest, create_request
 from verifier.service.tenants import get_trust_list
 
 CREDENTIAL_QUERY_ID: Final = "credential"
+#: OpenID4VP 1.0 §6.1.1.1 kinds a template can have filled from the trust list.
+TRUSTED_AUTHORITY_KINDS: Final = ("aki", "etsi_tl")
 SKILL_TYPE_PATH: Final = "/types/skill-credential"  # where Intyg's issuers publish the type
 NAME_MAX: Final = 200
 PURPOSE_MAX: Final = 1000
@@ -77,6 +79,7 @@ class TemplateDraft:
     purpose: str
     vct: str
     claims: Mapping[str, Requirement]
+    trusted_authorities: tuple[str, ...] = ()  # filled from the trust list per request
 
 
 def build_query(vct: str, claims: Mapping[str, Requirement]) -> dict[str, object]:
@@ -106,7 +109,9 @@ def draft_of(template: VerifierRequestTemplate) -> TemplateDraft:
     claims = {
         name: Requirement.REQUIRED if name in required else Requirement.OPTIONAL for name in asked
     }
-    return TemplateDraft(template.name, template.purpose, vct, claims)
+    return TemplateDraft(
+        template.name, template.purpose, vct, claims, tuple(template.trusted_authorities)
+    )
 
 
 def _checked(draft: TemplateDraft) -> tuple[str, str, dict[str, object]]:
@@ -131,6 +136,8 @@ def _checked(draft: TemplateDraft) -> tuple[str, str, dict[str, object]]:
         errors["claims"] = "unknown_claim"
     elif Requirement.REQUIRED not in draft.claims.values():
         errors["claims"] = "none_required"
+    if not set(draft.trusted_authorities) <= set(TRUSTED_AUTHORITY_KINDS):
+        errors["trusted_authorities"] = "unknown_authority"
     query = build_query(vct, draft.claims)
     if "vct" not in errors and "claims" not in errors:
         try:  # the same check as POST requests (and create_request below)
@@ -182,6 +189,7 @@ def create_template(
         name=name,
         purpose=purpose,
         dcql=query,
+        trusted_authorities=_kinds(draft),
         created_at=now,
         updated_at=now,
     )
@@ -197,7 +205,13 @@ def update_template(
 ) -> VerifierRequestTemplate:
     template = get_template(session, tenant, template_id)
     name, purpose, query = _checked(draft)
-    values = {"name": name, "purpose": purpose, "dcql": query, "updated_at": rt.clock.now()}
+    values = {
+        "name": name,
+        "purpose": purpose,
+        "dcql": query,
+        "trusted_authorities": _kinds(draft),
+        "updated_at": rt.clock.now(),
+    }
     changed = repository.update_template(session, tenant.id, template.id, values)
     if changed is None:
         session.rollback()
@@ -207,6 +221,10 @@ def update_template(
         raise TemplateInvalid({"name": "taken"})
     session.commit()
     return get_template(session, tenant, template.id)
+
+
+def _kinds(draft: TemplateDraft) -> list[str]:
+    return [k for k in TRUSTED_AUTHORITY_KINDS if k in draft.trusted_authorities]
 
 
 def delete_template(session: Session, tenant: VerifierTenant, template_id: str) -> None:
@@ -229,4 +247,5 @@ def start_from_template(
         purpose=template.purpose,
         trusted_issuers=None,
         template_name=template.name,
+        trusted_authorities=template.trusted_authorities,
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from core import jose
+from core import x509 as certs
 from core.errors import InvalidInput
 from core.standards import dcql, sd_jwt
 from wallet.service.holdings import OpenedCredential
@@ -47,7 +48,10 @@ def evaluate(
     query: dcql.DcqlQuery, credentials: Sequence[OpenedCredential]
 ) -> tuple[QueryView, ...]:
     candidates = [
-        dcql.CandidateCredential(c.row.id, c.row.format, c.verified.claims) for c in credentials
+        dcql.CandidateCredential(
+            c.row.id, c.row.format, c.verified.claims, authorities(c.verified.jws.header)
+        )
+        for c in credentials
     ]
     evaluation = dcql.evaluate(query, candidates)
     views = []
@@ -62,6 +66,19 @@ def evaluate(
             )
         )
     return tuple(views)
+
+
+def authorities(header: Mapping[str, object]) -> frozenset[tuple[str, str]]:
+    """The DCQL trusted authorities a credential is seen to match (OpenID4VP 1.0 §6.1.1.1):
+    ``aki``, the Authority Key Identifier of each certificate in its ``x5c``. (``etsi_tl``
+    would need the list itself: a query that names only lists matches no credential here.)"""
+    if "x5c" not in header:
+        return frozenset()
+    try:
+        chain = certs.parse_x5c(header["x5c"])
+    except certs.X509Error:
+        return frozenset()
+    return frozenset(("aki", k) for c in chain if (k := certs.authority_key_id(c)) is not None)
 
 
 def _requested_paths(query: dcql.CredentialQuery) -> tuple[Path, ...]:

@@ -11,16 +11,27 @@ from typing import NamedTuple
 
 from core.standards.dcql.errors import DcqlNotSatisfied
 from core.standards.dcql.match import CredentialMatch, match_credential
-from core.standards.dcql.query import CredentialSetQuery, DcqlQuery
+from core.standards.dcql.query import CredentialQuery, CredentialSetQuery, DcqlQuery
 
 
 @dataclass(frozen=True)
 class CandidateCredential:
-    """A credential to match: the caller's reference, its format and its processed claims."""
+    """A credential to match: the caller's reference, its format and its processed claims;
+    ``authorities``, the (type, value) pairs of §6.1.1.1 the holder knows it satisfies (for
+    ``aki``: the Authority Key Identifiers in its issuer's ``x5c`` chain)."""
 
     ref: str
     format: str
     claims: Mapping[str, object]
+    authorities: frozenset[tuple[str, str]] = frozenset()
+
+    def certified_by_one_of(self, query: CredentialQuery) -> bool:
+        """§6.1.1: with ``trusted_authorities``, a credential is returned only if it matches
+        one of them; an authority the holder cannot evaluate matches nothing."""
+        wanted = query.trusted_authorities
+        if wanted is None:
+            return True
+        return any((a.type, value) in self.authorities for a in wanted for value in a.values)
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,11 @@ def evaluate(query: DcqlQuery, credentials: Sequence[CandidateCredential]) -> Ev
     """Match every credential query against every candidate and apply ``credential_sets``."""
     matches: dict[str, tuple[CandidateMatch, ...]] = {}
     for credential_query in query.credentials:
-        found = ((c, match_credential(credential_query, c.format, c.claims)) for c in credentials)
+        found = (
+            (c, match_credential(credential_query, c.format, c.claims))
+            for c in credentials
+            if c.certified_by_one_of(credential_query)
+        )
         matches[credential_query.id] = tuple(CandidateMatch(c, m) for c, m in found if m)
     sets = _apply_credential_sets(query, lambda query_id: bool(matches[query_id]))
     return Evaluation(MappingProxyType(matches), *sets)
