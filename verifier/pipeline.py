@@ -244,7 +244,7 @@ def _algorithm(run: _Run, _result: Result) -> None:
 def _issuer_key(run: _Run, result: Result) -> None:
     assert result.issuer is not None
     issuer_id = result.issuer.id
-    run.issuer = run.policy.trust_list.issuer(issuer_id)
+    run.issuer = run.policy.trust_list.issuer_for(issuer_id, run.jws.header.get("x5c"), run.now)
     allowed = run.policy.allowed_issuers
     if run.issuer is None or (allowed is not None and issuer_id not in allowed):
         raise IssuerUntrusted(f"{issuer_id} is not a trusted issuer here")

@@ -26,7 +26,9 @@ member is an error here too):
     ListAndSchemeInformation.SchemeOperatorName   ``operator_name`` (sv, else en, else first)
     DistributionPoints[0], else LoTEType          ``list_id`` (a label: a LoTE has no id)
     TrustedEntity with an issuance service        one ``TrustedIssuer`` per https URL in the
-                                                  service's ServiceSupplyPoints
+                                                  service's ServiceSupplyPoints; without one,
+                                                  a ``certified_issuers`` entry, found by the
+                                                  x5c chain of what it signs
     TEName                                        ``TrustedIssuer.name``
     ServiceDigitalIdentity.X509Certificates       ``TrustedIssuer.x5c`` (base64 DER)
     (no restriction by credential type)           ``TrustedIssuer.vcts = None``: any type
@@ -37,8 +39,9 @@ listed service is reached — for an issuance service, the credential issuer —
 TEInformationURI points at information *about* the entity, a web page that may live on another
 party's host; keying trust to it could hand that host the entity's trust. The lists seen so far
 (DIGG's, the Commission's) name no supply points and identify a provider by certificate alone:
-their entities are kept out, each with its reason in ``TrustList.skipped``, until Intyg
-verifies credentials by ``x5c`` chain to such anchors.
+such an entity becomes one of ``TrustList.certified_issuers``, and a credential finds it when
+its ``x5c`` chain validates to the entity's certificates with a leaf that names the
+credential's ``iss`` (``TrustList.issuer_for``, ``core.x509.verify_issuer_x5c``).
 
 Left out, with reasons kept in ``skipped``: services of other types (wallet solutions,
 revocation, relying-party access/registration certificate providers, registers — the latter
@@ -239,10 +242,12 @@ def parse_lote(payload: Mapping[str, object], *, token_hash: str) -> TrustList:
     if not isinstance(raw_entities, list) or len(raw_entities) > MAX_ENTITIES:
         raise TrustListMalformed(f"TrustedEntitiesList is an array of at most {MAX_ENTITIES}")
     issuers: dict[str, TrustedIssuer] = {}
+    certified: list[TrustedIssuer] = []
     skipped: list[SkippedEntry] = []
     for position, raw in enumerate(raw_entities):
-        found, reasons = _entity(raw, f"TrustedEntitiesList[{position}]")
+        found, by_certificate, reasons = _entity(raw, f"TrustedEntitiesList[{position}]")
         skipped.extend(reasons)
+        certified.extend(by_certificate)
         for issuer in found:
             if issuer.id in issuers:
                 raise TrustListMalformed(f"{issuer.id!r} is listed by two entities")
@@ -258,11 +263,15 @@ def parse_lote(payload: Mapping[str, object], *, token_hash: str) -> TrustList:
         token_hash=token_hash,
         format=FORMAT_LOTE,
         skipped=tuple(skipped),
+        certified_issuers=tuple(certified),
     )
 
 
-def _entity(raw: object, what: str) -> tuple[list[TrustedIssuer], list[SkippedEntry]]:
-    """The issuers one trusted entity yields (one per supply point URL), and what it skips."""
+def _entity(
+    raw: object, what: str
+) -> tuple[list[TrustedIssuer], list[TrustedIssuer], list[SkippedEntry]]:
+    """The issuers one trusted entity yields (one per supply point URL), the one it yields by
+    certificates alone (its issuance services without a supply point), and what it skips."""
     entity = _object(raw, what, _ENTITY_MEMBERS)
     info = _object(
         entity.get("TrustedEntityInformation"),
@@ -274,6 +283,7 @@ def _entity(raw: object, what: str) -> tuple[list[TrustedIssuer], list[SkippedEn
     if not isinstance(services, list) or not services:
         raise TrustListMalformed(f"{what}.TrustedEntityServices must be a non-empty array")
     certificates: dict[str, tuple[str, ...]] = {}  # issuer URL → its certificates
+    unlocated: tuple[str, ...] = ()  # certificates of issuance services with no URL
     skipped: list[SkippedEntry] = []
     for index, service in enumerate(services):
         where = f"{what}.TrustedEntityServices[{index}]"
@@ -281,22 +291,26 @@ def _entity(raw: object, what: str) -> tuple[list[TrustedIssuer], list[SkippedEn
         si = _object(info_of_service, f"{where}.ServiceInformation", _SERVICE_INFO_MEMBERS)
         x5c = _certificates(si.get("ServiceDigitalIdentity"), f"{where}.ServiceDigitalIdentity")
         urls = _supply_points(si.get("ServiceSupplyPoints"), f"{where}.ServiceSupplyPoints")
-        reason = _why_not_an_issuer(si, x5c, urls, has_extensions="TEInformationExtensions" in info)
+        reason = _why_not_an_issuer(si, x5c, has_extensions="TEInformationExtensions" in info)
         if reason:
             service_name = _text(si.get("ServiceName"), f"{where}.ServiceName", required=False)
             skipped.append(SkippedEntry(name, f"{service_name or where}: {reason}"))
             continue
+        if not urls:
+            unlocated += tuple(c for c in x5c if c not in unlocated)
         for url in urls:
             known = certificates.get(url, ())
             certificates[url] = known + tuple(c for c in x5c if c not in known)
     issuers = [
         TrustedIssuer(url, name, None, x5c, frozenset()) for url, x5c in certificates.items()
     ]
-    return issuers, skipped
+    # Named by certificates: its id is given by the credential whose chain finds it.
+    by_certificate = [TrustedIssuer("", name, None, unlocated, frozenset())] if unlocated else []
+    return issuers, by_certificate, skipped
 
 
 def _why_not_an_issuer(
-    si: Mapping[str, object], x5c: tuple[str, ...], urls: list[str], *, has_extensions: bool
+    si: Mapping[str, object], x5c: tuple[str, ...], *, has_extensions: bool
 ) -> str | None:
     """Why a (well-formed) service yields no trusted issuer; None when it does."""
     service_type = si.get("ServiceTypeIdentifier")
@@ -311,8 +325,6 @@ def _why_not_an_issuer(
         return "it carries extensions, which may narrow its trust and are not understood"
     if not x5c:
         return "its ServiceDigitalIdentity has no X509Certificates"
-    if not urls:
-        return "its ServiceSupplyPoints name no https credential issuer URL"
     return None
 
 

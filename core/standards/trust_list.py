@@ -43,6 +43,7 @@ covers), and entries that cannot be mapped are kept in ``TrustList.skipped`` wit
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -193,9 +194,35 @@ class TrustList:
     token_hash: str  # base64url SHA-256 of the signed list, for logs and evidence
     format: str = FORMAT_INTYG  # or FORMAT_LOTE (``core.standards.lote``)
     skipped: tuple[SkippedEntry, ...] = ()  # entries left out (only a LoTE has them)
+    #: Issuers a list names by their certificates alone (a LoTE's PID providers): found by
+    #: the ``x5c`` chain of what they sign, whose leaf names the ``iss``.
+    certified_issuers: tuple[TrustedIssuer, ...] = ()
 
     def issuer(self, identifier: str) -> TrustedIssuer | None:
         return self.issuers.get(identifier)
+
+    def issuer_for(self, identifier: str, x5c: object, now: int) -> TrustedIssuer | None:
+        """The entry for ``identifier`` (an ``iss``): listed by it, else the entry named by
+        certificates alone whose anchors the ``x5c`` chain validates to, its leaf naming
+        ``identifier`` (``core.x509.verify_issuer_x5c``), returned under that identifier."""
+        listed = self.issuers.get(identifier)
+        if listed is not None or x5c is None or not self.certified_issuers:
+            return listed
+        try:
+            chain = certs.parse_x5c(x5c)
+        except certs.X509Error:
+            return None
+        issued_by = {c.issuer for c in chain}
+        for entry in self.certified_issuers:
+            # Only entries with an anchor that could have issued into the chain are tried.
+            if not any(a.subject in issued_by for a in entry.trust_anchors):
+                continue
+            try:
+                certs.verify_issuer_x5c(x5c, entry.trust_anchors, now, identifier)
+            except certs.X509Error:
+                continue
+            return dataclasses.replace(entry, id=identifier)
+        return None
 
     def verifier(self, client_id: str) -> TrustedVerifier | None:
         """The entry listed under ``client_id``; for ``x509_hash:<hash>``, else the entry that

@@ -80,11 +80,14 @@ def test_digg_wallet_ecosystem_lote_verifies_and_reads_as_published() -> None:
     assert listed.issued_at == DIGG_ISSUED
     assert listed.next_update == DIGG_ISSUED + 365 * DAY
     assert listed.list_id == "http://uri.etsi.org/19602/LoTEType/wallet-providers"
-    # Its providers are named by certificate only: no supply point names an issuer URL.
+    # Its PID issuer is named by certificate only (no supply point names an issuer URL): it
+    # is found by the x5c chain of what it signs; the wallet provider is no issuer.
     assert dict(listed.issuers) == {} and dict(listed.verifiers) == {}
+    [pid_issuer] = listed.certified_issuers
+    assert pid_issuer.name == "Local PID Issuer" and pid_issuer.trust_anchors
     reasons = {entry.name: entry.reason for entry in listed.skipped}
     assert "not a credential issuance service" in reasons["Local Wallet Provider"]
-    assert "ServiceSupplyPoints name no https" in reasons["Local PID Issuer"]
+    assert "Local PID Issuer" not in reasons
 
 
 def test_digg_lote_header_has_no_typ_and_names_its_key_by_x5c_only() -> None:
@@ -300,9 +303,8 @@ def test_lote_with_two_entities_claiming_one_issuer_url_is_refused() -> None:
         ),
         ({"ServiceInformationExtensions": [{"critical": True}]}, "extensions"),
         ({"certificates": []}, "no X509Certificates"),
-        ({"supply_points": ["http://utbildning.example.se/issuer"]}, "no https"),
     ],
-    ids=["unknown-type", "wrpac", "revocation", "withdrawn", "extensions", "no-certs", "http"],
+    ids=["unknown-type", "wrpac", "revocation", "withdrawn", "extensions", "no-certs"],
 )
 def test_service_that_grants_no_issuer_trust_is_skipped_not_refused(
     changes: dict[str, Any], words: str
@@ -345,3 +347,17 @@ def test_a_token_that_is_neither_format_is_the_wrong_typ() -> None:
         trustlists.verify_either(other, [OPERATOR.public], NOW)
     with pytest.raises(tl.TrustListWrongTyp):
         trustlists.verify_either(jose.sign({"a": 1}, OPERATOR, typ="JWT"), [OPERATOR.public], NOW)
+
+
+@pytest.mark.parametrize("supply_points", [[], ["http://utbildning.example.se/issuer"]])
+def test_an_issuance_service_without_an_https_url_is_named_by_its_certificates(
+    supply_points: list[str],
+) -> None:
+    by_certificate = s.entity(
+        "Utan adress", s.service(certificates=CERTS, supply_points=supply_points)
+    )
+    payload = s.document([*entities(), by_certificate], issued_at=NOW - DAY, next_update=NOW + DAY)
+    listed = verify(signed(payload))
+    assert list(listed.issuers) == [ISSUER] and listed.skipped == ()
+    [entry] = listed.certified_issuers
+    assert entry.name == "Utan adress" and entry.x5c == tuple(CERTS)

@@ -307,3 +307,56 @@ def test_a_lote_signed_by_a_stranger_is_refused_through_the_api(roles: Roles) ->
     refused = put(roles, token)
     assert refused.status_code == 400 and refused.json()["code"] == "trust_list_unknown_key"
     assert installed(roles) == before
+
+
+def test_a_lote_issuer_named_by_its_certificate_is_found_by_the_chain(roles: Roles) -> None:
+    """A PID-provider style entry: no issuer URL, only the CA behind the issuer's x5c. The
+    credential's chain finds it, its leaf naming the iss; a CA nobody lists finds nothing."""
+    now = roles.clock.now()
+    anchor = ca.load_or_create(roles.client.app.state.runtime)[0]  # type: ignore[attr-defined]
+    entity = lote_samples.entity(
+        "Utbildningsanordnarnas CA",
+        lote_samples.service(certificates=X.x5c_chain([anchor]), supply_points=[]),
+    )
+    payload = lote_samples.document(
+        [entity], issued_at=now - 60, next_update=now + YEAR, sequence=2
+    )
+    key = roles.operator_key
+    answer = put(
+        roles, lote_samples.sign(payload, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["issuers"] == []
+    assert answer.json()["certified_issuers"] == [{"name": "Utbildningsanordnarnas CA"}]
+    held = roles.issue_one()
+    result = roles.verify(
+        held.present(("given_name",), nonce="n1", aud=CLIENT_ID, iat=now), nonce="n1"
+    )
+    assert result["verdict"] == "valid", result
+    assert result["issuer"] == {
+        "id": roles.issuer["issuer"],
+        "name": "Utbildningsanordnarnas CA",
+        "trusted": True,
+    }
+
+    other, _ = X.create_dev_ca("Another CA", now)
+    stranger = lote_samples.entity(
+        "Utbildningsanordnarnas CA",
+        lote_samples.service(certificates=X.x5c_chain([other]), supply_points=[]),
+    )
+    again = lote_samples.document(
+        [stranger], issued_at=now - 60, next_update=now + YEAR, sequence=3
+    )
+    assert (
+        put(
+            roles, lote_samples.sign(again, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
+        ).status_code
+        == 200
+    )
+    result = roles.verify(
+        held.present(("given_name",), nonce="n2", aud=CLIENT_ID, iat=now), nonce="n2"
+    )
+    assert (result["failed_check"], result["checks"][2]["code"]) == (
+        "issuer_key",
+        "issuer_untrusted",
+    )

@@ -207,4 +207,6 @@ def _trust_list_json(listed: TrustList) -> dict[str, object]:
         "token_hash": listed.token_hash,
         "format": listed.format,
         "skipped": [{"name": s.name, "reason": s.reason} for s in listed.skipped],
+        # named by certificates only: found by the x5c chain of what they sign
+        "certified_issuers": [{"name": i.name} for i in listed.certified_issuers],
     }

@@ -363,7 +363,7 @@ class CheckedCredential:
     status_reference: status_list.StatusListReference | None
 
 
-def issuer_anchors(rt: Runtime, issuer: str) -> tuple[x509.Certificate, ...]:
+def issuer_anchors(rt: Runtime, issuer: str, x5c: object) -> tuple[x509.Certificate, ...]:
     """The certificates the wallet's trust list (``INTYG_WALLET_RECOGNISED_VERIFIERS``, which
     may list issuers too) gives ``issuer``, for an ``x5c``-signed credential; none without a
     list or an entry — then only a credential whose ``kid`` the issuer's metadata confirms is
@@ -371,7 +371,7 @@ def issuer_anchors(rt: Runtime, issuer: str) -> tuple[x509.Certificate, ...]:
     source = rt.settings.wallet_recognised_verifiers
     if not source:
         return ()
-    entry = trustlists.from_source(rt, source).issuer(issuer)
+    entry = trustlists.from_source(rt, source).issuer_for(issuer, x5c, rt.clock.now())
     return entry.trust_anchors if entry is not None else ()
 
 
@@ -392,7 +392,8 @@ def check_credential(
         unverified = credential_check.parse(credential)
         if unverified.payload.get("iss") != expected_issuer:
             raise CredentialRejected("the credential's iss is not the issuer that offered it")
-        anchors = issuer_anchors(rt, expected_issuer) if "x5c" in unverified.jws.header else ()
+        header = unverified.jws.header
+        anchors = issuer_anchors(rt, expected_issuer, header["x5c"]) if "x5c" in header else ()
         verified = credential_check.verify(
             unverified, resolvers, now=now, skew=rt.settings.clock_skew_seconds, anchors=anchors
         )
