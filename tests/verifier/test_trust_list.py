@@ -24,6 +24,7 @@ from tests.verifier.support import (
     QUERY,
     VCT,
     YEAR,
+    Held,
     Roles,
     bearer,
     create_verifier,
@@ -243,6 +244,24 @@ def test_the_configured_default_list_serves_a_verifier_without_its_own(
 # --- an ETSI TS 119 602 List of Trusted Entities, as the Swedish wallet platform signs one -----
 
 
+def _put_lote(roles: Roles, sequence: int, *entities: dict[str, object]) -> dict[str, object]:
+    """A LoTE of ``entities`` signed by the operator, installed; the API's view of it."""
+    now, key = roles.clock.now(), roles.operator_key
+    payload = lote_samples.document(
+        list(entities), issued_at=now - 60, next_update=now + YEAR, sequence=sequence
+    )
+    answer = put(
+        roles, lote_samples.sign(payload, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
+    )
+    assert answer.status_code == 200, answer.text
+    return answer.json()
+
+
+def _presented(roles: Roles, held: Held, nonce: str) -> dict[str, object]:
+    presentation = held.present(("given_name",), nonce=nonce, aud=CLIENT_ID, iat=roles.clock.now())
+    return roles.verify(presentation, nonce=nonce)
+
+
 def test_a_lote_is_installed_and_its_issuer_verifies_end_to_end(roles: Roles) -> None:
     now = roles.clock.now()
     issuer_url = roles.issuer["issuer"]
@@ -279,22 +298,9 @@ def test_a_lote_is_installed_and_its_issuer_verifies_end_to_end(roles: Roles) ->
     assert result["issuer"]["name"] == "YH-akademin"
     # ... and by the chain: another CA in the entity's place refuses the same credential
     other, _ = X.create_dev_ca("Another CA", now)
-    stranger = lote_samples.entity(
-        "YH-akademin",
-        lote_samples.service(certificates=X.x5c_chain([other]), supply_points=[issuer_url]),
-    )
-    again = lote_samples.document(
-        [stranger], issued_at=now - 60, next_update=now + YEAR, sequence=3
-    )
-    assert (
-        put(
-            roles, lote_samples.sign(again, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
-        ).status_code
-        == 200
-    )
-    result = roles.verify(
-        held.present(("given_name",), nonce="n2", aud=CLIENT_ID, iat=now), nonce="n2"
-    )
+    stranger = lote_samples.service(certificates=X.x5c_chain([other]), supply_points=[issuer_url])
+    _put_lote(roles, 3, lote_samples.entity("YH-akademin", stranger))
+    result = _presented(roles, held, "n2")
     assert result["failed_check"] == "issuer_key", result
 
 
@@ -312,51 +318,21 @@ def test_a_lote_signed_by_a_stranger_is_refused_through_the_api(roles: Roles) ->
 def test_a_lote_issuer_named_by_its_certificate_is_found_by_the_chain(roles: Roles) -> None:
     """A PID-provider style entry: no issuer URL, only the CA behind the issuer's x5c. The
     credential's chain finds it, its leaf naming the iss; a CA nobody lists finds nothing."""
-    now = roles.clock.now()
+    name = "Utbildningsanordnarnas CA"
     anchor = ca.load_or_create(roles.client.app.state.runtime)[0]  # type: ignore[attr-defined]
-    entity = lote_samples.entity(
-        "Utbildningsanordnarnas CA",
-        lote_samples.service(certificates=X.x5c_chain([anchor]), supply_points=[]),
-    )
-    payload = lote_samples.document(
-        [entity], issued_at=now - 60, next_update=now + YEAR, sequence=2
-    )
-    key = roles.operator_key
-    answer = put(
-        roles, lote_samples.sign(payload, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
-    )
-    assert answer.status_code == 200, answer.text
-    assert answer.json()["issuers"] == []
-    assert answer.json()["certified_issuers"] == [{"name": "Utbildningsanordnarnas CA"}]
+    service = lote_samples.service(certificates=X.x5c_chain([anchor]), supply_points=[])
+    shown = _put_lote(roles, 2, lote_samples.entity(name, service))
+    assert shown["issuers"] == [] and shown["certified_issuers"] == [{"name": name}]
     held = roles.issue_one()
-    result = roles.verify(
-        held.present(("given_name",), nonce="n1", aud=CLIENT_ID, iat=now), nonce="n1"
-    )
+    result = _presented(roles, held, "n1")
     assert result["verdict"] == "valid", result
-    assert result["issuer"] == {
-        "id": roles.issuer["issuer"],
-        "name": "Utbildningsanordnarnas CA",
-        "trusted": True,
-    }
+    assert result["issuer"] == {"id": roles.issuer["issuer"], "name": name, "trusted": True}
 
-    other, _ = X.create_dev_ca("Another CA", now)
-    stranger = lote_samples.entity(
-        "Utbildningsanordnarnas CA",
-        lote_samples.service(certificates=X.x5c_chain([other]), supply_points=[]),
-    )
-    again = lote_samples.document(
-        [stranger], issued_at=now - 60, next_update=now + YEAR, sequence=3
-    )
-    assert (
-        put(
-            roles, lote_samples.sign(again, key, {"x5c": lote_samples.signer_x5c(key, now - 60)})
-        ).status_code
-        == 200
-    )
-    result = roles.verify(
-        held.present(("given_name",), nonce="n2", aud=CLIENT_ID, iat=now), nonce="n2"
-    )
-    assert (result["failed_check"], result["checks"][2]["code"]) == (
+    other, _ = X.create_dev_ca("Another CA", roles.clock.now())
+    service = lote_samples.service(certificates=X.x5c_chain([other]), supply_points=[])
+    _put_lote(roles, 3, lote_samples.entity(name, service))
+    result = _presented(roles, held, "n2")
+    assert (result["failed_check"], result["checks"][2]["code"]) == (  # type: ignore[index]
         "issuer_key",
         "issuer_untrusted",
     )
