@@ -627,6 +627,8 @@ def test_a_template_can_ask_for_trusted_authorities_from_the_trust_list(
 
     form = browser.get(f"{PORTAL}/templates/new").text
     assert 'name="trusted_authorities" value="aki"' in form
+    assert 'for="f-ta-aki">Certifikatutfärdarna för utfärdarna på listan (aki)</label>' in form
+    assert 'for="f-ta-etsi_tl">ETSI-tillitslistan du läser (etsi_tl)</label>' in form
     template_id = create_template(browser, trusted_authorities="aki")
     edit = browser.get(f"{PORTAL}/templates/{template_id}").text
     assert re.search(r'value="aki" checked', edit) and not re.search(
