@@ -8,6 +8,7 @@ import io
 import json
 import os
 import stat
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from core import x509 as certs
 from core.db import session_scope
 from core.runtime import Runtime
 from core.signin import SessionInvalid
+from core.standards import trust_list
 from intyg import cli
 from intyg.app import create_app
 from intyg.commands import common
@@ -447,6 +449,90 @@ def test_trust_list_keygen_create_sign_install(
         capsys, "trust-list", "create", "--issuer", "ftp://x", "N", VCT, "--out", "l.json"
     )
     assert code == 1 and err.startswith("error: trust_list_malformed: ")
+
+
+RECRUITER = "x509_san_dns:rekrytering.example.se"
+
+
+def test_trust_list_create_registers_a_verifiers_purposes(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """--purpose CLIENT_ID PURPOSE_ID VCT CLAIM, once per claim, and --purpose-name: the
+    signed list gives the wallet the purpose's claims (dotted or JSON paths) and its name."""
+    key, document, token = tmp_path / "op.jwk", tmp_path / "v.json", tmp_path / "v.jwt"
+    assert run(capsys, "trust-list", "keygen", "--out", str(key))[0] == 0
+    code, _, err = run(
+        capsys,
+        "trust-list",
+        "create",
+        *("--verifier", RECRUITER, "Rekryteringsbolaget AB"),
+        *("--purpose", RECRUITER, "recruitment", VCT, "given_name"),
+        *("--purpose-name", RECRUITER, "recruitment", "sv", "Rekrytering"),
+        *("--purpose", RECRUITER, "recruitment", VCT, "skills.*.label"),
+        *("--purpose", RECRUITER, "recruitment", VCT, '["address.street", 0]'),
+        *("--purpose-name", RECRUITER, "recruitment", "en", "Recruitment"),
+        *("--purpose", RECRUITER, "age-check", VCT, "birthdate"),
+        *("--verifier", "x509_san_dns:annan.example", "Annan AB"),
+        *("--out", str(document)),
+    )
+    assert (code, err) == (0, ""), err
+    code, _, err = run(
+        capsys, "trust-list", "sign", str(document), "--key", str(key), "--out", str(token)
+    )
+    assert (code, err) == (0, ""), err
+
+    operator = jose.PrivateKey.from_jwk(json.loads(key.read_text())).public
+    listed = trust_list.verify_trust_list(token.read_text().strip(), [operator], int(time.time()))
+    entry = listed.verifier(RECRUITER)
+    assert entry is not None
+    assert [p.as_json() for p in entry.purposes] == [
+        {
+            "id": "recruitment",
+            "name": {"sv": "Rekrytering", "en": "Recruitment"},
+            "claims": [
+                {"vct": VCT, "path": ["given_name"]},
+                {"vct": VCT, "path": ["skills", None, "label"]},
+                {"vct": VCT, "path": ["address.street", 0]},
+            ],
+        },
+        {"id": "age-check", "name": {}, "claims": [{"vct": VCT, "path": ["birthdate"]}]},
+    ]
+    other = listed.verifier("x509_san_dns:annan.example")
+    assert other is not None and other.purposes == ()
+
+
+@pytest.mark.parametrize(
+    ("purpose", "code", "message"),
+    [
+        (
+            [RECRUITER, "rekrytering 2026", VCT, "given_name"],
+            1,
+            "error: trust_list_malformed: ",
+        ),
+        ([RECRUITER, "recruitment", VCT, "skills..label"], 2, "error: usage: --purpose CLAIM "),
+        ([RECRUITER, "recruitment", VCT, '["skills", null'], 2, "error: usage: --purpose CLAIM "),
+        ([RECRUITER, "recruitment", VCT, "[-1]"], 1, "error: trust_list_malformed: "),
+        (["x509_san_dns:unlisted.example", "recruitment", VCT, "given_name"], 2, "error: usage: "),
+        ([RECRUITER, "recruitment", VCT], 2, "error: usage: --purpose takes 4 values: "),
+    ],
+    ids=["bad-purpose-id", "empty-step", "broken-json", "negative-index", "no-verifier", "short"],
+)
+def test_trust_list_create_refuses_a_bad_purpose_in_one_line(
+    cli_env: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    purpose: list[str],
+    code: int,
+    message: str,
+) -> None:
+    out = tmp_path / "v.json"
+    verifier = ["--verifier", RECRUITER, "Rekryteringsbolaget AB"]
+    exited, _, err = run(
+        capsys, "trust-list", "create", *verifier, "--purpose", *purpose, "--out", str(out)
+    )
+    assert (exited, err.count("\n")) == (code, 1), err
+    assert err.startswith(message), err
+    assert not out.exists()
 
 
 # --- verify FILE -----------------------------------------------------------------------------

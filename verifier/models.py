@@ -75,6 +75,8 @@ class VerifierRequestTemplate(SQLModel, table=True):
     tenant_id: str = Field(foreign_key="verifier_tenant.id", index=True, max_length=36)
     name: str = Field(max_length=200)
     purpose: str = Field(max_length=1000)
+    # the registered purpose (an id on the wallets' list) its requests name as purpose_id
+    purpose_id: str | None = Field(default=None, max_length=200)
     dcql: dict[str, object] = Field(sa_column=Column(JSON, nullable=False))
     # DCQL trusted_authorities kinds ("aki", "etsi_tl") filled from the trust list per request
     trusted_authorities: list[str] = Field(

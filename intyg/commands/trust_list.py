@@ -7,7 +7,7 @@ import json
 import time
 import uuid
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Final
 
 import typer
 
@@ -67,30 +67,97 @@ def keygen(
     )
 
 
-def parse_entities(args: list[str]) -> list[dict[str, object]]:
-    """``--issuer ID NAME VCT`` (repeat for more types) and ``--verifier CLIENT_ID NAME``."""
-    issuers: dict[str, tuple[str, list[str]]] = {}
-    verifiers: list[dict[str, object]] = []
+#: The entity options of ``trust-list create`` and the values each takes.
+ENTITY_OPTIONS: Final = {
+    "--issuer": ("ID", "NAME", "VCT"),
+    "--verifier": ("CLIENT_ID", "NAME"),
+    "--purpose": ("CLIENT_ID", "PURPOSE_ID", "VCT", "CLAIM"),
+    "--purpose-name": ("CLIENT_ID", "PURPOSE_ID", "LANG", "TEXT"),
+}
+
+
+def _usage(detail: str) -> CliFailure:
+    return CliFailure("usage", detail, 2)
+
+
+def _options(args: list[str]) -> list[tuple[str, list[str]]]:
+    """The entity options in order, each with its values."""
+    found: list[tuple[str, list[str]]] = []
     position = 0
     while position < len(args):
         flag = args[position]
-        width = {"--issuer": 3, "--verifier": 2}.get(flag)
-        values = args[position + 1 : position + 1 + (width or 0)]
-        if width is None:
-            raise CliFailure("usage", f"unexpected argument {flag!r}", 2)
-        if len(values) != width or any(v.startswith("--") for v in values):
-            what = "ID NAME VCT" if width == 3 else "CLIENT_ID NAME"
-            raise CliFailure("usage", f"{flag} takes {width} values: {flag} {what}", 2)
-        if width == 3:
-            name, vcts = issuers.setdefault(values[0], (values[1], []))
-            vcts.append(values[2])
+        if flag not in ENTITY_OPTIONS:
+            raise _usage(f"unexpected argument {flag!r}")
+        metavars = ENTITY_OPTIONS[flag]
+        values = args[position + 1 : position + 1 + len(metavars)]
+        if len(values) != len(metavars) or any(v.startswith("--") for v in values):
+            raise _usage(f"{flag} takes {len(metavars)} values: {flag} {' '.join(metavars)}")
+        found.append((flag, values))
+        position += 1 + len(metavars)
+    return found
+
+
+def claim_path(text: str) -> list[object]:
+    """A registered claim's path as an operator types it: names joined by dots, ``*`` for
+    every element of an array and a number for one element (``skills.*.label``), or a JSON
+    array (``["skills", null, "label"]``) for a name that holds a dot, is ``*`` or is a
+    number. The steps are checked with the list (``core.standards.intended_use``)."""
+    if text.startswith("["):
+        try:
+            path = json.loads(text)
+        except ValueError:
+            path = None
+        if not isinstance(path, list):
+            raise _usage(f"--purpose CLAIM {text!r} is not a JSON array")
+        return path
+    steps = text.split(".")
+    if "" in steps:
+        raise _usage(f"--purpose CLAIM {text!r} has an empty step (e.g. skills.*.label)")
+    return [
+        None if step == "*" else int(step) if step.isascii() and step.isdigit() else step
+        for step in steps
+    ]
+
+
+def parse_entities(args: list[str]) -> list[dict[str, object]]:
+    """``--issuer ID NAME VCT`` (repeat for more types), ``--verifier CLIENT_ID NAME``, and
+    for a verifier's registered purposes ``--purpose CLIENT_ID PURPOSE_ID VCT CLAIM`` (repeat
+    for each claim the purpose needs) and ``--purpose-name CLIENT_ID PURPOSE_ID LANG TEXT``."""
+    issuers: dict[str, tuple[str, list[str]]] = {}
+    verifiers: list[tuple[str, str]] = []
+    claims: dict[tuple[str, str], list[dict[str, object]]] = {}  # (client id, purpose id) →
+    names: dict[tuple[str, str], dict[str, str]] = {}  # … and language → text
+    for flag, values in _options(args):
+        if flag == "--issuer":
+            issuers.setdefault(values[0], (values[1], []))[1].append(values[2])
+        elif flag == "--verifier":
+            verifiers.append((values[0], values[1]))
+        elif flag == "--purpose":
+            claim: dict[str, object] = {"vct": values[2], "path": claim_path(values[3])}
+            claims.setdefault((values[0], values[1]), []).append(claim)
         else:
-            verifiers.append(trust_list.verifier_entry(values[0], values[1]))
-        position += 1 + width
+            names.setdefault((values[0], values[1]), {})[values[2]] = values[3]
+    purposes = list(dict.fromkeys([*claims, *names]))
+    unnamed = sorted({c for c, _ in purposes} - {c for c, _ in verifiers})
+    if unnamed:
+        raise _usage(f"{unnamed[0]!r} has purposes but no --verifier {unnamed[0]} NAME")
+
+    def purposes_of(client_id: str) -> list[dict[str, object]]:
+        return [
+            {
+                "id": p,
+                **({"name": names[c, p]} if (c, p) in names else {}),
+                "claims": claims.get((c, p), []),
+            }
+            for c, p in purposes
+            if c == client_id
+        ]
+
     entities = [trust_list.issuer_entry(i, n, v) for i, (n, v) in issuers.items()]
-    if not entities + verifiers:
-        raise CliFailure("usage", "name at least one --issuer or --verifier", 2)
-    return entities + verifiers
+    entities += [trust_list.verifier_entry(c, n, purposes=purposes_of(c)) for c, n in verifiers]
+    if not entities:
+        raise _usage("name at least one --issuer or --verifier")
+    return entities
 
 
 @trust_list_app.command(
@@ -110,8 +177,22 @@ def create(
     ] = 1,
     days: Annotated[int, typer.Option(min=1, help="Days until next_update.")] = 30,
 ) -> None:
-    """Write an unsigned trust list. Entities: --issuer ID NAME VCT (repeat an issuer for more
-    types) and --verifier CLIENT_ID NAME, as many as needed. Sign it with `trust-list sign`."""
+    """Write an unsigned trust list; sign it with `trust-list sign`.
+
+    Entities, as many as needed:
+
+      --issuer ID NAME VCT       (repeat an issuer for more types)
+      --verifier CLIENT_ID NAME
+      --purpose CLIENT_ID PURPOSE_ID VCT CLAIM
+                                 a purpose the verifier registers and a claim
+                                 it needs (repeat for each claim); wallets
+                                 compare requests naming the purpose with it
+      --purpose-name CLIENT_ID PURPOSE_ID LANG TEXT
+                                 the purpose's name for holders (sv Rekrytering)
+
+    CLAIM: names joined by dots, * for every element of an array, a number
+    for one (skills.*.label); or a JSON array (["skills", null, "label"]).
+    """
     settings = load_settings()
     now = int(time.time())
     document = trust_list.build_trust_list(

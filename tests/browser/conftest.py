@@ -3,7 +3,9 @@
 ``live_server``: the whole app (``intyg.app.create_app``, all three roles) served by uvicorn on
 a free port, on the test database (emptied after each test, as everywhere), with the system
 clock (the browser and the server must agree on the time) and ``public_url`` its own URL.
-``live_server.runtime`` is there to seed data through the roles' services.
+``live_server.runtime`` is there to seed data through the roles' services. A test module
+changes the served app's settings by overriding the ``live_settings`` fixture (e.g. the
+wallet's list of recognised verifiers, a file the test writes before the wallet reads it).
 
 ``page``: a fresh Chromium page (its own context: cookies, storage) at 1280x900 with a
 Swedish browser; ``new_page(locale=..., viewport=...)`` makes more, e.g. an English phone.
@@ -17,7 +19,7 @@ synchronous API is active, the main thread counts as running an event loop, and 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +50,23 @@ class LiveServer:
     runtime: Runtime
 
 
-def live_runtime(settings: Settings, engine: Engine, base_url: str, tmp_path: Path) -> Runtime:
+def live_runtime(
+    settings: Settings,
+    engine: Engine,
+    base_url: str,
+    tmp_path: Path,
+    extra: Mapping[str, object] | None = None,
+) -> Runtime:
     """The runtime of a served app at ``base_url``: real time, and its CA and trust-list
-    operator keys in ``tmp_path`` (never in the checkout's ``.intyg``)."""
+    operator keys in ``tmp_path`` (never in the checkout's ``.intyg``); ``extra`` settings
+    over those."""
     served = settings.model_copy(
         update={
             "public_url": base_url,
             "verifier_ca_dir": tmp_path / "verifier-ca",
             "wallet_trust_anchors": tmp_path / "verifier-ca" / "ca.pem",
             "trust_list_operator_keys": tmp_path / "operator.jwks",
+            **(extra or {}),
         }
     ).checked()
     return Runtime(
@@ -65,12 +75,20 @@ def live_runtime(settings: Settings, engine: Engine, base_url: str, tmp_path: Pa
 
 
 @pytest.fixture
-def live_server(settings: Settings, engine: Engine, tmp_path: Path) -> Iterator[LiveServer]:
+def live_settings() -> dict[str, object]:
+    """Settings of the served app beyond ``live_runtime``'s; none unless a module overrides."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    settings: Settings, engine: Engine, tmp_path: Path, live_settings: dict[str, object]
+) -> Iterator[LiveServer]:
     runtime: Runtime | None = None
 
     def build(base_url: str) -> ASGIApp:
         nonlocal runtime
-        runtime = live_runtime(settings, engine, base_url, tmp_path)
+        runtime = live_runtime(settings, engine, base_url, tmp_path, live_settings)
         return create_app(runtime=runtime)
 
     with serving(build) as url:

@@ -47,13 +47,17 @@ def skill_query(live_server: LiveServer, *, optional_grade: bool = True) -> dict
     return {"credentials": [credential]}
 
 
-def verifier_request(live_server: LiveServer, setup: DemoSetup, purpose: str) -> str:
-    """The demo employer's request (names required, grade optional): its openid4vp:// link."""
+def verifier_request(
+    live_server: LiveServer, setup: DemoSetup, purpose: str, purpose_id: str | None = None
+) -> str:
+    """The demo employer's request (names required, grade optional): its openid4vp:// link.
+    ``purpose_id`` names the registered purpose it is for."""
     query = skill_query(live_server)
+    named = {} if purpose_id is None else {"purpose_id": purpose_id}
     with api(live_server) as client:
         asked = client.post(
             f"/verifiers/{DEMO_VERIFIER_SLUG}/requests",
-            json={"purpose": purpose, "dcql_query": query},
+            json={"purpose": purpose, "dcql_query": query, **named},
             headers={"Authorization": f"Bearer {setup.verifier_api_key}"},
         )
         assert asked.status_code == 201, asked.text

@@ -266,8 +266,29 @@ def test_skills_are_asked_for_one_by_one(roles: Roles, browser: Browser) -> None
             "claims",
             "Välj minst en obligatorisk uppgift.",
         ),
+        (
+            {"purpose_id": "-recruitment"},
+            "purpose_id",
+            "Bara bokstäver, siffror och . _ : / -, och först en bokstav eller siffra.",
+        ),
+        (
+            {"purpose_id": "rekrytering utvecklare"},
+            "purpose_id",
+            "Bara bokstäver, siffror och . _ : / -, och först en bokstav eller siffra.",
+        ),
+        ({"purpose_id": "r" * 201}, "purpose_id", "Det här är för långt."),
     ],
-    ids=["blank-name", "long-name", "no-purpose", "no-type", "bad-type", "none-required"],
+    ids=[
+        "blank-name",
+        "long-name",
+        "no-purpose",
+        "no-type",
+        "bad-type",
+        "none-required",
+        "purpose-id-first-character",
+        "purpose-id-space",
+        "long-purpose-id",
+    ],
 )
 def test_a_template_that_does_not_fit_is_shown_again_with_the_errors_beside_the_fields(
     browser: Browser, engine: Engine, changes: dict[str, str], field: str, message: str
@@ -606,6 +627,8 @@ def test_a_template_can_ask_for_trusted_authorities_from_the_trust_list(
 
     form = browser.get(f"{PORTAL}/templates/new").text
     assert 'name="trusted_authorities" value="aki"' in form
+    assert 'for="f-ta-aki">Certifikatutfärdarna för utfärdarna på listan (aki)</label>' in form
+    assert 'for="f-ta-etsi_tl">ETSI-tillitslistan du läser (etsi_tl)</label>' in form
     template_id = create_template(browser, trusted_authorities="aki")
     edit = browser.get(f"{PORTAL}/templates/{template_id}").text
     assert re.search(r'value="aki" checked', edit) and not re.search(
@@ -641,3 +664,45 @@ def test_a_template_with_an_unknown_trusted_authority_is_refused(
         refused.text
     )
     assert count(engine, VerifierRequestTemplate) == 0
+
+
+def test_a_template_names_its_registered_purpose_and_its_requests_carry_it(
+    roles: Roles, browser: Browser
+) -> None:
+    """The wallet compares a request with the purpose it names (``purpose_id``, as ``POST
+    requests`` sends it); a template keeps that id, and an emptied field names none."""
+    form = browser.get(f"{PORTAL}/templates/new").text
+    assert 'for="f-purpose_id">Id för registrerat ändamål (valfritt)</label>' in form
+    template_id = create_template(browser, purpose_id="  recruitment/dev-2026 ")
+    edit = browser.get(f"{PORTAL}/templates/{template_id}").text
+    field = re.search(r'<input id="f-purpose_id"[^>]*>', edit)
+    assert field and 'value="recruitment/dev-2026"' in field[0], edit
+
+    def named(request_id: str) -> object:
+        claims = request_object(
+            roles.client, {"request_uri": f"{BASE}{PORTAL}/request-objects/{request_id}"}
+        )
+        return claims.get("purpose_id", "(none)")
+
+    assert named(start(browser, template_id)) == "recruitment/dev-2026"
+    changed = browser.post(f"{PORTAL}/templates/{template_id}", {**FORM, "purpose_id": ""})
+    assert changed.status_code == 303, changed.text
+    assert named(start(browser, template_id)) == "(none)"
+
+
+def test_a_bad_registered_purpose_id_keeps_the_template_unchanged(
+    roles: Roles, browser: Browser
+) -> None:
+    template_id = create_template(browser, purpose_id="recruitment")
+    refused = browser.post(
+        f"{PORTAL}/templates/{template_id}", {**FORM, "purpose_id": "rekrytering?"}
+    )
+    assert refused.status_code == 422
+    field = re.search(r'<input id="f-purpose_id"[^>]*>', refused.text)
+    assert field and 'value="rekrytering?"' in field[0] and 'aria-invalid="true"' in field[0]
+    assert 'id="f-purpose_id-error">Bara bokstäver' in refused.text
+    request_id = start(browser, template_id)
+    claims = request_object(
+        roles.client, {"request_uri": f"{BASE}{PORTAL}/request-objects/{request_id}"}
+    )
+    assert claims["purpose_id"] == "recruitment"

@@ -113,6 +113,7 @@ def _draft(form: FormData) -> service.TemplateDraft:
     return service.TemplateDraft(
         name=_field(form, "name"),
         purpose=_field(form, "purpose"),
+        purpose_id=_field(form, "purpose_id"),
         vct=_field(form, "vct"),
         claims=claims,
         trusted_authorities=tuple(

@@ -10,6 +10,7 @@ difference as choices. The query is checked by the same parser ``POST requests``
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,10 @@ SKILL_TYPE_PATH: Final = "/types/skill-credential"  # where Intyg's issuers publ
 NAME_MAX: Final = 200
 PURPOSE_MAX: Final = 1000
 VCT_MAX: Final = 2048
+PURPOSE_ID_MAX: Final = 200
+#: A registered purpose's id, as ``POST requests`` takes ``purpose_id``
+#: (``schemas.verifier_api.CreateRequest``) and a trust list's entry registers it.
+PURPOSE_ID_PATTERN: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
 
 
 def _claim_path(name: str) -> dcql.ClaimsPath:
@@ -80,6 +85,7 @@ class TemplateDraft:
     vct: str
     claims: Mapping[str, Requirement]
     trusted_authorities: tuple[str, ...] = ()  # filled from the trust list per request
+    purpose_id: str = ""  # the registered purpose its requests name; "" for none
 
 
 def build_query(vct: str, claims: Mapping[str, Requirement]) -> dict[str, object]:
@@ -110,13 +116,34 @@ def draft_of(template: VerifierRequestTemplate) -> TemplateDraft:
         name: Requirement.REQUIRED if name in required else Requirement.OPTIONAL for name in asked
     }
     return TemplateDraft(
-        template.name, template.purpose, vct, claims, tuple(template.trusted_authorities)
+        template.name,
+        template.purpose,
+        vct,
+        claims,
+        tuple(template.trusted_authorities),
+        template.purpose_id or "",
     )
 
 
-def _checked(draft: TemplateDraft) -> tuple[str, str, dict[str, object]]:
-    """The name, purpose and query of a draft, or ``TemplateInvalid`` naming every field
-    that does not fit."""
+@dataclass(frozen=True)
+class _Checked:
+    name: str
+    purpose: str
+    purpose_id: str | None
+    query: dict[str, object]
+
+
+def _purpose_id_error(purpose_id: str) -> str | None:
+    if len(purpose_id) > PURPOSE_ID_MAX:
+        return "too_long"
+    if purpose_id and not PURPOSE_ID_PATTERN.fullmatch(purpose_id):
+        return "purpose_id_invalid"
+    return None
+
+
+def _checked(draft: TemplateDraft) -> _Checked:
+    """The fields of a draft as stored, or ``TemplateInvalid`` naming every field that does
+    not fit."""
     errors: dict[str, str] = {}
     name, purpose, vct = draft.name.strip(), draft.purpose.strip(), draft.vct.strip()
     if not name:
@@ -127,6 +154,9 @@ def _checked(draft: TemplateDraft) -> tuple[str, str, dict[str, object]]:
         errors["purpose"] = "required"
     elif len(purpose) > PURPOSE_MAX:
         errors["purpose"] = "too_long"
+    purpose_id = draft.purpose_id.strip()
+    if (purpose_id_error := _purpose_id_error(purpose_id)) is not None:
+        errors["purpose_id"] = purpose_id_error
     if not vct:
         errors["vct"] = "required"
     elif len(vct) > VCT_MAX or any(c.isspace() for c in vct):
@@ -146,7 +176,7 @@ def _checked(draft: TemplateDraft) -> tuple[str, str, dict[str, object]]:
             errors["claims"] = exc.code
     if errors:
         raise TemplateInvalid(errors)
-    return name, purpose, query
+    return _Checked(name, purpose, purpose_id or None, query)
 
 
 def offered_types(rt: Runtime, tenant: VerifierTenant) -> list[str]:
@@ -181,14 +211,15 @@ def get_template(
 def create_template(
     session: Session, rt: Runtime, tenant: VerifierTenant, draft: TemplateDraft
 ) -> VerifierRequestTemplate:
-    name, purpose, query = _checked(draft)
+    checked = _checked(draft)
     now = rt.clock.now()
     template = VerifierRequestTemplate(
         id=str(uuid.uuid4()),
         tenant_id=tenant.id,
-        name=name,
-        purpose=purpose,
-        dcql=query,
+        name=checked.name,
+        purpose=checked.purpose,
+        purpose_id=checked.purpose_id,
+        dcql=checked.query,
         trusted_authorities=_kinds(draft),
         created_at=now,
         updated_at=now,
@@ -204,11 +235,12 @@ def update_template(
     session: Session, rt: Runtime, tenant: VerifierTenant, template_id: str, draft: TemplateDraft
 ) -> VerifierRequestTemplate:
     template = get_template(session, tenant, template_id)
-    name, purpose, query = _checked(draft)
+    checked = _checked(draft)
     values = {
-        "name": name,
-        "purpose": purpose,
-        "dcql": query,
+        "name": checked.name,
+        "purpose": checked.purpose,
+        "purpose_id": checked.purpose_id,
+        "dcql": checked.query,
         "trusted_authorities": _kinds(draft),
         "updated_at": rt.clock.now(),
     }
@@ -237,7 +269,8 @@ def delete_template(session: Session, tenant: VerifierTenant, template_id: str) 
 def start_from_template(
     session: Session, rt: Runtime, tenant: VerifierTenant, template_id: str
 ) -> CreatedRequest:
-    """A new OpenID4VP request with the template's purpose and query (``POST requests``)."""
+    """A new OpenID4VP request with the template's purpose, registered purpose and query
+    (``POST requests``)."""
     template = get_template(session, tenant, template_id)
     return create_request(
         session,
@@ -248,4 +281,5 @@ def start_from_template(
         trusted_issuers=None,
         template_name=template.name,
         trusted_authorities=template.trusted_authorities,
+        purpose_id=template.purpose_id,
     )
