@@ -131,7 +131,9 @@ def in_process_rates(seconds: float) -> tuple[float, float]:
 
     folder = tempfile.mkdtemp(prefix="intyg-bench-")
     settings = Settings(
-        database_url=f"sqlite:///{folder}/bench.db", public_url="http://localhost:8000"
+        database_url=f"sqlite:///{folder}/bench.db",
+        public_url="http://localhost:8000",
+        issuer_ca_dir=Path(folder) / "issuer-ca",  # sealed under this run's master key
     )
     engine = create_db_engine(settings.database_url)
     migrate.upgrade(engine)

@@ -58,6 +58,7 @@ from cryptography.x509.verification import (
 
 from core import jose
 from core.errors import IntygError
+from core.ttlcache import TtlCache
 
 #: Bounds on what a remote party may hand us in ``x5c``.
 MAX_CHAIN_LENGTH: Final = 5
@@ -507,6 +508,11 @@ def verify_issuer_x5c(
     ``issuer`` — a SAN ``uniformResourceIdentifier`` equal to it, or, for an issuer that is a
     bare host, a ``dNSName`` equal to that host — so that one CA shared by many issuers cannot
     vouch for one issuer's key as another's. Returns the leaf's public key."""
+    anchors = tuple(certificate_to_der(a) for a in trust_anchors)
+    key = (tuple(x5c) if isinstance(x5c, list) else (), anchors, issuer)
+    known = _VALIDATED.get(key, now)
+    if known is not None and known[1] <= now:
+        return known[0]
     certs = parse_x5c(x5c)
     leaf, intermediates = certs[0], certs[1:]
     _check_presented(certs, trust_anchors)
@@ -514,7 +520,21 @@ def verify_issuer_x5c(
     _check_validity(certs, at)
     check_issuer_leaf(leaf, issuer, now)
     _validate_chain(leaf, intermediates, trust_anchors, at, None)
-    return public_key_of(leaf)
+    public = public_key_of(leaf)
+    # The outcome depends on the time only through validity periods (no CRL or OCSP here):
+    # it holds while every certificate involved is valid.
+    involved = [*certs, *trust_anchors]
+    start = max(int(c.not_valid_before_utc.timestamp()) for c in involved)
+    end = min(int(c.not_valid_after_utc.timestamp()) for c in involved)
+    _VALIDATED.put(key, (public, start), end)
+    return public
+
+
+#: Chains that passed ``verify_issuer_x5c`` — every credential of an issuer carries the same
+#: one, and validating it costs about as much as the rest of a verification. A pure function
+#: of its inputs within the validity window it is kept for, so a process-wide cache.
+_VALIDATED: TtlCache[tuple[tuple[object, ...], tuple[bytes, ...], str], tuple[jose.PublicKey, int]]
+_VALIDATED = TtlCache(1024)
 
 
 def check_issuer_leaf(leaf: x509.Certificate, issuer: str, now: int) -> None:

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 import typer
 
 from core import jose
+from core import x509 as certs
 from core.config import is_loopback_host
 from core.db import session_scope
 from core.runtime import Runtime
@@ -195,17 +196,20 @@ def ensure_operator_key(runtime: Runtime) -> jose.PrivateKey:
 
 def install_trust_list(runtime: Runtime, key: jose.PrivateKey, issuer: str, vct: str) -> int:
     """Sign and install a list trusting the demo issuer, one sequence number past the last."""
+    from issuer import ca
     from verifier import service
 
     with session_scope(runtime.engine) as session:
         tenant = service.tenant_by_slug(session, DEMO_VERIFIER_SLUG)
         sequence = _sequence_of(tenant.trust_list) + 1
         now = runtime.clock.now()
+        issuer_anchor = certs.x5c_chain([ca.load_or_create(runtime)[0]])
         document = trust_list.build_trust_list(
             list_id=f"{runtime.settings.public_url}/trust-lists/demo",
             operator_name="Intyg demo trust-list operator",
             entities=[
-                trust_list.issuer_entry(issuer, DEMO_NAME, [vct]),
+                # HAIP 1.0: the demo issuer's credentials carry x5c; its CA anchors them
+                trust_list.issuer_entry(issuer, DEMO_NAME, [vct], x5c=issuer_anchor),
                 trust_list.verifier_entry(service.client_id(tenant), DEMO_VERIFIER_NAME),
             ],
             issued_at=now,
