@@ -15,7 +15,7 @@ from array import array
 from collections.abc import Callable
 from typing import TypeVar
 
-from core import jose
+from core import jose, oidc
 from core.http import Fetcher
 from core.resolvers import FetchingResolvers, IssuerKeys, StatusLists
 from core.standards.trust_list import TrustList
@@ -56,6 +56,8 @@ class Caches:
                             it allocates from                         is replaced on the spot
     tenants                 (role, slug or API key hash)    4,096     ``TENANT_TTL`` (5 s)
                             → the tenant row
+    oidc_providers          discovery URL → metadata;       256       300 s; an unknown ``kid``
+                            jwks_uri → JWK set                        refetches once (rotation)
     ======================  ==============================  ========  ==========================
 
     Full caches drop their oldest entry. The wallet and the verifier share ``issuer_keys``
@@ -77,6 +79,7 @@ class Caches:
         self.open_status_lists: TtlCache[tuple[str, int], tuple[str, bytes]] = TtlCache(1024)
         # Values are the roles' own row types; each role reads back only the keys it wrote.
         self.tenants: TtlCache[tuple[str, str], object] = TtlCache(4096)
+        self.oidc_providers = oidc.Providers(max_age=FETCHED_MAX_AGE, max_entries=256)
 
     def resolvers(self, fetcher: Fetcher) -> FetchingResolvers:
         """Issuer keys and status lists for ``core.credential_check``, fetched with ``fetcher``

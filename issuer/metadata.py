@@ -49,6 +49,16 @@ class IssuerUrls:
     def credential(self) -> str:
         return f"{self.issuer}/credential"
 
+    @property
+    def eid_callback(self) -> str:
+        """Where the eID broker sends the learner back (the redirect URI registered there)."""
+        return f"{self.issuer}/eid/callback"
+
+    @property
+    def eid_jwks(self) -> str:
+        """The public key of the issuer's ``private_key_jwt`` client authentication."""
+        return f"{self.issuer}/eid/jwks.json"
+
     def offer(self, offer_id: str) -> str:
         return f"{self.issuer}/offers/{offer_id}"
 

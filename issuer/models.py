@@ -196,3 +196,25 @@ class IssuerBatchRow(SQLModel, table=True):
     sealed_tx_code: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     error_code: str | None = Field(default=None, max_length=64)
     error_detail: str | None = Field(default=None, max_length=2000)
+
+
+class IssuerEidConnection(SQLModel, table=True):
+    """The issuer's registration at its eID broker (an OpenID Connect provider): one per
+    issuer. The client secret, or the private key of ``private_key_jwt``, is sealed under the
+    master key; the key's public half is published at ``/issuers/{slug}/eid/jwks.json``."""
+
+    __tablename__ = "issuer_eid_connection"
+
+    issuer_id: str = Field(primary_key=True, foreign_key="issuer_tenant.id", max_length=36)
+    discovery_url: str = Field(max_length=2048)
+    client_id: str = Field(max_length=255)
+    auth_method: str = Field(max_length=32)  # private_key_jwt | client_secret_basic
+    scope: str = Field(max_length=1000)
+    identity_claim: str = Field(max_length=255)
+    sealed_secret: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    sealed_client_key: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
+    client_public_jwk: dict[str, str] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    created_at: int
+    updated_at: int

@@ -13,6 +13,7 @@ from issuer.models import (
     IssuerAccessToken,
     IssuerCredential,
     IssuerDpopJti,
+    IssuerEidConnection,
     IssuerNonce,
     IssuerOffer,
     IssuerSigningKey,
@@ -381,3 +382,14 @@ def status_events(
         )
         .order_by(col(IssuerStatusEvent.at), col(IssuerStatusEvent.id))
     ).all()
+
+
+# --- eID connection --------------------------------------------------------------------------
+
+
+def eid_connection(session: Session, issuer_id: str) -> IssuerEidConnection | None:
+    return session.get(IssuerEidConnection, issuer_id)
+
+
+def save_eid_connection(session: Session, connection: IssuerEidConnection) -> None:
+    session.add(connection)

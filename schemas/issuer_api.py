@@ -5,7 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from core.oidc import CLAIM_PERSONAL_IDENTITY_NUMBER, DEFAULT_SCOPE
 
 
 class CertificateSource(StrEnum):
@@ -105,3 +107,57 @@ class CredentialPage(_Wire):
     total: int
     credentials: list[CredentialMetadata]
     next_after: str | None = Field(description="Pass as ?after= to get the next page.")
+
+
+class EidAuthMethod(StrEnum):
+    """How Intyg authenticates at the eID broker's token endpoint (OpenID Connect Core §9)."""
+
+    PRIVATE_KEY_JWT = "private_key_jwt"
+    CLIENT_SECRET_BASIC = "client_secret_basic"
+
+
+class ConfigureEid(_Wire):
+    discovery_url: str = Field(
+        min_length=8,
+        max_length=2048,
+        description="The broker's issuer URL or its /.well-known/openid-configuration URL.",
+        examples=["https://eid-broker.example.se/.well-known/openid-configuration"],
+    )
+    client_id: str = Field(min_length=1, max_length=255, description="Intyg's client id there.")
+    auth_method: EidAuthMethod = Field(
+        description="private_key_jwt: Intyg signs client assertions with a key of its own, "
+        "whose public JWKS it publishes (jwks_uri in the answer); client_secret_basic: the "
+        "secret the broker issued, sealed at rest and never shown again."
+    )
+    client_secret: SecretStr | None = Field(
+        default=None,
+        min_length=1,
+        max_length=1000,
+        description="Only with client_secret_basic. Write-only.",
+    )
+    scope: str = Field(
+        default=DEFAULT_SCOPE,
+        min_length=6,
+        max_length=1000,
+        description="Scopes asked for, space-separated; must include openid.",
+    )
+    identity_claim: str = Field(
+        default=CLAIM_PERSONAL_IDENTITY_NUMBER,
+        min_length=1,
+        max_length=255,
+        description="The ID token claim that carries the personal identity number "
+        "(the Swedish OpenID Connect profile's by default).",
+    )
+
+
+class EidConnection(_Wire):
+    discovery_url: str
+    client_id: str
+    auth_method: EidAuthMethod
+    scope: str
+    identity_claim: str
+    redirect_uri: str = Field(description="Register this redirect URI at the broker.")
+    jwks_uri: str | None = Field(
+        default=None,
+        description="private_key_jwt: register this JWKS URL (or its content) at the broker.",
+    )

@@ -1,11 +1,13 @@
 # Sourced by ./run-tests and .ci/run (not run on its own).
-# The interop tests (tests/interop) drive independent npm implementations under Debian's Node:
-# install the `nodejs` and `npm` packages when `node` is missing, then `npm ci` the pinned
-# packages into tests/interop/node_modules whenever package-lock.json has changed since the
-# last install (a stamp, as scripts/ensure-venv.sh does for pyproject.toml). A failure leaves a
-# warning; the interop tests then fail (they are never skipped) with a message naming this script.
+# The interop tests (tests/interop) drive independent npm implementations under Debian's Node,
+# and the eID tests sign in at a real OpenID Connect provider (tests/oidc_provider, npm
+# oidc-provider): install the `nodejs` and `npm` packages when `node` is missing, then `npm ci`
+# the pinned packages into each folder's node_modules whenever its package-lock.json has changed
+# since the last install (a stamp, as scripts/ensure-venv.sh does for pyproject.toml). A failure
+# leaves a warning; those tests then fail (they are never skipped) with a message naming this
+# script.
 
-intyg_interop="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests/interop"
+intyg_tests="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/tests"
 
 source "$(dirname "${BASH_SOURCE[0]}")/apt-install.sh"
 
@@ -15,22 +17,24 @@ if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
 fi
 
 if command -v node >/dev/null && command -v npm >/dev/null; then
-    intyg_stamp="$intyg_interop/node_modules/.intyg-install-stamp"
-    intyg_want="$(sha256sum "$intyg_interop/package-lock.json" | cut -d' ' -f1)"
-    if [ ! -f "$intyg_stamp" ] || [ "$(cat "$intyg_stamp")" != "$intyg_want" ]; then
-        echo "== installing the interop tests' npm packages (npm ci, package-lock.json)" >&2
-        # --ignore-scripts: nothing from the registry runs at install time (cbor-x, under
-        # @sd-jwt, falls back to plain JavaScript without its optional native build).
-        if (cd "$intyg_interop" && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error \
-            >/dev/null); then
-            echo "$intyg_want" > "$intyg_stamp"
-        else
-            echo "!! npm ci failed in $intyg_interop: the interop tests will fail" >&2
+    for intyg_folder in "$intyg_tests/interop" "$intyg_tests/oidc_provider"; do
+        intyg_stamp="$intyg_folder/node_modules/.intyg-install-stamp"
+        intyg_want="$(sha256sum "$intyg_folder/package-lock.json" | cut -d' ' -f1)"
+        if [ ! -f "$intyg_stamp" ] || [ "$(cat "$intyg_stamp")" != "$intyg_want" ]; then
+            echo "== installing the npm packages of $intyg_folder (npm ci, package-lock.json)" >&2
+            # --ignore-scripts: nothing from the registry runs at install time (cbor-x, under
+            # @sd-jwt, falls back to plain JavaScript without its optional native build).
+            if (cd "$intyg_folder" && npm ci --ignore-scripts --no-audit --no-fund \
+                --loglevel=error >/dev/null); then
+                echo "$intyg_want" > "$intyg_stamp"
+            else
+                echo "!! npm ci failed in $intyg_folder: the tests that need it will fail" >&2
+            fi
         fi
-    fi
-    unset intyg_stamp intyg_want
+    done
+    unset intyg_folder intyg_stamp intyg_want
 else
-    echo "!! could not install nodejs and npm: the interop tests will fail;" \
+    echo "!! could not install nodejs and npm: the interop and eID tests will fail;" \
         "install Debian's nodejs and npm packages (scripts/ensure-node.sh)" >&2
 fi
-unset intyg_interop
+unset intyg_tests

@@ -189,3 +189,13 @@ def wait_until_serving(
             pass
         time.sleep(0.1)
     raise RuntimeError(f"{base} did not start within {seconds:g} s: {tail()}")
+
+
+def stop_process(process: subprocess.Popen[str] | subprocess.Popen[bytes]) -> None:
+    """Terminate a server the test started; kill it if it does not stop within 10 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

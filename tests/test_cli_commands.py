@@ -781,3 +781,43 @@ def test_issuer_import_key_signs_with_the_operators_certificate_from_then_on(
         signer = signing.signer(session, runtime, service.tenant_by_slug(session, "yh-batch"))
     assert signer.key.kid == key.kid
     assert signer.header == {"x5c": certs.x5c_chain([leaf])}  # the anchor left out
+
+
+# --- issuer eid ------------------------------------------------------------------------------
+
+
+def test_issuer_eid_connects_the_broker_and_never_prints_the_secret(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path, runtime: Runtime
+) -> None:
+    from core import oidc
+    from issuer import eid, service
+
+    create_issuer(capsys)
+    secret = "the-brokers-secret-0123456789abcdef"
+    (tmp_path / "secret.txt").write_text(secret + "\n")
+    args = ("issuer", "eid", "--slug", "yh-batch", "--client-id", "intyg")
+    broker = ("--discovery-url", "https://broker.example.se")
+
+    code, out, err = run(capsys, *args, *broker, "--client-secret-file", "secret.txt")
+    assert (code, err) == (0, ""), err
+    assert printed(out, "redirect URI") == f"{BASE}/issuers/yh-batch/eid/callback"
+    assert secret not in out and "JWKS" not in out
+    with session_scope(runtime.engine) as session:
+        connection = eid.connection(session, runtime, service.tenant_by_slug(session, "yh-batch"))
+    assert connection.client.auth == oidc.ClientSecretBasic(secret)  # the file's line, stripped
+
+    code, out, err = run(capsys, *args, *broker, "--private-key-jwt")
+    assert (code, err) == (0, ""), err
+    assert printed(out, "JWKS URL") == f"{BASE}/issuers/yh-batch/eid/jwks.json"
+
+    for wrong in (
+        (*broker,),  # neither
+        (*broker, "--private-key-jwt", "--client-secret-file", "secret.txt"),  # both
+        ("--discovery-url", "http://broker.example.se", "--private-key-jwt"),
+        (*broker, "--client-secret-file", "missing.txt"),
+    ):
+        code, out, err = run(capsys, *args, *wrong)
+        assert code in (1, 2) and out == "", err
+        assert err.count("\n") == 1 and secret not in err
+    code, _, err = run(capsys, *args, "--discovery-url", "http://x.example.se", "--private-key-jwt")
+    assert "issuer_eid_connection_invalid" in err

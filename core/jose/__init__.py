@@ -4,7 +4,8 @@ The only package that calls the signature primitives (from ``cryptography``, in 
 Every verify names its algorithms and its ``typ``; nothing is inferred from the token:
 
 1. parse strictly (three base64url parts, JSON objects, bounded sizes, no duplicate members);
-2. ``alg`` must be on the caller's allow-list (ES256, EdDSA at most) before any key is touched
+2. ``alg`` must be on the caller's allow-list (ES256, EdDSA by default; RS256 and PS256 only
+   where a caller lists them, for OpenID Connect ID tokens) before any key is touched
    (RFC 8725 §3.1: ``none`` and HMAC are never on it);
 3. ``typ`` must be the expected one (RFC 8725 §3.11, explicit typing);
 4. ``crit`` names only understood extensions (RFC 7515 §4.1.11);
@@ -97,6 +98,15 @@ from core.jose.keys import (
 )
 from core.jose.keys import (
     ES256 as ES256,
+)
+from core.jose.keys import (
+    PS256 as PS256,
+)
+from core.jose.keys import (
+    RS256 as RS256,
+)
+from core.jose.keys import (
+    RSA_ALGORITHMS as RSA_ALGORITHMS,
 )
 from core.jose.keys import (
     PrivateKey as PrivateKey,

@@ -24,7 +24,7 @@ from core.jose.errors import (
     TypeMismatch,
     UnsupportedCritical,
 )
-from core.jose.keys import ALLOWED_ALGORITHMS, PrivateKey, PublicKey
+from core.jose.keys import ALLOWED_ALGORITHMS, KNOWN_ALGORITHMS, PrivateKey, PublicKey
 
 MAX_HEADER_BYTES: Final = 8 * 1024
 
@@ -138,7 +138,7 @@ def check_header(
     token (``JWT``, RFC 7519 §5.1; ``JOSE``, RFC 7515 §4.1.9). The caller must then tell the
     token from others by its payload."""
     alg = header.get("alg")
-    if not isinstance(alg, str) or alg not in algorithms or alg not in ALLOWED_ALGORITHMS:
+    if not isinstance(alg, str) or alg not in algorithms or alg not in KNOWN_ALGORITHMS:
         raise AlgorithmNotAllowed(f"the algorithm {alg!r} is not allowed here")
     if not _typ_matches(header.get("typ"), typ):
         raise TypeMismatch(f"expected typ {typ!r}, got {header.get('typ')!r}")

@@ -1,6 +1,11 @@
 """JWK (RFC 7517) public and private keys of the allowed algorithms, ES256 (P-256) and EdDSA
 (Ed25519, RFC 8037), with RFC 7638 thumbprints as their ``kid``. The only module that calls
-the signature primitives (from ``cryptography``)."""
+the signature primitives (from ``cryptography``).
+
+RSA public keys (RS256, PS256; RFC 7518 §3.3, §3.5) verify what others sign and Intyg only
+checks: the ID tokens of eID brokers (OpenID Connect Core 1.0 §3.1.3.7), which commonly sign
+RS256. They are never generated, never on the default allow-list, and parse only when the
+caller names the RSA algorithm (``PublicKey.from_jwk(jwk, alg=RS256)``)."""
 
 from __future__ import annotations
 
@@ -12,7 +17,7 @@ from typing import Final
 
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.asymmetric.utils import (
     decode_dss_signature,
     encode_dss_signature,
@@ -30,17 +35,34 @@ from core.jose.errors import (
 ES256: Final = "ES256"
 EDDSA: Final = "EdDSA"
 ALLOWED_ALGORITHMS: Final[frozenset[str]] = frozenset({ES256, EDDSA})
+RS256: Final = "RS256"
+PS256: Final = "PS256"
+#: Verified only where a caller lists them (OpenID Connect ID tokens); never signed with.
+RSA_ALGORITHMS: Final[frozenset[str]] = frozenset({RS256, PS256})
+#: Every algorithm a caller may list; anything else is refused whatever the caller says.
+KNOWN_ALGORITHMS: Final[frozenset[str]] = ALLOWED_ALGORITHMS | RSA_ALGORITHMS
+#: RFC 7518 §3.3: "A key of size 2048 bits or larger MUST be used with these algorithms."
+RSA_MIN_BITS: Final = 2048
 
 _ECDSA_SHA256 = ec.ECDSA(hashes.SHA256())
 _P256 = ec.SECP256R1()
+# RFC 7518 §3.5: PS256 uses MGF1 with SHA-256 and a salt as long as the hash (32 bytes).
+_PSS_SHA256 = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
 
-_PublicCrypto = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+_PublicCrypto = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey | rsa.RSAPublicKey
 _PrivateCrypto = ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
 
 
 def jwk_thumbprint(jwk: Mapping[str, object]) -> str:
     """RFC 7638 thumbprint (SHA-256) of the required public members."""
-    members = ("crv", "kty", "x", "y") if jwk.get("kty") == "EC" else ("crv", "kty", "x")
+    kty = jwk.get("kty")
+    members = (
+        ("crv", "kty", "x", "y")
+        if kty == "EC"
+        else ("e", "kty", "n")
+        if kty == "RSA"
+        else ("crv", "kty", "x")
+    )
     try:
         canonical = {name: jwk[name] for name in members}
     except KeyError as exc:
@@ -82,13 +104,16 @@ class PublicKey:
                     int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
                 )
                 self._key.verify(der, data, _ECDSA_SHA256)
+            elif isinstance(self._key, rsa.RSAPublicKey):
+                pad = _PSS_SHA256 if self.alg == PS256 else padding.PKCS1v15()
+                self._key.verify(signature, data, pad, hashes.SHA256())
             else:
                 self._key.verify(signature, data)
         except _CryptoInvalidSignature:
             raise BadSignature() from None
 
 
-_PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "y", "alg", "use", "kid"})
+_PUBLIC_MEMBERS = frozenset({"kty", "crv", "x", "y", "n", "e", "alg", "use", "kid"})
 
 
 # Sized for the keys that recur (issuers', verifiers', trust-list operators'): a holder key
@@ -100,6 +125,8 @@ def _public_from_members(members: tuple[tuple[str, object], ...], alg: str | Non
     jwk = dict(members)
     kty, crv = jwk.get("kty"), jwk.get("crv")
     declared = jwk.get("alg")
+    if kty == "RSA":
+        return _rsa_public(jwk, alg)
     try:
         if kty == "EC" and crv == "P-256":
             x, y = b64url_decode(_str(jwk, "x")), b64url_decode(_str(jwk, "y"))
@@ -125,6 +152,26 @@ def _public_from_members(members: tuple[tuple[str, object], ...], alg: str | Non
     public = {k: v for k, v in jwk.items() if k in ("kty", "crv", "x", "y")}
     kid = jwk_thumbprint(public)
     return PublicKey(alg=natural, jwk={**public, "kid": kid, "alg": natural}, kid=kid, _key=key)
+
+
+def _rsa_public(jwk: Mapping[str, object], alg: str | None) -> PublicKey:
+    """An RSA key for the RSA algorithm the caller names (never chosen by the key itself)."""
+    if alg not in RSA_ALGORITHMS:
+        raise InvalidKey("an RSA key is accepted only where the caller allows RS256 or PS256")
+    declared = jwk.get("alg")
+    if declared is not None and declared != alg:
+        raise KeyMismatch(f"an RSA key declared for {declared!r} cannot be used with {alg}")
+    try:
+        n = int.from_bytes(b64url_decode(_str(jwk, "n")), "big")
+        e = int.from_bytes(b64url_decode(_str(jwk, "e")), "big")
+        key = rsa.RSAPublicNumbers(e, n).public_key()
+    except (ValueError, MalformedJws):
+        raise InvalidKey("the RSA key's modulus or exponent is not valid") from None
+    if key.key_size < RSA_MIN_BITS:
+        raise InvalidKey(f"an RSA key must have at least {RSA_MIN_BITS} bits")
+    public = {"kty": "RSA", "n": jwk["n"], "e": jwk["e"]}
+    kid = jwk_thumbprint(public)
+    return PublicKey(alg=alg, jwk={**public, "kid": kid, "alg": alg}, kid=kid, _key=key)
 
 
 def _str(jwk: Mapping[str, object], name: str) -> str:

@@ -1,5 +1,5 @@
-"""``intyg issuer``: create an issuer; import its signing key and certificate; issue a batch
-of offers from a CSV file of learners.
+"""``intyg issuer``: create an issuer; import its signing key and certificate; connect its
+eID broker; issue a batch of offers from a CSV file of learners.
 
 The batch file's format is ``issuer.batchfile``'s (the issuer's batch page reads the same):
 one column per skill-credential claim, optional ``tx_code`` and ``row_id``. Each row is its
@@ -113,6 +113,61 @@ def issuer_import_key(
         tenant = service.tenant_by_slug(session, slug)
         kid = signing.import_key(session, runtime, tenant, key_pem, chain_pem)
     typer.echo(f"active key: {kid} (credentials and status lists carry its chain in x5c)")
+
+
+@issuer_app.command("eid")
+def issuer_eid(
+    slug: Annotated[str, typer.Option(help="The issuer whose learners sign in.")],
+    discovery_url: Annotated[
+        str,
+        typer.Option(help="The eID broker's issuer URL or /.well-known/openid-configuration."),
+    ],
+    client_id: Annotated[str, typer.Option(help="Intyg's client id at the broker.")],
+    client_secret_file: Annotated[
+        Path | None,
+        typer.Option(help="File holding the client secret (client_secret_basic)."),
+    ] = None,
+    private_key_jwt: Annotated[
+        bool,
+        typer.Option(
+            "--private-key-jwt", help="Authenticate with a key Intyg makes (private_key_jwt)."
+        ),
+    ] = False,
+    scope: Annotated[str | None, typer.Option(help="Scopes, space-separated.")] = None,
+    identity_claim: Annotated[
+        str | None, typer.Option(help="The ID token claim with the personal identity number.")
+    ] = None,
+) -> None:
+    """Connect the issuer to its eID broker (an OpenID Connect provider); prints what to
+    register there: the redirect URI, and for --private-key-jwt the JWKS URL."""
+    from core import oidc
+    from issuer import eid, service
+
+    if private_key_jwt == (client_secret_file is not None):
+        raise CliFailure("usage", "give either --client-secret-file or --private-key-jwt", 2)
+    secret = None
+    if client_secret_file is not None:
+        try:
+            secret = client_secret_file.read_text().strip()
+        except (OSError, UnicodeDecodeError):
+            raise CliFailure("file_unreadable", f"cannot read {client_secret_file}", 1) from None
+    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
+        tenant = service.tenant_by_slug(session, slug)
+        connection = eid.configure(
+            session,
+            runtime,
+            tenant,
+            discovery_url=discovery_url,
+            client_id=client_id,
+            auth_method=oidc.PRIVATE_KEY_JWT if private_key_jwt else oidc.CLIENT_SECRET_BASIC,
+            client_secret=secret,
+            scope=scope or oidc.DEFAULT_SCOPE,
+            identity_claim=identity_claim or oidc.CLAIM_PERSONAL_IDENTITY_NUMBER,
+        )
+    typer.echo(f"client auth:   {connection.auth_method}")
+    typer.echo(f"redirect URI:  {connection.redirect_uri}")
+    if connection.jwks_uri:
+        typer.echo(f"JWKS URL:      {connection.jwks_uri}")
 
 
 @issuer_app.command("batch")

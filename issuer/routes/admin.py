@@ -11,7 +11,7 @@ from core.errors import IntygError
 from core.qr import qr_svg
 from core.standards.status_list import StatusValue
 from core.web import BoundedJsonRoute
-from issuer import lifecycle, service, signing
+from issuer import eid, lifecycle, service, signing
 from issuer.deps import TenantDep
 from issuer.models import IssuerCredential
 from schemas import issuer_api as wire
@@ -181,3 +181,51 @@ for _action in lifecycle.StatusChange:
 )
 def rotate_key(tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> dict[str, str]:
     return {"kid": signing.rotate(session, rt, tenant)}
+
+
+def _eid_out(connection: eid.Connection) -> wire.EidConnection:
+    return wire.EidConnection(
+        discovery_url=connection.discovery_url,
+        client_id=connection.client.client_id,
+        auth_method=wire.EidAuthMethod(connection.auth_method),
+        scope=connection.client.scope,
+        identity_claim=connection.client.personal_identity_number_claim,
+        redirect_uri=connection.redirect_uri,
+        jwks_uri=connection.jwks_uri,
+    )
+
+
+@router.put(
+    "/issuers/{slug}/admin/eid",
+    response_model=wire.EidConnection,
+    response_model_exclude_none=True,
+    tags=["issuer admin"],
+    summary="Connect the issuer's eID broker (an OpenID Connect provider) for learner sign-in",
+)
+def configure_eid(
+    body: wire.ConfigureEid, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+) -> wire.EidConnection:
+    secret = body.client_secret.get_secret_value() if body.client_secret else None
+    connection = eid.configure(
+        session,
+        rt,
+        tenant,
+        discovery_url=body.discovery_url,
+        client_id=body.client_id,
+        auth_method=body.auth_method.value,
+        client_secret=secret,
+        scope=body.scope,
+        identity_claim=body.identity_claim,
+    )
+    return _eid_out(connection)
+
+
+@router.get(
+    "/issuers/{slug}/admin/eid",
+    response_model=wire.EidConnection,
+    response_model_exclude_none=True,
+    tags=["issuer admin"],
+    summary="The issuer's eID broker connection (never its secret)",
+)
+def get_eid(tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> wire.EidConnection:
+    return _eid_out(eid.connection(session, rt, tenant))

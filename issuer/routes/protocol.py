@@ -17,7 +17,7 @@ from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
-from issuer import issuance, lifecycle, metadata, service
+from issuer import eid, issuance, lifecycle, metadata, service
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -40,6 +40,16 @@ def authorization_server_metadata(slug: Slug, session: SessionDep, rt: RuntimeDe
 @router.get(WELL_KNOWN_JWT_VC_ISSUER + "/issuers/{slug}", tags=["SD-JWT VC"])
 def jwt_vc_issuer_metadata(slug: Slug, session: SessionDep, rt: RuntimeDep) -> JSONResponse:
     return _public_json(service.jwt_vc_issuer_metadata(session, rt, slug))
+
+
+@router.get(
+    "/issuers/{slug}/eid/jwks.json",
+    tags=["OpenID Connect"],
+    summary="The key of the issuer's private_key_jwt client at its eID broker (RFC 7523)",
+)
+def eid_client_jwks(slug: Slug, session: SessionDep) -> JSONResponse:
+    tenant = service.tenant_by_slug(session, slug)
+    return _public_json(eid.public_jwks(session, tenant))
 
 
 @router.get(

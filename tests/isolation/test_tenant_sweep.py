@@ -82,6 +82,7 @@ PUBLIC_BY_DESIGN = {
     ("GET", "/.well-known/oauth-authorization-server/issuers/{slug}"): "AS metadata is public",
     ("GET", "/.well-known/jwt-vc-issuer/issuers/{slug}"): "issuer keys are public",
     ("POST", "/issuers/{slug}/nonce"): "anyone may ask an issuer for a c_nonce",
+    ("GET", "/issuers/{slug}/eid/jwks.json"): "the eID broker fetches the client's public key",
 }
 
 
@@ -315,6 +316,16 @@ TABLE: dict[tuple[str, str], Builder] = {
         for action in ("revoke", "suspend", "reinstate")
     },
     ("POST", "/issuers/{slug}/admin/keys/rotate"): slug_only(ISSUER_A, issuer_b_slug),
+    ("GET", "/issuers/{slug}/admin/eid"): slug_only(ISSUER_A, issuer_b_slug),
+    ("PUT", "/issuers/{slug}/admin/eid"): slug_only(
+        ISSUER_A,
+        issuer_b_slug,
+        json={
+            "discovery_url": "https://broker.example.se",
+            "client_id": "intyg",
+            "auth_method": "private_key_jwt",
+        },
+    ),
     ("GET", "/issuers/{slug}/offers/{offer_id}"): public_object(
         issuer_a_slug, lambda w: w.b_offer_id, "offer_id", (404, "offer_not_found")
     ),

@@ -305,7 +305,6 @@ def test_rejects_alg_confusion_hs256_even_when_caller_lists_it(es256: PrivateKey
 @pytest.mark.parametrize(
     ("alg", "kty", "params"),
     [
-        ("RS256", "RSA", {"size": 2048}),
         ("ES384", "EC", {"crv": "P-384"}),
         ("ES512", "EC", {"crv": "P-521"}),
     ],
@@ -317,6 +316,35 @@ def test_rejects_algorithms_outside_es256_and_eddsa(
     token = jwcrypto_sign(signer, {"alg": alg, "typ": TYP}, PAYLOAD)
     expect(AlgorithmNotAllowed, token, es256.public)
     expect(AlgorithmNotAllowed, token, es256.public, algorithms=frozenset({alg}))
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256"])
+def test_rsa_verifies_only_where_the_caller_lists_it(es256: PrivateKey, alg: str) -> None:
+    signer = jwcrypto_jwk.JWK.generate(kty="RSA", size=2048)
+    token = jwcrypto_sign(signer, {"alg": alg, "typ": TYP}, PAYLOAD)
+    public = PublicKey.from_jwk(signer.export_public(as_dict=True), alg=alg)
+    expect(AlgorithmNotAllowed, token, public)  # not on the default allow-list
+    assert jose.verify(token, public, typ=TYP, algorithms=frozenset({alg})).payload == PAYLOAD
+    expect(KeyMismatch, token, es256.public, algorithms=frozenset({alg}))
+    other = "PS256" if alg == "RS256" else "RS256"
+    other_key = PublicKey.from_jwk(signer.export_public(as_dict=True), alg=other)
+    expect(KeyMismatch, token, other_key, algorithms=frozenset({alg, other}))
+
+
+def test_rsa_key_is_refused_unless_the_caller_names_an_rsa_algorithm() -> None:
+    public = jwcrypto_jwk.JWK.generate(kty="RSA", size=2048).export_public(as_dict=True)
+    with pytest.raises(InvalidKey):
+        PublicKey.from_jwk(public)
+    with pytest.raises(InvalidKey):
+        PublicKey.from_jwk({**public, "alg": "RS256"})
+    with pytest.raises(KeyMismatch):
+        PublicKey.from_jwk({**public, "alg": "PS256"}, alg="RS256")
+
+
+def test_rsa_key_under_2048_bits_is_refused() -> None:
+    small = jwcrypto_jwk.JWK.generate(kty="RSA", size=1024).export_public(as_dict=True)
+    with pytest.raises(InvalidKey):
+        PublicKey.from_jwk(small, alg="RS256")
 
 
 def test_rejects_alg_not_in_callers_narrower_list(eddsa: PrivateKey) -> None:
