@@ -179,6 +179,8 @@ class IssuerBatch(SQLModel, table=True):
     issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
     file_name: str = Field(max_length=200)
     actor: str = Field(max_length=254)
+    # "offers", or "records" (``issuer.records``: bound to a personnummer, no offer)
+    kind: str = Field(default="offers", max_length=16)
     total: int
     done: int = 0
     failed: int = 0
@@ -200,6 +202,7 @@ class IssuerBatchRow(SQLModel, table=True):
     # the learner's name for the printed sheet of QR codes, sealed like the offer's claims
     sealed_learner: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     offer_id: str | None = Field(default=None, foreign_key="issuer_offer.id", max_length=36)
+    record_id: str | None = Field(default=None, foreign_key="issuer_record.id", max_length=36)
     replayed: bool = False
     sealed_tx_code: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     error_code: str | None = Field(default=None, max_length=64)

@@ -228,7 +228,7 @@ def _replayed(
     if stored_grade is None and given_grade is not None:
         complete_record(session, rt, tenant, record.id, {GRADE: given_grade})
         return CreatedRecord(record.id, RecordState.READY, "completed")
-    return CreatedRecord(record.id, record.state, "replayed")
+    return CreatedRecord(record.id, RecordState(record.state), "replayed")
 
 
 def create_records(

@@ -119,9 +119,23 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_issuer_credential_issuance_id", ["issuance_id"])
         batch_op.create_index("ix_issuer_credential_record_id", ["record_id"])
+    with op.batch_alter_table("issuer_batch", schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column("kind", sa.String(length=16), nullable=False, server_default="offers")
+        )
+    with op.batch_alter_table("issuer_batch_row", schema=None) as batch_op:
+        batch_op.add_column(_id("record_id", nullable=True))
+        batch_op.create_foreign_key(
+            "fk_issuer_batch_row_record_id_issuer_record", "issuer_record", ["record_id"], ["id"]
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("issuer_batch_row", schema=None) as batch_op:
+        batch_op.drop_constraint("fk_issuer_batch_row_record_id_issuer_record", type_="foreignkey")
+        batch_op.drop_column("record_id")
+    with op.batch_alter_table("issuer_batch", schema=None) as batch_op:
+        batch_op.drop_column("kind")
     with op.batch_alter_table("issuer_credential", schema=None) as batch_op:
         batch_op.drop_index("ix_issuer_credential_record_id")
         batch_op.drop_index("ix_issuer_credential_issuance_id")
