@@ -23,7 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -36,10 +36,13 @@ from issuer import batch_repository as repository
 from issuer import service
 from issuer.batchfile import BatchRow, RowError, read_batch
 from issuer.models import BatchState, IssuerBatch, IssuerBatchRow, IssuerTenant
+from issuer.records import CreatedRecord, create_records
 
 log = logging.getLogger("intyg.issuer.batches")
 
 STALLED_AFTER: Final = 300  # seconds without a new row
+OFFERS: Final = "offers"
+RECORDS: Final = "records"  # a batch of credential records (``issuer.records``)
 FILE_NAME_MAX: Final = 200
 ERROR_DETAIL_MAX: Final = 2000
 
@@ -64,28 +67,31 @@ def start_batch(
     file_name: str,
     data: bytes,
     actor: str,
+    records: bool = False,
     run: Runner = in_thread,
 ) -> str:
-    """Check the file, record the batch and start making its offers; the batch's id.
+    """Check the file, record the batch and start making its offers (``records``: credential
+    records instead, ``issuer.records``); the batch's id.
 
     Raises ``issuer.batchfile.FileRejected`` for a file that cannot be used at all (nothing
     is recorded then); a bad row is reported in its place when the batch runs.
     """
     file_name = _shown_name(file_name)
-    rows = read_batch(data, file_name).rows(file_name)
+    rows = read_batch(data, file_name).rows(file_name, records=records)
     now = rt.clock.now()
     batch = IssuerBatch(
         id=str(uuid.uuid4()),
         issuer_id=tenant.id,
         file_name=file_name,
         actor=actor,
+        kind=RECORDS if records else OFFERS,
         total=len(rows),
         created_at=now,
         updated_at=now,
     )
     repository.insert_batch(session, batch)
     session.commit()
-    run(lambda: _make_offers(rt, tenant, batch.id, rows))
+    run(lambda: _make_offers(rt, tenant, batch.id, rows, records=records))
     return batch.id
 
 
@@ -100,11 +106,19 @@ def _make_offers(
     tenant: IssuerTenant,
     batch_id: str,
     rows: Sequence[tuple[int, BatchRow | RowError]],
+    *,
+    records: bool,
 ) -> None:
     try:
         with session_scope(rt.engine) as session:
-            requests = [row.request() for _, row in rows if isinstance(row, BatchRow)]
-            made_offers = service.create_offers(session, rt, tenant, requests, at_most=None)
+            made_offers: Iterator[service.CreatedOffer | CreatedRecord | IntygError]
+            valid = [row for _, row in rows if isinstance(row, BatchRow)]
+            if records:
+                wanted = [row.record_request() for row in valid]
+                made_offers = create_records(session, rt, tenant, wanted, at_most=None)
+            else:
+                requests = [row.request() for row in valid]
+                made_offers = service.create_offers(session, rt, tenant, requests, at_most=None)
             for line, row in rows:
                 made = row if isinstance(row, RowError) else next(made_offers)
                 _record(session, rt, tenant, batch_id, line, row, made)
@@ -122,7 +136,7 @@ def _record(
     batch_id: str,
     line: int,
     row: BatchRow | RowError,
-    made: service.CreatedOffer | IntygError | RowError,
+    made: service.CreatedOffer | CreatedRecord | IntygError | RowError,
 ) -> None:
     record = IssuerBatchRow(
         batch_id=batch_id,
@@ -134,6 +148,9 @@ def _record(
     if isinstance(made, RowError | IntygError):
         record.error_code = made.code
         record.error_detail = (made.detail or "")[:ERROR_DETAIL_MAX]
+    elif isinstance(made, CreatedRecord):
+        record.record_id = made.record_id
+        record.replayed = made.outcome != "created"
     else:
         record.offer_id = made.offer_id
         record.replayed = not made.created
@@ -169,6 +186,7 @@ class BatchLine:
     row_id: str | None
     learner: str | None  # given and family name, for the printed sheet
     offer_id: str | None
+    record_id: str | None
     credential_offer: str | None
     credential_offer_uri: str | None
     tx_code: str | None
@@ -190,6 +208,10 @@ class BatchView:
     @property
     def offers(self) -> list[BatchLine]:
         return [line for line in self.lines if line.offer_id is not None]
+
+    @property
+    def records(self) -> list[BatchLine]:
+        return [line for line in self.lines if line.record_id is not None]
 
     @property
     def errors(self) -> list[BatchLine]:
@@ -224,6 +246,7 @@ def _line(rt: Runtime, tenant: IssuerTenant, row: IssuerBatchRow) -> BatchLine:
         row_id=row.row_id,
         learner=learner,
         offer_id=row.offer_id,
+        record_id=row.record_id,
         credential_offer=link,
         credential_offer_uri=uri,
         tx_code=tx_code,

@@ -9,6 +9,13 @@ idempotency key: ``row_id`` when the file gives one, else ``csv-sha256:`` + SHA-
 file's name and the row's canonical content, so that the same file sent again makes no second
 offer for a row that already has one.
 
+The same file can make credential records instead of offers (``records=True``: ``intyg issuer
+batch --records``, the batch page's choice, ``issuer.records``). Then ``learner_identification``
+is required, a row without ``assessment_grade`` makes a pending record, ``tx_code`` cannot be
+true (a record is collected after eID sign-in, with no one-time code), and the content key
+leaves the grade out: the same file uploaded again with the grades filled in completes the
+pending records instead of making new ones.
+
 Pure: no SQL, no HTTP. A file that cannot be read at all raises ``FileRejected``; a row that
 cannot be read is a ``RowError`` in its place, and the other rows go on.
 """
@@ -66,6 +73,9 @@ class BatchRow:
             claims=self.claims, tx_code=self.with_tx_code, idempotency_key=self.idempotency_key
         )
 
+    def record_request(self) -> wire.CreateRecord:
+        return wire.CreateRecord(claims=self.claims, idempotency_key=self.idempotency_key)
+
 
 @dataclass(frozen=True)
 class BatchFile:
@@ -73,9 +83,11 @@ class BatchFile:
     # (line, record): ``line`` is where the record starts (1 is the header)
     records: list[tuple[int, dict[str | None, Any]]]
 
-    def rows(self, file_name: str) -> list[tuple[int, BatchRow | RowError]]:
+    def rows(
+        self, file_name: str, *, records: bool = False
+    ) -> list[tuple[int, BatchRow | RowError]]:
         return [
-            (line, parsed_row(file_name, line, self.header, record))
+            (line, parsed_row(file_name, line, self.header, record, records=records))
             for line, record in self.records
         ]
 
@@ -124,7 +136,12 @@ def check_columns(header: list[str]) -> list[str]:
 
 
 def parse_row(
-    file_name: str, line: int, header: list[str], record: dict[str | None, Any]
+    file_name: str,
+    line: int,
+    header: list[str],
+    record: dict[str | None, Any],
+    *,
+    records: bool = False,
 ) -> BatchRow:
     if record.get(None):
         raise RowError("csv_malformed_row", "more cells than the header has columns")
@@ -149,26 +166,40 @@ def parse_row(
     if flag not in TRUE | FALSE:
         raise RowError("invalid_input", "tx_code: expected true or false")
     with_tx_code = flag in TRUE
+    if records and with_tx_code:
+        raise RowError("invalid_input", "tx_code: a record is collected after sign-in, no code")
     row_id = cells.get("row_id", "")
     if row_id and (len(row_id) > 200 or not row_id.isprintable()):
         raise RowError("invalid_input", "row_id: at most 200 printable characters")
-    key = row_id or content_key(file_name, claims, with_tx_code)
+    key = row_id or content_key(file_name, claims, with_tx_code, records=records)
     return BatchRow(line, claims, with_tx_code, key)
 
 
 def parsed_row(
-    file_name: str, line: int, header: list[str], record: dict[str | None, Any]
+    file_name: str,
+    line: int,
+    header: list[str],
+    record: dict[str | None, Any],
+    *,
+    records: bool = False,
 ) -> BatchRow | RowError:
     try:
-        return parse_row(file_name, line, header, record)
+        return parse_row(file_name, line, header, record, records=records)
     except RowError as exc:
         return exc
 
 
-def content_key(file_name: str, claims: dict[str, object], with_tx_code: bool) -> str:
-    """``csv-sha256:`` + SHA-256 of the file's base name and the row's canonical JSON."""
+def content_key(
+    file_name: str, claims: dict[str, object], with_tx_code: bool, *, records: bool = False
+) -> str:
+    """``csv-sha256:`` + SHA-256 of the file's base name and the row's canonical JSON (for
+    records: without the grade, and marked as a record's)."""
+    content: dict[str, object] = {"claims": claims, "tx_code": with_tx_code}
+    if records:
+        kept = {name: value for name, value in claims.items() if name != "assessment_grade"}
+        content = {"claims": kept, "record": True}
     canonical = json.dumps(
-        {"claims": claims, "tx_code": with_tx_code},
+        content,
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),

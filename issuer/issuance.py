@@ -281,9 +281,12 @@ def issue_batch(
     holder_keys: Sequence[jose.PublicKey],
     *,
     offer_id: str | None,
+    record_id: str | None = None,
+    issuance_id: str | None = None,
 ) -> list[str]:
     """Sign one SD-JWT VC per holder key, each with its own random status index; store
-    the metadata rows. The caller commits."""
+    the metadata rows (with the offer or record they came from and the issuance, i.e. the
+    credential response, they went out in). The caller commits."""
     signer = signing.signer(session, rt, tenant)
     urls = IssuerUrls(rt.settings.public_url, tenant.slug)
     vct = skill_vct(rt.settings.public_url)
@@ -323,6 +326,8 @@ def issue_batch(
                 "holder_jkt": holder.kid,
                 "issued_at": now,
                 "expires_at": exp,
+                "issuance_id": issuance_id,
+                "record_id": record_id,
             }
         )
     repository.insert_credentials(session, rows)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Column, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
 from sqlmodel import JSON, AutoString, Field, SQLModel
 
 from schemas.issuer_api import CertificateSource
@@ -138,6 +138,14 @@ class IssuerCredential(SQLModel, table=True):
     issued_at: int
     expires_at: int
     status_changed_at: int | None = None
+    # the credential response it was issued in (its notification_id), and the record it
+    # came from when it was collected from one (``issuer.records``)
+    issuance_id: str | None = Field(
+        default=None, foreign_key="issuer_issuance.id", index=True, max_length=36
+    )
+    record_id: str | None = Field(
+        default=None, foreign_key="issuer_record.id", index=True, max_length=36
+    )
 
 
 class IssuerStatusEvent(SQLModel, table=True):
@@ -171,6 +179,8 @@ class IssuerBatch(SQLModel, table=True):
     issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
     file_name: str = Field(max_length=200)
     actor: str = Field(max_length=254)
+    # "offers", or "records" (``issuer.records``: bound to a personnummer, no offer)
+    kind: str = Field(default="offers", max_length=16)
     total: int
     done: int = 0
     failed: int = 0
@@ -192,6 +202,7 @@ class IssuerBatchRow(SQLModel, table=True):
     # the learner's name for the printed sheet of QR codes, sealed like the offer's claims
     sealed_learner: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     offer_id: str | None = Field(default=None, foreign_key="issuer_offer.id", max_length=36)
+    record_id: str | None = Field(default=None, foreign_key="issuer_record.id", max_length=36)
     replayed: bool = False
     sealed_tx_code: bytes | None = Field(default=None, sa_column=Column(LargeBinary))
     error_code: str | None = Field(default=None, max_length=64)
@@ -218,3 +229,83 @@ class IssuerEidConnection(SQLModel, table=True):
     )
     created_at: int
     updated_at: int
+
+
+class RecordState(StrEnum):
+    """``ready`` records are issued at once; ``pending`` ones (no ``assessment_grade`` yet)
+    through the deferred credential endpoint once the provider completes them."""
+
+    READY = "ready"
+    PENDING = "pending"
+
+
+class IssuerRecord(SQLModel, table=True):
+    """A credential record bound to a personal identity number (``issuer.records``): the
+    learner collects it after signing in, as many times as they have devices. The number is
+    kept as a keyed hash (the lookup) and sealed (for display); the claims sealed."""
+
+    __tablename__ = "issuer_record"
+    __table_args__ = (
+        UniqueConstraint("issuer_id", "idempotency_key"),
+        Index("ix_issuer_record_issuer_id_person_hash", "issuer_id", "person_hash"),
+    )
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    idempotency_key: str | None = Field(default=None, max_length=200)
+    person_hash: str = Field(max_length=64)
+    sealed_person: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sealed_claims: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    state: RecordState = Field(default=RecordState.PENDING, sa_type=AutoString(16), index=True)
+    created_at: int
+    completed_at: int | None = None
+
+
+class IssuerIssuance(SQLModel, table=True):
+    """One credential response (or deferred credential response): the ``notification_id``
+    the wallet reports back with (OpenID4VCI 1.0 §11), stored as a hash, and what it names."""
+
+    __tablename__ = "issuer_issuance"
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    record_id: str | None = Field(
+        default=None, foreign_key="issuer_record.id", index=True, max_length=36
+    )
+    offer_id: str | None = Field(
+        default=None, foreign_key="issuer_offer.id", index=True, max_length=36
+    )
+    notification_hash: str = Field(unique=True, index=True, max_length=64)
+    bound_hash: str = Field(max_length=64)  # the grant the access token belongs to
+    credentials: int
+    issued_at: int
+
+
+class IssuerNotification(SQLModel, table=True):
+    """An event the wallet reported for an issuance (OpenID4VCI 1.0 §11.1)."""
+
+    __tablename__ = "issuer_notification"
+
+    id: int | None = Field(default=None, primary_key=True)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    issuance_id: str = Field(foreign_key="issuer_issuance.id", index=True, max_length=36)
+    event: str = Field(max_length=32)
+    description: str | None = Field(default=None, max_length=500)
+    at: int
+
+
+class IssuerDeferral(SQLModel, table=True):
+    """A deferred issuance (OpenID4VCI 1.0 §9): its ``transaction_id`` as a hash, the record,
+    the holder keys the wallet proved, and the grant it was given to. Single use: ``used_at``
+    is set by a conditional update when the credentials are handed out."""
+
+    __tablename__ = "issuer_deferral"
+
+    transaction_hash: str = Field(primary_key=True, max_length=64)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    record_id: str = Field(foreign_key="issuer_record.id", index=True, max_length=36)
+    holder_jwks: list[dict[str, object]] = Field(sa_column=Column(JSON, nullable=False))
+    bound_hash: str = Field(max_length=64)
+    created_at: int
+    expires_at: int
+    used_at: int | None = None

@@ -11,9 +11,10 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from typing import TypeVar
 
 from sqlmodel import Session
 
@@ -42,6 +43,8 @@ TX_CODE_LENGTH = 6
 TX_CODE_MAX_FAILURES = 5
 API_KEY_PREFIX = "intyg_issuer_"
 BATCH_MAX_OFFERS = 1000
+_Item = TypeVar("_Item")
+_Made = TypeVar("_Made")
 
 
 class IssuerExists(Conflict):
@@ -247,27 +250,33 @@ def create_offers(
     """
     if at_most is not None and len(items) > at_most:
         raise InvalidInput(f"at most {at_most} offers per batch")
-    return _each_offer(session, rt, tenant, items)
+
+    def make(item: wire.CreateOffer) -> CreatedOffer:
+        return create_offer(
+            session,
+            rt,
+            tenant,
+            item.claims,
+            with_tx_code=item.tx_code,
+            idempotency_key=item.idempotency_key,
+        )
+
+    return each_on_its_own(session, items, make)
 
 
-def _each_offer(
-    session: Session, rt: Runtime, tenant: IssuerTenant, items: Sequence[wire.CreateOffer]
-) -> Iterator[CreatedOffer | IntygError]:
+def each_on_its_own(
+    session: Session, items: Sequence[_Item], make: Callable[[_Item], _Made]
+) -> Iterator[_Made | IntygError]:
+    """``make`` each item in turn, lazily; one that fails is rolled back and yielded as its
+    error, and the next is made all the same."""
     for item in items:
         try:
-            created = create_offer(
-                session,
-                rt,
-                tenant,
-                item.claims,
-                with_tx_code=item.tx_code,
-                idempotency_key=item.idempotency_key,
-            )
+            made = make(item)
         except IntygError as exc:
             session.rollback()
             yield exc
         else:
-            yield created
+            yield made
 
 
 def _new_offer(

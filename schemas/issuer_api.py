@@ -161,3 +161,74 @@ class EidConnection(_Wire):
         default=None,
         description="private_key_jwt: register this JWKS URL (or its content) at the broker.",
     )
+
+
+# --- credential records (collected after eID sign-in) ----------------------------------------
+
+
+class CreateRecord(_Wire):
+    claims: dict[str, object] = Field(
+        description="The learner's skill-credential claims; learner_identification (the "
+        "personnummer the record is bound to) is required. Without assessment_grade the record "
+        "is pending: it is issued through the deferred credential endpoint once completed."
+    )
+    idempotency_key: str | None = Field(
+        default=None,
+        max_length=200,
+        description="A retry with the same key returns the same record; with the grade added, "
+        "it completes a pending record.",
+    )
+
+
+class CreatedRecord(_Wire):
+    record_id: str
+    state: Literal["ready", "pending"]
+    outcome: Literal["created", "replayed", "completed"]
+
+
+class RecordBatchItemResult(_Wire):
+    index: int
+    record: CreatedRecord | None = None
+    error: BatchItemError | None = None
+
+
+class RecordBatchResult(_Wire):
+    created: int
+    replayed: int
+    completed: int
+    pending: int = Field(description="How many of the records (new or earlier) are pending.")
+    failed: int
+    results: list[RecordBatchItemResult]
+
+
+class CompleteRecord(_Wire):
+    claims: dict[str, object] = Field(
+        description="Claims to set on a pending record (null removes one), e.g. "
+        '{"assessment_grade": "VG"}; learner_identification cannot be changed.',
+        examples=[{"assessment_grade": "VG"}],
+    )
+
+
+class NotificationEvent(_Wire):
+    """What a wallet reported at the notification endpoint (OpenID4VCI 1.0 §11.1)."""
+
+    event: Literal["credential_accepted", "credential_failure", "credential_deleted"]
+    description: str | None
+    at: int
+
+
+class RecordMetadata(_Wire):
+    """A record as staff see it through the API: no personal data, no claims."""
+
+    id: str
+    row_id: str | None = Field(description="The idempotency key (a batch file's row_id).")
+    state: Literal["ready", "pending"]
+    created_at: int
+    completed_at: int | None
+    collected: int = Field(description="How many times the learner collected it.")
+    notifications: list[NotificationEvent]
+
+
+class RecordPage(_Wire):
+    total: int
+    records: list[RecordMetadata]

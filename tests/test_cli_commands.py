@@ -233,6 +233,55 @@ def test_batch_reports_bad_rows_by_line_and_issues_the_rest(
     assert count_offers(engine) == 4
 
 
+def test_batch_records_makes_pending_records_and_completes_them_on_a_rerun(
+    cli_env: dict[str, str], engine: Engine, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_issuer(capsys)
+    batch = tmp_path / "kull.csv"
+    rows = [
+        learner_row(),  # line 2: ready
+        learner_row(given_name="Bo", learner_identification="19811218-9876", assessment_grade=""),
+        learner_row(learner_identification=BAD_PERSONNUMMER),  # line 4: bad
+        learner_row(given_name="Dan", learner_identification=""),  # line 5: no personnummer
+        learner_row(given_name="Eva", tx_code="true"),  # line 6: records have no code
+    ]
+    with batch.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *rows])
+    out_dir = tmp_path / "records"
+    command = ("issuer", "batch", "--records", "--slug", "yh-batch", str(batch))
+
+    code, out, err = run(capsys, *command, "--out", str(out_dir))
+
+    assert code == 1
+    lines = err.strip().splitlines()
+    assert lines[0].startswith("line 4: invalid_input: ") and "learner_identification" in lines[0]
+    assert lines[1].startswith("line 5: invalid_input: ") and "learner_identification" in lines[1]
+    assert lines[2].startswith("line 6: invalid_input: tx_code")
+    assert BAD_PERSONNUMMER not in err and "Lindqvist" not in err
+    assert "5 rows: 2 records created, 0 replayed, 0 completed, 3 failed; 1 pending" in out
+    made = read_offers(out_dir, "records.csv")
+    assert [(r["line"], r["state"], r["outcome"]) for r in made] == [
+        ("2", "ready", "created"),
+        ("3", "pending", "created"),
+    ]
+    assert stat.S_IMODE((out_dir / "records.csv").stat().st_mode) == 0o600
+    assert count_offers(engine) == 0
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT * FROM issuer_record")).all()
+    assert len(stored) == 2
+    assert b"19811218" not in repr(stored).encode() and b"198112189876" not in repr(stored).encode()
+
+    # the grade is set in the file and it is uploaded again: the pending record is completed
+    rows[1] = learner_row(given_name="Bo", learner_identification="19811218-9876")
+    with batch.open("w", newline="", encoding="utf-8") as handle:
+        csv.writer(handle).writerows([HEADER, *rows[:2]])
+    code, out, err = run(capsys, *command, "--out", str(out_dir))
+    assert (code, err) == (0, "")
+    assert "2 rows: 0 records created, 1 replayed, 1 completed, 0 failed; 0 pending" in out
+    again = read_offers(out_dir, "records.csv")
+    assert [r["record_id"] for r in again] == [r["record_id"] for r in made]
+
+
 def test_batch_keeps_the_codes_that_an_older_version_wrote_into_offers_csv(
     cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:

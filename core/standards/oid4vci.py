@@ -2,8 +2,9 @@
 
 https://openid.net/specs/openid-4-verifiable-credential-issuance-1_0.html — vocabulary,
 credential offers (§4.1), the pre-authorized code grant (§6.1), key proofs of type ``jwt``
-(§F.1, ``typ: openid4vci-proof+jwt``) and the error codes of the token (§6.3) and credential
-(§8.3.1) endpoints. Used by the issuer (server side) and by the wallet (client side).
+(§F.1, ``typ: openid4vci-proof+jwt``) and the error codes of the token (§6.3), credential
+(§8.3.1), deferred credential (§9.3) and notification (§11.3) endpoints. Used by the issuer
+(server side) and by the wallet (client side).
 """
 
 from __future__ import annotations
@@ -23,9 +24,14 @@ FORMAT_SD_JWT_VC: Final = "dc+sd-jwt"
 WELL_KNOWN_ISSUER: Final = "/.well-known/openid-credential-issuer"
 WELL_KNOWN_AS: Final = "/.well-known/oauth-authorization-server"
 MAX_OFFER_LINK: Final = 8 * 1024
+# §11.1: what a wallet may report about the credentials of one credential response.
+NOTIFICATION_EVENTS: Final = frozenset(
+    {"credential_accepted", "credential_failure", "credential_deleted"}
+)
 
 
-# --- error codes (§6.3 token endpoint, RFC 6749 §5.2; §8.3.1 credential endpoint) ----------
+# --- error codes (§6.3 token endpoint, RFC 6749 §5.2; §8.3.1 credential endpoint; §9.3
+# deferred credential endpoint; §11.3 notification endpoint) ----------------------------------
 
 
 class InvalidRequest(OAuthError):
@@ -74,6 +80,27 @@ class InvalidNonce(OAuthError):
 class CredentialRequestDenied(OAuthError):
     code = "credential_request_denied"
     title = "The credential request was denied"
+
+
+class InvalidTransactionId(OAuthError):
+    """§9.3: a ``transaction_id`` this issuer did not give to this grant, or already used."""
+
+    code = "invalid_transaction_id"
+    title = "The transaction_id is not valid"
+
+
+class InvalidNotificationId(OAuthError):
+    """§11.3: a ``notification_id`` this issuer did not give to this grant."""
+
+    code = "invalid_notification_id"
+    title = "The notification_id is not valid"
+
+
+class InvalidNotificationRequest(OAuthError):
+    """§11.3: a notification request missing a parameter or with a value not allowed."""
+
+    code = "invalid_notification_request"
+    title = "The notification request is not valid"
 
 
 class InvalidOffer(OAuthError):

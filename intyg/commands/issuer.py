@@ -7,6 +7,11 @@ own transaction, with an idempotency key (``row_id``, else a hash of the file's 
 row). Running the same file again therefore creates no second offer for a row that already
 has one (it is "replayed"), and a run that stopped half-way is completed by running it again.
 The results carry that key as ``row_id``; the one-time codes go to a file of their own.
+
+``--records`` makes credential records instead of offers (``issuer.records``): bound to each
+row's ``learner_identification``, collected by the learner after eID sign-in; a row without
+``assessment_grade`` makes a pending record, and the same file again with the grades filled in
+completes them. The results go to OUT/records.csv (no links, codes or QR codes).
 """
 
 from __future__ import annotations
@@ -36,7 +41,8 @@ issuer_app = typer.Typer(
     help="Issuers (the education providers this service hosts).", no_args_is_help=True
 )
 
-OFFERS_FILE, TX_CODES_FILE = "offers.csv", "tx_codes.csv"
+OFFERS_FILE, TX_CODES_FILE, RECORDS_FILE = "offers.csv", "tx_codes.csv", "records.csv"
+RECORD_COLUMNS = ("line", "row_id", "record_id", "state", "outcome")
 OFFER_COLUMNS = (
     "line",
     "row_id",
@@ -177,8 +183,19 @@ def issuer_batch(
         Path, typer.Argument(metavar="FILE.csv", help="CSV of learners, one row per credential.")
     ],
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for offers.csv, tx_codes.csv and qr/*.svg.")
+        Path,
+        typer.Option(
+            "--out", help="Folder for offers.csv, tx_codes.csv and qr/*.svg (or records.csv)."
+        ),
     ],
+    as_records: Annotated[
+        bool,
+        typer.Option(
+            "--records",
+            help="Make credential records bound to learner_identification, collected after "
+            "eID sign-in, instead of offers; rows without assessment_grade are pending.",
+        ),
+    ] = False,
 ) -> None:
     """Make one credential offer per CSV row; bad rows are reported by line, the rest go on.
 
@@ -192,6 +209,9 @@ def issuer_batch(
     from issuer import service
     from issuer.batchfile import BatchRow, RowError
 
+    if as_records:
+        _batch_records(slug, file, out)
+        return
     batch_file = read_batch_file(file)
     records = batch_file.records
     console = Console(stderr=True, soft_wrap=True)
@@ -238,6 +258,58 @@ def issuer_batch(
         raise CliFailure(
             "batch_incomplete",
             f"{tally['failed']} of {len(records)} rows failed (listed above by line); "
+            "fix them and run the same command again: the rows that worked are not repeated",
+        )
+
+
+def _batch_records(slug: str, file: Path, out: Path) -> None:
+    """``issuer batch --records``: one record per row, results in OUT/records.csv."""
+    from issuer import records, service
+    from issuer.batchfile import BatchRow, RowError
+
+    batch_file = read_batch_file(file)
+    console = Console(stderr=True, soft_wrap=True)
+    tally = {"created": 0, "replayed": 0, "completed": 0, "pending": 0, "failed": 0}
+    out.mkdir(parents=True, exist_ok=True, mode=0o700)
+    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
+        tenant = service.tenant_by_slug(session, slug)
+        rows = batch_file.rows(file.name, records=True)
+        requests = [row.record_request() for _, row in rows if isinstance(row, BatchRow)]
+        made_records = records.create_records(session, runtime, tenant, requests, at_most=None)
+        write_private(out / f"{RECORDS_FILE}.partial", b"")
+        with (out / f"{RECORDS_FILE}.partial").open(
+            "w", newline="", encoding="utf-8", buffering=1
+        ) as sink:
+            writer = csv.writer(sink)
+            writer.writerow(RECORD_COLUMNS)
+            for line, row in rows:
+                made = row if isinstance(row, RowError) else next(made_records)
+                if isinstance(made, RowError | IntygError):
+                    tally["failed"] += 1
+                    console.print(
+                        f"line {line}: {made.code}: {_one_line(made.detail)}",
+                        markup=False,
+                        highlight=False,
+                    )
+                    continue
+                assert isinstance(row, BatchRow)
+                tally[made.outcome] += 1
+                tally["pending"] += made.state == "pending"
+                writer.writerow(
+                    [line, row.idempotency_key, made.record_id, made.state.value, made.outcome]
+                )
+        os.replace(out / f"{RECORDS_FILE}.partial", out / RECORDS_FILE)
+    count = len(batch_file.records)
+    typer.echo(
+        f"{count} rows: {tally['created']} records created, {tally['replayed']} replayed, "
+        f"{tally['completed']} completed, {tally['failed']} failed; "
+        f"{tally['pending']} pending (no grade yet)"
+    )
+    typer.echo(f"records:  {out / RECORDS_FILE}")
+    if tally["failed"]:
+        raise CliFailure(
+            "batch_incomplete",
+            f"{tally['failed']} of {count} rows failed (listed above by line); "
             "fix them and run the same command again: the rows that worked are not repeated",
         )
 

@@ -36,6 +36,14 @@ RESULT_COLUMNS: Final = (
     "error_code",
     "error_detail",
 )
+RECORD_RESULT_COLUMNS: Final = (
+    "line",
+    "row_id",
+    "record_id",
+    "outcome",
+    "error_code",
+    "error_detail",
+)
 # A spreadsheet runs a cell that begins with one of these as a formula (CSV injection).
 FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection
 
@@ -76,9 +84,18 @@ def upload(
             data, file_name = upload.file.read(), upload.filename or ""
     if not file_name:
         return _upload_page(request, portal, session, error=t("batch.problem.no_file"), status=422)
+    kind = form.get("kind", batches.OFFERS)
+    if kind not in (batches.OFFERS, batches.RECORDS):
+        return _upload_page(request, portal, session, error=t("batch.problem.kind"), status=422)
     try:
         batch_id = batches.start_batch(
-            session, rt, portal.tenant, file_name=file_name, data=data, actor=portal.actor
+            session,
+            rt,
+            portal.tenant,
+            file_name=file_name,
+            data=data,
+            actor=portal.actor,
+            records=kind == batches.RECORDS,
         )
     except FileRejected as exc:
         error = t(f"batch.problem.{exc.code}", detail=exc.detail)
@@ -119,13 +136,25 @@ def _cell(value: object) -> str:
 
 @router.get("/issuers/{slug}/batches/{batch_id}/results.csv")
 def results(portal: PortalDep, session: SessionDep, rt: RuntimeDep, batch_id: BatchId) -> Response:
-    """Every row's outcome: its offer link and one-time code, or its error."""
+    """Every row's outcome: its offer link and one-time code (or its record), or its error."""
     view = batches.batch_view(session, rt, portal.tenant, batch_id)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(RESULT_COLUMNS)
+    records = view.batch.kind == batches.RECORDS
+    writer.writerow(RECORD_RESULT_COLUMNS if records else RESULT_COLUMNS)
     for line in view.lines:
         outcome = "failed" if line.error_code else ("replayed" if line.replayed else "created")
+        if records:
+            cells: tuple[object, ...] = (
+                line.line,
+                line.row_id,
+                line.record_id,
+                outcome,
+                line.error_code,
+                line.error_detail,
+            )
+            writer.writerow([_cell(cell) for cell in cells])
+            continue
         cells = (
             line.line,
             line.row_id,
@@ -138,7 +167,7 @@ def results(portal: PortalDep, session: SessionDep, rt: RuntimeDep, batch_id: Ba
             line.error_detail,
         )
         writer.writerow([_cell(cell) for cell in cells])
-    name = f"offers-{view.batch.id[:8]}.csv"
+    name = f"{view.batch.kind}-{view.batch.id[:8]}.csv"
     return Response(
         out.getvalue(),
         media_type="text/csv; charset=utf-8",

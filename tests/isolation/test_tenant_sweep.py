@@ -287,6 +287,7 @@ def approval(w: World) -> dict[str, object]:
 
 
 OFFER = {"claims": learner_claims(), "tx_code": False}
+RECORD = {"claims": {**learner_claims(), "assessment_grade": None}}
 VP_FORM = {"vp_token": json.dumps({"skill": ["a.b.c~"]}), "state": "s"}
 
 TABLE: dict[tuple[str, str], Builder] = {
@@ -325,6 +326,19 @@ TABLE: dict[tuple[str, str], Builder] = {
             "client_id": "intyg",
             "auth_method": "private_key_jwt",
         },
+    ),
+    ("POST", "/issuers/{slug}/admin/records/batch"): slug_only(
+        ISSUER_A, issuer_b_slug, json=[RECORD]
+    ),
+    ("GET", "/issuers/{slug}/admin/records"): slug_only(ISSUER_A, issuer_b_slug),
+    ("PATCH", "/issuers/{slug}/admin/records/{record_id}"): slug_and_id(
+        ISSUER_A,
+        issuer_a_slug,
+        issuer_b_slug,
+        lambda w: w.b_record_id,
+        "record_id",
+        (404, "record_not_found"),
+        json={"claims": {"assessment_grade": "VG"}},
     ),
     ("GET", "/issuers/{slug}/offers/{offer_id}"): public_object(
         issuer_a_slug, lambda w: w.b_offer_id, "offer_id", (404, "offer_not_found")
@@ -429,6 +443,7 @@ class World:
     b_code: str
     b_credential_id: str
     b_status_list: str
+    b_record_id: str
     a_access_token: str
     b_verifier_request: str
     alva_credential: str
@@ -448,6 +463,17 @@ def _offer_code(client: TestClient, issuer: dict[str, str]) -> tuple[str, str]:
     assert made.status_code == 201, made.text
     document = client.get(local(made.json()["credential_offer_uri"])).json()
     return made.json()["offer_id"], document["grants"][PRE_AUTH]["pre-authorized_code"]
+
+
+def _pending_record(client: TestClient, issuer: dict[str, str]) -> str:
+    claims = {k: v for k, v in learner_claims().items() if k != "assessment_grade"}
+    made = client.post(
+        f"/issuers/{issuer['slug']}/admin/records/batch",
+        json=[{"claims": claims}],
+        headers=bearer(issuer["api_key"]),
+    )
+    assert made.status_code == 200 and made.json()["pending"] == 1, made.text
+    return str(made.json()["results"][0]["record"]["record_id"])
 
 
 def _wallet_receives(
@@ -555,6 +581,7 @@ def build_world(
         b_code=b_code,
         b_credential_id=listed[0]["id"],
         b_status_list=listed[0]["status_list"],
+        b_record_id=_pending_record(client, issuer_b),
         a_access_token=str(a_token["access_token"]),
         b_verifier_request=asked.json()["id"],
         alva_credential=alva_credential,

@@ -144,3 +144,72 @@ def test_another_issuers_staff_cannot_see_a_batch(browser: Browser, runtime: Run
         for tail in ("", "/progress", "/results.csv", "/sheet"):
             response = client.get(f"/issuers/annan-skola/batches/{batch_id}{tail}")
             assert response.status_code == 404, tail
+
+
+def record_file() -> bytes:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "given_name",
+            "family_name",
+            "learner_identification",
+            "achievement_title",
+            "achievement_kind",
+            "assessment_grade",
+            "row_id",
+        ]
+    )
+    writer.writerow(
+        ["Alva", "Lindqvist", "19900101-0017", "Systemutvecklare", "course", "VG", "s-1"]
+    )
+    writer.writerow(["Bo", "Ek", "19811218-9876", "Systemutvecklare", "course", "", "s-2"])  # 3
+    writer.writerow(
+        ["Cecilia", "Nord", "19900101-0018", "Systemutvecklare", "course", "G", ""]
+    )  # 4
+    return out.getvalue().encode()
+
+
+def test_a_batch_of_records_makes_pending_ones_and_reports_the_bad_row_by_line(
+    browser: Browser, runtime: Runtime
+) -> None:
+    form = browser.client.get(f"{browser.base}/batches").text
+    assert 'id="kind-records"' in form
+    response = browser.post(
+        f"{browser.base}/batches",
+        {"kind": "records"},
+        files={"file": ("poster.csv", record_file(), "text/csv")},
+    )
+    assert response.status_code == 303, response.text
+    batch = response.headers["location"]
+    done = wait_until_done(browser, batch)
+    assert 'id="row-error-4"' in done and "learner_identification" in done
+    assert "19900101-0018" not in done
+    assert "Klart: 2 poster, 1 rader med fel." in done
+    assert 'id="sheet-link"' not in done  # nothing to print: no offers
+    rows = list(csv.DictReader(io.StringIO(browser.client.get(f"{batch}/results.csv").text)))
+    assert [(r["line"], r["row_id"], r["outcome"]) for r in rows] == [
+        ("2", "s-1", "created"),
+        ("3", "s-2", "created"),
+        ("4", rows[2]["row_id"], "failed"),
+    ]
+    assert rows[0]["record_id"] and "credential_offer" not in rows[0]
+
+    again = browser.post(
+        f"{browser.base}/batches",
+        {"kind": "records"},
+        files={"file": ("poster.csv", record_file(), "text/csv")},
+    )
+    wait_until_done(browser, again.headers["location"])
+    replayed = browser.client.get(f"{again.headers['location']}/results.csv").text
+    after = list(csv.DictReader(io.StringIO(replayed)))
+    assert [(r["record_id"], r["outcome"]) for r in after[:2]] == [
+        (rows[0]["record_id"], "replayed"),
+        (rows[1]["record_id"], "replayed"),
+    ]
+    wrong = browser.post(
+        f"{browser.base}/batches",
+        {"kind": "diplomas"},
+        files={"file": ("poster.csv", record_file(), "text/csv")},
+    )
+    assert wrong.status_code == 422
