@@ -107,7 +107,7 @@ def test_the_wallet_withholds_a_credential_no_named_authority_certifies(
     assert code == 201, request
     assert _offered(client, roles, request) == []
     query["credentials"][0]["trusted_authorities"] = [  # type: ignore[index]
-        {"type": "etsi_tl", "values": ["https://trust.example.se/lote.jwt"]}  # not evaluated
+        {"type": "etsi_tl", "values": ["https://trust.example.se/lote.jwt"]}  # not its list
     ]
     code, request = _ask(client, roles, query)
     assert code == 201, request

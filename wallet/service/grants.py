@@ -144,7 +144,10 @@ def view(
 ) -> dict[str, object]:
     service = repository.service_by_id(session, row.service_id)
     opened = holdings.open_usable(session, rt, holder)
-    views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
+    query = dcql.parse_query(row.dcql_query)
+    views = selection.evaluate(
+        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
+    )
     return {
         "id": row.id,
         "state": row.state,
@@ -172,7 +175,10 @@ def approve(
     service = repository.service_by_id(session, row.service_id)
     assert service is not None
     opened = holdings.open_usable(session, rt, holder)
-    views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
+    query = dcql.parse_query(row.dcql_query)
+    views = selection.evaluate(
+        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
+    )
     chosen = selection.resolve_choice(views, choice)
     now = rt.clock.now()
     row.state = RequestState.APPROVED

@@ -14,10 +14,11 @@ import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from core import jose
+from core import jose, trustlists
 from core import x509 as certs
-from core.errors import InvalidInput
-from core.standards import dcql, sd_jwt
+from core.errors import IntygError, InvalidInput
+from core.runtime import Runtime
+from core.standards import dcql, sd_jwt, trust_list
 from wallet.service.holdings import OpenedCredential
 
 Path = tuple[str | int, ...]
@@ -45,11 +46,19 @@ class QueryView:
 
 
 def evaluate(
-    query: dcql.DcqlQuery, credentials: Sequence[OpenedCredential]
+    query: dcql.DcqlQuery,
+    credentials: Sequence[OpenedCredential],
+    lists: Sequence[tuple[str, trust_list.TrustList]] = (),
+    now: int = 0,
 ) -> tuple[QueryView, ...]:
+    """The candidates per credential query; ``lists``, the trust lists the wallet itself reads
+    (by the URL it reads each from), for ``etsi_tl`` authorities (``lists_for``)."""
     candidates = [
         dcql.CandidateCredential(
-            c.row.id, c.row.format, c.verified.claims, authorities(c.verified.jws.header)
+            c.row.id,
+            c.row.format,
+            c.verified.claims,
+            authorities(c.verified.jws.header, c.verified.jws.payload, lists, now),
         )
         for c in credentials
     ]
@@ -68,17 +77,43 @@ def evaluate(
     return tuple(views)
 
 
-def authorities(header: Mapping[str, object]) -> frozenset[tuple[str, str]]:
+def authorities(
+    header: Mapping[str, object],
+    payload: Mapping[str, object],
+    lists: Sequence[tuple[str, trust_list.TrustList]] = (),
+    now: int = 0,
+) -> frozenset[tuple[str, str]]:
     """The DCQL trusted authorities a credential is seen to match (OpenID4VP 1.0 §6.1.1.1):
-    ``aki``, the Authority Key Identifier of each certificate in its ``x5c``. (``etsi_tl``
-    would need the list itself: a query that names only lists matches no credential here.)"""
-    if "x5c" not in header:
-        return frozenset()
+    ``aki``, the Authority Key Identifier of each certificate in its ``x5c``; ``etsi_tl``, the
+    URL of each of ``lists`` that lists its issuer. The wallet fetches no list a verifier
+    names: an ``etsi_tl`` of another list matches nothing here."""
+    found: set[tuple[str, str]] = set()
+    issuer = payload.get("iss")
+    for url, listed in lists:
+        if isinstance(issuer, str) and listed.issuer_for(issuer, header.get("x5c"), now):
+            found.add(("etsi_tl", url))
+    if "x5c" in header:
+        try:
+            chain = certs.parse_x5c(header["x5c"])
+        except certs.X509Error:
+            chain = []
+        found.update(("aki", k) for c in chain if (k := certs.authority_key_id(c)) is not None)
+    return frozenset(found)
+
+
+def lists_for(rt: Runtime, query: dcql.DcqlQuery) -> list[tuple[str, trust_list.TrustList]]:
+    """The wallet's own trust list (``INTYG_WALLET_RECOGNISED_VERIFIERS``) when it is read
+    from an https URL and the query names ``etsi_tl`` authorities; else none."""
+    source = rt.settings.wallet_recognised_verifiers
+    wanted = any(
+        a.type == "etsi_tl" for q in query.credentials for a in q.trusted_authorities or ()
+    )
+    if not wanted or not source or not source.startswith("https://"):
+        return []
     try:
-        chain = certs.parse_x5c(header["x5c"])
-    except certs.X509Error:
-        return frozenset()
-    return frozenset(("aki", k) for c in chain if (k := certs.authority_key_id(c)) is not None)
+        return [(source, trustlists.from_source(rt, source))]
+    except IntygError:
+        return []  # no list to go by: the authority matches nothing
 
 
 def _requested_paths(query: dcql.CredentialQuery) -> tuple[Path, ...]:

@@ -99,7 +99,9 @@ def receive_request(
     recognition = _recognition(rt, verified)
     query = dcql.parse_query(verified.dcql_query)
     opened = holdings.open_usable(session, rt, holder)
-    views = selection.evaluate(query, list(opened.values()))
+    views = selection.evaluate(
+        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
+    )
     row = _store_request(session, rt, holder, verified, recognition)
     return row, selection.view_json(views, opened)
 
@@ -237,7 +239,10 @@ def current_view(
     session: Session, rt: Runtime, holder: WalletHolder, row: WalletPresentationRequest
 ) -> list[dict[str, object]]:
     opened = holdings.open_usable(session, rt, holder)
-    views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
+    query = dcql.parse_query(row.dcql_query)
+    views = selection.evaluate(
+        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
+    )
     return selection.view_json(views, opened)
 
 
@@ -291,7 +296,10 @@ def approve(
     registered purpose needs (the holder's answer to over-asking)."""
     row = get_request(session, holder, request_id)
     opened = holdings.open_usable(session, rt, holder)
-    views = selection.evaluate(dcql.parse_query(row.dcql_query), list(opened.values()))
+    query = dcql.parse_query(row.dcql_query)
+    views = selection.evaluate(
+        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
+    )
     found = verdict(row)
     needed = _needed_claims(found, opened) if only_needed else None
     chosen = selection.resolve_choice(views, choice, needed=needed)
