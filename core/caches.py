@@ -71,9 +71,9 @@ class Caches:
         self.trust_list_sources: TtlCache[str, str] = TtlCache(64)
         self.signing_keys: TtlCache[tuple[str, str], jose.PrivateKey] = TtlCache(1024)
         # issuer id → (its active key, the JOSE header that goes with it: its x5c)
-        self.active_signing_keys: TtlCache[str, tuple[jose.PrivateKey, dict[str, object]]] = (
-            TtlCache(1024)
-        )
+        self.active_signing_keys: TtlCache[
+            str, tuple[jose.PrivateKey, dict[str, object], int | None]
+        ] = TtlCache(1024)
         # 4 bytes per index: 512 KiB for a list of the default 131,072 entries.
         self.status_list_orders: TtlCache[str, array[int]] = TtlCache(64)
         self.open_status_lists: TtlCache[tuple[str, int], tuple[str, bytes]] = TtlCache(1024)

@@ -91,10 +91,14 @@ def issuer_key(
     header: Mapping[str, object],
     now: int,
     anchors: tuple[x509.Certificate, ...] = (),
+    pins: frozenset[str] = frozenset(),
 ) -> jose.Keys:
     """The key the header offers: its ``x5c`` leaf (chained to ``anchors``), the published key
     its ``kid`` names, or both agreeing (the candidates for a header with neither);
-    ``sd_jwt_vc.IssuerKeyNotFound`` if the issuer publishes none."""
+    ``sd_jwt_vc.IssuerKeyNotFound`` if the issuer publishes none. With ``pins`` (the trust
+    list's certificate thumbprints for the issuer) the leaf must be one of them."""
+    if pins:
+        sd_jwt_vc.check_pinned(header, pins)
     return sd_jwt_vc.issuer_signature_key(
         header,
         lambda refresh: resolvers.issuer_keys(issuer, now, refresh=refresh),
@@ -129,6 +133,7 @@ def verify(
     now: int,
     skew: int,
     anchors: tuple[x509.Certificate, ...] = (),
+    pins: frozenset[str] = frozenset(),
 ) -> VerifiedCredential:
     """Every step, in order; the status is referenced, not looked up."""
     unverified = parse(credential) if isinstance(credential, str) else credential
@@ -136,7 +141,7 @@ def verify(
     vct = sd_jwt_vc.required_string(payload, "vct")
     issuer = sd_jwt_vc.required_string(payload, "iss")
     check_header(unverified.jws)
-    key = issuer_key(resolvers, issuer, unverified.jws.header, now, anchors)
+    key = issuer_key(resolvers, issuer, unverified.jws.header, now, anchors, pins)
     check_signature(unverified.jws, key)
     sd_jwt_vc.check_validity(payload, now=now, skew=skew)
     processed = disclose(unverified)

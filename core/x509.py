@@ -43,7 +43,7 @@ from typing import Final
 from urllib.parse import urlsplit
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.x509 import DNSName
@@ -207,12 +207,17 @@ def san_uris(cert: x509.Certificate) -> list[str]:
 
 def subject_key_id(cert: x509.Certificate) -> str | None:
     """Base64url of the Subject Key Identifier: what the certificates it issues name in their
-    Authority Key Identifier (the DCQL ``aki`` trusted authority, OpenID4VP 1.0 §6.1.1.1)."""
+    Authority Key Identifier (the DCQL ``aki`` trusted authority, OpenID4VP 1.0 §6.1.1.1).
+    A CA without the extension gets the RFC 5280 §4.2.1.2 method (1) value, the one issuers
+    derive from its key; ``None`` for a key that cannot be read."""
     try:
-        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+        ski = cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     except x509.ExtensionNotFound:
-        return None
-    return jose.b64url_encode(ski.value.key_identifier)
+        try:
+            ski = x509.SubjectKeyIdentifier.from_public_key(cert.public_key())
+        except (ValueError, TypeError, UnsupportedAlgorithm):
+            return None
+    return jose.b64url_encode(ski.key_identifier)
 
 
 def authority_key_id(cert: x509.Certificate) -> str | None:
@@ -267,7 +272,7 @@ def private_key_from_pem(pem: bytes) -> jose.PrivateKey:
     """An operator's P-256 signing key from PEM (PKCS#8 or SEC 1, unencrypted)."""
     try:
         key = serialization.load_pem_private_key(pem, password=None)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, UnsupportedAlgorithm):
         raise X509Malformed("the key is not an unencrypted PEM private key") from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise X509KeyUnsupported("the key must be an EC P-256 key (ES256)")
@@ -288,7 +293,7 @@ def public_key_of(cert: x509.Certificate) -> jose.PublicKey:
     """The certificate's key as a ``jose.PublicKey`` (P-256 → ES256, Ed25519 → EdDSA)."""
     try:
         key = cert.public_key()
-    except ValueError:
+    except (ValueError, UnsupportedAlgorithm):
         raise X509KeyUnsupported() from None
     if isinstance(key, ec.EllipticCurvePublicKey) and isinstance(key.curve, ec.SECP256R1):
         numbers = key.public_numbers()
@@ -508,26 +513,31 @@ def verify_issuer_x5c(
     ``issuer`` — a SAN ``uniformResourceIdentifier`` equal to it, or, for an issuer that is a
     bare host, a ``dNSName`` equal to that host — so that one CA shared by many issuers cannot
     vouch for one issuer's key as another's. Returns the leaf's public key."""
-    anchors = tuple(certificate_to_der(a) for a in trust_anchors)
-    key = (tuple(x5c) if isinstance(x5c, list) else (), anchors, issuer)
+    certs = parse_x5c(x5c)  # first: x5c is then a list of certificate strings
+    assert isinstance(x5c, list)
+    key = (tuple(x5c), _ders(trust_anchors), issuer)
     known = _VALIDATED.get(key, now)
     if known is not None and known[1] <= now:
         return known[0]
-    certs = parse_x5c(x5c)
     leaf, intermediates = certs[0], certs[1:]
     _check_presented(certs, trust_anchors)
     at = _at(now)
     _check_validity(certs, at)
-    check_issuer_leaf(leaf, issuer, now)
+    _check_issuer_leaf(leaf, issuer)
     _validate_chain(leaf, intermediates, trust_anchors, at, None)
     public = public_key_of(leaf)
     # The outcome depends on the time only through validity periods (no CRL or OCSP here):
-    # it holds while every certificate involved is valid.
-    involved = [*certs, *trust_anchors]
+    # it holds while the chain and the anchor it leads to are valid.
+    involved = [*certs, *(a for a in trust_anchors if a.subject == certs[-1].issuer)]
     start = max(int(c.not_valid_before_utc.timestamp()) for c in involved)
     end = min(int(c.not_valid_after_utc.timestamp()) for c in involved)
-    _VALIDATED.put(key, (public, start), end)
+    if start <= now < end:
+        _VALIDATED.put(key, (public, start), end)
     return public
+
+
+def _ders(certs: Sequence[x509.Certificate]) -> tuple[bytes, ...]:
+    return tuple(certificate_to_der(c) for c in certs)
 
 
 #: Chains that passed ``verify_issuer_x5c`` — every credential of an issuer carries the same
@@ -538,25 +548,32 @@ _VALIDATED = TtlCache(1024)
 
 
 def check_issuer_leaf(leaf: x509.Certificate, issuer: str, now: int) -> None:
-    """What ``verify_issuer_x5c`` asks of the leaf itself: not a CA, keyUsage
-    digitalSignature, valid at ``now``, naming ``issuer`` (as a SAN URI, or as a dNSName when
-    it is a bare host), and not self-signed."""
-    if _self_signed(leaf):
-        raise X509SelfSigned("the leaf certificate is self-signed: it vouches only for itself")
-    _check_signing_leaf(leaf)
+    """What ``verify_issuer_x5c`` asks of the leaf itself, for a certificate an operator
+    imports: not self-signed, valid at ``now``, and ``_check_issuer_leaf``."""
+    _check_presented([leaf], ())
     _check_validity([leaf], _at(now))
+    _check_issuer_leaf(leaf, issuer)
+
+
+def _check_issuer_leaf(leaf: x509.Certificate, issuer: str) -> None:
+    """Not a CA, keyUsage digitalSignature, naming ``issuer`` (a SAN URI, or a dNSName when
+    the issuer is exactly ``https://<that host>``)."""
+    _check_signing_leaf(leaf)
     if issuer not in san_uris(leaf) and not _names_host_of(leaf, issuer):
         raise X509SanMismatch(f"the leaf certificate is not issued for {issuer[:200]!r}")
 
 
 def _names_host_of(leaf: x509.Certificate, issuer: str) -> bool:
-    """A dNSName stands for an issuer that is its host alone (``https://host``): one host
+    """A dNSName stands only for an issuer that is its host alone, ``https://host``: one host
     often serves many issuers under paths (Intyg does), and the host's certificate must not
-    speak for each of them."""
-    parts = urlsplit(issuer)
-    if parts.path not in ("", "/") or not parts.hostname:
+    speak for each of them, nor for another scheme, port or user on it."""
+    try:
+        host = urlsplit(issuer).hostname
+    except ValueError:
         return False
-    return parts.hostname.lower() in {name.lower() for name in san_dns_names(leaf)}
+    if not host or issuer.rstrip("/") != f"https://{host}":
+        return False
+    return host in {name.lower() for name in san_dns_names(leaf)}
 
 
 def _check_presented(
@@ -568,16 +585,26 @@ def _check_presented(
     anchors = {certificate_to_der(a) for a in trust_anchors}
     if any(certificate_to_der(c) in anchors for c in certs):
         raise X509AnchorInChain("x5c must not include the trust anchor (HAIP 1.0)")
-    if _self_signed(certs[0]):
+    if self_signed(certs[0]):
         raise X509SelfSigned("the leaf certificate is self-signed: it vouches only for itself")
 
 
-def _self_signed(cert: x509.Certificate) -> bool:
+def check_links(chain: Sequence[x509.Certificate]) -> None:
+    """Each certificate is issued (and signed) by the next one: a chain in x5c order."""
+    for child, parent in zip(chain, chain[1:], strict=False):
+        try:
+            child.verify_directly_issued_by(parent)
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+            raise X509ChainInvalid("each certificate must be issued by the next one") from None
+
+
+def self_signed(cert: x509.Certificate) -> bool:
+    """Issued and signed by itself (a root: a trust anchor, never a leaf)."""
     if cert.issuer != cert.subject:
         return False
     try:
         cert.verify_directly_issued_by(cert)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True
 

@@ -287,11 +287,13 @@ def issue_batch(
     """Sign one SD-JWT VC per holder key, each with its own random status index; store
     the metadata rows (with the offer or record they came from and the issuance, i.e. the
     credential response, they went out in). The caller commits."""
-    signer = signing.signer(session, rt, tenant)
+    signer = signing.for_issuance(session, rt, tenant)
     urls = IssuerUrls(rt.settings.public_url, tenant.slug)
     vct = skill_vct(rt.settings.public_url)
     now = rt.clock.now()
     exp = _expiry(claims, now, rt.settings.credential_ttl_days)
+    if signer.not_after is not None:  # never past the certificate its x5c carries
+        exp = min(exp, signer.not_after)
     slots = allocate_indices(session, rt, tenant, len(holder_keys))
     issued: list[str] = []
     rows: list[dict[str, object]] = []

@@ -79,6 +79,14 @@ def all_keys(session: Session, issuer_id: str) -> Sequence[IssuerSigningKey]:
     ).all()
 
 
+def set_key_x5c(session: Session, issuer_id: str, kid: str, x5c: list[str]) -> None:
+    session.execute(
+        update(IssuerSigningKey)
+        .where(col(IssuerSigningKey.issuer_id) == issuer_id, col(IssuerSigningKey.kid) == kid)
+        .values(x5c=x5c)
+    )
+
+
 def retire_keys(session: Session, issuer_id: str, now: int) -> None:
     session.execute(
         update(IssuerSigningKey)

@@ -30,12 +30,22 @@ from issuer.metadata import IssuerUrls
 from issuer.models import IssuerSigningKey, IssuerTenant
 from schemas.issuer_api import CertificateSource
 
-CERTIFICATE_DAYS = 365
+#: How long a key signs before the CA certifies it again: its leaf outlives it by the
+#: credentials' lifetime, so that a credential never outlives the certificate in its x5c.
+SIGNING_DAYS = 365
+RENEWAL_MARGIN_DAYS = 30
+DAY = 86_400
 
 
 class Signer(NamedTuple):
     key: jose.PrivateKey
     header: dict[str, object]  # the extra JOSE header: ``x5c`` for a certified key, else empty
+    not_after: int | None = None  # the leaf's end of validity: no credential lasts longer
+
+
+class CertificateExpired(Conflict):
+    code = "issuer_certificate_expired"
+    title = "The issuer's certificate has expired"
 
 
 class ImportedKeyInvalid(InvalidInput):
@@ -78,7 +88,8 @@ def add_key(
 
 
 def certify(rt: Runtime, tenant: IssuerTenant, public: jose.PublicKey) -> list[str]:
-    """A certificate for ``public`` from the issuer CA, naming the issuer's identifier."""
+    """A certificate for ``public`` from the issuer CA, naming the issuer's identifier, valid
+    for ``SIGNING_DAYS`` plus the credentials' lifetime."""
     ca_cert, ca_key = ca.load_or_create(rt)
     leaf = certs.issue_issuer_certificate(
         ca_cert,
@@ -86,7 +97,7 @@ def certify(rt: Runtime, tenant: IssuerTenant, public: jose.PublicKey) -> list[s
         IssuerUrls(rt.settings.public_url, tenant.slug).issuer,
         public,
         rt.clock.now(),
-        CERTIFICATE_DAYS,
+        SIGNING_DAYS + rt.settings.credential_ttl_days,
         organisation=tenant.name,
     )
     return certs.x5c_chain([leaf])
@@ -116,7 +127,7 @@ def import_key(
         chain = certs.certificates_from_pem(chain_pem)
     except (jose.JoseError, certs.X509Error, ValueError) as exc:
         raise ImportedKeyInvalid(f"the key or the chain cannot be read: {_reason(exc)}") from None
-    while len(chain) > 1 and chain[-1].issuer == chain[-1].subject:
+    while len(chain) > 1 and certs.self_signed(chain[-1]):
         chain.pop()  # the trust anchor travels apart from x5c
     _check_imported(rt, tenant, key, chain)
     repository.retire_keys(session, tenant.id, rt.clock.now())
@@ -147,6 +158,7 @@ def _check_imported(
     issuer = IssuerUrls(rt.settings.public_url, tenant.slug).issuer
     try:  # what a receiver asks of the leaf; the chain itself only a receiver's anchors judge
         certs.check_issuer_leaf(chain[0], issuer, rt.clock.now())
+        certs.check_links(chain)
     except certs.X509Error as exc:
         raise ImportedKeyInvalid(exc.detail or exc.title) from None
 
@@ -164,14 +176,41 @@ def _load_active(session: Session, rt: Runtime, tenant: IssuerTenant) -> Signer:
     row = repository.active_key(session, tenant.id)
     if row is None:
         raise Conflict("the issuer has no active signing key; rotate its keys")
-    header: dict[str, object] = {"x5c": list(row.x5c)} if row.x5c else {}
-    cached = rt.caches.signing_keys.get((tenant.id, row.kid))
-    if cached is not None:
-        return Signer(cached, header)
-    jwk = json.loads(rt.master_key.open(row.sealed_private, _aad(tenant.id, row.kid)))
-    key = jose.PrivateKey.from_jwk(jwk)
-    rt.caches.signing_keys.put((tenant.id, row.kid), key)
-    return Signer(key, header)
+    key = rt.caches.signing_keys.get((tenant.id, row.kid))
+    if key is None:
+        jwk = json.loads(rt.master_key.open(row.sealed_private, _aad(tenant.id, row.kid)))
+        key = jose.PrivateKey.from_jwk(jwk)
+        rt.caches.signing_keys.put((tenant.id, row.kid), key)
+    if not row.x5c:
+        return Signer(key, {})
+    not_after = int(certs.parse_x5c(row.x5c)[0].not_valid_after_utc.timestamp())
+    return Signer(key, {"x5c": list(row.x5c)}, not_after)
+
+
+def for_issuance(session: Session, rt: Runtime, tenant: IssuerTenant) -> Signer:
+    """The signer for new credentials: a leaf from the issuer CA that would not outlast a
+    credential signed now is renewed first (in the caller's transaction, which commits it
+    with what it issues); an imported leaf that has expired stops issuance until the
+    operator imports the next key."""
+    found = signer(session, rt, tenant)
+    now = rt.clock.now()
+    if (
+        found.not_after is None
+        or found.not_after - now >= (rt.settings.credential_ttl_days + RENEWAL_MARGIN_DAYS) * DAY
+    ):
+        return found
+    if tenant.certificate != CertificateSource.CA:
+        if found.not_after <= now:
+            raise CertificateExpired(
+                "the issuer's imported certificate has expired: import the next key with its "
+                "certificate (intyg issuer import-key)"
+            )
+        return found  # credentials end with the certificate (the caller caps exp)
+    x5c = certify(rt, tenant, found.key.public)
+    repository.set_key_x5c(session, tenant.id, found.key.kid, x5c)
+    rt.caches.active_signing_keys.pop(tenant.id)
+    not_after = int(certs.parse_x5c(x5c)[0].not_valid_after_utc.timestamp())
+    return Signer(found.key, {"x5c": x5c}, not_after)
 
 
 def published_jwks(session: Session, tenant: IssuerTenant) -> list[dict[str, str]]:

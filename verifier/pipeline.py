@@ -250,7 +250,12 @@ def _issuer_key(run: _Run, result: Result) -> None:
         raise IssuerUntrusted(f"{issuer_id} is not a trusted issuer here")
     result.issuer.name, result.issuer.trusted = run.issuer.name, True
     run.key = credential_check.issuer_key(
-        run.resolvers, issuer_id, run.jws.header, run.now, run.issuer.trust_anchors
+        run.resolvers,
+        issuer_id,
+        run.jws.header,
+        run.now,
+        run.issuer.trust_anchors,
+        run.issuer.certificate_thumbprints,
     )
 
 

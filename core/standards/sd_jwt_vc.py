@@ -258,6 +258,18 @@ def issuer_signature_key(
     return key
 
 
+def check_pinned(header: Mapping[str, object], pins: frozenset[str]) -> None:
+    """The header's ``x5c`` leaf is one of the certificates a trust list pins (base64url
+    SHA-256 thumbprints): an issuer pinned that way is trusted by no other certificate, nor
+    by its metadata alone."""
+    try:
+        leaf = certs.parse_x5c(header.get("x5c"))[0]
+    except certs.X509Error:
+        raise IssuerCertificateUntrusted("the trust list pins this issuer's certificate") from None
+    if certs.certificate_thumbprint(leaf) not in pins:
+        raise IssuerCertificateUntrusted("the certificate is not the one the trust list pins")
+
+
 def keys_without_kid(
     published: Mapping[str, jose.PublicKey], header: Mapping[str, object]
 ) -> list[jose.PublicKey]:

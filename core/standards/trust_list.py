@@ -204,25 +204,31 @@ class TrustList:
     def issuer_for(self, identifier: str, x5c: object, now: int) -> TrustedIssuer | None:
         """The entry for ``identifier`` (an ``iss``): listed by it, else the entry named by
         certificates alone whose anchors the ``x5c`` chain validates to, its leaf naming
-        ``identifier`` (``core.x509.verify_issuer_x5c``), returned under that identifier."""
+        ``identifier`` (``core.x509.verify_issuer_x5c``), returned under that identifier. When
+        several such entries validate it (entities sharing a CA) none is: the list does not
+        say which of them the issuer is."""
         listed = self.issuers.get(identifier)
         if listed is not None or x5c is None or not self.certified_issuers:
             return listed
         try:
-            chain = certs.parse_x5c(x5c)
+            top = certs.parse_x5c(x5c)[-1]
         except certs.X509Error:
             return None
-        issued_by = {c.issuer for c in chain}
+        found = []
+        # Only entries with an anchor that could have issued the top of the chain are tried.
         for entry in self.certified_issuers:
-            # Only entries with an anchor that could have issued into the chain are tried.
-            if not any(a.subject in issued_by for a in entry.trust_anchors):
+            if not any(a.subject == top.issuer for a in entry.trust_anchors):
                 continue
             try:
                 certs.verify_issuer_x5c(x5c, entry.trust_anchors, now, identifier)
             except certs.X509Error:
                 continue
-            return dataclasses.replace(entry, id=identifier)
-        return None
+            found.append(entry)
+        if len(found) != 1:
+            return None
+        named = dataclasses.replace(found[0], id=identifier)
+        named.__dict__["trust_anchors"] = found[0].trust_anchors  # parsed once per list
+        return named
 
     def verifier(self, client_id: str) -> TrustedVerifier | None:
         """The entry listed under ``client_id``; for ``x509_hash:<hash>``, else the entry that

@@ -81,7 +81,7 @@ def list_records(
     state: Literal["ready", "pending"] | None = None,
     row_id: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> wire.RecordPage:
     query = records.RecordQuery(state=RecordState(state) if state else None, row_id=row_id)
     found, total = records.find_records(session, tenant, query, limit=limit, offset=offset)

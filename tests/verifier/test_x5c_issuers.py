@@ -207,3 +207,50 @@ def test_an_import_that_cannot_sign_for_the_issuer_is_refused_and_changes_nothin
             )
         runtime.caches.active_signing_keys.pop(tenant.id)  # as another instance would see it
     assert _header(roles.issue_one().issuer_jwt)["kid"] == before
+
+
+# --- certificate lifetimes -------------------------------------------------------------------
+
+
+def _leaf_of(held: Held) -> x509.Certificate:
+    return certs.parse_x5c(_header(held.issuer_jwt)["x5c"])[0]
+
+
+def test_a_leaf_outlives_every_credential_and_is_renewed_before_it_would_not(
+    roles: Roles, runtime: Runtime
+) -> None:
+    first = roles.issue_one()
+    leaf = _leaf_of(first)
+    assert first.payload["exp"] <= leaf.not_valid_after_utc.timestamp()  # type: ignore[operator]
+    roles.clock.advance((signing.SIGNING_DAYS - 20) * DAY)  # within the renewal margin
+    renewed = roles.issue_one()
+    fresh = _leaf_of(renewed)
+    assert fresh.serial_number != leaf.serial_number
+    assert certs.public_key_of(fresh) == certs.public_key_of(leaf)  # the same key, certified again
+    ttl = runtime.settings.credential_ttl_days * DAY
+    assert fresh.not_valid_after_utc.timestamp() >= roles.clock.now() + ttl
+    assert renewed.payload["exp"] == roles.clock.now() + ttl  # not cut short
+
+
+def test_credentials_end_with_an_imported_certificate_which_once_expired_stops_issuance(
+    roles: Roles, runtime: Runtime, engine: Engine
+) -> None:
+    key = jose.PrivateKey.generate()
+    now = runtime.clock.now()
+    anchor, anchor_key = certs.create_dev_ca("Operatörens CA", now)
+    leaf = certs.issue_issuer_certificate(
+        anchor, anchor_key, roles.issuer["issuer"], key.public, now, days=30
+    )
+    with Session(engine) as session:
+        tenant = service.tenant_by_slug(session, roles.issuer["slug"])
+        signing.import_key(
+            session, runtime, tenant, _pem(key), certs.certificate_to_pem(leaf).encode()
+        )
+    held = roles.issue_one()
+    assert held.payload["exp"] == int(leaf.not_valid_after_utc.timestamp())
+    roles.clock.advance(31 * DAY)
+    with Session(engine) as session:
+        tenant = service.tenant_by_slug(session, roles.issuer["slug"])
+        runtime.caches.active_signing_keys.pop(tenant.id)
+        with pytest.raises(signing.CertificateExpired):
+            signing.for_issuance(session, runtime, tenant)

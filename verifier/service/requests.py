@@ -244,7 +244,9 @@ def _anchor_key_ids(
     meta = credential_query.meta
     vcts = meta.vct_values if isinstance(meta, dcql.SdJwtVcMeta) else None
     found: dict[str, None] = {}
-    for issuer in listed.issuers.values():
+    # Issuers named by certificate alone (a LoTE's PID providers) have no id to pick them by.
+    by_certificate = listed.certified_issuers if trusted_issuers is None else ()
+    for issuer in (*listed.issuers.values(), *by_certificate):
         if trusted_issuers is not None and issuer.id not in trusted_issuers:
             continue
         if vcts is not None and not any(issuer.allows(v) for v in vcts):

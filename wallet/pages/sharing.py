@@ -112,7 +112,8 @@ def over_asking(
         label = localised(extra["display"], language, "name")
         extras.append(
             {
-                "label": label or (path[-1] if path else "·").replace("_", " "),
+                # an empty path is the credential itself (the template says so)
+                "label": label or (path[-1].replace("_", " ") if path else None),
                 "required": extra["required"],
             }
         )

@@ -111,6 +111,12 @@ def _extra_claims(
     for credential_query in query.credentials:
         meta = credential_query.meta
         vcts = meta.vct_values if isinstance(meta, dcql.SdJwtVcMeta) else ()
+        if not any(c.vct in vcts for c in purpose.claims):
+            # The purpose needs nothing of such a credential: presenting it at all tells that
+            # the holder has one, with its claims that are never selective. The path ``()``
+            # stands for the credential itself.
+            yield ExtraClaim(credential_query.id, vcts, (), True)
+            continue
         for path, required in _asked(credential_query):
             if not vcts or not all(purpose.needs(vct, path) for vct in vcts):
                 yield ExtraClaim(credential_query.id, vcts, path, required)

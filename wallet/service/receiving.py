@@ -20,7 +20,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from cryptography import x509
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -30,7 +29,7 @@ from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
 from core.runtime import Runtime
-from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list
+from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list, trust_list
 from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import (
@@ -363,16 +362,18 @@ class CheckedCredential:
     status_reference: status_list.StatusListReference | None
 
 
-def issuer_anchors(rt: Runtime, issuer: str, x5c: object) -> tuple[x509.Certificate, ...]:
-    """The certificates the wallet's trust list (``INTYG_WALLET_RECOGNISED_VERIFIERS``, which
-    may list issuers too) gives ``issuer``, for an ``x5c``-signed credential; none without a
-    list or an entry — then only a credential whose ``kid`` the issuer's metadata confirms is
-    kept."""
+def listed_issuer(rt: Runtime, issuer: str, x5c: object) -> trust_list.TrustedIssuer | None:
+    """The wallet's trust list entry (``INTYG_WALLET_RECOGNISED_VERIFIERS``, which may list
+    issuers too) for ``issuer``: its certificates anchor an ``x5c``-signed credential, its
+    pins narrow it. None without a list, an entry, or a list that can be read now — then only
+    a credential whose ``kid`` the issuer's metadata confirms is kept."""
     source = rt.settings.wallet_recognised_verifiers
     if not source:
-        return ()
-    entry = trustlists.from_source(rt, source).issuer_for(issuer, x5c, rt.clock.now())
-    return entry.trust_anchors if entry is not None else ()
+        return None
+    try:
+        return trustlists.from_source(rt, source).issuer_for(issuer, x5c, rt.clock.now())
+    except IntygError:
+        return None
 
 
 def check_credential(
@@ -392,10 +393,15 @@ def check_credential(
         unverified = credential_check.parse(credential)
         if unverified.payload.get("iss") != expected_issuer:
             raise CredentialRejected("the credential's iss is not the issuer that offered it")
-        header = unverified.jws.header
-        anchors = issuer_anchors(rt, expected_issuer, header["x5c"]) if "x5c" in header else ()
+        entry = listed_issuer(rt, expected_issuer, unverified.jws.header.get("x5c"))
+        anchors = entry.trust_anchors if entry is not None else ()
         verified = credential_check.verify(
-            unverified, resolvers, now=now, skew=rt.settings.clock_skew_seconds, anchors=anchors
+            unverified,
+            resolvers,
+            now=now,
+            skew=rt.settings.clock_skew_seconds,
+            anchors=anchors,
+            pins=entry.certificate_thumbprints if entry is not None else frozenset(),
         )
         if sd_jwt_vc.holder_key(verified.jws.payload).kid != holder_key.kid:
             raise CredentialRejected("the credential is not bound to the key we proved")

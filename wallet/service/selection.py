@@ -180,6 +180,8 @@ def resolve_choice(
             raise ChoiceInvalid(f"{view.query_id!r}: not optional claims of this request: {listed}")
         paths = set(candidate.required) | picked
         if needed is not None:
+            if not needed(credential_id, ()):
+                continue  # the purpose needs nothing of it: not even that the holder has it
             paths = {p for p in paths if needed(credential_id, p)}
         elif not any(claim_set <= paths for claim_set in candidate.claim_sets):
             raise ChoiceInvalid(f"{view.query_id!r}: the choice satisfies none of the claim sets")

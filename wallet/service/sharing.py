@@ -357,8 +357,13 @@ def _needed_claims(
         )
 
     def needed(credential_id: str, path: selection.Path) -> bool:
+        """For ``()``: does the purpose need anything of this credential at all?"""
         credential = opened.get(credential_id)
-        return credential is not None and purpose.needs(credential.row.vct, path)
+        if credential is None:
+            return False
+        if not path:
+            return any(c.vct == credential.row.vct for c in purpose.claims)
+        return purpose.needs(credential.row.vct, path)
 
     return needed
 
