@@ -361,3 +361,21 @@ def test_an_issuance_service_without_an_https_url_is_named_by_its_certificates(
     assert list(listed.issuers) == [ISSUER] and listed.skipped == ()
     [entry] = listed.certified_issuers
     assert entry.name == "Utan adress" and entry.x5c == tuple(CERTS)
+
+
+def test_a_chain_that_two_certificate_only_entities_anchor_names_neither() -> None:
+    """Entities sharing a CA: the list does not say which of them the issuer is."""
+    ca, ca_key = X.create_dev_ca("Delad CA", NOW)
+    issuer = "https://pid.example.se"
+    leaf = X.issue_issuer_certificate(ca, ca_key, issuer, jose.PrivateKey.generate().public, NOW)
+    x5c = X.x5c_chain([leaf])
+
+    def listing(*names: str) -> tl.TrustList:
+        services = [s.service(certificates=X.x5c_chain([ca]), supply_points=[]) for _ in names]
+        entities = [s.entity(n, svc) for n, svc in zip(names, services, strict=True)]
+        return verify(signed(s.document(entities, issued_at=NOW - DAY, next_update=NOW + DAY)))
+
+    found = listing("PID-leverantören").issuer_for(issuer, x5c, NOW)
+    assert found is not None and (found.id, found.name) == (issuer, "PID-leverantören")
+    assert listing("PID-leverantören", "Någon annan").issuer_for(issuer, x5c, NOW) is None
+    assert listing("PID-leverantören").issuer_for(issuer + "/other", x5c, NOW) is None

@@ -15,7 +15,7 @@ from core import jose
 from core import x509 as certs
 from core.errors import Conflict
 from core.runtime import Runtime
-from core.standards import sd_jwt_vc
+from core.standards import sd_jwt_vc, trust_list
 from issuer import ca, service, signing
 from tests.verifier.support import (
     BASE,
@@ -254,3 +254,47 @@ def test_credentials_end_with_an_imported_certificate_which_once_expired_stops_i
         runtime.caches.active_signing_keys.pop(tenant.id)
         with pytest.raises(signing.CertificateExpired):
             signing.for_issuance(session, runtime, tenant)
+
+
+# --- review: pins, crafted chains ------------------------------------------------------------
+
+
+def _list_pinning(roles: Roles, runtime: Runtime, thumbprint: str) -> None:
+    now = roles.clock.now()
+    entry = trust_list.issuer_entry(
+        roles.issuer["issuer"],
+        "YH-akademin",
+        [VCT],
+        x5c=certs.x5c_chain([ca.load_or_create(runtime)[0]]),
+        certificate_thumbprints=[thumbprint],
+    )
+    document = trust_list.build_trust_list(
+        list_id=f"{BASE}/trust-lists/pinned",
+        sequence_number=3,
+        issued_at=now - 60,
+        next_update=now + 86_400,
+        operator_name="Test operator",
+        entities=[entry],
+    )
+    roles.install_trust_list(trust_list.sign_trust_list(document, roles.operator_key))
+
+
+def test_a_pinned_issuer_is_trusted_by_its_pinned_certificate_only(
+    roles: Roles, runtime: Runtime
+) -> None:
+    key, x5c = _certified(roles, runtime)  # another leaf under the CA, naming the issuer
+    held = roles.issue_one()
+    _list_pinning(roles, runtime, certs.certificate_thumbprint(_leaf_of(held)))
+    assert _verify(roles, held.sd_jwt())["verdict"] == "valid"
+    forged = _resigned(held, key, x5c=x5c)
+    assert_rejected(_verify(roles, forged), "issuer_key", "issuer_certificate_untrusted")
+
+
+@pytest.mark.parametrize("x5c", [[{}], [["nested"]], ["not base64!"]])
+def test_a_crafted_x5c_is_refused_by_name_not_by_a_server_error(
+    roles: Roles, runtime: Runtime, x5c: list[object]
+) -> None:
+    ca_cert = ca.load_or_create(runtime)[0]
+    _list_issuer_with(roles, [ca_cert])
+    forged = _resigned(roles.issue_one(), jose.PrivateKey.generate(), x5c=x5c)
+    assert_rejected(_verify(roles, forged), "issuer_key", "x509_malformed")

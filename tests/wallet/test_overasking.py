@@ -133,3 +133,11 @@ def test_the_request_names_its_purpose_by_purpose_id(
 ) -> None:
     assert overasking.named_purpose(claims) == purpose_id
     assert overasking.named_purpose({"purpose_id": "x" * 201}) is None
+
+
+def test_a_credential_the_purpose_needs_nothing_of_is_itself_extra() -> None:
+    """Presenting it tells that the holder has one, whatever its claims (review L2)."""
+    only_other = entry((OTHER_VCT, ["given_name"]))
+    found = verdict(query([claim("g", "given_name")]), only_other)
+    assert found.finding == Finding.OVER_ASKING
+    assert found.extra == (ExtraClaim("skill", (VCT,), (), True),)
