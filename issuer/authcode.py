@@ -135,17 +135,17 @@ def authorize(
         raise oid4vci.InvalidRequest("client_id is missing")
     request_hash = hash_secret(request_uri)
     # Read outside the write transaction (SQLite's writer lock); the conditional update decides.
+    now = rt.clock.now()
     with session_scope(rt.engine, read_only=True) as reading:
         pushed = sql.pushed_request(reading, tenant.id, request_hash)
+        if (
+            pushed is None
+            or pushed.used_at is not None
+            or pushed.expires_at <= now
+            or not secrets.compare_digest(pushed.client_id.encode(), client_id.encode())
+        ):
+            raise oid4vci.InvalidRequest(UNKNOWN_REQUEST)
         connection = eid.connection(reading, rt, tenant)
-    now = rt.clock.now()
-    if (
-        pushed is None
-        or pushed.used_at is not None
-        or pushed.expires_at <= now
-        or not secrets.compare_digest(pushed.client_id.encode(), client_id.encode())
-    ):
-        raise oid4vci.InvalidRequest(UNKNOWN_REQUEST)
     location, pending = eid.begin(rt, connection, connection.redirect_uri)
     cookie = new_secret()
     cookie_hash = hash_secret(cookie)

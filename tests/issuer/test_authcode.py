@@ -7,6 +7,7 @@ PAR → authorize → sign-in at the provider → callback → code → token �
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 import time
 from collections.abc import Iterator
@@ -23,7 +24,7 @@ from sqlalchemy.engine import Engine
 from core import oidc
 from core.clock import FixedClock
 from core.standards.authorization_code import s256
-from tests.helpers import learner_claims
+from tests.helpers import create_issuer, learner_claims
 from tests.issuer.support import Protocol, decode_part, new_key, oauth_error
 from tests.oidc_provider import harness
 
@@ -357,3 +358,71 @@ def test_never_issues_a_record_of_another_person(
     response = wallet.collect(str(tokens["access_token"]), records["other"])
     oauth_error(response, 400, "unknown_credential_identifier")
     assert snapshot(engine) == before
+
+
+def test_rejects_authorize_by_another_client_or_at_another_issuer(
+    wallet: Wallet, client: TestClient
+) -> None:
+    request_uri = wallet.request_uri()
+    thief = Wallet(wallet.client, wallet.protocol, wallet.provider, client_id="another-wallet")
+    oauth_error(thief.authorize(request_uri), 400, "invalid_request")
+    create_issuer(client, "annan-skola")
+    params = {"client_id": wallet.client_id, "request_uri": request_uri}
+    other = client.get("/issuers/annan-skola/authorize", params=params, follow_redirects=False)
+    oauth_error(other, 400, "invalid_request")
+    assert wallet.authorize(request_uri).status_code == 303  # still good where it was pushed
+
+
+def test_a_callback_with_the_state_of_another_sign_in_is_access_denied(wallet: Wallet) -> None:
+    """The eID answer of one browser's sign-in brought to another browser's (login CSRF)."""
+    started = wallet.authorize(wallet.request_uri())
+    victims_answer = wallet.provider.login(started.headers["location"], "nobody")
+    wallet.client.cookies.clear()
+    assert wallet.authorize(wallet.request_uri()).status_code == 303  # the attacker's browser
+    answer = wallet.client.get(
+        f"/issuers/{SLUG}/eid/callback", params=victims_answer, follow_redirects=False
+    )
+    assert answer.status_code == 303
+    params = dict(parse_qsl(urlsplit(answer.headers["location"]).query))
+    assert params["error"] == "access_denied" and "code" not in params
+
+
+def test_a_callback_without_the_sign_in_cookie_is_refused(wallet: Wallet) -> None:
+    started = wallet.authorize(wallet.request_uri())
+    back = wallet.provider.login(started.headers["location"], "anna")
+    wallet.client.cookies.clear()
+    response = wallet.client.get(f"/issuers/{SLUG}/eid/callback", params=back)
+    oauth_error(response, 400, "invalid_request")
+
+
+def test_rejects_an_access_token_with_another_dpop_key(
+    wallet: Wallet, records: dict[str, str]
+) -> None:
+    access_token = str(wallet.tokens()["access_token"])
+    nonce = wallet.protocol.nonce()
+    body = {
+        "credential_identifier": records["ready"],
+        "proofs": {"jwt": [wallet.protocol.proof(new_key(), nonce)]},
+    }
+    proof = wallet.protocol.dpop(
+        htu=wallet.protocol.credential_url, access_token=access_token, key=new_key()
+    )
+    response = wallet.protocol.credential_request(access_token, body, scheme="DPoP", dpop=proof)
+    assert response.status_code == 401, response.text
+    as_bearer = wallet.protocol.credential_request(access_token, body)
+    assert as_bearer.status_code == 401, as_bearer.text
+
+
+def test_codes_tokens_and_the_personnummer_stay_out_of_the_logs(
+    wallet: Wallet, records: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    code = wallet.code()
+    redeemed = wallet.redeem(code).json()
+    wallet.redeem(code)  # refused: its error is logged, if at all, without the code
+    wallet.collect(str(redeemed["access_token"]), records["other"])
+    secrets_seen = [code, redeemed["access_token"], redeemed["refresh_token"], "191212121212"]
+    text = caplog.text + json.dumps([r.__dict__ for r in caplog.records], default=str)
+    for value in secrets_seen:
+        assert str(value) not in text
+    assert ANNA not in text
