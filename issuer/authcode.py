@@ -92,6 +92,8 @@ def push(session: Session, rt: Runtime, slug: str, form: Mapping[str, str]) -> d
     )
     request_uri = ac.REQUEST_URI_PREFIX + new_secret()
     now = rt.clock.now()
+    if secrets.randbelow(100) == 0:  # now and then, as issuance does with spent nonces
+        sql.purge_expired(session, now, SIGN_IN_TTL)
     sql.insert(
         session,
         IssuerPushedRequest(

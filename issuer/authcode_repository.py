@@ -3,7 +3,7 @@ decided by conditional updates: of two concurrent requests, only one moves a row
 
 from __future__ import annotations
 
-from sqlalchemy import update
+from sqlalchemy import delete, exists, update
 from sqlmodel import Session, col, select
 
 from issuer.models import (
@@ -122,3 +122,23 @@ def use_refresh_token(session: Session, token_hash: str, now: int) -> bool:
         .values(used_at=now)
     )
     return result.rowcount == 1
+
+
+def purge_expired(session: Session, now: int, sign_in_ttl: int) -> None:
+    """Delete what can no longer be used: sign-ins and grant tokens past their expiry, pushed
+    requests whose sign-ins are gone too (a sign-in ends at most ``sign_in_ttl`` after its
+    request does), and authorizations whose code has expired and that hold no token."""
+    session.execute(delete(IssuerSignIn).where(col(IssuerSignIn.expires_at) <= now))
+    session.execute(
+        delete(IssuerPushedRequest).where(
+            col(IssuerPushedRequest.expires_at) + sign_in_ttl <= now,
+            ~exists().where(col(IssuerSignIn.request_hash) == IssuerPushedRequest.request_hash),
+        )
+    )
+    session.execute(delete(IssuerGrantToken).where(col(IssuerGrantToken.expires_at) <= now))
+    session.execute(
+        delete(IssuerAuthorization).where(
+            col(IssuerAuthorization.code_expires_at) <= now,
+            ~exists().where(col(IssuerGrantToken.authorization_id) == IssuerAuthorization.id),
+        )
+    )

@@ -20,10 +20,14 @@ from fastapi.testclient import TestClient
 from jwcrypto import jwk
 from sqlalchemy import MetaData, select
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from core import oidc
 from core.clock import FixedClock
+from core.runtime import Runtime
 from core.standards.authorization_code import s256
+from issuer import authcode, authcode_repository
+from issuer.models import IssuerAuthorization, IssuerGrantToken, IssuerPushedRequest, IssuerSignIn
 from tests.helpers import create_issuer, learner_claims
 from tests.issuer.support import Protocol, decode_part, new_key, oauth_error
 from tests.oidc_provider import harness
@@ -426,3 +430,27 @@ def test_codes_tokens_and_the_personnummer_stay_out_of_the_logs(
     for value in secrets_seen:
         assert str(value) not in text
     assert ANNA not in text
+
+
+def test_expired_requests_sign_ins_codes_and_tokens_are_purged(
+    wallet: Wallet, runtime: Runtime, clock: FixedClock
+) -> None:
+    wallet.tokens()  # one of each kind of row
+    wallet.authorize(wallet.request_uri())  # a sign-in left under way
+    wallet.request_uri()  # a request never used
+    tables = [IssuerPushedRequest, IssuerSignIn, IssuerAuthorization, IssuerGrantToken]
+
+    def counts() -> list[int]:
+        with Session(runtime.engine) as session:
+            return [len(session.exec(select(t)).all()) for t in tables]  # type: ignore[call-overload]
+
+    def purge(at: int) -> None:
+        with Session(runtime.engine) as session:
+            authcode_repository.purge_expired(session, at, authcode.SIGN_IN_TTL)
+            session.commit()
+
+    assert counts() == [3, 2, 1, 2]
+    purge(clock.now())
+    assert counts() == [3, 2, 1, 2]  # nothing is purged before it expires
+    purge(clock.now() + authcode.REFRESH_TTL + authcode.SIGN_IN_TTL + 1)
+    assert counts() == [0, 0, 0, 0]
