@@ -361,7 +361,24 @@ def test_never_issues_a_record_of_another_person(
     before = snapshot(engine)
     response = wallet.collect(str(tokens["access_token"]), records["other"])
     oauth_error(response, 400, "unknown_credential_identifier")
+    not_an_id = wallet.collect(str(tokens["access_token"]), "../records")
+    oauth_error(not_an_id, 400, "unknown_credential_identifier")
     assert snapshot(engine) == before
+
+
+def test_a_token_of_this_flow_names_credentials_by_identifier_only(
+    wallet: Wallet, records: dict[str, str]
+) -> None:
+    access_token = str(wallet.tokens()["access_token"])
+    nonce = wallet.protocol.nonce()
+    body = {
+        "credential_identifier": records["ready"],
+        "credential_configuration_id": CONFIGURATION,  # §8.2: not both
+        "proofs": {"jwt": [wallet.protocol.proof(new_key(), nonce)]},
+    }
+    proof = wallet.protocol.dpop(htu=wallet.protocol.credential_url, access_token=access_token)
+    response = wallet.protocol.credential_request(access_token, body, scheme="DPoP", dpop=proof)
+    oauth_error(response, 400, "invalid_credential_request")
 
 
 def test_rejects_authorize_by_another_client_or_at_another_issuer(
