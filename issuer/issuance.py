@@ -47,11 +47,13 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
     urls = IssuerUrls(rt.settings.public_url, slug)
     form = request.form
     if form.get("grant_type") != oid4vci.PRE_AUTHORIZED_GRANT:
-        raise oid4vci.UnsupportedGrantType("grant_type must be the pre-authorized code grant")
+        raise oid4vci.UnsupportedGrantType(
+            "grant_type is one of the pre-authorized code, authorization_code, refresh_token"
+        )
     code = form.get("pre-authorized_code")
     if not code:
         raise oid4vci.InvalidRequest("pre-authorized_code is missing")
-    jkt = _dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
+    jkt = dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
     now = rt.clock.now()
     # Looked up outside the write transaction; the conditional update below decides.
     with session_scope(rt.engine, read_only=True) as reading:
@@ -101,19 +103,19 @@ def _check_tx_code(
     )
 
 
-def _dpop_for_token(
+def dpop_for_token(
     session: Session, rt: Runtime, tenant: IssuerTenant, proof: str | None, uri: str
 ) -> str | None:
     if proof is None:
         if tenant.require_dpop:
             raise dpop.InvalidDpopProof("this issuer requires a DPoP proof at the token endpoint")
         return None
-    verified = _verify_dpop(rt, proof, uri, access_token=None)
-    _remember_jti(session, rt, verified)
+    verified = verify_dpop(rt, proof, uri, access_token=None)
+    remember_jti(session, rt, verified)
     return verified.jkt
 
 
-def _verify_dpop(rt: Runtime, proof: str, uri: str, access_token: str | None) -> dpop.DpopProof:
+def verify_dpop(rt: Runtime, proof: str, uri: str, access_token: str | None) -> dpop.DpopProof:
     return dpop.verify_proof(
         proof,
         method="POST",
@@ -125,7 +127,7 @@ def _verify_dpop(rt: Runtime, proof: str, uri: str, access_token: str | None) ->
     )
 
 
-def _remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
+def remember_jti(session: Session, rt: Runtime, proof: dpop.DpopProof) -> None:
     """RFC 9449 §11.1: a proof's ``jti`` is accepted once while its ``iat`` is fresh.
 
     Committed at once, before anything else of the request is written: a proof is spent
@@ -169,13 +171,13 @@ def credential(
         raise oid4vci.InvalidToken("the access token is unknown, used or expired")
     proofs = _proofs(request.body)
     now = rt.clock.now()
-    holder_keys, nonce = _verified_holder_keys(rt, tenant, proofs, urls.issuer, now)
+    holder_keys, nonce = verified_holder_keys(rt, tenant, proofs, urls.issuer, now)
     if offer.state != OfferState.REDEEMED:
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     claims = service.decode_offer_claims(rt, offer)
     # The write transaction (SQLite's writer lock) starts here: what came before only read,
     # and the conditional updates below decide if what was read has changed since.
-    _spend_nonce(session, tenant, nonce, now)
+    spend_nonce(session, tenant, nonce, now)
     if not repository.use_access_token(session, hash_secret(access_token), now):
         raise oid4vci.InvalidToken("the access token was already used or has expired")
     credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)
@@ -200,16 +202,24 @@ def _access_token(
         if scheme.lower() != "bearer":
             raise oid4vci.InvalidToken("this access token is a Bearer token")
         return value, row
+    dpop_at_resource(session, rt, request, uri, value, row.dpop_jkt)
+    return value, row
+
+
+def dpop_at_resource(
+    session: Session, rt: Runtime, request: CredentialRequest, uri: str, token: str, jkt: str
+) -> None:
+    """RFC 9449 §7: a DPoP-bound access token comes with a proof by its key (``ath``)."""
+    scheme = (request.authorization or "").partition(" ")[0]
     if scheme.lower() != "dpop" or request.dpop_proof is None:
         raise oid4vci.InvalidToken("this access token is DPoP-bound: send it with a DPoP proof")
     try:
-        proof = _verify_dpop(rt, request.dpop_proof, uri, access_token=value)
-        if not secrets.compare_digest(proof.jkt, row.dpop_jkt):
+        proof = verify_dpop(rt, request.dpop_proof, uri, access_token=token)
+        if not secrets.compare_digest(proof.jkt, jkt):
             raise dpop.InvalidDpopProof("the DPoP proof is signed by another key than the token's")
-        _remember_jti(session, rt, proof)
+        remember_jti(session, rt, proof)
     except dpop.InvalidDpopProof as exc:
         raise dpop.InvalidDpopProofAtResource(exc.detail) from None
-    return value, row
 
 
 def _proofs(body: object) -> list[object]:
@@ -221,6 +231,11 @@ def _proofs(body: object) -> list[object]:
         raise oid4vci.InvalidCredentialRequest("credential_configuration_id is missing")
     if body.get("credential_configuration_id") != CONFIGURATION_ID:
         raise oid4vci.UnknownCredentialConfiguration(f"this issuer offers {CONFIGURATION_ID!r}")
+    return proof_jwts(body)
+
+
+def proof_jwts(body: Mapping[str, object]) -> list[object]:
+    """§8.2: the ``proofs`` of a credential request (one to ``BATCH_SIZE`` JWTs, §F.1)."""
     if "proof" in body:
         raise oid4vci.InvalidCredentialRequest("OpenID4VCI 1.0 takes proofs, not proof")
     proofs = body.get("proofs")
@@ -232,7 +247,7 @@ def _proofs(body: object) -> list[object]:
     return jwts
 
 
-def _verified_holder_keys(
+def verified_holder_keys(
     rt: Runtime,
     tenant: IssuerTenant,
     proofs: Sequence[object],
@@ -262,7 +277,7 @@ def _verified_holder_keys(
     return keys, (value, expires_at)
 
 
-def _spend_nonce(session: Session, tenant: IssuerTenant, nonce: tuple[str, int], now: int) -> None:
+def spend_nonce(session: Session, tenant: IssuerTenant, nonce: tuple[str, int], now: int) -> None:
     value, expires_at = nonce
     if secrets.randbelow(100) == 0:
         repository.purge_expired(session, now)

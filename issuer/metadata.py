@@ -12,11 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core import jose
+from core.standards.authorization_code import (
+    AUTHORIZATION_CODE_GRANT,
+    PKCE_S256,
+    REFRESH_TOKEN_GRANT,
+    RESPONSE_TYPE_CODE,
+)
 from core.standards.oid4vci import FORMAT_SD_JWT_VC, PRE_AUTHORIZED_GRANT
 from schemas.type_metadata import CLAIM_TEXTS, LOCALES
 
 CONFIGURATION_ID = "skill_credential_sd_jwt"
 BATCH_SIZE = 10
+# OpenID4VCI 1.0 §12.2.4 ``scope`` of each configuration (HAIP 1.0 §4: one for every one).
+SCOPES = {CONFIGURATION_ID: CONFIGURATION_ID}
 SKILL_TYPE_PATH = "/types/skill-credential"
 
 
@@ -48,6 +56,14 @@ class IssuerUrls:
     @property
     def credential(self) -> str:
         return f"{self.issuer}/credential"
+
+    @property
+    def par(self) -> str:
+        return f"{self.issuer}/par"
+
+    @property
+    def authorize(self) -> str:
+        return f"{self.issuer}/authorize"
 
     @property
     def eid_callback(self) -> str:
@@ -86,7 +102,7 @@ def _skill_configuration(public_url: str) -> dict[str, object]:
     return {
         "format": FORMAT_SD_JWT_VC,
         "vct": skill_vct(public_url),
-        "scope": CONFIGURATION_ID,
+        "scope": next(scope for scope, c in SCOPES.items() if c == CONFIGURATION_ID),
         "cryptographic_binding_methods_supported": ["jwk"],
         "credential_signing_alg_values_supported": [jose.ES256],
         "proof_types_supported": {
@@ -125,8 +141,19 @@ def authorization_server_metadata(urls: IssuerUrls, require_dpop: bool) -> dict[
     document: dict[str, object] = {
         "issuer": urls.issuer,
         "token_endpoint": urls.token,
-        "grant_types_supported": [PRE_AUTHORIZED_GRANT],
-        "response_types_supported": [],
+        # RFC 9126 §5 / HAIP 1.0 §4: the authorization code flow, pushed requests only
+        "authorization_endpoint": urls.authorize,
+        "pushed_authorization_request_endpoint": urls.par,
+        "require_pushed_authorization_requests": True,
+        "code_challenge_methods_supported": [PKCE_S256],
+        "authorization_response_iss_parameter_supported": True,  # RFC 9207 §3
+        "scopes_supported": sorted(SCOPES),
+        "grant_types_supported": [
+            AUTHORIZATION_CODE_GRANT,
+            REFRESH_TOKEN_GRANT,
+            PRE_AUTHORIZED_GRANT,
+        ],
+        "response_types_supported": [RESPONSE_TYPE_CODE],
         "token_endpoint_auth_methods_supported": ["none"],
         "pre-authorized_grant_anonymous_access_supported": True,
         "dpop_signing_alg_values_supported": sorted(jose.ALLOWED_ALGORITHMS),

@@ -309,3 +309,84 @@ class IssuerDeferral(SQLModel, table=True):
     created_at: int
     expires_at: int
     used_at: int | None = None
+
+
+# --- the authorization code flow (OpenID4VCI 1.0 §5, RFC 9126, RFC 7636; issuer.authcode) ---
+
+
+class IssuerPushedRequest(SQLModel, table=True):
+    """A pushed authorization request (RFC 9126 §2): kept under the hash of its
+    ``request_uri``, single use (``used_at``, set when the browser arrives at the
+    authorization endpoint), short-lived."""
+
+    __tablename__ = "issuer_pushed_request"
+
+    request_hash: str = Field(primary_key=True, max_length=64)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    client_id: str = Field(max_length=255)
+    redirect_uri: str = Field(max_length=2048)
+    code_challenge: str = Field(max_length=128)
+    state: str | None = Field(default=None, max_length=1024)
+    configuration_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    by_details: bool = False  # asked with authorization_details (else with scope)
+    created_at: int
+    expires_at: int
+    used_at: int | None = None
+
+
+class IssuerSignIn(SQLModel, table=True):
+    """A learner's eID sign-in under way: bound to the browser by a cookie whose hash is the
+    key, the ``oidc.PendingSignIn`` sealed under the master key, and the pushed request it
+    answers. Single use."""
+
+    __tablename__ = "issuer_sign_in"
+
+    cookie_hash: str = Field(primary_key=True, max_length=64)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    request_hash: str = Field(
+        foreign_key="issuer_pushed_request.request_hash", index=True, max_length=64
+    )
+    sealed_pending: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    expires_at: int
+    used_at: int | None = None
+
+
+class IssuerAuthorization(SQLModel, table=True):
+    """A learner's authorization of a wallet (the grant): its single-use authorization code
+    (hashed), what the code is bound to (client, redirect URI, PKCE challenge, the
+    credential configurations) and the learner's personal identity number, sealed. Access
+    and refresh tokens (``IssuerGrantToken``) belong to it."""
+
+    __tablename__ = "issuer_authorization"
+
+    id: str = Field(primary_key=True, max_length=36)
+    issuer_id: str = Field(foreign_key="issuer_tenant.id", index=True, max_length=36)
+    code_hash: str = Field(unique=True, index=True, max_length=64)
+    client_id: str = Field(max_length=255)
+    redirect_uri: str = Field(max_length=2048)
+    code_challenge: str = Field(max_length=128)
+    configuration_ids: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    sealed_person: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: int
+    code_expires_at: int
+    code_used_at: int | None = None
+
+
+class GrantTokenKind(StrEnum):
+    ACCESS = "access"
+    REFRESH = "refresh"
+
+
+class IssuerGrantToken(SQLModel, table=True):
+    """An access or refresh token of an authorization, hashed and DPoP-bound (RFC 9449) to
+    the key that redeemed the code. Access tokens serve many credential requests until they
+    expire; a refresh token is spent when used (``used_at``) and replaced (rotation)."""
+
+    __tablename__ = "issuer_grant_token"
+
+    token_hash: str = Field(primary_key=True, max_length=64)
+    authorization_id: str = Field(foreign_key="issuer_authorization.id", index=True, max_length=36)
+    kind: GrantTokenKind = Field(sa_type=AutoString(16))
+    dpop_jkt: str = Field(max_length=64)
+    expires_at: int
+    used_at: int | None = None

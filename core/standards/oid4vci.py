@@ -46,7 +46,7 @@ class InvalidGrant(OAuthError):
 
 class UnsupportedGrantType(OAuthError):
     code = "unsupported_grant_type"
-    title = "Only the pre-authorized code grant is supported"
+    title = "The grant type is not supported"
 
 
 class InvalidToken(OAuthError):

@@ -7,7 +7,7 @@ from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Header, Request, Response
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from core import jsontext
@@ -17,7 +17,7 @@ from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
-from issuer import eid, issuance, lifecycle, metadata, service
+from issuer import authcode, eid, issuance, lifecycle, metadata, service
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -116,9 +116,72 @@ async def token(
 ) -> JSONResponse:
     form = await form_body(request)
     result = await run_in_threadpool(
-        issuance.token, session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop)
+        authcode.token, session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop)
     )
     return JSONResponse(result, headers=NO_STORE)
+
+
+@router.post(
+    "/issuers/{slug}/par",
+    tags=["OpenID4VCI"],
+    summary="Pushed authorization request endpoint (RFC 9126)",
+    status_code=201,
+)
+async def pushed_authorization_request(
+    slug: Slug, request: Request, session: SessionDep, rt: RuntimeDep
+) -> JSONResponse:
+    form = await form_body(request)
+    result = await run_in_threadpool(authcode.push, session, rt, slug, form)
+    return JSONResponse(result, status_code=201, headers=NO_STORE)
+
+
+def _sign_in_cookie_path(slug: str) -> str:
+    return f"/issuers/{slug}/eid/callback"
+
+
+@router.get(
+    "/issuers/{slug}/authorize",
+    tags=["OpenID4VCI"],
+    summary="Authorization endpoint: pushed requests only; starts the eID sign-in",
+    response_class=RedirectResponse,
+    status_code=303,
+)
+def authorize(
+    slug: Slug,
+    session: SessionDep,
+    rt: RuntimeDep,
+    client_id: str | None = None,
+    request_uri: str | None = None,
+) -> RedirectResponse:
+    started = authcode.authorize(session, rt, slug, client_id, request_uri)
+    response = RedirectResponse(started.location, status_code=303, headers=NO_STORE)
+    response.set_cookie(
+        authcode.SIGN_IN_COOKIE,
+        started.cookie,
+        max_age=authcode.SIGN_IN_TTL,
+        path=_sign_in_cookie_path(slug),
+        secure=rt.settings.public_url.startswith("https://"),
+        httponly=True,
+        samesite="lax",  # the eID provider sends the browser back with a top-level GET
+    )
+    return response
+
+
+@router.get(
+    "/issuers/{slug}/eid/callback",
+    tags=["OpenID4VCI"],
+    summary="The eID sign-in's callback: the authorization response to the wallet",
+    response_class=RedirectResponse,
+    status_code=303,
+)
+def eid_callback(
+    slug: Slug, request: Request, session: SessionDep, rt: RuntimeDep
+) -> RedirectResponse:
+    cookie = request.cookies.get(authcode.SIGN_IN_COOKIE)
+    location = authcode.callback(session, rt, slug, cookie, dict(request.query_params))
+    response = RedirectResponse(location, status_code=303, headers=NO_STORE)
+    response.delete_cookie(authcode.SIGN_IN_COOKIE, path=_sign_in_cookie_path(slug))
+    return response
 
 
 @router.post("/issuers/{slug}/nonce", tags=["OpenID4VCI"], summary="Nonce endpoint")
@@ -140,8 +203,8 @@ async def credential(
     except jsontext.JsonRejected as exc:
         raise oid4vci.InvalidCredentialRequest(f"the body is not valid JSON: {exc}") from None
     request_ = issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body)
-    result = await run_in_threadpool(issuance.credential, session, rt, slug, request_)
-    return JSONResponse(result, headers=NO_STORE)
+    answer = await run_in_threadpool(authcode.credential, session, rt, slug, request_)
+    return JSONResponse(answer.body, status_code=answer.status, headers=NO_STORE)
 
 
 @router.get("/issuers/{slug}/status-lists/{list_id}", tags=["Token Status List"])

@@ -83,6 +83,9 @@ PUBLIC_BY_DESIGN = {
     ("GET", "/.well-known/jwt-vc-issuer/issuers/{slug}"): "issuer keys are public",
     ("POST", "/issuers/{slug}/nonce"): "anyone may ask an issuer for a c_nonce",
     ("GET", "/issuers/{slug}/eid/jwks.json"): "the eID broker fetches the client's public key",
+    ("POST", "/issuers/{slug}/par"): "any wallet (a public client) may push a request",
+    ("GET", "/issuers/{slug}/authorize"): "a learner's browser, with a request_uri of this issuer",
+    ("GET", "/issuers/{slug}/eid/callback"): "the eID broker's redirect, with this issuer's cookie",
 }
 
 

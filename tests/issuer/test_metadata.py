@@ -159,8 +159,15 @@ def test_authorization_server_metadata(client: TestClient, issuer: dict[str, str
     document = get_json(client, "/.well-known/oauth-authorization-server/issuers/yh-akademin")
     assert document["issuer"] == ISSUER  # RFC 8414 §3.3: identical to the identifier
     assert document["token_endpoint"] == f"{ISSUER}/token"
-    assert document["grant_types_supported"] == [PRE_AUTH]
-    assert isinstance(document["response_types_supported"], list)
+    assert document["grant_types_supported"] == ["authorization_code", "refresh_token", PRE_AUTH]
+    assert document["response_types_supported"] == ["code"]
+    # the authorization code flow (RFC 9126 §5, RFC 7636, RFC 9207 §3; HAIP 1.0 §4)
+    assert document["authorization_endpoint"] == f"{ISSUER}/authorize"
+    assert document["pushed_authorization_request_endpoint"] == f"{ISSUER}/par"
+    assert document["require_pushed_authorization_requests"] is True
+    assert document["code_challenge_methods_supported"] == ["S256"]
+    assert document["authorization_response_iss_parameter_supported"] is True
+    assert document["scopes_supported"] == ["skill_credential_sd_jwt"]
     assert document["token_endpoint_auth_methods_supported"] == ["none"]
     assert document["pre-authorized_grant_anonymous_access_supported"] is True
     assert set(document["dpop_signing_alg_values_supported"]) == {"ES256", "EdDSA"}  # type: ignore[arg-type]

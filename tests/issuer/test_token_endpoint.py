@@ -70,7 +70,7 @@ def test_form_content_type_with_charset_is_accepted(protocol: Protocol) -> None:
 
 @pytest.mark.parametrize(
     "grant_type",
-    ["authorization_code", "client_credentials", "refresh_token", PRE_AUTH.upper(), PRE_AUTH + " "],
+    ["client_credentials", "password", PRE_AUTH.upper(), PRE_AUTH + " "],
 )
 def test_rfc6749_unsupported_grant_type(protocol: Protocol, grant_type: str) -> None:
     offer = protocol.offer()
