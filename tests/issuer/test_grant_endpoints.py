@@ -209,3 +209,15 @@ def test_oid4vci_11_3_bad_event_and_unknown_id_are_refused(protocol: Protocol) -
     for token_, id_ in ((token, "x" * 43), (other_token, notification_id)):
         unknown = {"notification_id": id_, "event": "credential_accepted"}
         oauth_error(call(protocol, "notification", token_, unknown), 400, "invalid_notification_id")
+
+
+def test_an_expired_access_token_is_refused_at_both_endpoints(
+    protocol: Protocol, session: Session, runtime: Runtime
+) -> None:
+    token, grant = dpop_token(protocol)
+    _, transaction_id, _ = deferral(session, runtime, protocol, grant)
+    protocol.clock.advance(runtime.settings.access_token_ttl_seconds)
+    expired = call(protocol, "deferred_credential", token, {"transaction_id": transaction_id})
+    oauth_error(expired, 401, "invalid_token")
+    note = {"notification_id": "x" * 43, "event": "credential_accepted"}
+    oauth_error(call(protocol, "notification", token, note), 401, "invalid_token")

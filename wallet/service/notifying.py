@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import urlsplit
@@ -51,6 +52,22 @@ class NotificationGrant:
 
     def __repr__(self) -> str:
         return f"NotificationGrant(endpoint host={urlsplit(self.endpoint).netloc!r})"
+
+
+def grant_of(
+    endpoint: str | None,
+    credential_response: Mapping[str, object],
+    access_token: str,
+    expires_at: int | None,
+    dpop_key: jose.PrivateKey | None,
+) -> NotificationGrant | None:
+    """The grant to report on a credential response, or None when the issuer has no
+    notification endpoint or the response no ``notification_id`` (§8.3: OPTIONAL)."""
+    notification_id = credential_response.get("notification_id")
+    if not endpoint or not isinstance(notification_id, str) or not notification_id:
+        return None
+    key = dict(dpop_key.private_jwk()) if dpop_key is not None else None
+    return NotificationGrant(endpoint, notification_id, access_token, expires_at, key)
 
 
 def notify(

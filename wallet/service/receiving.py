@@ -238,18 +238,7 @@ def _redeem(
     issued = first.get("credential") if isinstance(first, dict) else None
     if not isinstance(issued, str):
         raise IssuerProtocolError("the credential is not a string")
-    notification_id = response.get("notification_id")
-    grant = (
-        notifying.NotificationGrant(
-            endpoints.notification,
-            notification_id,
-            token,
-            token_expires_at,
-            dict(dpop_key.private_jwk()) if dpop_key is not None else None,
-        )
-        if endpoints.notification and isinstance(notification_id, str) and notification_id
-        else None
-    )
+    grant = notifying.grant_of(endpoints.notification, response, token, token_expires_at, dpop_key)
     try:
         checked = check_credential(
             rt, fetcher, issued, endpoints.credential_issuer, holder_key.public
