@@ -23,7 +23,7 @@ from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
 from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
-from issuer import lifecycle, nonces, repository, service, signing
+from issuer import lifecycle, nonces, notifications, repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
 from issuer.models import IssuerAccessToken, IssuerTenant, OfferState
 from schemas.skill_credential import SD_PATHS
@@ -154,9 +154,17 @@ def nonce(rt: Runtime, slug: str) -> dict[str, object]:
 
 @dataclass(frozen=True)
 class CredentialRequest:
+    """A request to an endpoint protected by the access token: credential (§8), deferred
+    credential (§9) or notification (§11)."""
+
     authorization: str | None
     dpop_proof: str | None
     body: object
+
+
+def offer_grant(offer_id: str) -> str:
+    """The grant (``bound_to`` of ``issuer.notifications``) of a pre-authorized code's tokens."""
+    return f"offer:{offer_id}"
 
 
 def credential(
@@ -164,7 +172,7 @@ def credential(
 ) -> dict[str, object]:
     tenant = service.cached_tenant(rt, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
-    access_token, token_row = _access_token(session, rt, request, urls.credential)
+    access_token, token_row = authenticate(session, rt, request, urls.credential)
     with session_scope(rt.engine, read_only=True) as reading:
         offer = repository.offer_by_id(reading, tenant.id, token_row.offer_id)
     if offer is None:  # a token of another issuer on this host: answered like an unknown one
@@ -180,24 +188,48 @@ def credential(
     spend_nonce(session, tenant, nonce, now)
     if not repository.use_access_token(session, hash_secret(access_token), now):
         raise oid4vci.InvalidToken("the access token was already used or has expired")
-    credentials = issue_batch(session, rt, tenant, claims, holder_keys, offer_id=offer.id)
+    made = notifications.new_issuance(
+        session,
+        rt,
+        tenant,
+        bound_to=offer_grant(offer.id),
+        offer_id=offer.id,
+        credentials=len(holder_keys),
+    )
+    credentials = issue_batch(
+        session, rt, tenant, claims, holder_keys, offer_id=offer.id, issuance_id=made.issuance_id
+    )
     if not repository.finish_offer(session, offer.id):  # changed since it was read
         raise oid4vci.CredentialRequestDenied("the offer behind this token is no longer open")
     session.commit()
-    return {"credentials": [{"credential": c} for c in credentials]}
+    return {
+        "credentials": [{"credential": c} for c in credentials],
+        "notification_id": made.notification_id,  # §8.3, for the notification endpoint (§11)
+    }
 
 
-def _access_token(
-    session: Session, rt: Runtime, request: CredentialRequest, uri: str
+def unknown_token(*, used_ok: bool) -> str:
+    """One sentence for every refused token of an endpoint (another issuer's alike)."""
+    if used_ok:
+        return "the access token is unknown or expired"
+    return "the access token is unknown, used or expired"
+
+
+def authenticate(
+    session: Session, rt: Runtime, request: CredentialRequest, uri: str, *, used_ok: bool = False
 ) -> tuple[str, IssuerAccessToken]:
+    """The request's access token and its row, checked as RFC 6750 / RFC 9449 say (with the
+    DPoP proof for ``uri`` when the token is DPoP-bound). The credential endpoint spends the
+    token; the deferred credential and notification endpoints (``used_ok``) take a spent one
+    while it has not expired, since the wallet calls them after its credential request."""
     scheme, _, value = (request.authorization or "").partition(" ")
     value = value.strip()
     if scheme.lower() not in ("bearer", "dpop") or not value:
         raise oid4vci.InvalidToken("an access token is required (Authorization: DPoP or Bearer)")
     with session_scope(rt.engine, read_only=True) as reading:
         row = repository.access_token(reading, hash_secret(value))
-    if row is None or row.expires_at <= rt.clock.now() or row.used_at is not None:
-        raise oid4vci.InvalidToken("the access token is unknown, used or expired")
+    if row is None or row.expires_at <= rt.clock.now() or (row.used_at is not None and not used_ok):
+        raise oid4vci.InvalidToken(unknown_token(used_ok=used_ok))
     if row.dpop_jkt is None:
         if scheme.lower() != "bearer":
             raise oid4vci.InvalidToken("this access token is a Bearer token")

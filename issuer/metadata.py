@@ -66,6 +66,14 @@ class IssuerUrls:
         return f"{self.issuer}/authorize"
 
     @property
+    def deferred_credential(self) -> str:
+        return f"{self.issuer}/deferred_credential"
+
+    @property
+    def notification(self) -> str:
+        return f"{self.issuer}/notification"
+
+    @property
     def eid_callback(self) -> str:
         """Where the eID broker sends the learner back (the redirect URI registered there)."""
         return f"{self.issuer}/eid/callback"
@@ -90,6 +98,8 @@ def credential_issuer_metadata(
         "credential_issuer": urls.issuer,
         "credential_endpoint": urls.credential,
         "nonce_endpoint": urls.nonce,
+        "deferred_credential_endpoint": urls.deferred_credential,
+        "notification_endpoint": urls.notification,
         "batch_credential_issuance": {"batch_size": BATCH_SIZE},
         "display": [{"name": display_name, "locale": locale} for locale in LOCALES],
         "credential_configurations_supported": {

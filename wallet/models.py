@@ -83,6 +83,11 @@ class WalletCredential(SQLModel, table=True):
     status_idx: int | None = None
     status: str = Field(default=CredentialStatus.VALID, max_length=16)
     status_checked_at: int | None = None
+    # OpenID4VCI §11: endpoint, notification_id, access token (+ DPoP key) of the response,
+    # sealed; to report credential_deleted (wallet.service.notifying)
+    sealed_notification: bytes | None = Field(
+        default=None, sa_column=Column(LargeBinary, nullable=True)
+    )
 
 
 class WalletOfferRedemption(SQLModel, table=True):

@@ -17,7 +17,7 @@ from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
-from issuer import authcode, eid, issuance, lifecycle, metadata, service
+from issuer import authcode, deferred, eid, grant_endpoints, issuance, lifecycle, metadata, service
 
 router = APIRouter(route_class=BoundedJsonRoute)
 NO_STORE = {"Cache-Control": "no-store"}
@@ -205,6 +205,53 @@ async def credential(
     request_ = issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body)
     answer = await run_in_threadpool(authcode.credential, session, rt, slug, request_)
     return JSONResponse(answer.body, status_code=answer.status, headers=NO_STORE)
+
+
+async def protected_request(
+    request: Request,
+    dpop: DpopHeader,
+    authorization: Annotated[str | None, Header()] = None,
+) -> issuance.CredentialRequest:
+    """The access token, its DPoP proof and the JSON body of a deferred credential or
+    notification request (a body that is not JSON is the endpoint's malformed request)."""
+    try:
+        body: object = jsontext.loads(await request.body())
+    except jsontext.JsonRejected:
+        body = None
+    return issuance.CredentialRequest(authorization=authorization, dpop_proof=dpop, body=body)
+
+
+ProtectedRequest = Annotated[issuance.CredentialRequest, Depends(protected_request)]
+
+
+@router.post(
+    "/issuers/{slug}/deferred_credential",
+    tags=["OpenID4VCI"],
+    summary="Deferred credential endpoint",
+    responses={202: {"description": "Not ready yet: transaction_id and interval (§9.2)"}},
+)
+async def deferred_credential(
+    slug: Slug, session: SessionDep, rt: RuntimeDep, request_: ProtectedRequest
+) -> JSONResponse:
+    result = await run_in_threadpool(
+        grant_endpoints.deferred_credential, session, rt, slug, request_
+    )
+    status = 202 if isinstance(result, deferred.Deferred) else 200
+    return JSONResponse(result.response(), status_code=status, headers=NO_STORE)
+
+
+@router.post(
+    "/issuers/{slug}/notification",
+    tags=["OpenID4VCI"],
+    summary="Notification endpoint",
+    status_code=204,
+    response_class=Response,
+)
+async def notification(
+    slug: Slug, session: SessionDep, rt: RuntimeDep, request_: ProtectedRequest
+) -> Response:
+    await run_in_threadpool(grant_endpoints.notification, session, rt, slug, request_)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 @router.get("/issuers/{slug}/status-lists/{list_id}", tags=["Token Status List"])

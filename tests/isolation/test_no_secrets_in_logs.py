@@ -70,7 +70,16 @@ QUERY = {
     ]
 }
 MARKERS = ('"d":', "'d':", "PRIVATE KEY")
-SECRET_KEYS = ("access_token", "pre-authorized_code", "c_nonce", "token", "api_key", "vp_token")
+SECRET_KEYS = (
+    "access_token",
+    "pre-authorized_code",
+    "c_nonce",
+    "token",
+    "api_key",
+    "vp_token",
+    "notification_id",
+    "transaction_id",
+)
 
 
 @dataclasses.dataclass

@@ -243,25 +243,33 @@ def token_endpoint(w: World) -> list[Variant]:
     ]
 
 
-def credential_endpoint(w: World) -> list[Variant]:
-    """Issuer A's access token at issuer B's credential endpoint."""
+def protected_endpoint(body: dict[str, object]) -> Builder:
+    """Issuer A's access token at one of issuer B's endpoints that take it (credential,
+    deferred credential, notification)."""
 
-    def side(token: str) -> Side:
-        body = {"credential_configuration_id": "skill_credential_sd_jwt", "proofs": {"jwt": ["x"]}}
-        headers = {"Authorization": f"Bearer {token}"}
-        return Side(
-            {"slug": w.issuer_b["slug"]}, {"json": body, "headers": headers}, {"token": token}
-        )
+    def build(w: World) -> list[Variant]:
+        def side(token: str) -> Side:
+            headers = {"Authorization": f"Bearer {token}"}
+            return Side(
+                {"slug": w.issuer_b["slug"]}, {"json": body, "headers": headers}, {"token": token}
+            )
 
-    return [
-        Variant(
-            "A's token at B",
-            side(w.a_access_token),
-            side(rsecret()),
-            "anonymous",
-            (401, "invalid_token"),
-        )
-    ]
+        return [
+            Variant(
+                "A's token at B",
+                side(w.a_access_token),
+                side(rsecret()),
+                "anonymous",
+                (401, "invalid_token"),
+            )
+        ]
+
+    return build
+
+
+credential_endpoint = protected_endpoint(
+    {"credential_configuration_id": "skill_credential_sd_jwt", "proofs": {"jwt": ["x"]}}
+)
 
 
 ISSUER_A = "issuer A"
@@ -348,6 +356,12 @@ TABLE: dict[tuple[str, str], Builder] = {
     ),
     ("POST", "/issuers/{slug}/token"): token_endpoint,
     ("POST", "/issuers/{slug}/credential"): credential_endpoint,
+    ("POST", "/issuers/{slug}/deferred_credential"): protected_endpoint(
+        {"transaction_id": rsecret()}
+    ),
+    ("POST", "/issuers/{slug}/notification"): protected_endpoint(
+        {"notification_id": rsecret(), "event": "credential_accepted"}
+    ),
     ("GET", "/issuers/{slug}/status-lists/{list_id}"): public_object(
         issuer_a_slug, lambda w: w.b_status_list, "list_id", (404, "status_list_not_found")
     ),

@@ -75,7 +75,7 @@ def test_credential_response_shape(protocol: Protocol) -> None:
     assert response.status_code == 200, response.text
     assert response.headers["cache-control"] == "no-store"
     body = response.json()
-    assert set(body) == {"credentials"} and len(body["credentials"]) == 2
+    assert set(body) == {"credentials", "notification_id"} and len(body["credentials"]) == 2
     for holder, item in zip(holders, body["credentials"], strict=True):
         assert set(item) == {"credential"}
         payload = decode_part(item["credential"], 1)

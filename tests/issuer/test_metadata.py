@@ -53,6 +53,8 @@ def test_credential_issuer_metadata(client: TestClient, issuer: dict[str, str]) 
     assert document["credential_issuer"] == issuer["issuer"] == ISSUER
     assert document["credential_endpoint"] == f"{ISSUER}/credential"
     assert document["nonce_endpoint"] == f"{ISSUER}/nonce"
+    assert document["deferred_credential_endpoint"] == f"{ISSUER}/deferred_credential"
+    assert document["notification_endpoint"] == f"{ISSUER}/notification"
     # the issuer is its own authorization server: authorization_servers is omitted (§12.2.4)
     assert "authorization_servers" not in document
     assert document["batch_credential_issuance"] == {"batch_size": 10}

@@ -322,8 +322,9 @@ def test_the_stored_credential_is_sealed(
     for disclosure in filter(None, disclosures):
         assert disclosure[:24].encode() not in blob
     sealed = [v for v in row if isinstance(v, bytes)]
-    assert len(sealed) == 2 and all(
-        b'"d":' not in v and b'"kty"' not in v for v in sealed
+    # credential, holder key, notification grant (§11: token, DPoP key, notification_id)
+    assert len(sealed) == 3 and all(
+        b'"d":' not in v and b'"kty"' not in v and b"notification" not in v for v in sealed
     )  # nor the holder key
 
 

@@ -21,7 +21,7 @@ from core.standards.status_list import CredentialStatus, StatusList
 from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import WalletCredential, WalletHolder
-from wallet.service import transparency, vault
+from wallet.service import notifying, transparency, vault
 
 # Never offered to a verifier nor pulled by a service.
 UNUSABLE = frozenset({CredentialStatus.INVALID, CredentialStatus.SUSPENDED})
@@ -145,7 +145,10 @@ def _entry(lst: StatusList | IntygError, idx: int) -> int:
 def delete_credential(
     session: Session, rt: Runtime, holder: WalletHolder, credential_id: str
 ) -> None:
+    """Delete a credential, and tell its issuer (``credential_deleted``, OpenID4VCI §11)
+    when it came with a ``notification_id`` and the access token is still valid."""
     row = get_credential(session, holder, credential_id)
+    grant = notifying.sealed_grant(rt, holder, row)
     repository.delete_credential(session, row)
     transparency.append(
         session,
@@ -154,3 +157,6 @@ def delete_credential(
         log.CredentialDeleted(credential_id=row.id, issuer=row.issuer, vct=row.vct),
     )
     session.commit()
+    if grant is not None:
+        before_network_call(session)
+        notifying.notify(rt, rt.fetcher, grant, "credential_deleted")

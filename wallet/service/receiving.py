@@ -5,7 +5,11 @@ server metadata (RFC 8414) → token (with a DPoP proof when the server supports
 → ``c_nonce`` (§7) → credential with a key proof for a fresh holder key (§8, F.1) → the
 credential is verified as it arrives, as the verifier checks one (``core.credential_check``:
 issuer signature with the keys of its JWT VC Issuer Metadata, validity, disclosures), then
-``cnf`` is our key and its status is looked up → stored sealed.
+``cnf`` is our key and its status is looked up → stored sealed → the issuer is told
+(``credential_accepted``, or ``credential_failure`` for a credential refused, §11) when the
+response carried a ``notification_id`` (``wallet.service.notifying``). A credential response
+deferred with a ``transaction_id`` (§9, HTTP 202) is not polled: the receipt fails with
+``issuer_refused`` saying so (Intyg's pre-authorized offers are never deferred).
 
 The offer is claimed in the database before the code is spent and released if anything
 fails, so a code is never redeemed twice and a failure stores nothing.
@@ -38,7 +42,7 @@ from wallet.models import (
     WalletHolder,
     WalletOfferRedemption,
 )
-from wallet.service import transparency, vault
+from wallet.service import notifying, transparency, vault
 
 
 class OfferInvalid(InvalidInput):
@@ -83,6 +87,7 @@ class IssuerEndpoints:
     configuration: Mapping[str, object]
     display_name: str
     use_dpop: bool
+    notification: str | None = None  # §12.2.4 notification_endpoint
 
 
 def receive_offer(
@@ -213,7 +218,7 @@ def _redeem(
 ) -> WalletCredential:
     endpoints = discover(fetcher, offer)
     dpop_key = jose.PrivateKey.generate() if endpoints.use_dpop else None
-    token = _token(rt, fetcher, endpoints, offer, tx_code, dpop_key)
+    token, token_expires_at = _token(rt, fetcher, endpoints, offer, tx_code, dpop_key)
     nonce = _post_json(fetcher, endpoints.nonce, {}, None).get("c_nonce")
     if not isinstance(nonce, str):
         raise IssuerProtocolError("the nonce endpoint returned no c_nonce")
@@ -232,8 +237,20 @@ def _redeem(
     issued = first.get("credential") if isinstance(first, dict) else None
     if not isinstance(issued, str):
         raise IssuerProtocolError("the credential is not a string")
-    checked = check_credential(rt, fetcher, issued, endpoints.credential_issuer, holder_key.public)
-    return _store(session, rt, holder, endpoints, issued, holder_key, checked, offer)
+    grant = notifying.grant_of(endpoints.notification, response, token, token_expires_at, dpop_key)
+    try:
+        checked = check_credential(
+            rt, fetcher, issued, endpoints.credential_issuer, holder_key.public
+        )
+    except CredentialRejected as exc:
+        if grant is not None:
+            notifying.notify(rt, fetcher, grant, "credential_failure", exc.title)
+        raise
+    row = _store(session, rt, holder, endpoints, issued, holder_key, checked, offer, grant)
+    if grant is not None:
+        before_network_call(session)
+        notifying.notify(rt, fetcher, grant, "credential_accepted")
+    return row
 
 
 def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoints:
@@ -275,7 +292,12 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
         configuration=configuration,
         display_name=shown if isinstance(shown, str) else urlsplit(issuer).netloc,
         use_dpop=isinstance(dpop_algs, list) and jose.ES256 in dpop_algs,
+        notification=_optional_url(metadata.get("notification_endpoint")),
     )
+
+
+def _optional_url(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
 
 
 def _token(
@@ -285,7 +307,8 @@ def _token(
     offer: oid4vci.CredentialOffer,
     tx_code: str | None,
     dpop_key: jose.PrivateKey | None,
-) -> str:
+) -> tuple[str, int | None]:
+    """The access token, and when it expires (``expires_in``, if the issuer says)."""
     form = {
         "grant_type": oid4vci.PRE_AUTHORIZED_GRANT,
         "pre-authorized_code": offer.pre_authorized_code,
@@ -311,7 +334,10 @@ def _token(
     expected_type = "dpop" if dpop_key is not None else "bearer"
     if str(body.get("token_type", "")).lower() != expected_type:
         raise IssuerProtocolError("the token type does not match the request")
-    return access_token
+    expires_in = body.get("expires_in")
+    if isinstance(expires_in, int) and not isinstance(expires_in, bool):
+        return access_token, rt.clock.now() + expires_in
+    return access_token, None
 
 
 def _post_json(
@@ -337,6 +363,11 @@ def _post_json(
         "POST", url, json_body=dict(body) if json_body else None, headers=headers
     )
     parsed = _json_body(response.content, url)
+    if response.status_code == 202 and "transaction_id" in parsed:
+        raise IssuerRefused(
+            "the issuer deferred the credential (OpenID4VCI §9); this wallet does not poll "
+            "for deferred credentials"
+        )
     if response.status_code != 200:
         raise IssuerRefused(f"the issuer answered {parsed.get('error', response.status_code)}")
     return parsed
@@ -439,6 +470,7 @@ def _store(
     holder_key: jose.PrivateKey,
     checked: CheckedCredential,
     offer: oid4vci.CredentialOffer,
+    grant: notifying.NotificationGrant | None,
 ) -> WalletCredential:
     credential_id = str(uuid.uuid4())
     now = rt.clock.now()
@@ -459,6 +491,9 @@ def _store(
         status_idx=checked.status_reference.idx if checked.status_reference else None,
         status=checked.status,
         status_checked_at=now,
+        sealed_notification=(
+            notifying.seal(rt, holder, credential_id, grant) if grant is not None else None
+        ),
     )
     repository.add_credential(session, row)
     redemption = repository.offer_redemption(session, _offer_hash(offer))
