@@ -365,18 +365,12 @@ def credential(
 ) -> CredentialAnswer:
     """An access token of this flow issues a record by ``credential_identifier``; any other
     is the pre-authorized flow's (``issuance.credential``)."""
-    value = (request.authorization or "").partition(" ")[2].strip()
     tenant = service.cached_tenant(rt, slug)
-    with session_scope(rt.engine, read_only=True) as reading:
-        held = sql.grant_token(reading, hash_secret(value), GrantTokenKind.ACCESS)
-        row = None if held is None else sql.authorization(reading, tenant.id, held.authorization_id)
-    if held is None:
-        return CredentialAnswer(200, issuance.credential(session, rt, slug, request))
     urls = IssuerUrls(rt.settings.public_url, slug)
+    row = _authorization_of_token(session, rt, tenant, request, urls.credential)
+    if row is None:
+        return CredentialAnswer(200, issuance.credential(session, rt, slug, request))
     now = rt.clock.now()
-    if row is None or held.expires_at <= now:  # another issuer's token: like an unknown one
-        raise oid4vci.InvalidToken("the access token is unknown, used or expired")
-    issuance.dpop_at_resource(session, rt, request, urls.credential, value, held.dpop_jkt)
     record_id = _credential_identifier(request.body)
     assert isinstance(request.body, dict)
     proofs = issuance.proof_jwts(request.body)
@@ -400,6 +394,41 @@ def credential(
     return CredentialAnswer(
         202 if isinstance(result, deferred.Deferred) else 200, result.response()
     )
+
+
+def grant_of_token(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    request: issuance.CredentialRequest,
+    uri: str,
+) -> str | None:
+    """The grant (``bound_to``) of an access token of this flow, presented with its DPoP proof
+    for ``uri`` — for the deferred credential and notification endpoints; None for a token of
+    the pre-authorized flow."""
+    row = _authorization_of_token(session, rt, tenant, request, uri)
+    return None if row is None else _bound_to(row.id)
+
+
+def _authorization_of_token(
+    session: Session,
+    rt: Runtime,
+    tenant: IssuerTenant,
+    request: issuance.CredentialRequest,
+    uri: str,
+) -> IssuerAuthorization | None:
+    """The authorization an access token of this flow belongs to (its DPoP proof checked),
+    None when the token is not one of this flow's."""
+    value = (request.authorization or "").partition(" ")[2].strip()
+    with session_scope(rt.engine, read_only=True) as reading:
+        held = sql.grant_token(reading, hash_secret(value), GrantTokenKind.ACCESS)
+        row = None if held is None else sql.authorization(reading, tenant.id, held.authorization_id)
+    if held is None:
+        return None
+    if row is None or held.expires_at <= rt.clock.now():  # another issuer's: like an unknown one
+        raise oid4vci.InvalidToken("the access token is unknown, used or expired")
+    issuance.dpop_at_resource(session, rt, request, uri, value, held.dpop_jkt)
+    return row
 
 
 def _credential_identifier(body: object) -> str:

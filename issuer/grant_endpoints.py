@@ -18,7 +18,7 @@ from core.db import session_scope
 from core.errors import OAuthError
 from core.runtime import Runtime
 from core.standards import oid4vci
-from issuer import deferred, issuance, notifications, repository, service
+from issuer import authcode, deferred, issuance, notifications, repository, service
 from issuer.metadata import IssuerUrls
 from issuer.models import IssuerTenant
 
@@ -27,6 +27,9 @@ def _grant(
     session: Session, rt: Runtime, slug: str, request: issuance.CredentialRequest, uri: str
 ) -> tuple[IssuerTenant, str]:
     tenant = service.cached_tenant(rt, slug)
+    granted = authcode.grant_of_token(session, rt, tenant, request, uri)
+    if granted is not None:  # an access token of the authorization code flow
+        return tenant, granted
     _, token_row = issuance.authenticate(session, rt, request, uri, used_ok=True)
     with session_scope(rt.engine, read_only=True) as reading:
         offer = repository.offer_by_id(reading, tenant.id, token_row.offer_id)

@@ -471,3 +471,46 @@ def test_expired_requests_sign_ins_codes_and_tokens_are_purged(
     assert counts() == [3, 2, 1, 2]  # nothing is purged before it expires
     purge(clock.now() + authcode.REFRESH_TTL + authcode.SIGN_IN_TTL + 1)
     assert counts() == [0, 0, 0, 0]
+
+
+def test_the_deferred_and_notification_endpoints_take_this_flows_tokens(
+    wallet: Wallet, records: dict[str, str], client: TestClient, issuer_auth: dict[str, str]
+) -> None:
+    """A pending record's transaction_id, polled with the (refreshed) access token of the
+    authorization, issues once the provider sets the grade; the wallet reports acceptance."""
+    tokens = wallet.tokens()
+    access_token = str(tokens["access_token"])
+    later = wallet.collect(access_token, records["pending"])
+    assert later.status_code == 202, later.text
+    transaction_id = later.json()["transaction_id"]
+
+    def call(endpoint: str, body: dict[str, object], token: str) -> httpx.Response:
+        url = f"{wallet.protocol.issuer}/{endpoint}"
+        dpop = wallet.protocol.dpop(htu=url, access_token=token)
+        return client.post(
+            url.removeprefix("http://localhost:8000"),
+            json=body,
+            headers={"Authorization": f"DPoP {token}", "DPoP": dpop},
+        )
+
+    still = call("deferred_credential", {"transaction_id": transaction_id}, access_token)
+    assert still.status_code == 202, still.text
+    completed = client.patch(
+        f"/issuers/{SLUG}/admin/records/{records['pending']}",
+        json={"claims": {"assessment_grade": "G"}},
+        headers=issuer_auth,
+    )
+    assert completed.status_code == 200, completed.text
+    refreshed = str(wallet.refresh(str(tokens["refresh_token"])).json()["access_token"])
+    issued = call("deferred_credential", {"transaction_id": transaction_id}, refreshed)
+    assert issued.status_code == 200, issued.text
+    notification_id = issued.json()["notification_id"]
+    told = call(
+        "notification",
+        {"notification_id": notification_id, "event": "credential_accepted"},
+        refreshed,
+    )
+    assert told.status_code == 204, told.text
+    listed = client.get(f"/issuers/{SLUG}/admin/records", headers=issuer_auth).json()
+    [record] = [r for r in listed["records"] if r["id"] == records["pending"]]
+    assert "credential_accepted" in json.dumps(record)
