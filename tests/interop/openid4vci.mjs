@@ -20,6 +20,10 @@
 //              `credential_configuration_id`, which OpenID4VCI 1.0 §8.2 forbids beside an
 //              identifier)
 //   refresh:   {issuer, client_id, refresh_token, dpop_jwk, dpop_nonce?} -> {token}
+//   deferred:  {issuer, client_id, access_token, dpop_jwk, dpop_nonce?, transaction_id}
+//              -> {status, response}: the deferred credential endpoint, by the library
+//   notify:    {issuer, client_id, access_token, dpop_jwk, dpop_nonce?, notification_id,
+//              event} -> {status}: the notification endpoint, by the library
 //   offer:     {offer, client_id, tx_code?} -> {token, credential}: the pre-authorized code
 //              flow: the offer resolved, the token (DPoP) and one credential by
 //              `credential_configuration_id` through the library's `retrieveCredentials`
@@ -166,6 +170,26 @@ async function refresh(job) {
   return { token: accessTokenResponse }
 }
 
+async function resource(job) {
+  const { vci, issuerMetadata } = await resolve(job.issuer, job.client_id, [job.dpop_jwk])
+  const dpop = { signer: signerOf(job.dpop_jwk), nonce: job.dpop_nonce ?? undefined }
+  return { vci, issuerMetadata, accessToken: job.access_token, dpop }
+}
+
+async function deferred(job) {
+  const { vci, ...given } = await resource(job)
+  const answer = await vci.retrieveDeferredCredentials({ ...given, transactionId: job.transaction_id })
+  return { status: answer.response.status, response: answer.deferredCredentialResponse }
+}
+
+async function notify(job) {
+  const { vci, ...given } = await resource(job)
+  const notification = { notificationId: job.notification_id, event: job.event }
+  const answer = await vci.sendNotification({ ...given, notification })
+  if (!answer.ok) throw new Error(`notification refused: ${answer.response.status}`)
+  return { status: answer.response.status }
+}
+
 async function offer(job) {
   const dpopJwk = await newKey()
   const holder = await newKey()
@@ -197,4 +221,4 @@ async function offer(job) {
   return { token: accessTokenResponse, credential: credentialResponse, holder_jwk: publicPart(holder) }
 }
 
-await serve({ authorize, collect, refresh, offer })
+await serve({ authorize, collect, refresh, deferred, notify, offer })
