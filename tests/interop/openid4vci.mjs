@@ -9,9 +9,9 @@
 //              pushed authorization request (RFC 9126, DPoP header) by the library's client
 //   collect:   {issuer, client_id, redirect_uri, callback_url, state, pkce_verifier, dpop_jwk,
 //              dpop_nonce?, holders, pkce_verifier_sent?}
-//              -> {token, credentials: {identifier: {status, body}}, holder_jwks}: the
-//              authorization response parsed and its `iss` checked against the metadata by the
-//              library (RFC 9207), `state` compared here (the library leaves that to its
+//              -> {response, token, dpop_nonce, credentials: {identifier: {status, body}},
+//              holder_jwks}: the authorization response parsed and its `iss` checked against
+//              the metadata by the library (RFC 9207), `state` compared here (the library leaves that to its
 //              caller), the code exchanged with PKCE and DPoP, then, per credential identifier
 //              of the token's `authorization_details`, a c_nonce from the nonce endpoint and
 //              `holders` proofs (each its own ES256 holder key) by the library, and the
@@ -24,7 +24,7 @@
 //              -> {status, response}: the deferred credential endpoint, by the library
 //   notify:    {issuer, client_id, access_token, dpop_jwk, dpop_nonce?, notification_id,
 //              event} -> {status}: the notification endpoint, by the library
-//   offer:     {offer, client_id, tx_code?} -> {token, credential}: the pre-authorized code
+//   offer:     {offer, client_id, tx_code?} -> {token, credential, holder_jwk}: the pre-authorized code
 //              flow: the offer resolved, the token (DPoP) and one credential by
 //              `credential_configuration_id` through the library's `retrieveCredentials`
 import { randomBytes } from 'node:crypto'
