@@ -155,7 +155,7 @@ class Wallet:
         return self.protocol.credential_request(access_token, body, scheme="DPoP", dpop=dpop)
 
 
-def put_records(client: TestClient, auth: dict[str, str]) -> dict[str, str]:
+def put_records(client: httpx.Client, auth: dict[str, str]) -> dict[str, str]:
     pending = learner_claims(learner_identification=ANNA, achievement_title="Pågående kurs")
     del pending["assessment_grade"]
     items = [
@@ -172,6 +172,18 @@ def put_records(client: TestClient, auth: dict[str, str]) -> dict[str, str]:
     }
 
 
+def connect_eid(client: httpx.Client, provider: harness.Provider, auth: dict[str, str]) -> None:
+    """The issuer's eID connection: the provider, as client ``intyg`` with the secret."""
+    connection = {
+        "discovery_url": provider.discovery_url,
+        "client_id": "intyg",
+        "auth_method": "client_secret_basic",
+        "client_secret": SECRET,
+    }
+    response = client.put(f"/issuers/{SLUG}/admin/eid", json=connection, headers=auth)
+    assert response.status_code == 200, response.text
+
+
 @pytest.fixture
 def records(client: TestClient, issuer_auth: dict[str, str]) -> dict[str, str]:
     return put_records(client, issuer_auth)
@@ -184,14 +196,7 @@ def wallet(
     protocol: Protocol,
     provider: harness.Provider,
 ) -> Wallet:
-    connection = {
-        "discovery_url": provider.discovery_url,
-        "client_id": "intyg",
-        "auth_method": "client_secret_basic",
-        "client_secret": SECRET,
-    }
-    response = client.put(f"/issuers/{SLUG}/admin/eid", json=connection, headers=issuer_auth)
-    assert response.status_code == 200, response.text
+    connect_eid(client, provider, issuer_auth)
     return Wallet(client, protocol, provider)
 
 
