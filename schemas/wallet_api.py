@@ -49,6 +49,25 @@ class ReceiveOffer(_Wire):
     tx_code: str | None = Field(default=None, max_length=64)
 
 
+class CollectStart(_Wire):
+    issuer: str = Field(
+        max_length=500,
+        description="The credential issuer identifier (https URL) to collect at with eID.",
+    )
+
+
+class CollectStarted(_Wire):
+    authorization_url: str = Field(
+        description="Send the holder's browser here: the issuer's sign-in (authorization "
+        "code flow); it comes back to /wallet/collect/callback."
+    )
+
+
+class Collected(_Wire):
+    credential_ids: list[str] = Field(description="The credentials received and stored.")
+    pending: int = Field(description="Records the issuer deferred; POST /wallet/collect/poll.")
+
+
 class Credential(_Wire):
     """A credential as a card: who issued it, what it is, its decoded claims and status."""
 

@@ -101,6 +101,33 @@ class WalletOfferRedemption(SQLModel, table=True):
     created_at: int
 
 
+class CollectionState(StrEnum):
+    """A collection through the authorization code flow: waiting for the browser to come
+    back from the issuer's sign-in, then collected (the grant kept for deferred records)."""
+
+    AUTHORIZING = "authorizing"
+    REDEEMING = "redeeming"  # claimed while its code is spent
+    COLLECTED = "collected"
+
+
+class WalletCollection(SQLModel, table=True):
+    """One collection at an issuer with the authorization code flow (OpenID4VCI 1.0 §5):
+    while authorizing, the PKCE verifier, ``state`` and DPoP key (sealed; ``state_hash``
+    finds it); once collected, the refresh token, the DPoP key it is bound to and the pending
+    records' ``transaction_id`` with their holder keys (sealed)."""
+
+    __tablename__ = "wallet_collection"
+
+    id: str = Field(primary_key=True, max_length=36)
+    holder_id: str = Field(foreign_key="wallet_holder.id", index=True, max_length=36)
+    issuer: str = Field(max_length=500)
+    state: str = Field(max_length=16)
+    state_hash: str | None = Field(default=None, unique=True, max_length=64)
+    sealed: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    created_at: int
+    expires_at: int
+
+
 class WalletPresentationRequest(SQLModel, table=True):
     __tablename__ = "wallet_presentation_request"
 

@@ -12,6 +12,7 @@ from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from wallet.models import (
+    WalletCollection,
     WalletConsent,
     WalletConsentEvent,
     WalletCredential,
@@ -52,6 +53,7 @@ def delete_holder(session: Session, holder_id: str) -> None:
         WalletPresentationRequest,
         WalletCredential,
         WalletOfferRedemption,
+        WalletCollection,
         WalletLogEntry,
         WalletSession,
     ):
@@ -148,6 +150,50 @@ def delete_offer_redemption(session: Session, offer_hash: str, *, state: str) ->
             col(WalletOfferRedemption.state) == state,
         )
     )
+
+
+# --- collections (authorization code flow) ---------------------------------------------------
+
+
+def add_collection(session: Session, row: WalletCollection) -> None:
+    session.add(row)
+
+
+def collection_by_state(
+    session: Session, holder_id: str, state_hash: str, *, state: str, now: int
+) -> WalletCollection | None:
+    return session.exec(
+        select(WalletCollection).where(
+            WalletCollection.holder_id == holder_id,
+            WalletCollection.state_hash == state_hash,
+            WalletCollection.state == state,
+            WalletCollection.expires_at > now,
+        )
+    ).first()
+
+
+def collections(
+    session: Session, holder_id: str, *, state: str, now: int
+) -> Sequence[WalletCollection]:
+    return session.exec(
+        select(WalletCollection)
+        .where(
+            WalletCollection.holder_id == holder_id,
+            WalletCollection.state == state,
+            WalletCollection.expires_at > now,
+        )
+        .order_by(col(WalletCollection.created_at))
+    ).all()
+
+
+def claim_collection(session: Session, collection_id: str, *, state: str, to: str) -> bool:
+    """Move a collection from ``state`` to ``to`` (one caller wins)."""
+    result = session.execute(
+        update(WalletCollection)
+        .where(col(WalletCollection.id) == collection_id, col(WalletCollection.state) == state)
+        .values(state=to)
+    )
+    return result.rowcount == 1  # type: ignore[attr-defined,no-any-return]
 
 
 # --- presentation requests and grant requests -----------------------------------------------

@@ -22,7 +22,7 @@ from wallet.pages.common import (
     signed_in,
     title_of,
 )
-from wallet.service import holdings, receiving
+from wallet.service import collecting, holdings, receiving
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 
@@ -139,6 +139,23 @@ def receive(
             request, holder, offer, preview, error=t("wallet.receive.code_refused")
         )
     return redirect(f"{BASE}/cards/{row.id}", notice="received")
+
+
+@router.post(BASE + "/receive/collect")
+def collect(form: FormDep, holder: HolderPage, session: SessionDep, rt: RuntimeDep) -> Response:
+    """Collect with eID: the browser goes to the issuer's sign-in and comes back below."""
+    issuer = str(form.get("issuer", "")).strip()[:500]
+    return redirect(collecting.start(session, rt, holder, issuer))
+
+
+@router.get(BASE + "/collect/callback")
+def collect_callback(
+    request: Request, holder: HolderPage, session: SessionDep, rt: RuntimeDep
+) -> Response:
+    """The issuer's authorization response (code, state, iss; or an error)."""
+    params = {k: v[:2000] for k, v in request.query_params.items()}
+    done = collecting.finish(session, rt, holder, params)
+    return redirect(BASE, notice="collected_pending" if done.pending else "collected")
 
 
 def _ask_for_code(

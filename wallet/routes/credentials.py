@@ -10,7 +10,7 @@ from core.web import BoundedJsonRoute
 from schemas import wallet_api as wire
 from wallet.deps import HolderDep
 from wallet.models import WalletCredential, WalletHolder
-from wallet.service import holdings, receiving
+from wallet.service import collecting, holdings, receiving
 
 router = APIRouter(route_class=BoundedJsonRoute, tags=["wallet: credentials"])
 
@@ -56,6 +56,23 @@ def receive(
     """Redeem a credential offer: the credential is verified on arrival and stored sealed."""
     row = receiving.receive_offer(session, rt, holder, body.offer, body.tx_code)
     return _card(rt, holder, row)
+
+
+@router.post("/collect", status_code=status.HTTP_201_CREATED, response_model=wire.CollectStarted)
+def collect(
+    body: wire.CollectStart, holder: HolderDep, session: SessionDep, rt: RuntimeDep
+) -> wire.CollectStarted:
+    """Collect at an issuer with eID (authorization code flow): where the browser goes to
+    sign in; it comes back to ``GET /wallet/collect/callback``."""
+    url = collecting.start(session, rt, holder, body.issuer)
+    return wire.CollectStarted(authorization_url=url)
+
+
+@router.post("/collect/poll", response_model=wire.Collected)
+def poll(holder: HolderDep, session: SessionDep, rt: RuntimeDep) -> wire.Collected:
+    """Ask the issuers again for the records they deferred (OpenID4VCI §9)."""
+    done = collecting.poll(session, rt, holder)
+    return wire.Collected(credential_ids=[r.id for r in done.credentials], pending=done.pending)
 
 
 @router.get("/credentials", response_model=list[wire.CredentialSummary])

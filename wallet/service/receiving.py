@@ -88,6 +88,12 @@ class IssuerEndpoints:
     display_name: str
     use_dpop: bool
     notification: str | None = None  # §12.2.4 notification_endpoint
+    deferred: str | None = None  # §12.2.4 deferred_credential_endpoint
+    # RFC 8414 (authorization code flow: wallet.service.collecting)
+    authorization_server: str = ""
+    par: str | None = None  # RFC 9126 §5 pushed_authorization_request_endpoint
+    authorization: str | None = None
+    iss_parameter: bool = False  # RFC 9207 §3 authorization_response_iss_parameter_supported
 
 
 def receive_offer(
@@ -154,7 +160,7 @@ def _resolve_offer(fetcher: Fetcher, link: str) -> oid4vci.CredentialOffer:
     if response.status_code != 200:
         raise IssuerProtocolError(f"the offer could not be fetched ({response.status_code})")
     try:
-        return oid4vci.check_offer(_json_body(response.content, parsed.offer_uri))
+        return oid4vci.check_offer(json_object(response.content, parsed.offer_uri))
     except oid4vci.InvalidOffer as exc:
         raise IssuerProtocolError(
             f"the issuer's offer document is not valid: {exc.detail}"
@@ -219,34 +225,77 @@ def _redeem(
     endpoints = discover(fetcher, offer)
     dpop_key = jose.PrivateKey.generate() if endpoints.use_dpop else None
     token, token_expires_at = _token(rt, fetcher, endpoints, offer, tx_code, dpop_key)
-    nonce = _post_json(fetcher, endpoints.nonce, {}, None).get("c_nonce")
+    holder_key, proof = fresh_proof(rt, fetcher, endpoints)
+    body = {"credential_configuration_id": endpoints.configuration_id, "proofs": {"jwt": [proof]}}
+    response = post_json(
+        fetcher, endpoints.credential, body, token, dpop_key, now=rt.clock.now(), json_body=True
+    )
+    issued = IssuedCredentials(response, token, token_expires_at, dpop_key)
+    return accept(session, rt, holder, endpoints, issued, holder_key, offer)
+
+
+def fresh_proof(
+    rt: Runtime, fetcher: Fetcher, endpoints: IssuerEndpoints
+) -> tuple[jose.PrivateKey, str]:
+    """A fresh holder key and its key proof (§8.2.1.1, Appendix F.1) with the issuer's
+    ``c_nonce`` (§7)."""
+    nonce = post_json(fetcher, endpoints.nonce, {}, None).get("c_nonce")
     if not isinstance(nonce, str):
         raise IssuerProtocolError("the nonce endpoint returned no c_nonce")
     holder_key = jose.PrivateKey.generate()
     proof = oid4vci.make_proof(
         holder_key, audience=endpoints.credential_issuer, nonce=nonce, iat=rt.clock.now()
     )
-    body = {"credential_configuration_id": endpoints.configuration_id, "proofs": {"jwt": [proof]}}
-    response = _post_json(
-        fetcher, endpoints.credential, body, token, dpop_key, now=rt.clock.now(), json_body=True
-    )
-    credentials = response.get("credentials")
+    return holder_key, proof
+
+
+@dataclass(frozen=True)
+class IssuedCredentials:
+    """A credential response (§8.3, or a deferred one, §9.2) and the token it was asked with."""
+
+    response: Mapping[str, object]
+    access_token: str
+    token_expires_at: int | None
+    dpop_key: jose.PrivateKey | None
+
+    def __repr__(self) -> str:  # holds a token
+        return "IssuedCredentials(…)"
+
+
+def accept(
+    session: Session,
+    rt: Runtime,
+    holder: WalletHolder,
+    endpoints: IssuerEndpoints,
+    issued: IssuedCredentials,
+    holder_key: jose.PrivateKey,
+    offer: oid4vci.CredentialOffer | None = None,
+) -> WalletCredential:
+    """Verify and store the one credential of a response, then tell the issuer (§11)."""
+    fetcher = rt.fetcher
+    credentials = issued.response.get("credentials")
     if not isinstance(credentials, list) or len(credentials) != 1:
         raise IssuerProtocolError("the credential response holds no single credential")
     first = credentials[0]
-    issued = first.get("credential") if isinstance(first, dict) else None
-    if not isinstance(issued, str):
+    credential = first.get("credential") if isinstance(first, dict) else None
+    if not isinstance(credential, str):
         raise IssuerProtocolError("the credential is not a string")
-    grant = notifying.grant_of(endpoints.notification, response, token, token_expires_at, dpop_key)
+    grant = notifying.grant_of(
+        endpoints.notification,
+        issued.response,
+        issued.access_token,
+        issued.token_expires_at,
+        issued.dpop_key,
+    )
     try:
         checked = check_credential(
-            rt, fetcher, issued, endpoints.credential_issuer, holder_key.public
+            rt, fetcher, credential, endpoints.credential_issuer, holder_key.public
         )
     except CredentialRejected as exc:
         if grant is not None:
             notifying.notify(rt, fetcher, grant, "credential_failure", exc.title)
         raise
-    row = _store(session, rt, holder, endpoints, issued, holder_key, checked, offer, grant)
+    row = _store(session, rt, holder, endpoints, credential, holder_key, checked, offer, grant)
     if grant is not None:
         before_network_call(session)
         notifying.notify(rt, fetcher, grant, "credential_accepted")
@@ -254,13 +303,28 @@ def _redeem(
 
 
 def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoints:
-    issuer = offer.credential_issuer
+    return discover_issuer(fetcher, offer.credential_issuer, offer.credential_configuration_ids[0])
+
+
+def discover_issuer(fetcher: Fetcher, issuer: str, config_id: str | None) -> IssuerEndpoints:
+    """The issuer's endpoints and ``config_id`` (or, without one, its first ``dc+sd-jwt``
+    configuration) from its metadata and its authorization server's."""
     metadata = fetcher.get_json(oid4vci.well_known_url(issuer, oid4vci.WELL_KNOWN_ISSUER))
     if not isinstance(metadata, dict) or metadata.get("credential_issuer") != issuer:
         raise IssuerProtocolError("the issuer metadata does not name the offer's issuer")
     configurations = metadata.get("credential_configurations_supported")
-    config_id = offer.credential_configuration_ids[0]
-    configuration = configurations.get(config_id) if isinstance(configurations, dict) else None
+    if not isinstance(configurations, dict):
+        configurations = {}
+    if config_id is None:
+        config_id = next(
+            (
+                name
+                for name, value in configurations.items()
+                if isinstance(value, dict) and value.get("format") == oid4vci.FORMAT_SD_JWT_VC
+            ),
+            "",
+        )
+    configuration = configurations.get(config_id)
     if (
         not isinstance(configuration, dict)
         or configuration.get("format") != oid4vci.FORMAT_SD_JWT_VC
@@ -293,6 +357,11 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
         display_name=shown if isinstance(shown, str) else urlsplit(issuer).netloc,
         use_dpop=isinstance(dpop_algs, list) and jose.ES256 in dpop_algs,
         notification=_optional_url(metadata.get("notification_endpoint")),
+        deferred=_optional_url(metadata.get("deferred_credential_endpoint")),
+        authorization_server=server,
+        par=_optional_url(as_metadata.get("pushed_authorization_request_endpoint")),
+        authorization=_optional_url(as_metadata.get("authorization_endpoint")),
+        iss_parameter=as_metadata.get("authorization_response_iss_parameter_supported") is True,
     )
 
 
@@ -317,17 +386,34 @@ def _token(
         if not tx_code:
             raise IssuerRefused("this offer needs the transaction code (tx_code) you were given")
         form["tx_code"] = tx_code
+    body = token_request(rt, fetcher, endpoints.token, form, dpop_key)
+    return access_token_of(rt, body, dpop_key)
+
+
+def token_request(
+    rt: Runtime,
+    fetcher: Fetcher,
+    url: str,
+    form: Mapping[str, str],
+    dpop_key: jose.PrivateKey | None,
+) -> dict[str, object]:
+    """POST a token request (RFC 6749 §4.1.3, §6; with a DPoP proof, RFC 9449 §5)."""
     headers = {}
     if dpop_key is not None:
-        headers["DPoP"] = dpop.make_proof(
-            dpop_key, method="POST", uri=endpoints.token, iat=rt.clock.now()
-        )
-    response = fetcher.request("POST", endpoints.token, data=form, headers=headers)
-    body = _json_body(response.content, endpoints.token)
+        headers["DPoP"] = dpop.make_proof(dpop_key, method="POST", uri=url, iat=rt.clock.now())
+    response = fetcher.request("POST", url, data=dict(form), headers=headers)
+    body = json_object(response.content, url)
     if response.status_code != 200:
         raise IssuerRefused(
             f"the issuer refused the code: {body.get('error', response.status_code)}"
         )
+    return body
+
+
+def access_token_of(
+    rt: Runtime, body: Mapping[str, object], dpop_key: jose.PrivateKey | None
+) -> tuple[str, int | None]:
+    """The access token of a token response, and when it expires (if the issuer says)."""
     access_token = body.get("access_token")
     if not isinstance(access_token, str):
         raise IssuerProtocolError("the token response has no access_token")
@@ -340,7 +426,7 @@ def _token(
     return access_token, None
 
 
-def _post_json(
+def post_json(
     fetcher: Fetcher,
     url: str,
     body: Mapping[str, object],
@@ -349,6 +435,7 @@ def _post_json(
     *,
     now: int = 0,
     json_body: bool = False,
+    deferred_ok: bool = False,
 ) -> dict[str, object]:
     headers: dict[str, str] = {}
     if access_token is not None:
@@ -362,7 +449,9 @@ def _post_json(
     response = fetcher.request(
         "POST", url, json_body=dict(body) if json_body else None, headers=headers
     )
-    parsed = _json_body(response.content, url)
+    parsed = json_object(response.content, url)
+    if response.status_code == 202 and deferred_ok:
+        return parsed  # §8.3, §9.2: deferred (the caller checks transaction_id)
     if response.status_code == 202 and "transaction_id" in parsed:
         raise IssuerRefused(
             "the issuer deferred the credential (OpenID4VCI §9); this wallet does not poll "
@@ -373,7 +462,7 @@ def _post_json(
     return parsed
 
 
-def _json_body(content: bytes, url: str) -> dict[str, object]:
+def json_object(content: bytes, url: str) -> dict[str, object]:
     try:
         parsed = jsontext.loads(content)
     except jsontext.JsonRejected as exc:
@@ -469,7 +558,7 @@ def _store(
     issued: str,
     holder_key: jose.PrivateKey,
     checked: CheckedCredential,
-    offer: oid4vci.CredentialOffer,
+    offer: oid4vci.CredentialOffer | None,
     grant: notifying.NotificationGrant | None,
 ) -> WalletCredential:
     credential_id = str(uuid.uuid4())
@@ -496,7 +585,7 @@ def _store(
         ),
     )
     repository.add_credential(session, row)
-    redemption = repository.offer_redemption(session, _offer_hash(offer))
+    redemption = repository.offer_redemption(session, _offer_hash(offer)) if offer else None
     if redemption is not None:
         redemption.state = OfferClaimState.DONE
     transparency.append(
