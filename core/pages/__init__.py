@@ -21,7 +21,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Final
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 from fastapi import Depends, Request
@@ -70,11 +70,22 @@ def local_path(target: str | None, default: str) -> str:
     return target
 
 
+#: Query parameters that carry one-time secrets (an authorization response's ``code``, a
+#: same-device ``response_code``): never echoed into a page or a ``next=`` link.
+SECRET_PARAMETERS = frozenset({"code", "response_code", "state", "iss"})
+
+
+def current_path(request: Request) -> str:
+    """This page's path and query, without ``SECRET_PARAMETERS``."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k not in SECRET_PARAMETERS]
+    return request.url.path + (f"?{urlencode(kept)}" if kept else "")
+
+
 def sign_in_redirect(sign_in_url: str, request: Request) -> str:
     """The sign-in page, then back here; after a form whose session had ended, back to the
     page the form was on (its ``Referer``, when on this site): a POST cannot be replayed."""
     if request.method in ("GET", "HEAD"):
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        here = current_path(request)
     else:
         referer = urlsplit(request.headers.get("referer", ""))
         same_site = referer.netloc == request.url.netloc
@@ -161,7 +172,7 @@ class Pages:
         notice = request.query_params.get("notice", "")
         if notice and request.cookies.get(NOTICE_COOKIE) != notice:
             notice = ""  # not this browser's own redirect: a link from elsewhere
-        here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        here = current_path(request)
         html = self.environment.get_template(template).render(
             {
                 "t": t,

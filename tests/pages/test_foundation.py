@@ -263,3 +263,22 @@ def test_an_error_without_a_text_of_its_own_takes_its_parents(runtime: Runtime) 
     assert page.status_code == 404
     assert "Sidan eller posten finns inte" in page.text
     assert "credential_not_found" in page.text
+
+
+def test_one_time_secrets_in_a_query_are_never_echoed_into_a_page_or_a_next_link() -> None:
+    from starlette.requests import Request
+
+    from core.pages import current_path, sign_in_redirect
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/wallet/collect/callback",
+        "query_string": b"code=SECRET-CODE&state=S&iss=I&lang=sv",
+        "headers": [],
+        "server": ("localhost", 8000),
+        "scheme": "http",
+    }
+    request = Request(scope)
+    assert current_path(request) == "/wallet/collect/callback?lang=sv"
+    assert "SECRET-CODE" not in sign_in_redirect("/wallet/sign-in", request)

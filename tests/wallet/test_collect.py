@@ -190,6 +190,7 @@ def test_rejects_a_callback_with_another_state(
     answer = come_back(browser, params | {"state": "an-attackers-state"})
     assert answer.status_code == 422
     assert "Inloggningen hör inte till en hämtning" in answer.text  # collect_state_mismatch
+    assert params["code"] not in answer.text  # the one-time code is never echoed
     assert snapshot(engine) == before
     assert credentials(browser, holder_auth) == []
 
