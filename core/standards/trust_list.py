@@ -324,7 +324,7 @@ def wallet_provider_entry(
     identifier: str, name: str, keys: Sequence[Mapping[str, object]]
 ) -> dict[str, object]:
     """A wallet provider's entry: its identifier and the public JWKs it signs attestations
-    with (``intyg wallet provider-key`` prints the hosted wallet's)."""
+    with (``intyg trust-list hosted-wallet`` writes the hosted wallet's)."""
     return {"id": identifier, "name": name, "kind": KIND_WALLET_PROVIDER, "keys": list(keys)}
 
 

@@ -33,7 +33,15 @@ from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
 from core.runtime import Runtime
-from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list, trust_list
+from core.standards import (
+    client_attestation,
+    dpop,
+    oid4vci,
+    sd_jwt,
+    sd_jwt_vc,
+    status_list,
+    trust_list,
+)
 from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import (
@@ -42,7 +50,7 @@ from wallet.models import (
     WalletHolder,
     WalletOfferRedemption,
 )
-from wallet.service import notifying, transparency, vault
+from wallet.service import attesting, notifying, transparency, vault
 
 
 class OfferInvalid(InvalidInput):
@@ -88,6 +96,10 @@ class IssuerEndpoints:
     display_name: str
     use_dpop: bool
     notification: str | None = None  # §12.2.4 notification_endpoint
+    #: the AS issuer identifier, when it lists ``attest_jwt_client_auth`` (``attesting``)
+    attestation_audience: str | None = None
+    #: §12.2.4 ``key_attestations_required`` of the jwt proof type (Appendix D)
+    key_attestations: bool = False
 
 
 def receive_offer(
@@ -223,8 +235,15 @@ def _redeem(
     if not isinstance(nonce, str):
         raise IssuerProtocolError("the nonce endpoint returned no c_nonce")
     holder_key = jose.PrivateKey.generate()
+    attested = None
+    if endpoints.key_attestations:
+        attested = attesting.key_attestation_for(rt, holder_key.public, nonce)
     proof = oid4vci.make_proof(
-        holder_key, audience=endpoints.credential_issuer, nonce=nonce, iat=rt.clock.now()
+        holder_key,
+        audience=endpoints.credential_issuer,
+        nonce=nonce,
+        iat=rt.clock.now(),
+        key_attestation=attested,
     )
     body = {"credential_configuration_id": endpoints.configuration_id, "proofs": {"jwt": [proof]}}
     response = _post_json(
@@ -283,6 +302,10 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
     first = display[0] if isinstance(display, list) and display else None
     shown = first.get("name") if isinstance(first, dict) else None
     dpop_algs = as_metadata.get("dpop_signing_alg_values_supported")
+    auth_methods = as_metadata.get("token_endpoint_auth_methods_supported")
+    wants_attestation = (
+        isinstance(auth_methods, list) and client_attestation.AUTH_METHOD in auth_methods
+    )
     return IssuerEndpoints(
         credential_issuer=issuer,
         token=str(endpoints["token"]),
@@ -293,7 +316,15 @@ def discover(fetcher: Fetcher, offer: oid4vci.CredentialOffer) -> IssuerEndpoint
         display_name=shown if isinstance(shown, str) else urlsplit(issuer).netloc,
         use_dpop=isinstance(dpop_algs, list) and jose.ES256 in dpop_algs,
         notification=_optional_url(metadata.get("notification_endpoint")),
+        attestation_audience=server if wants_attestation else None,
+        key_attestations=_wants_key_attestations(configuration),
     )
+
+
+def _wants_key_attestations(configuration: Mapping[str, object]) -> bool:
+    proof_types = configuration.get("proof_types_supported")
+    jwt = proof_types.get("jwt") if isinstance(proof_types, dict) else None
+    return isinstance(jwt, dict) and isinstance(jwt.get("key_attestations_required"), dict)
 
 
 def _optional_url(value: object) -> str | None:
@@ -322,9 +353,17 @@ def _token(
         headers["DPoP"] = dpop.make_proof(
             dpop_key, method="POST", uri=endpoints.token, iat=rt.clock.now()
         )
+    if endpoints.attestation_audience is not None:
+        headers.update(attesting.client_headers(rt, endpoints.attestation_audience))
     response = fetcher.request("POST", endpoints.token, data=form, headers=headers)
     body = _json_body(response.content, endpoints.token)
     if response.status_code != 200:
+        if body.get("error") == client_attestation.InvalidClient.code:
+            raise IssuerRefused(
+                "the issuer does not accept this wallet: it requires a wallet attestation "
+                "from a wallet provider on its trust list, and this wallet's provider "
+                f"({attesting.provider_id(rt)}) is not accepted there{_said(body)}"
+            )
         raise IssuerRefused(
             f"the issuer refused the code: {body.get('error', response.status_code)}"
         )
@@ -369,8 +408,19 @@ def _post_json(
             "for deferred credentials"
         )
     if response.status_code != 200:
-        raise IssuerRefused(f"the issuer answered {parsed.get('error', response.status_code)}")
+        error = parsed.get("error", response.status_code)
+        raise IssuerRefused(f"the issuer answered {error}{_said(parsed)}")
     return parsed
+
+
+def _said(body: Mapping[str, object]) -> str:
+    """The issuer's ``error_description``, for the learner (bounded, printable only): an
+    issuer that refuses a key attestation explains why in it (OpenID4VCI Appendix D)."""
+    description = body.get("error_description")
+    if not isinstance(description, str) or not description.strip():
+        return ""
+    text = "".join(c for c in description if c.isprintable())[:400]
+    return f" (the issuer says: {text})"
 
 
 def _json_body(content: bytes, url: str) -> dict[str, object]:
