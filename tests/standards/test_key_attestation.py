@@ -6,24 +6,10 @@ import pytest
 
 from core import jose
 from core.standards import key_attestation as ka
-from core.standards import trust_list
+from tests.standards.test_client_attestation import listed
 
 NOW = 1_790_000_000
 PROVIDER = "https://wallet-provider.example.se"
-
-
-def listed(key: jose.PrivateKey) -> trust_list.TrustList:
-    operator = jose.PrivateKey.generate()
-    document = trust_list.build_trust_list(
-        list_id="urn:test",
-        operator_name="Test",
-        entities=[trust_list.wallet_provider_entry(PROVIDER, "W", [dict(key.public.jwk)])],
-        issued_at=NOW - 60,
-        next_update=NOW + 3600,
-    )
-    return trust_list.verify_trust_list(
-        trust_list.sign_trust_list(document, operator), [operator.public], NOW
-    )
 
 
 def attest(provider: jose.PrivateKey, holder: jose.PublicKey, storage: str) -> str:
