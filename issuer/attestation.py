@@ -48,7 +48,10 @@ def configure(
         except (TypeError, ValueError) as exc:
             raise InvalidInput(f"key_attestation_min: {exc}") from None
     if wallet_trust_list is not None:
-        trustlists.verified(rt, wallet_trust_list.strip())
+        try:
+            trustlists.verified(rt, wallet_trust_list.strip())
+        except trustlists.TrustListUnavailable as exc:
+            raise InvalidInput(f"wallet_trust_list: {exc.detail}") from None
     if (require_wallet_attestation or key_attestation_min) and not wallet_trust_list:
         raise InvalidInput("a trust list of wallet providers is needed to require attestations")
     tenant.require_wallet_attestation = require_wallet_attestation

@@ -257,3 +257,26 @@ def test_requiring_attestations_needs_a_trust_list(
     )
     assert response.status_code == 422, response.text
     assert "trust list" in response.json()["detail"]
+
+
+def test_refuses_a_wallet_trust_list_that_does_not_verify(
+    client: TestClient, issuer: dict[str, str], issuer_auth: dict[str, str]
+) -> None:
+    forged = listing(jose.PrivateKey.generate(), 1_790_000_000)  # no operator key configured
+    response = client.put(
+        f"/issuers/{issuer['slug']}/admin/attestation",
+        json={"require_wallet_attestation": True, "wallet_trust_list": forged},
+        headers=issuer_auth,
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"].startswith("wallet_trust_list: ")
+
+
+def test_admin_api_shows_the_policy(strict: Protocol) -> None:
+    shown = strict.client.get(f"/issuers/{strict.slug}/admin/attestation", headers=strict.auth)
+    assert shown.status_code == 200, shown.text
+    assert shown.json() == {
+        "require_wallet_attestation": True,
+        "key_attestation_min": {"key_storage": key_attestation.MODERATE},
+        "wallet_providers": [PROVIDER],
+    }
