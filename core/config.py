@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         description="CA that certifies issuers' signing keys (the x5c of their credentials; "
         "created on first use in development; production installs the CA it is given).",
     )
+    wallet_provider_dir: Path = Field(
+        default=Path(".intyg/wallet-provider"),
+        description="The hosted wallet's wallet-provider key (sealed under the master key, "
+        "created on first use), which signs its wallet and key attestations.",
+    )
     trust_list_operator_keys: Path = Field(
         default=Path(".intyg/trust-list-operator.jwks"),
         description="JWKS of the public keys whose signatures on trust lists are accepted.",

@@ -54,6 +54,21 @@ def _create(
     return cert, key
 
 
+def load_or_create_key(rt: Runtime, folder: Path, label: str) -> jose.PrivateKey:
+    """A signing key alone (no certificate) in ``folder``/``key.sealed``, sealed with
+    ``label`` as associated data, created on first use under the same lock as a CA."""
+    key_file = folder / "key.sealed"
+    if not key_file.exists():
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        with _exclusive(folder / ".create.lock"):
+            if not key_file.exists():
+                key = jose.PrivateKey.generate()
+                sealed = rt.master_key.seal(json.dumps(key.private_jwk()).encode(), label)
+                write_whole(key_file, sealed, mode=0o600)
+                return key
+    return jose.PrivateKey.from_jwk(json.loads(rt.master_key.open(key_file.read_bytes(), label)))
+
+
 @contextmanager
 def _exclusive(lock_file: Path) -> Iterator[None]:
     fd = os.open(lock_file, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)

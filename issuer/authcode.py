@@ -35,8 +35,8 @@ from core.runtime import Runtime
 from core.standards import authorization_code as ac
 from core.standards import dpop, oid4vci
 from core.tokens import hash_secret, new_secret
+from issuer import attestation, deferred, eid, issuance, records, service
 from issuer import authcode_repository as sql
-from issuer import deferred, eid, issuance, records, service
 from issuer.metadata import SCOPES, IssuerUrls
 from issuer.models import (
     GrantTokenKind,
@@ -70,7 +70,13 @@ def _pending_aad(cookie_hash: str) -> str:
 # --- PAR (RFC 9126 §2) ------------------------------------------------------------------------
 
 
-def push(session: Session, rt: Runtime, slug: str, form: Mapping[str, str]) -> dict[str, object]:
+def push(
+    session: Session,
+    rt: Runtime,
+    slug: str,
+    form: Mapping[str, str],
+    client_attestation: tuple[str | None, str | None] = (None, None),
+) -> dict[str, object]:
     """§2.1 a pushed authorization request from a public client; §2.2 its ``request_uri``."""
     tenant = service.cached_tenant(rt, slug)
     if "request_uri" in form:  # §2.1: MUST NOT be given here
@@ -78,6 +84,7 @@ def push(session: Session, rt: Runtime, slug: str, form: Mapping[str, str]) -> d
     client_id = form.get("client_id")
     if not client_id or len(client_id) > 255:
         raise oid4vci.InvalidRequest("client_id is missing")
+    attestation.check_client(session, rt, tenant, client_attestation, client_id)
     if form.get("response_type") != ac.RESPONSE_TYPE_CODE:
         raise ac.UnsupportedResponseType("response_type must be code")
     redirect_uri = ac.redirect_uri(form.get("redirect_uri"), development=rt.settings.development)
@@ -250,6 +257,7 @@ def token(
         return issuance.token(session, rt, slug, request)
     if request.dpop_proof is None:  # HAIP 1.0 §4: DPoP-bound tokens in this flow
         raise dpop.InvalidDpopProof("this grant needs a DPoP proof")
+    attestation.check_client(session, rt, tenant, request.client_attestation, form.get("client_id"))
     if grant_type == ac.AUTHORIZATION_CODE_GRANT:
         return _by_code(session, rt, tenant, request)
     return _by_refresh(session, rt, tenant, request)

@@ -23,7 +23,7 @@ from core.runtime import Runtime
 from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc
 from core.standards.status_list import StatusListReference, unpack_indices
 from core.tokens import hash_secret, new_secret
-from issuer import lifecycle, nonces, notifications, repository, service, signing
+from issuer import attestation, lifecycle, nonces, notifications, repository, service, signing
 from issuer.metadata import BATCH_SIZE, CONFIGURATION_ID, IssuerUrls, skill_vct
 from issuer.models import IssuerAccessToken, IssuerTenant, OfferState
 from schemas.skill_credential import SD_PATHS
@@ -37,6 +37,8 @@ SKILL_SD_SPEC = sd_jwt.SdSpec.of(
 class TokenRequest:
     form: Mapping[str, str]
     dpop_proof: str | None
+    #: the ``OAuth-Client-Attestation`` and ``-PoP`` headers (``issuer.attestation``)
+    client_attestation: tuple[str | None, str | None] = (None, None)
 
 
 # --- token endpoint (§6) ---------------------------------------------------------------------
@@ -53,6 +55,7 @@ def token(session: Session, rt: Runtime, slug: str, request: TokenRequest) -> di
     code = form.get("pre-authorized_code")
     if not code:
         raise oid4vci.InvalidRequest("pre-authorized_code is missing")
+    attestation.check_client(session, rt, tenant, request.client_attestation, form.get("client_id"))
     jkt = dpop_for_token(session, rt, tenant, request.dpop_proof, urls.token)
     now = rt.clock.now()
     # Looked up outside the write transaction; the conditional update below decides.
@@ -298,6 +301,7 @@ def verified_holder_keys(
         )
         for proof in proofs
     ]
+    attestation.check_key_attestations(rt, tenant, verified, now)
     given = {v.nonce for v in verified}
     if len(given) != 1:
         raise oid4vci.InvalidNonce("every proof of a batch carries the same c_nonce")

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from core import jose
@@ -18,6 +19,7 @@ from core.standards.authorization_code import (
     REFRESH_TOKEN_GRANT,
     RESPONSE_TYPE_CODE,
 )
+from core.standards.client_attestation import AUTH_METHOD as ATTEST_JWT_CLIENT_AUTH
 from core.standards.oid4vci import FORMAT_SD_JWT_VC, PRE_AUTHORIZED_GRANT
 from schemas.type_metadata import CLAIM_TEXTS, LOCALES
 
@@ -91,9 +93,15 @@ class IssuerUrls:
 
 
 def credential_issuer_metadata(
-    urls: IssuerUrls, display_name: str, require_dpop: bool
+    urls: IssuerUrls, display_name: str, key_attestations: Mapping[str, object] | None = None
 ) -> dict[str, object]:
-    del require_dpop  # announced in the AS metadata, where RFC 9449 §5.1 puts it
+    """``key_attestations``: §12.2.4 ``key_attestations_required`` of the jwt proof type
+    (OpenID4VCI 1.0 Appendix D.2 values), when the issuer requires key attestations."""
+    configuration = _skill_configuration(urls.public_url)
+    if key_attestations is not None:
+        proof_types = configuration["proof_types_supported"]
+        assert isinstance(proof_types, dict)
+        proof_types["jwt"]["key_attestations_required"] = dict(key_attestations)
     return {
         "credential_issuer": urls.issuer,
         "credential_endpoint": urls.credential,
@@ -102,9 +110,7 @@ def credential_issuer_metadata(
         "notification_endpoint": urls.notification,
         "batch_credential_issuance": {"batch_size": BATCH_SIZE},
         "display": [{"name": display_name, "locale": locale} for locale in LOCALES],
-        "credential_configurations_supported": {
-            CONFIGURATION_ID: _skill_configuration(urls.public_url)
-        },
+        "credential_configurations_supported": {CONFIGURATION_ID: configuration},
     }
 
 
@@ -147,7 +153,9 @@ def _skill_configuration(public_url: str) -> dict[str, object]:
     }
 
 
-def authorization_server_metadata(urls: IssuerUrls, require_dpop: bool) -> dict[str, object]:
+def authorization_server_metadata(
+    urls: IssuerUrls, require_dpop: bool, require_attestation: bool = False
+) -> dict[str, object]:
     document: dict[str, object] = {
         "issuer": urls.issuer,
         "token_endpoint": urls.token,
@@ -164,7 +172,11 @@ def authorization_server_metadata(urls: IssuerUrls, require_dpop: bool) -> dict[
             PRE_AUTHORIZED_GRANT,
         ],
         "response_types_supported": [RESPONSE_TYPE_CODE],
-        "token_endpoint_auth_methods_supported": ["none"],
+        # draft-ietf-oauth-attestation-based-client-auth §13.4: when wallet attestation is
+        # required it is the only method (public clients are then refused).
+        "token_endpoint_auth_methods_supported": [
+            ATTEST_JWT_CLIENT_AUTH if require_attestation else "none"
+        ],
         "pre-authorized_grant_anonymous_access_supported": True,
         "dpop_signing_alg_values_supported": sorted(jose.ALLOWED_ALGORITHMS),
     }

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from sqlalchemy import Column, Index, LargeBinary, UniqueConstraint
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import JSON, AutoString, Field, SQLModel
 
 from schemas.issuer_api import CertificateSource
@@ -37,6 +37,14 @@ class IssuerTenant(SQLModel, table=True):
     organisation_number: str = Field(max_length=10)
     api_key_hash: str = Field(unique=True, index=True, max_length=64)
     require_dpop: bool = False
+    # Client and key attestation (``issuer.attestation``): what this issuer asks of wallets.
+    require_wallet_attestation: bool = False
+    #: ``{"key_storage": level|None, "user_authentication": level|None}`` (OpenID4VCI D.2)
+    key_attestation_min: dict[str, str] | None = Field(
+        default=None, sa_column=Column(JSON, nullable=True)
+    )
+    #: A signed trust list (``core.standards.trust_list``) naming the wallet providers it trusts.
+    wallet_trust_list: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     certificate: CertificateSource = Field(default=CertificateSource.NONE, sa_type=AutoString(16))
     created_at: int
 

@@ -24,7 +24,7 @@ from core.runtime import Runtime
 from core.standards import oid4vci
 from core.standards.sd_jwt_vc import issuer_metadata
 from core.tokens import hash_secret, new_numeric_code, new_secret
-from issuer import metadata, repository, signing
+from issuer import attestation, metadata, repository, signing
 from issuer.metadata import CONFIGURATION_ID, IssuerUrls
 from issuer.models import IssuerOffer, IssuerTenant, OfferState
 from schemas import issuer_api as wire
@@ -172,14 +172,19 @@ def credential_issuer_metadata(session: Session, rt: Runtime, slug: str) -> dict
     """OpenID4VCI 1.0 §12.2: the Credential Issuer Metadata of the issuer ``slug``."""
     tenant = tenant_by_slug(session, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
-    return metadata.credential_issuer_metadata(urls, tenant.name, tenant.require_dpop)
+    wanted = attestation.requirement(tenant)
+    return metadata.credential_issuer_metadata(
+        urls, tenant.name, wanted.metadata() if wanted is not None else None
+    )
 
 
 def authorization_server_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:
     """RFC 8414: the OAuth 2.0 Authorization Server Metadata of the issuer ``slug``."""
     tenant = tenant_by_slug(session, slug)
     urls = IssuerUrls(rt.settings.public_url, slug)
-    return metadata.authorization_server_metadata(urls, tenant.require_dpop)
+    return metadata.authorization_server_metadata(
+        urls, tenant.require_dpop, tenant.require_wallet_attestation
+    )
 
 
 def jwt_vc_issuer_metadata(session: Session, rt: Runtime, slug: str) -> dict[str, object]:

@@ -163,6 +163,53 @@ class EidConnection(_Wire):
     )
 
 
+# --- wallet and key attestation (issuer.attestation) --------------------------------------
+
+
+class AttackResistance(StrEnum):
+    """OpenID4VCI 1.0 Appendix D.2: attack potential resistance (ISO/IEC 18045), low to high."""
+
+    BASIC = "iso_18045_basic"
+    ENHANCED_BASIC = "iso_18045_enhanced-basic"
+    MODERATE = "iso_18045_moderate"
+    HIGH = "iso_18045_high"
+
+
+class KeyAttestationMinimum(_Wire):
+    key_storage: AttackResistance | None = Field(
+        default=None, description="The lowest accepted level of the holder keys' storage."
+    )
+    user_authentication: AttackResistance | None = Field(
+        default=None, description="The lowest accepted level of the wallet's user check."
+    )
+
+
+class AttestationPolicy(_Wire):
+    require_wallet_attestation: bool = Field(
+        default=False,
+        description="Refuse PAR and token requests without a wallet attestation "
+        "(attest_jwt_client_auth) by a wallet provider on wallet_trust_list.",
+    )
+    key_attestation_min: KeyAttestationMinimum | None = Field(
+        default=None,
+        description="Refuse key proofs without a key attestation at these levels or higher.",
+    )
+    wallet_trust_list: str | None = Field(
+        default=None,
+        max_length=4 * 1024 * 1024,
+        description="A signed trust list whose entries of kind wallet_provider are the "
+        "providers this issuer trusts; needed when anything is required.",
+    )
+
+
+class AttestationPolicyOut(_Wire):
+    require_wallet_attestation: bool
+    key_attestation_min: KeyAttestationMinimum | None = None
+    wallet_providers: list[str] = Field(
+        default_factory=list, description="The wallet providers on the trust list."
+    )
+
+
 # --- credential records (collected after eID sign-in) ----------------------------------------
 
 

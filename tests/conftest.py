@@ -135,6 +135,7 @@ def settings(database_url: str, master_key_text: str, tmp_path: Path) -> Setting
     return Settings(
         database_url=database_url,
         issuer_ca_dir=tmp_path / "issuer-ca",  # sealed under this test's master key
+        wallet_provider_dir=tmp_path / "wallet-provider",
         public_url="http://localhost:8000",
         admin_token="test-admin-token",
         master_key=master_key_text,

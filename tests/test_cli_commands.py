@@ -870,3 +870,42 @@ def test_issuer_eid_connects_the_broker_and_never_prints_the_secret(
         assert err.count("\n") == 1 and secret not in err
     code, _, err = run(capsys, *args, "--discovery-url", "http://x.example.se", "--private-key-jwt")
     assert "issuer_eid_connection_invalid" in err
+
+
+def test_hosted_wallet_is_listed_as_wallet_provider_and_an_issuer_requires_attestation(
+    cli_env: dict[str, str], capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    create_issuer(capsys)
+    code, out, err = run(capsys, "trust-list", "hosted-wallet", "--out", "provider.jwk")
+    assert (code, err) == (0, ""), err
+    provider = printed(out, "wallet provider")
+    assert provider == f"{BASE}/wallet"
+    assert "d" not in json.loads((tmp_path / "provider.jwk").read_text())  # public only
+    code, _, err = run(capsys, "trust-list", "keygen", "--out", "operator.jwk")
+    assert code == 0, err
+    wallet = ("--wallet-provider", provider, "Intyg wallet", "provider.jwk")
+    code, _, err = run(capsys, "trust-list", "create", *wallet, "--out", "w.json")
+    assert code == 0, err
+    code, _, err = run(
+        capsys, "trust-list", "sign", "w.json", "--key", "operator.jwk", "--out", "w.jwt"
+    )
+    assert code == 0, err
+    code, out, err = run(
+        capsys,
+        "issuer",
+        "attestation",
+        "--slug",
+        "yh-batch",
+        "--trust-list",
+        "w.jwt",
+        "--require-wallet-attestation",
+        "--key-storage",
+        "iso_18045_basic",
+    )
+    assert (code, err) == (0, ""), err
+    assert printed(out, "wallet attestation required") == "true"
+    assert printed(out, "wallet providers") == provider
+    code, _, err = run(
+        capsys, "issuer", "attestation", "--slug", "yh-batch", "--key-storage", "strong"
+    )
+    assert code == 1 and err.startswith("error: invalid_input: "), err

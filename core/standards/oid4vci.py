@@ -214,21 +214,25 @@ def make_proof(
     nonce: str | None,
     iat: int,
     client_id: str | None = None,
+    key_attestation: str | None = None,
 ) -> str:
     payload: dict[str, object] = {"aud": audience, "iat": iat}
     if nonce is not None:
         payload["nonce"] = nonce
     if client_id is not None:
         payload["iss"] = client_id
-    return jose.sign(
-        payload, key, typ=TYP_PROOF, header={"jwk": dict(key.public.jwk)}, include_kid=False
-    )
+    header: dict[str, object] = {"jwk": dict(key.public.jwk)}
+    if key_attestation is not None:
+        header["key_attestation"] = key_attestation  # Appendix D, F.1
+    return jose.sign(payload, key, typ=TYP_PROOF, header=header, include_kid=False)
 
 
 @dataclass(frozen=True)
 class VerifiedProof:
     holder_key: jose.PublicKey
     nonce: str
+    #: F.1 ``key_attestation`` header, unverified (``core.standards.key_attestation``)
+    key_attestation: object = None
 
 
 def verify_proof(
@@ -260,12 +264,17 @@ def verify_proof(
         # §8.3.1.2: a key proof without a c_nonce is invalid_proof (invalid_nonce is for a
         # c_nonce that is present but not valid, which the caller's store decides).
         raise InvalidProof("the proof carries no c_nonce")
-    return VerifiedProof(holder_key=_proof_key(jws.header), nonce=nonce)
+    return VerifiedProof(
+        holder_key=_proof_key(jws.header),
+        nonce=nonce,
+        key_attestation=jws.header.get("key_attestation"),
+    )
 
 
 def _proof_key(header: Mapping[str, object]) -> jose.PublicKey:
-    """F.1: the holder key travels in ``jwk`` (the binding method we support); no kid/x5c."""
-    if "kid" in header or "x5c" in header or "key_attestation" in header:
+    """F.1: the holder key travels in ``jwk`` (the binding method we support); no kid/x5c. A
+    ``key_attestation`` may come with it: the key must then be one it attests (Appendix D)."""
+    if "kid" in header or "x5c" in header:
         raise InvalidProof("only a jwk header is supported for the holder key")
     jwk = header.get("jwk")
     if not isinstance(jwk, Mapping):

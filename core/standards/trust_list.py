@@ -26,6 +26,14 @@ for which ``vct``", a wallet's "which verifiers"). The mapping:
     ``entities[].purposes``      a verifier's registered purposes and the claims each needs
                                  (``core.standards.intended_use``: what an EUDI registration
                                  certificate, ETSI TS 119 475, carries as intended use)
+    ``entities[].keys``          a wallet provider's public JWKs (ServiceDigitalIdentity as
+                                 keys): the keys that sign its wallet attestations
+                                 (``core.standards.client_attestation``) and key attestations
+                                 (``core.standards.key_attestation``)
+
+A wallet provider (``kind: "wallet_provider"``, HAIP 1.0 §4.3: the issuer trusts the provider
+that attests a wallet, not the wallet) is listed by its identifier (the ``iss`` of what it
+signs) and its ``keys``, which it must have; it has no ``vcts``, ``purposes`` or ``x5c``.
 
 The list is a JWS whose ``typ`` is ``trust-list+jwt`` (Intyg's choice, not a registered media
 type: explicit typing per RFC 8725 §3.11 keeps a trust list from being mistaken for any other
@@ -66,6 +74,8 @@ FORMAT_INTYG: Final = "intyg"
 FORMAT_LOTE: Final = "etsi-ts-119602"
 KIND_ISSUER: Final = "issuer"
 KIND_VERIFIER: Final = "verifier"
+KIND_WALLET_PROVIDER: Final = "wallet_provider"
+MAX_PROVIDER_KEYS: Final = 16
 PREFIX_X509_SAN_DNS: Final = "x509_san_dns:"
 PREFIX_X509_HASH: Final = "x509_hash:"
 MAX_TRUST_LIST_BYTES: Final = 4 * 1024 * 1024
@@ -75,7 +85,7 @@ _TOP_MEMBERS: Final = frozenset(
     {"list_id", "sequence_number", "issued_at", "next_update", "operator", "entities"}
 )
 _ENTITY_MEMBERS: Final = frozenset(
-    {"id", "name", "kind", "vcts", "x5c", "certificate_thumbprints", "purposes"}
+    {"id", "name", "kind", "vcts", "x5c", "certificate_thumbprints", "purposes", "keys"}
 )
 _THUMBPRINT = re.compile(r"[A-Za-z0-9_-]{43}")
 _DNS_NAME = re.compile(r"(?=.{1,253}$)(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
@@ -183,6 +193,15 @@ class TrustedVerifier:
 
 
 @dataclass(frozen=True)
+class TrustedWalletProvider:
+    """A wallet provider, keyed by the ``iss`` of its wallet and key attestations."""
+
+    id: str
+    name: str
+    keys: tuple[jose.PublicKey, ...]
+
+
+@dataclass(frozen=True)
 class TrustList:
     list_id: str
     sequence_number: int
@@ -197,6 +216,13 @@ class TrustList:
     #: Issuers a list names by their certificates alone (a LoTE's PID providers): found by
     #: the ``x5c`` chain of what they sign, whose leaf names the ``iss``.
     certified_issuers: tuple[TrustedIssuer, ...] = ()
+    #: Wallet providers (only Intyg's format names them), keyed by their identifier.
+    wallet_providers: Mapping[str, TrustedWalletProvider] = dataclasses.field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def wallet_provider(self, identifier: str) -> TrustedWalletProvider | None:
+        return self.wallet_providers.get(identifier)
 
     def issuer(self, identifier: str) -> TrustedIssuer | None:
         return self.issuers.get(identifier)
@@ -292,6 +318,14 @@ def verifier_entry(
     if purposes:
         entry["purposes"] = [dict(p) for p in purposes]
     return _with_identities(entry, x5c, certificate_thumbprints)
+
+
+def wallet_provider_entry(
+    identifier: str, name: str, keys: Sequence[Mapping[str, object]]
+) -> dict[str, object]:
+    """A wallet provider's entry: its identifier and the public JWKs it signs attestations
+    with (``intyg trust-list hosted-wallet`` writes the hosted wallet's)."""
+    return {"id": identifier, "name": name, "kind": KIND_WALLET_PROVIDER, "keys": list(keys)}
 
 
 def _with_identities(
@@ -446,14 +480,19 @@ def _parse_document(doc: Mapping[str, object], *, token_hash: str) -> TrustList:
         raise TrustListMalformed(f"more than {MAX_ENTITIES} entities")
     issuers: dict[str, TrustedIssuer] = {}
     verifiers: dict[str, TrustedVerifier] = {}
+    providers: dict[str, TrustedWalletProvider] = {}
     for position, raw in enumerate(entities):
         entity = _parse_entity(raw, f"entities[{position}]")
-        if entity.id in (issuers if isinstance(entity, TrustedIssuer) else verifiers):
+        found: dict[str, TrustedIssuer] | dict[str, TrustedVerifier]
+        found = issuers if isinstance(entity, TrustedIssuer) else verifiers
+        if entity.id in found or entity.id in providers:
             raise TrustListMalformed(f"{entity.id!r} is listed twice")
         if isinstance(entity, TrustedIssuer):
             issuers[entity.id] = entity
-        else:
+        elif isinstance(entity, TrustedVerifier):
             verifiers[entity.id] = entity
+        else:
+            providers[entity.id] = entity
     return TrustList(
         list_id=list_id,
         sequence_number=sequence,
@@ -463,10 +502,13 @@ def _parse_document(doc: Mapping[str, object], *, token_hash: str) -> TrustList:
         issuers=MappingProxyType(issuers),
         verifiers=MappingProxyType(verifiers),
         token_hash=token_hash,
+        wallet_providers=MappingProxyType(providers),
     )
 
 
-def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
+def _parse_entity(
+    raw: object, what: str
+) -> TrustedIssuer | TrustedVerifier | TrustedWalletProvider:
     if not isinstance(raw, dict):
         raise TrustListMalformed(f"{what} must be an object")
     unknown = set(raw) - _ENTITY_MEMBERS
@@ -475,6 +517,10 @@ def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
     identifier = str(_require(raw, "id", str, what))
     name = str(_require(raw, "name", str, what))
     kind = raw.get("kind")
+    if kind == KIND_WALLET_PROVIDER:
+        return _parse_wallet_provider(raw, identifier, name, what)
+    if "keys" in raw:
+        raise TrustListMalformed(f"{what}: only a wallet provider is listed with keys")
     x5c: tuple[str, ...] = ()
     if "x5c" in raw:
         x5c = tuple(_strings(raw["x5c"], f"{what}.x5c"))
@@ -505,7 +551,28 @@ def _parse_entity(raw: object, what: str) -> TrustedIssuer | TrustedVerifier:
                 raise TrustListMalformed(exc.detail) from None
         verifier_id = normalise_verifier_id(identifier)
         return TrustedVerifier(verifier_id, name, x5c, thumbprints, purposes)
-    raise TrustListMalformed(f"{what}.kind must be 'issuer' or 'verifier'")
+    raise TrustListMalformed(f"{what}.kind must be 'issuer', 'verifier' or 'wallet_provider'")
+
+
+def _parse_wallet_provider(
+    raw: Mapping[str, object], identifier: str, name: str, what: str
+) -> TrustedWalletProvider:
+    check_issuer_id(identifier, what)  # an https URL, like an issuer's
+    extra = set(raw) - {"id", "name", "kind", "keys"}
+    if extra:
+        raise TrustListMalformed(f"{what}: a wallet provider has no {sorted(extra)}")
+    keys = raw.get("keys")
+    if not isinstance(keys, list) or not 1 <= len(keys) <= MAX_PROVIDER_KEYS:
+        raise TrustListMalformed(f"{what}.keys must hold 1 to {MAX_PROVIDER_KEYS} public JWKs")
+    parsed = []
+    for jwk in keys:
+        if not isinstance(jwk, dict) or "d" in jwk:
+            raise TrustListMalformed(f"{what}.keys holds public JWK objects only")
+        try:
+            parsed.append(jose.PublicKey.from_jwk(jwk))
+        except JoseError as exc:
+            raise TrustListMalformed(f"{what}.keys: {exc.detail}") from None
+    return TrustedWalletProvider(identifier, name, tuple(parsed))
 
 
 def check_issuer_id(identifier: str, what: str) -> None:

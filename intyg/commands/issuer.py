@@ -176,6 +176,51 @@ def issuer_eid(
         typer.echo(f"JWKS URL:      {connection.jwks_uri}")
 
 
+@issuer_app.command("attestation")
+def issuer_attestation(
+    slug: Annotated[str, typer.Option(help="The issuer.")],
+    trust_list_file: Annotated[
+        Path | None,
+        typer.Option("--trust-list", help="Signed trust list naming the wallet providers."),
+    ] = None,
+    require_wallet_attestation: Annotated[
+        bool, typer.Option(help="Refuse PAR and token requests without a wallet attestation.")
+    ] = False,
+    key_storage: Annotated[
+        str | None, typer.Option(help="Lowest key_storage level, e.g. iso_18045_moderate.")
+    ] = None,
+    user_authentication: Annotated[
+        str | None, typer.Option(help="Lowest user_authentication level.")
+    ] = None,
+) -> None:
+    """What the issuer requires of wallets: a wallet attestation, key attestations at
+    OpenID4VCI Appendix D.2 levels, from wallet providers on the trust list."""
+    from issuer import attestation, service
+
+    token = None
+    if trust_list_file is not None:
+        try:
+            token = trust_list_file.read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError):
+            raise CliFailure("file_unreadable", f"cannot read {trust_list_file}", 1) from None
+    levels = {"key_storage": key_storage, "user_authentication": user_authentication}
+    minimum = {k: v for k, v in levels.items() if v is not None} or None
+    with migrated_runtime() as runtime, session_scope(runtime.engine) as session:
+        tenant = service.tenant_by_slug(session, slug)
+        attestation.configure(
+            session,
+            runtime,
+            tenant,
+            require_wallet_attestation=require_wallet_attestation,
+            key_attestation_min=minimum,
+            wallet_trust_list=token,
+        )
+        policy = attestation.policy(runtime, tenant)
+    typer.echo(f"wallet attestation required: {str(policy.require_wallet_attestation).lower()}")
+    typer.echo(f"key attestation minimum:     {policy.minimum or 'none'}")
+    typer.echo(f"wallet providers:            {', '.join(policy.providers) or 'none'}")
+
+
 @issuer_app.command("batch")
 def issuer_batch(
     slug: Annotated[str, typer.Option(help="The issuer that makes the offers.")],

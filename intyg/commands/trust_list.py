@@ -73,6 +73,7 @@ ENTITY_OPTIONS: Final = {
     "--verifier": ("CLIENT_ID", "NAME"),
     "--purpose": ("CLIENT_ID", "PURPOSE_ID", "VCT", "CLAIM"),
     "--purpose-name": ("CLIENT_ID", "PURPOSE_ID", "LANG", "TEXT"),
+    "--wallet-provider": ("ID", "NAME", "JWK_FILE"),
 }
 
 
@@ -127,8 +128,13 @@ def parse_entities(args: list[str]) -> list[dict[str, object]]:
     verifiers: list[tuple[str, str]] = []
     claims: dict[tuple[str, str], list[dict[str, object]]] = {}  # (client id, purpose id) →
     names: dict[tuple[str, str], dict[str, str]] = {}  # … and language → text
+    providers: list[dict[str, object]] = []
     for flag, values in _options(args):
-        if flag == "--issuer":
+        if flag == "--wallet-provider":
+            providers.append(
+                trust_list.wallet_provider_entry(values[0], values[1], [_public_jwk(values[2])])
+            )
+        elif flag == "--issuer":
             issuers.setdefault(values[0], (values[1], []))[1].append(values[2])
         elif flag == "--verifier":
             verifiers.append((values[0], values[1]))
@@ -155,9 +161,33 @@ def parse_entities(args: list[str]) -> list[dict[str, object]]:
 
     entities = [trust_list.issuer_entry(i, n, v) for i, (n, v) in issuers.items()]
     entities += [trust_list.verifier_entry(c, n, purposes=purposes_of(c)) for c, n in verifiers]
+    entities += providers
     if not entities:
-        raise _usage("name at least one --issuer or --verifier")
+        raise _usage("name at least one --issuer, --verifier or --wallet-provider")
     return entities
+
+
+def _public_jwk(path: str) -> dict[str, object]:
+    """A wallet provider's public JWK from a file (``trust-list hosted-wallet`` writes one)."""
+    try:
+        jwk = json.loads(Path(path).read_text(encoding="utf-8"))
+        return dict(jose.PublicKey.from_jwk(jwk).jwk)
+    except (OSError, ValueError, TypeError, jose.JoseError):
+        raise _usage(f"--wallet-provider JWK_FILE {path!r} is not a public JWK") from None
+
+
+@trust_list_app.command("hosted-wallet")
+def hosted_wallet(
+    out: Annotated[Path, typer.Option("--out", help="Where to write the provider's public JWK.")],
+) -> None:
+    """The hosted wallet as a wallet provider: write its public key (created on first use)
+    and print its identifier, to list it with --wallet-provider ID NAME JWK_FILE."""
+    from wallet.service import attesting
+
+    with migrated_runtime() as runtime:
+        out.write_text(json.dumps(attesting.provider_jwk(runtime), indent=2) + "\n")
+        typer.echo(f"wallet provider: {attesting.provider_id(runtime)}")
+    typer.echo(f"wrote {out} (public key only)")
 
 
 @trust_list_app.command(
@@ -189,6 +219,9 @@ def create(
                                  compare requests naming the purpose with it
       --purpose-name CLIENT_ID PURPOSE_ID LANG TEXT
                                  the purpose's name for holders (sv Rekrytering)
+      --wallet-provider ID NAME JWK_FILE
+                                 a wallet provider whose wallet and key
+                                 attestations issuers accept (its public JWK)
 
     CLAIM: names joined by dots, * for every element of an array, a number
     for one (skills.*.label); or a JSON array (["skills", null, "label"]).

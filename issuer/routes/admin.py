@@ -11,7 +11,7 @@ from core.errors import IntygError
 from core.qr import qr_svg
 from core.standards.status_list import StatusValue
 from core.web import BoundedJsonRoute
-from issuer import eid, lifecycle, service, signing
+from issuer import attestation, eid, lifecycle, service, signing
 from issuer.deps import TenantDep
 from issuer.models import IssuerCredential
 from schemas import issuer_api as wire
@@ -229,3 +229,42 @@ def configure_eid(
 )
 def get_eid(tenant: TenantDep, session: SessionDep, rt: RuntimeDep) -> wire.EidConnection:
     return _eid_out(eid.connection(session, rt, tenant))
+
+
+@router.put(
+    "/issuers/{slug}/admin/attestation",
+    response_model=wire.AttestationPolicyOut,
+    response_model_exclude_none=True,
+    tags=["issuer admin"],
+    summary="Require wallet attestations and key attestations of wallets",
+)
+def configure_attestation(
+    body: wire.AttestationPolicy, tenant: TenantDep, session: SessionDep, rt: RuntimeDep
+) -> wire.AttestationPolicyOut:
+    minimum = body.key_attestation_min
+    attestation.configure(
+        session,
+        rt,
+        tenant,
+        require_wallet_attestation=body.require_wallet_attestation,
+        key_attestation_min=minimum.model_dump(mode="json") if minimum else None,
+        wallet_trust_list=body.wallet_trust_list,
+    )
+    return get_attestation(tenant, rt)
+
+
+@router.get(
+    "/issuers/{slug}/admin/attestation",
+    response_model=wire.AttestationPolicyOut,
+    response_model_exclude_none=True,
+    tags=["issuer admin"],
+    summary="What the issuer requires of wallets, and the wallet providers it trusts",
+)
+def get_attestation(tenant: TenantDep, rt: RuntimeDep) -> wire.AttestationPolicyOut:
+    policy = attestation.policy(rt, tenant)
+    minimum = policy.minimum
+    return wire.AttestationPolicyOut(
+        require_wallet_attestation=policy.require_wallet_attestation,
+        key_attestation_min=wire.KeyAttestationMinimum.model_validate(minimum) if minimum else None,
+        wallet_providers=list(policy.providers),
+    )

@@ -12,8 +12,8 @@ from starlette.concurrency import run_in_threadpool
 
 from core import jsontext
 from core.deps import RuntimeDep, SessionDep, Slug
+from core.standards import client_attestation, oid4vci
 from core.standards import dpop as dpop_std
-from core.standards import oid4vci
 from core.standards.sd_jwt_vc import WELL_KNOWN_JWT_VC_ISSUER
 from core.standards.status_list import MEDIA_TYPE_STATUS_LIST_JWT
 from core.web import BoundedJsonRoute
@@ -104,6 +104,20 @@ def dpop_header(request: Request, dpop: Annotated[str | None, Header()] = None) 
 DpopHeader = Annotated[str | None, Depends(dpop_header)]
 
 
+def attestation_headers(request: Request) -> tuple[str | None, str | None]:
+    """draft-ietf-oauth-attestation-based-client-auth §5.1/§5.2: at most one of each header."""
+    found = []
+    for name in (client_attestation.HEADER_ATTESTATION, client_attestation.HEADER_POP):
+        values = request.headers.getlist(name)
+        if len(values) > 1:
+            raise client_attestation.InvalidClient(f"the request carries more than one {name}")
+        found.append(values[0] if values else None)
+    return found[0], found[1]
+
+
+AttestationHeaders = Annotated[tuple[str | None, str | None], Depends(attestation_headers)]
+
+
 @router.post(
     "/issuers/{slug}/token", tags=["OpenID4VCI"], summary="Token endpoint (pre-authorized code)"
 )
@@ -113,11 +127,11 @@ async def token(
     session: SessionDep,
     rt: RuntimeDep,
     dpop: DpopHeader,
+    attested: AttestationHeaders,
 ) -> JSONResponse:
     form = await form_body(request)
-    result = await run_in_threadpool(
-        authcode.token, session, rt, slug, issuance.TokenRequest(form=form, dpop_proof=dpop)
-    )
+    token_request = issuance.TokenRequest(form=form, dpop_proof=dpop, client_attestation=attested)
+    result = await run_in_threadpool(authcode.token, session, rt, slug, token_request)
     return JSONResponse(result, headers=NO_STORE)
 
 
@@ -128,10 +142,10 @@ async def token(
     status_code=201,
 )
 async def pushed_authorization_request(
-    slug: Slug, request: Request, session: SessionDep, rt: RuntimeDep
+    slug: Slug, request: Request, session: SessionDep, rt: RuntimeDep, attested: AttestationHeaders
 ) -> JSONResponse:
     form = await form_body(request)
-    result = await run_in_threadpool(authcode.push, session, rt, slug, form)
+    result = await run_in_threadpool(authcode.push, session, rt, slug, form, attested)
     return JSONResponse(result, status_code=201, headers=NO_STORE)
 
 

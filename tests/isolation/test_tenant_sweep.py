@@ -329,6 +329,10 @@ TABLE: dict[tuple[str, str], Builder] = {
     },
     ("POST", "/issuers/{slug}/admin/keys/rotate"): slug_only(ISSUER_A, issuer_b_slug),
     ("GET", "/issuers/{slug}/admin/eid"): slug_only(ISSUER_A, issuer_b_slug),
+    ("GET", "/issuers/{slug}/admin/attestation"): slug_only(ISSUER_A, issuer_b_slug),
+    ("PUT", "/issuers/{slug}/admin/attestation"): slug_only(
+        ISSUER_A, issuer_b_slug, json={"require_wallet_attestation": False}
+    ),
     ("PUT", "/issuers/{slug}/admin/eid"): slug_only(
         ISSUER_A,
         issuer_b_slug,

@@ -405,9 +405,13 @@ def test_oid4vci_f1_rejects_x5c_header(holder: jose.PrivateKey) -> None:
     proof_rejected(signed(holder, header={"x5c": ["MIIB"], "jwk": dict(holder.public.jwk)}))
 
 
-def test_oid4vci_f1_rejects_key_attestation_header(holder: jose.PrivateKey) -> None:
+def test_oid4vci_f1_passes_key_attestation_header_on_unverified(holder: jose.PrivateKey) -> None:
+    """Appendix D: the proof layer hands the header on; the issuer's policy verifies it
+    (``core.standards.key_attestation``, tests/issuer/test_attestation.py)."""
     header = {"key_attestation": "eyJ...", "jwk": dict(holder.public.jwk)}
-    proof_rejected(signed(holder, header=header))
+    verified = verify(signed(holder, header=header))
+    assert verified.key_attestation == "eyJ..."
+    assert verified.holder_key.kid == holder.kid
 
 
 def test_oid4vci_f1_rejects_missing_jwk(holder: jose.PrivateKey) -> None:

@@ -36,7 +36,7 @@ from core.standards.authorization_code import s256
 from core.tokens import hash_secret
 from wallet import repository
 from wallet.models import CollectionState, WalletCollection, WalletCredential, WalletHolder
-from wallet.service import vault
+from wallet.service import attesting, vault
 from wallet.service.receiving import (
     IssuedCredentials,
     IssuerEndpoints,
@@ -99,7 +99,10 @@ def start(session: Session, rt: Runtime, holder: WalletHolder, issuer_url: str) 
         "state": state,
         "authorization_details": json.dumps(details),
     }
-    response = rt.fetcher.request("POST", endpoints.par, data=form)
+    headers = {}  # the wallet's attestation, when the issuer asks for one (HAIP 1.0 §4.3)
+    if endpoints.attestation_audience is not None:
+        headers = attesting.client_headers(rt, endpoints.attestation_audience)
+    response = rt.fetcher.request("POST", endpoints.par, data=form, headers=headers)
     pushed = json_object(response.content, endpoints.par)
     if response.status_code not in (200, 201):
         raise IssuerRefused(f"the issuer refused the request: {pushed.get('error', '?')}")
@@ -194,7 +197,9 @@ def _redeem(
         "code_verifier": str(document["verifier"]),
         "client_id": client_id(rt),
     }
-    body = token_request(rt, rt.fetcher, endpoints.token, form, dpop_key)
+    body = token_request(
+        rt, rt.fetcher, endpoints.token, form, dpop_key, endpoints.attestation_audience
+    )
     token, expires_at = access_token_of(rt, body, dpop_key)
     refresh_token = body.get("refresh_token")
     grant = {
@@ -292,7 +297,9 @@ def _refresh(
         "client_id": client_id(rt),
     }
     before_network_call(session)
-    body = token_request(rt, rt.fetcher, endpoints.token, form, dpop_key)
+    body = token_request(
+        rt, rt.fetcher, endpoints.token, form, dpop_key, endpoints.attestation_audience
+    )
     rotated = body.get("refresh_token")
     if isinstance(rotated, str):
         grant["refresh_token"] = rotated

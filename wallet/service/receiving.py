@@ -33,7 +33,15 @@ from core.db import before_network_call
 from core.errors import Conflict, IntygError, InvalidInput, UpstreamError
 from core.http import Fetcher
 from core.runtime import Runtime
-from core.standards import dpop, oid4vci, sd_jwt, sd_jwt_vc, status_list, trust_list
+from core.standards import (
+    client_attestation,
+    dpop,
+    oid4vci,
+    sd_jwt,
+    sd_jwt_vc,
+    status_list,
+    trust_list,
+)
 from schemas import wallet_log as log
 from wallet import repository
 from wallet.models import (
@@ -42,7 +50,7 @@ from wallet.models import (
     WalletHolder,
     WalletOfferRedemption,
 )
-from wallet.service import notifying, transparency, vault
+from wallet.service import attesting, notifying, transparency, vault
 
 
 class OfferInvalid(InvalidInput):
@@ -94,6 +102,10 @@ class IssuerEndpoints:
     par: str | None = None  # RFC 9126 §5 pushed_authorization_request_endpoint
     authorization: str | None = None
     iss_parameter: bool = False  # RFC 9207 §3 authorization_response_iss_parameter_supported
+    #: the AS issuer identifier, when it lists ``attest_jwt_client_auth`` (``attesting``)
+    attestation_audience: str | None = None
+    #: §12.2.4 ``key_attestations_required`` of the jwt proof type (Appendix D)
+    key_attestations: bool = False
 
 
 def receive_offer(
@@ -243,8 +255,15 @@ def fresh_proof(
     if not isinstance(nonce, str):
         raise IssuerProtocolError("the nonce endpoint returned no c_nonce")
     holder_key = jose.PrivateKey.generate()
+    attested = None
+    if endpoints.key_attestations:
+        attested = attesting.key_attestation_for(rt, holder_key.public, nonce)
     proof = oid4vci.make_proof(
-        holder_key, audience=endpoints.credential_issuer, nonce=nonce, iat=rt.clock.now()
+        holder_key,
+        audience=endpoints.credential_issuer,
+        nonce=nonce,
+        iat=rt.clock.now(),
+        key_attestation=attested,
     )
     return holder_key, proof
 
@@ -347,6 +366,10 @@ def discover_issuer(fetcher: Fetcher, issuer: str, config_id: str | None) -> Iss
     first = display[0] if isinstance(display, list) and display else None
     shown = first.get("name") if isinstance(first, dict) else None
     dpop_algs = as_metadata.get("dpop_signing_alg_values_supported")
+    auth_methods = as_metadata.get("token_endpoint_auth_methods_supported")
+    wants_attestation = (
+        isinstance(auth_methods, list) and client_attestation.AUTH_METHOD in auth_methods
+    )
     return IssuerEndpoints(
         credential_issuer=issuer,
         token=str(endpoints["token"]),
@@ -362,7 +385,15 @@ def discover_issuer(fetcher: Fetcher, issuer: str, config_id: str | None) -> Iss
         par=_optional_url(as_metadata.get("pushed_authorization_request_endpoint")),
         authorization=_optional_url(as_metadata.get("authorization_endpoint")),
         iss_parameter=as_metadata.get("authorization_response_iss_parameter_supported") is True,
+        attestation_audience=server if wants_attestation else None,
+        key_attestations=_wants_key_attestations(configuration),
     )
+
+
+def _wants_key_attestations(configuration: Mapping[str, object]) -> bool:
+    proof_types = configuration.get("proof_types_supported")
+    jwt = proof_types.get("jwt") if isinstance(proof_types, dict) else None
+    return isinstance(jwt, dict) and isinstance(jwt.get("key_attestations_required"), dict)
 
 
 def _optional_url(value: object) -> str | None:
@@ -386,7 +417,9 @@ def _token(
         if not tx_code:
             raise IssuerRefused("this offer needs the transaction code (tx_code) you were given")
         form["tx_code"] = tx_code
-    body = token_request(rt, fetcher, endpoints.token, form, dpop_key)
+    body = token_request(
+        rt, fetcher, endpoints.token, form, dpop_key, endpoints.attestation_audience
+    )
     return access_token_of(rt, body, dpop_key)
 
 
@@ -396,14 +429,24 @@ def token_request(
     url: str,
     form: Mapping[str, str],
     dpop_key: jose.PrivateKey | None,
+    attestation_audience: str | None = None,
 ) -> dict[str, object]:
-    """POST a token request (RFC 6749 §4.1.3, §6; with a DPoP proof, RFC 9449 §5)."""
+    """POST a token request (RFC 6749 §4.1.3, §6; with a DPoP proof, RFC 9449 §5, and the
+    wallet's attestation when the issuer asks for one)."""
     headers = {}
     if dpop_key is not None:
         headers["DPoP"] = dpop.make_proof(dpop_key, method="POST", uri=url, iat=rt.clock.now())
+    if attestation_audience is not None:
+        headers.update(attesting.client_headers(rt, attestation_audience))
     response = fetcher.request("POST", url, data=dict(form), headers=headers)
     body = json_object(response.content, url)
     if response.status_code != 200:
+        if body.get("error") == client_attestation.InvalidClient.code:
+            raise IssuerRefused(
+                "the issuer does not accept this wallet: it requires a wallet attestation "
+                "from a wallet provider on its trust list, and this wallet's provider "
+                f"({attesting.provider_id(rt)}) is not accepted there{_said(body)}"
+            )
         raise IssuerRefused(
             f"the issuer refused the code: {body.get('error', response.status_code)}"
         )
@@ -458,8 +501,19 @@ def post_json(
             "for deferred credentials"
         )
     if response.status_code != 200:
-        raise IssuerRefused(f"the issuer answered {parsed.get('error', response.status_code)}")
+        error = parsed.get("error", response.status_code)
+        raise IssuerRefused(f"the issuer answered {error}{_said(parsed)}")
     return parsed
+
+
+def _said(body: Mapping[str, object]) -> str:
+    """The issuer's ``error_description``, for the learner (bounded, printable only): an
+    issuer that refuses a key attestation explains why in it (OpenID4VCI Appendix D)."""
+    description = body.get("error_description")
+    if not isinstance(description, str) or not description.strip():
+        return ""
+    text = "".join(c for c in description if c.isprintable())[:400]
+    return f" (the issuer says: {text})"
 
 
 def json_object(content: bytes, url: str) -> dict[str, object]:
