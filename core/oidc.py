@@ -292,6 +292,9 @@ def authorization_request(
         "nonce": pending.nonce,
         "code_challenge": code_challenge(pending.code_verifier),
         "code_challenge_method": "S256",
+        # §3.1.2.1: the learner signs in each time, never by a session the broker keeps, so
+        # that no page can start a sign-in that completes without them (a phishing aid).
+        "prompt": "login",
     }
     separator = "&" if urlsplit(metadata.authorization_endpoint).query else "?"
     return metadata.authorization_endpoint + separator + urlencode(params), pending

@@ -81,20 +81,29 @@ def verifier_matches(verifier: str, challenge: str) -> bool:
     return hmac.compare_digest(s256(verifier).encode(), challenge.encode())
 
 
+MAX_REDIRECT_URI = 2048  # the column that keeps it
+
+
 def redirect_uri(value: str | None, *, development: bool) -> str:
     """A wallet's redirect URI: absolute, without a fragment (RFC 6749 §3.1.2); ``https`` or
     a private-use scheme of a native app (RFC 8252 §7.1), plain ``http`` only to loopback in
     development."""
     if not value:
         raise InvalidRequest("redirect_uri is missing")
-    parts = urlsplit(value)
+    if len(value) > MAX_REDIRECT_URI:
+        raise InvalidRequest(f"redirect_uri is longer than {MAX_REDIRECT_URI} characters")
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:
+        raise InvalidRequest("redirect_uri is not a URI") from None
     if not parts.scheme or parts.fragment or "#" in value:
         raise InvalidRequest("redirect_uri must be an absolute URI without a fragment")
     if parts.scheme == "http":
-        loopback = parts.hostname in ("localhost", "127.0.0.1", "::1")
+        loopback = host in ("localhost", "127.0.0.1", "::1")
         if not (development and loopback):
             raise InvalidRequest("redirect_uri must not be plain http")
-    elif parts.scheme in ("https",) and not parts.hostname:
+    elif parts.scheme in ("https",) and not host:
         raise InvalidRequest("redirect_uri has no host")
     elif parts.scheme in ("javascript", "data", "file"):
         raise InvalidRequest("redirect_uri has a scheme that cannot be a redirect target")
@@ -135,7 +144,7 @@ def _details(text: str, configurations: Collection[str]) -> list[str]:
         if not isinstance(entry, dict) or entry.get("type") != TYPE_OPENID_CREDENTIAL:
             raise InvalidAuthorizationDetails("each entry must be of type openid_credential")
         configuration = entry.get("credential_configuration_id")
-        if configuration not in configurations:
+        if not isinstance(configuration, str) or configuration not in configurations:
             raise InvalidAuthorizationDetails(
                 "credential_configuration_id names no configuration of this issuer"
             )

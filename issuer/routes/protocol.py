@@ -91,6 +91,8 @@ async def form_body(request: Request) -> dict[str, str]:
     form = dict(pairs)
     if len(form) != len(pairs):
         raise oid4vci.InvalidRequest("a parameter appears more than once")
+    if any("\x00" in k or "\x00" in v for k, v in pairs):  # PostgreSQL text refuses NUL
+        raise oid4vci.InvalidRequest("a parameter holds a NUL character")
     return form
 
 

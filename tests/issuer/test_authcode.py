@@ -343,6 +343,13 @@ def test_par_refuses_what_haip_forbids(wallet: Wallet) -> None:
     )
     oauth_error(wallet.par(response_type="token"), 400, "unsupported_response_type")
     oauth_error(wallet.par(redirect_uri="http://wallet.example/cb"), 400, "invalid_request")
+    # malformed input is a clear refusal, never a server error (review M1)
+    oauth_error(wallet.par(redirect_uri="https://[wallet/cb"), 400, "invalid_request")
+    oauth_error(wallet.par(state="s\x00"), 400, "invalid_request")
+    listed = json.dumps([{"type": "openid_credential", "credential_configuration_id": [1]}])
+    oauth_error(
+        wallet.par(scope=None, authorization_details=listed), 400, "invalid_authorization_details"
+    )
 
 
 def test_rejects_a_refresh_token_replayed_after_rotation(wallet: Wallet) -> None:

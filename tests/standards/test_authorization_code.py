@@ -89,3 +89,15 @@ def test_refuses_what_is_not_offered(scope: str | None, details: str | None, cod
     with pytest.raises(OAuthError) as raised:
         ac.requested_configurations(scope, details, OFFERED)
     assert raised.value.code == code
+
+
+@pytest.mark.parametrize("value", ["https://[x/cb", "https://wallet.example/" + "a" * 2100])
+def test_a_redirect_uri_that_is_no_uri_or_too_long_is_an_invalid_request(value: str) -> None:
+    with pytest.raises(ac.InvalidRequest):
+        ac.redirect_uri(value, development=False)
+
+
+def test_a_configuration_id_that_is_not_a_string_is_invalid_authorization_details() -> None:
+    details = json.dumps([{"type": "openid_credential", "credential_configuration_id": ["x"]}])
+    with pytest.raises(ac.InvalidAuthorizationDetails):
+        ac.requested_configurations(None, details, {"x": "x"})
