@@ -24,7 +24,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from sqlmodel import Session
 
@@ -72,7 +72,8 @@ class CollectDenied(Forbidden):
 
 
 def client_id(rt: Runtime) -> str:
-    return f"{rt.settings.public_url}/wallet"
+    """The one client_id of the hosted wallet: the ``sub`` its wallet attestation names."""
+    return attesting.client_id(rt)
 
 
 def redirect_uri(rt: Runtime) -> str:
@@ -133,7 +134,8 @@ def start(session: Session, rt: Runtime, holder: WalletHolder, issuer_url: str) 
     )
     session.commit()
     query = urlencode({"client_id": client_id(rt), "request_uri": request_uri})
-    return f"{endpoints.authorization}?{query}"
+    separator = "&" if urlsplit(endpoints.authorization).query else "?"  # RFC 6749 §3.1
+    return f"{endpoints.authorization}{separator}{query}"
 
 
 @dataclass(frozen=True)
