@@ -17,7 +17,6 @@ error message or a ``repr``.
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import re
 import secrets
@@ -30,6 +29,7 @@ from core import jose, jsontext
 from core.config import check_public_url
 from core.errors import Unauthenticated, UpstreamError
 from core.http import Fetcher
+from core.standards.authorization_code import s256
 from core.ttlcache import TtlCache
 
 WELL_KNOWN_OPENID_CONFIGURATION: Final = "/.well-known/openid-configuration"
@@ -300,9 +300,8 @@ def authorization_request(
     return metadata.authorization_endpoint + separator + urlencode(params), pending
 
 
-def code_challenge(verifier: str) -> str:
-    """RFC 7636 §4.2: ``BASE64URL(SHA256(ASCII(code_verifier)))``."""
-    return jose.b64url_encode(hashlib.sha256(verifier.encode("ascii")).digest())
+#: RFC 7636 §4.2, the one S256 of the project (the issuer's side checks with it too)
+code_challenge = s256
 
 
 def authorization_code(

@@ -145,9 +145,7 @@ def view(
     service = repository.service_by_id(session, row.service_id)
     opened = holdings.open_usable(session, rt, holder)
     query = dcql.parse_query(row.dcql_query)
-    views = selection.evaluate(
-        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
-    )
+    views = selection.evaluate_for(rt, query, opened)
     return {
         "id": row.id,
         "state": row.state,
@@ -176,9 +174,7 @@ def approve(
     assert service is not None
     opened = holdings.open_usable(session, rt, holder)
     query = dcql.parse_query(row.dcql_query)
-    views = selection.evaluate(
-        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
-    )
+    views = selection.evaluate_for(rt, query, opened)
     chosen = selection.resolve_choice(views, choice)
     now = rt.clock.now()
     row.state = RequestState.APPROVED

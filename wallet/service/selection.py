@@ -101,6 +101,13 @@ def authorities(
     return frozenset(found)
 
 
+def evaluate_for(
+    rt: Runtime, query: dcql.DcqlQuery, opened: Mapping[str, OpenedCredential]
+) -> tuple[QueryView, ...]:
+    """``evaluate`` of the holder's usable credentials, with the wallet's own lists."""
+    return evaluate(query, list(opened.values()), lists_for(rt, query), rt.clock.now())
+
+
 def lists_for(rt: Runtime, query: dcql.DcqlQuery) -> list[tuple[str, trust_list.TrustList]]:
     """The wallet's own trust list (``INTYG_WALLET_RECOGNISED_VERIFIERS``) when it is read
     from an https URL and the query names ``etsi_tl`` authorities; else none."""

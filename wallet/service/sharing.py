@@ -99,9 +99,7 @@ def receive_request(
     recognition = _recognition(rt, verified)
     query = dcql.parse_query(verified.dcql_query)
     opened = holdings.open_usable(session, rt, holder)
-    views = selection.evaluate(
-        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
-    )
+    views = selection.evaluate_for(rt, query, opened)
     row = _store_request(session, rt, holder, verified, recognition)
     return row, selection.view_json(views, opened)
 
@@ -240,9 +238,7 @@ def current_view(
 ) -> list[dict[str, object]]:
     opened = holdings.open_usable(session, rt, holder)
     query = dcql.parse_query(row.dcql_query)
-    views = selection.evaluate(
-        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
-    )
+    views = selection.evaluate_for(rt, query, opened)
     return selection.view_json(views, opened)
 
 
@@ -297,9 +293,7 @@ def approve(
     row = get_request(session, holder, request_id)
     opened = holdings.open_usable(session, rt, holder)
     query = dcql.parse_query(row.dcql_query)
-    views = selection.evaluate(
-        query, list(opened.values()), selection.lists_for(rt, query), rt.clock.now()
-    )
+    views = selection.evaluate_for(rt, query, opened)
     found = verdict(row)
     needed = _needed_claims(found, opened) if only_needed else None
     chosen = selection.resolve_choice(views, choice, needed=needed)
